@@ -1,0 +1,40 @@
+# Two commands do all set-up: `make run` and `make test`. Both create .venv when it is missing.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint typecheck check-content unit bench soak demo clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m bot run
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+check-content: $(STAMP)
+	$(PY) -m bot content check
+
+test: lint typecheck check-content
+	$(VENV)/bin/pytest -m "not slow"
+
+soak: $(STAMP)
+	$(VENV)/bin/pytest -m slow
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+demo: $(STAMP)
+	$(PY) -m bot demo
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -1,0 +1,103 @@
+"""build_application(settings): wires storage, content, delivery, the tick and every handler."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+
+from bot import texts
+from bot.config import Settings
+from bot.content import Library, load_library
+from bot.context import BotData, NearerApp, NearerContext
+from bot.delivery import Dispatcher
+from bot.handlers import register_handlers
+from bot.scheduling import run_tick
+from bot.services import Clock, Services, system_clock
+from bot.storage import Database
+
+log = logging.getLogger(__name__)
+
+RATE_LIMIT_RETRIES = 2  # flood waits the limiter sits out before a row waits for a later round
+
+
+class Runtime:
+    """The parts of a running bot that tests and the CLI reach once post_init has run."""
+
+    def __init__(self) -> None:
+        self.services: Services | None = None
+        self.dispatcher: Dispatcher | None = None
+
+
+def build_application(
+    settings: Settings,
+    *,
+    clock: Clock = system_clock,
+    library: Library | None = None,
+    run_jobs: bool = True,
+) -> tuple[NearerApp, Runtime]:
+    """Build the Application; storage opens in post_init and closes in post_shutdown.
+
+    `clock` lets tests move time; `run_jobs=False` leaves the repeating tick to the caller.
+    """
+    content = library if library is not None else load_library()
+    context_types = ContextTypes(context=NearerContext, bot_data=BotData)
+    builder: Any = (
+        ApplicationBuilder()
+        .token(settings.bot_token.get_secret_value())
+        .context_types(context_types)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(
+            AIORateLimiter(overall_max_rate=settings.send_rate, max_retries=RATE_LIMIT_RETRIES)
+        )
+        .concurrent_updates(False)
+    )
+    if settings.telegram_api_base_url:
+        builder = builder.base_url(settings.telegram_api_base_url)
+    if settings.telegram_api_base_file_url:
+        builder = builder.base_file_url(settings.telegram_api_base_file_url)
+    runtime = Runtime()
+
+    async def post_init(app: NearerApp) -> None:
+        db = await Database.open(settings.database_path)
+        services = Services(settings=settings, db=db, library=content, clock=clock)
+        app.bot_data.services = services
+        runtime.services = services
+        dispatcher = Dispatcher(app.bot, services, rate=settings.send_rate)
+        services.wake_delivery = dispatcher.wake
+        runtime.dispatcher = dispatcher
+        await dispatcher.start()
+        await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMAND_MENU])
+        if run_jobs and app.job_queue is not None:
+            app.job_queue.run_repeating(tick, interval=settings.tick_seconds, first=0.5)
+        log.info("Nearer is ready as @%s", app.bot.username)
+
+    async def post_stop(app: NearerApp) -> None:
+        if runtime.dispatcher is not None:
+            await runtime.dispatcher.stop()
+
+    async def post_shutdown(app: NearerApp) -> None:
+        await app.bot_data.services.db.close()
+        log.info("Nearer stopped")
+
+    app: NearerApp = (
+        builder.post_init(post_init).post_stop(post_stop).post_shutdown(post_shutdown).build()
+    )
+    register_handlers(app)
+    return app, runtime
+
+
+async def tick(context: NearerContext) -> None:
+    """The repeating job: queue every question that is due now."""
+    await run_tick(context.services)
+
+
+ALLOWED_UPDATES = Update.ALL_TYPES

@@ -1,0 +1,41 @@
+"""The bot's own CallbackContext: typed access to the services instead of string keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
+
+from bot.services import Services
+
+
+class BotData:
+    """The application's shared state: only the services, set once at build time."""
+
+    def __init__(self) -> None:
+        self._services: Services | None = None
+
+    @property
+    def services(self) -> Services:
+        """The services the app was built with."""
+        if self._services is None:
+            raise RuntimeError("services are set in build_application before the bot starts")
+        return self._services
+
+    @services.setter
+    def services(self, value: Services) -> None:
+        self._services = value
+
+
+class NearerContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """CallbackContext with `services`."""
+
+    @property
+    def services(self) -> Services:
+        """The services every handler uses."""
+        return self.bot_data.services
+
+
+NearerApp = Application[
+    ExtBot[None], NearerContext, dict[Any, Any], dict[Any, Any], BotData, JobQueue[NearerContext]
+]

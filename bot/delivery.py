@@ -1,0 +1,313 @@
+"""Sending what the outbox holds: paced, prioritised, and turning Telegram errors into outcomes.
+
+A feeder claims pending rows (most urgent first) into a small in-memory priority queue; a few
+workers send them. The queue holds about a second of sending, so a reveal that arrives during a
+morning broadcast waits behind at most that, not behind the whole backlog. The overall rate is
+enforced by python-telegram-bot's AIORateLimiter; the one-message-per-second-per-chat pace is
+kept here, since the limiter only paces groups.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import math
+import time
+import warnings
+from collections import Counter
+from dataclasses import dataclass
+
+from telegram import Bot, InlineKeyboardMarkup, Message, MessageId
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot import texts
+from bot.domain.models import AnswerKind
+from bot.domain.outbox import MessageKind, OutboxItem
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+PER_CHAT_INTERVAL = 1.05  # seconds between two messages to one chat (Telegram allows ~1/s)
+QUEUE_SECONDS = 1.0  # how much sending the in-memory queue holds
+IDLE_POLL_SECONDS = 1.0  # how often the feeder looks for deferred rows when nothing wakes it
+NETWORK_RETRIES = (0.5, 1.0, 2.0)  # in-process backoff before a row waits for a later round
+RETRY_LATER_BASE = dt.timedelta(seconds=15)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One Bot API call that delivers a piece of an outbox row."""
+
+    text: str | None = None
+    copy_from: tuple[int, int] | None = None  # (chat_id, message_id) of the original answer
+    fallback_text: str | None = None  # sent when the original can no longer be copied
+    prompt_id: int | None = None  # remember that this message carried the prompt
+    reply_markup: InlineKeyboardMarkup | None = None
+
+
+class _GiveUp(Exception):
+    """The row cannot be delivered; the reason is stored and logged."""
+
+
+class _TryLater(Exception):
+    """The row should be tried again after `delay` seconds."""
+
+    def __init__(self, reason: str, delay: float) -> None:
+        super().__init__(reason)
+        self.delay = delay
+
+
+def _seconds(flood: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PTB 22 warns that retry_after becomes a timedelta
+        wait = flood.retry_after
+    return wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
+
+
+class Dispatcher:
+    """Drains the outbox through the bot, most urgent first, within Telegram's limits."""
+
+    def __init__(self, bot: Bot, services: Services, *, rate: float) -> None:
+        self._bot = bot
+        self._services = services
+        self._queue_size = max(8, math.ceil(rate * QUEUE_SECONDS))
+        self._workers = min(256, max(4, math.ceil(rate / 3)))
+        self._queue: asyncio.PriorityQueue[tuple[int, int, OutboxItem]] = asyncio.PriorityQueue()
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._chat_locks: dict[int, asyncio.Lock] = {}
+        self._chat_users: Counter[int] = Counter()
+        self._last_sent: dict[int, float] = {}
+        self.counts: Counter[str] = Counter()
+
+    def wake(self) -> None:
+        """Tell the feeder the outbox has new rows."""
+        self._wake.set()
+
+    async def start(self) -> None:
+        """Return rows a stopped process had claimed, then start the feeder and workers."""
+        async with self._services.db.transaction() as tx:
+            released = await tx.release_claimed()
+        if released:
+            log.warning("outbox: %d messages were in flight at the last stop; resending", released)
+        self._tasks = [asyncio.create_task(self._feed(), name="outbox-feeder")]
+        self._tasks += [
+            asyncio.create_task(self._work(), name=f"outbox-worker-{n}")
+            for n in range(self._workers)
+        ]
+
+    async def stop(self) -> None:
+        """Finish the sends in flight; claimed rows not yet started go back to pending."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        while not self._queue.empty():
+            self._queue.get_nowait()
+        async with self._services.db.transaction() as tx:
+            await tx.release_claimed()
+
+    async def idle(self) -> bool:
+        """Say whether nothing is queued, in flight or pending and due (used by tests)."""
+        if not self._queue.empty() or any(lock.locked() for lock in self._chat_locks.values()):
+            return False
+        async with self._services.db.transaction() as tx:
+            counts = await tx.outbox_counts()
+            upcoming = await tx.next_outbox_time()
+        if counts.get("claimed"):
+            return False
+        return upcoming is None or upcoming > self._services.clock()
+
+    async def _feed(self) -> None:
+        while True:
+            self._wake.clear()
+            room = self._queue_size - self._queue.qsize()
+            claimed = 0
+            if room > 0:
+                try:
+                    async with self._services.db.transaction() as tx:
+                        items = await tx.claim_outbox(self._services.clock(), room)
+                except Exception:
+                    log.exception("outbox: claiming failed; trying again shortly")
+                    items = []
+                for item in items:
+                    self._queue.put_nowait((int(item.priority), item.id, item))
+                claimed = len(items)
+            # Full queue or a full claim: look again soon. Otherwise wait to be woken.
+            busy = room <= 0 or (claimed and claimed == room)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 0.02 if busy else IDLE_POLL_SECONDS)
+
+    async def _work(self) -> None:
+        while True:
+            _, _, item = await self._queue.get()
+            try:
+                await self._deliver(item)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception(
+                    "outbox: unexpected error delivering row %d (%s)", item.id, item.kind
+                )
+                await self._retry_later(item, "unexpected error", RETRY_LATER_BASE.total_seconds())
+            finally:
+                self._queue.task_done()
+
+    async def _deliver(self, item: OutboxItem) -> None:
+        self._chat_users[item.chat_id] += 1
+        lock = self._chat_locks.setdefault(item.chat_id, asyncio.Lock())
+        try:
+            async with lock:
+                await self._deliver_in_order(item)
+        finally:
+            self._chat_users[item.chat_id] -= 1
+            if self._chat_users[item.chat_id] <= 0:
+                del self._chat_users[item.chat_id]
+                self._chat_locks.pop(item.chat_id, None)
+
+    async def _deliver_in_order(self, item: OutboxItem) -> None:
+        parts = await self._render(item)
+        try:
+            for index in range(item.part, len(parts)):
+                await self._pace(item.chat_id)
+                message_id = await self._send(item, parts[index])
+                async with self._services.db.transaction() as tx:
+                    if parts[index].prompt_id is not None and message_id is not None:
+                        await tx.record_sent_message(
+                            item.chat_id, message_id, parts[index].prompt_id or 0
+                        )
+                    if index + 1 < len(parts):
+                        await tx.advance_part(item.id, index + 1)
+                    else:
+                        await tx.finish(item.id, sent=True, now=self._services.clock())
+            if not parts:
+                raise _GiveUp("nothing left to send")
+        except _TryLater as later:
+            await self._retry_later(item, str(later), later.delay)
+        except _GiveUp as reason:
+            self.counts["failed"] += 1
+            log.warning("outbox: row %d (%s) not delivered: %s", item.id, item.kind, reason)
+            async with self._services.db.transaction() as tx:
+                await tx.finish(item.id, sent=False, now=self._services.clock(), error=str(reason))
+        else:
+            self.counts["sent"] += 1
+            self.counts[f"sent_{item.kind}"] += 1
+
+    async def _retry_later(self, item: OutboxItem, reason: str, delay: float) -> None:
+        self.counts["deferred"] += 1
+        backoff = max(delay, RETRY_LATER_BASE.total_seconds() * (2 ** min(item.attempts, 6)))
+        if delay and delay < RETRY_LATER_BASE.total_seconds():
+            backoff = delay  # a flood wait says exactly how long; no need to add more
+        not_before = self._services.clock() + dt.timedelta(seconds=backoff)
+        async with self._services.db.transaction() as tx:
+            kept = await tx.retry_later(item.id, not_before, reason)
+        if not kept:
+            self.counts["failed"] += 1
+            log.error("outbox: row %d (%s) given up after repeated failures", item.id, item.kind)
+
+    async def _pace(self, chat_id: int) -> None:
+        last = self._last_sent.get(chat_id)
+        if last is not None:
+            wait = last + PER_CHAT_INTERVAL - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+        if len(self._last_sent) > 50_000:
+            horizon = time.monotonic() - PER_CHAT_INTERVAL
+            self._last_sent = {c: t for c, t in self._last_sent.items() if t > horizon}
+
+    async def _send(self, item: OutboxItem, part: Part) -> int | None:
+        for attempt, pause in enumerate((*NETWORK_RETRIES, None)):
+            try:
+                return await self._call(item, part)
+            except RetryAfter as flood:
+                # The rate limiter already waited and retried; leave the row for a later round.
+                raise _TryLater("flood wait", _seconds(flood)) from None
+            except Forbidden as error:
+                await self._mark_unreachable(item)
+                raise _GiveUp(f"forbidden: {error.message}") from None
+            except BadRequest as error:
+                if part.copy_from is not None and "not found" in error.message.lower():
+                    part = Part(text=part.fallback_text, prompt_id=part.prompt_id)
+                    continue
+                raise _GiveUp(f"bad request: {error.message}") from None
+            except NetworkError as error:  # includes timeouts and dropped connections
+                self.counts["network_errors"] += 1
+                if pause is None:
+                    raise _TryLater(f"network: {type(error).__name__}", 0) from None
+                log.info(
+                    "outbox: row %d network error (attempt %d), retrying", item.id, attempt + 1
+                )
+                await asyncio.sleep(pause)
+            except TelegramError as error:
+                raise _GiveUp(f"telegram: {error.message}") from None
+            finally:
+                self._last_sent[item.chat_id] = time.monotonic()
+        raise _TryLater("network", 0)
+
+    async def _call(self, item: OutboxItem, part: Part) -> int | None:
+        sent: Message | MessageId
+        if part.copy_from is not None:
+            sent = await self._bot.copy_message(
+                chat_id=item.chat_id,
+                from_chat_id=part.copy_from[0],
+                message_id=part.copy_from[1],
+                reply_markup=part.reply_markup,
+            )
+        else:
+            sent = await self._bot.send_message(
+                chat_id=item.chat_id,
+                text=part.text or "…",
+                parse_mode=ParseMode.HTML,
+                reply_markup=part.reply_markup,
+            )
+        return sent.message_id
+
+    async def _mark_unreachable(self, item: OutboxItem) -> None:
+        async with self._services.db.transaction() as tx:
+            changed = await tx.set_blocked(item.user_id, self._services.clock())
+        if changed:
+            log.warning("user %d cannot be reached (blocked the bot or deactivated)", item.user_id)
+
+    async def _render(self, item: OutboxItem) -> list[Part]:
+        """Build the API calls for a row from what is stored now."""
+        if item.kind is MessageKind.NOTICE:
+            return [Part(text=chunk) for chunk in texts.chunks(str(item.payload.get("text", "")))]
+        if item.prompt_id is None:
+            return []
+        async with self._services.db.transaction() as tx:
+            prompt = await tx.get_prompt(item.prompt_id)
+            pair = await tx.get_pair(prompt.pair_id) if prompt else None
+            if prompt is None or pair is None:
+                return []
+            partner_id = pair.partner_of(item.user_id)
+            partner = await tx.get_person(partner_id)
+            author = await tx.get_person(prompt.author_id) if prompt.author_id else None
+            answers = await tx.answers_to(prompt.id) if item.kind is MessageKind.REVEAL else []
+        partner_name = partner.first_name if partner else "your partner"
+        if item.kind is MessageKind.QUESTION:
+            text = texts.question(prompt.text, partner_name, author.first_name if author else None)
+            return [Part(text=text, prompt_id=prompt.id)]
+        if item.kind is MessageKind.EXERCISE:
+            exercise = self._services.library.exercises_by_id.get(prompt.content_id or "")
+            return [] if exercise is None else [Part(text=texts.exercise(exercise))]
+        if item.kind is MessageKind.REVEAL:
+            theirs = next((a for a in answers if a.user_id == partner_id), None)
+            if theirs is None:
+                return []
+            header = texts.REVEAL_HEADER.format(
+                question=texts.esc(prompt.text), partner=texts.esc(partner_name)
+            )
+            if theirs.kind is AnswerKind.TEXT:
+                body = f"{header}\n\n{texts.esc(theirs.text)}"
+                return [Part(text=chunk) for chunk in texts.chunks(body)]
+            fallback = texts.esc(theirs.text) or texts.REVEAL_MEDIA_FALLBACK.format(
+                partner=texts.esc(partner_name), kind=texts.KIND_NAMES[theirs.kind]
+            )
+            return [
+                Part(text=header),
+                Part(copy_from=(theirs.chat_id, theirs.message_id), fallback_text=fallback),
+            ]
+        return []

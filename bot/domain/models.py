@@ -1,0 +1,215 @@
+"""Value objects the rest of the bot passes around."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+
+
+class Depth(IntEnum):
+    """How much a question asks of the people answering it."""
+
+    LIGHT = 1
+    MEDIUM = 2
+    DEEP = 3
+
+
+class Frequency(StrEnum):
+    """On which local days a pair receives a question."""
+
+    DAILY = "daily"
+    WEEKDAYS = "weekdays"
+    WEEKENDS = "weekends"
+    THREE_A_WEEK = "three_a_week"
+
+    def includes(self, day: dt.date) -> bool:
+        """Say whether `day` (a local date) is a question day."""
+        weekday = day.weekday()
+        if self is Frequency.WEEKDAYS:
+            return weekday < 5
+        if self is Frequency.WEEKENDS:
+            return weekday >= 5
+        if self is Frequency.THREE_A_WEEK:
+            return weekday in (0, 2, 4)  # Monday, Wednesday, Friday
+        return True
+
+
+class DepthPreference(StrEnum):
+    """The depth a pair asked for; GROW starts light and deepens with the pair's history."""
+
+    GROW = "grow"
+    GENTLE = "gentle"
+    DEEPER = "deeper"
+    DEEPEST = "deepest"
+
+
+class Cadence(StrEnum):
+    """How often an exercise is meant to be done."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+
+
+class LoveLanguage(StrEnum):
+    """The five love languages appreciation prompts are spread over."""
+
+    WORDS = "words"
+    ACTS = "acts"
+    GIFTS = "gifts"
+    TIME = "time"
+    TOUCH = "touch"
+
+
+class AnswerKind(StrEnum):
+    """The kinds of message that can be an answer."""
+
+    TEXT = "text"
+    VOICE = "voice"
+    VIDEO_NOTE = "video_note"
+    PHOTO = "photo"
+
+
+class PromptKind(StrEnum):
+    """What a pair was sent on a day: the daily question or an extra exercise."""
+
+    QUESTION = "question"
+    EXERCISE = "exercise"
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """A themed group of questions."""
+
+    id: str
+    name: str
+    description: str
+    sensitive: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One question from the library."""
+
+    id: str
+    category: str
+    depth: Depth
+    text: str
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Exercise:
+    """A small shared activity offered on its cadence."""
+
+    id: str
+    cadence: Cadence
+    title: str
+    minutes: int
+    how_to: str
+
+
+@dataclass(frozen=True, slots=True)
+class AppreciationPrompt:
+    """What to notice and say in a compliment nudge."""
+
+    id: str
+    language: LoveLanguage
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Someone who has talked to the bot in a private chat."""
+
+    user_id: int
+    chat_id: int
+    first_name: str
+    pair_id: int | None = None
+    reminders_on: bool = False
+    nudges_on: bool = True
+    blocked: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """When a pair's day begins: a local send time on chosen days in one time zone."""
+
+    timezone: str
+    send_time: dt.time
+    frequency: Frequency = Frequency.DAILY
+
+
+@dataclass(frozen=True, slots=True)
+class Preferences:
+    """A pair's choices about which questions it gets."""
+
+    depth: DepthPreference = DepthPreference.GROW
+    disabled_categories: frozenset[str] = frozenset()
+    enabled_sensitive: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """Two partners sharing one daily question."""
+
+    id: int
+    members: tuple[int, int]
+    schedule: Schedule
+    preferences: Preferences = field(default_factory=Preferences)
+    seed: int = 0
+    exercise_weekday: int = 5  # Saturday
+    next_due_at: dt.datetime | None = None
+    paused: bool = False
+    pause_ends_at: dt.datetime | None = None
+    ended_at: dt.datetime | None = None
+
+    def partner_of(self, user_id: int) -> int:
+        """Return the other member of the pair."""
+        first, second = self.members
+        if user_id == first:
+            return second
+        if user_id == second:
+            return first
+        raise ValueError("not a member of this pair")
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """A question (or exercise) as it was sent to one pair on one local day."""
+
+    id: int
+    pair_id: int
+    kind: PromptKind
+    content_id: str | None
+    text: str
+    local_date: dt.date
+    sent_at: dt.datetime
+    revealed_at: dt.datetime | None = None
+    author_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One partner's answer to a prompt, as stored."""
+
+    prompt_id: int
+    user_id: int
+    kind: AnswerKind
+    text: str
+    file_id: str | None
+    chat_id: int
+    message_id: int
+    answered_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    """A single-use, expiring code one person sends to their partner."""
+
+    code: str
+    inviter_id: int
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    used_at: dt.datetime | None = None

@@ -1,0 +1,40 @@
+"""The small decisions the loop turns on, each in exactly one place."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Collection
+
+from bot.domain.models import Invite
+
+INVITE_LIFETIME = dt.timedelta(hours=24)
+INVITE_CODE_BYTES = 12  # 96 bits of randomness; the brief asks for at least 64
+INVITE_CODE_ALPHABET = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+)
+
+
+def reveal_is_due(answered_by: Collection[int], members: tuple[int, int]) -> bool:
+    """Say whether both partners have answered, so each may now see the other's answer."""
+    return all(member in answered_by for member in members)
+
+
+def new_invite_code() -> str:
+    """Return a fresh URL-safe invite code (deep-link payloads allow [A-Za-z0-9_-], 64 chars)."""
+    return secrets.token_urlsafe(INVITE_CODE_BYTES)
+
+
+def looks_like_invite_code(text: str) -> bool:
+    """Say whether `text` has the shape of an invite code (cheap check before any lookup)."""
+    return 8 <= len(text) <= 64 and set(text) <= INVITE_CODE_ALPHABET
+
+
+def invite_expires_at(now: dt.datetime) -> dt.datetime:
+    """Return when an invite created at `now` stops working."""
+    return now + INVITE_LIFETIME
+
+
+def invite_is_usable(invite: Invite, now: dt.datetime) -> bool:
+    """Say whether an invite can still be accepted at `now`."""
+    return invite.used_at is None and now < invite.expires_at

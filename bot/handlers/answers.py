@@ -1,0 +1,83 @@
+"""Answers: a partner's reply to a question, and edits to it before the reveal."""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+
+from bot import services as use
+from bot import texts
+from bot.context import NearerContext
+from bot.domain.models import AnswerKind
+from bot.handlers.common import sender
+
+
+def classify(message: Message, user_id: int) -> use.IncomingAnswer | None:
+    """Turn a message into an answer, or None when its kind cannot be an answer."""
+    kind: AnswerKind
+    file_id: str | None = None
+    text = message.caption or ""
+    if message.text is not None:
+        kind, text = AnswerKind.TEXT, message.text
+    elif message.voice is not None:
+        kind, file_id = AnswerKind.VOICE, message.voice.file_id
+    elif message.video_note is not None:
+        kind, file_id = AnswerKind.VIDEO_NOTE, message.video_note.file_id
+    elif message.photo:
+        kind, file_id = AnswerKind.PHOTO, message.photo[-1].file_id
+    else:
+        return None
+    reply_to = message.reply_to_message.message_id if message.reply_to_message else None
+    return use.IncomingAnswer(
+        user_id=user_id,
+        chat_id=message.chat_id,
+        message_id=message.message_id,
+        kind=kind,
+        text=text,
+        file_id=file_id,
+        reply_to_message_id=reply_to,
+    )
+
+
+async def take_answer(update: Update, context: NearerContext) -> None:
+    """Save a message as the answer to the open question it belongs to, then confirm."""
+    user, message = sender(update)
+    incoming = classify(message, user.id)
+    if incoming is None:
+        paired = await use.pairing_of(context.services, user.id)
+        await message.reply_text(texts.UNSUPPORTED_ANSWER if paired else texts.NOT_PAIRED)
+        return
+    result = await use.submit_answer(context.services, incoming)
+    await message.reply_text(_reply_for(result, context))
+
+
+def _reply_for(result: use.AnswerResult, context: NearerContext) -> str:
+    partner = texts.esc(result.partner.first_name if result.partner else "your partner")
+    outcome = result.outcome
+    if outcome is use.AnswerOutcome.NO_OPEN_QUESTION and result.pair is not None:
+        pair = result.pair
+        when = texts.next_time(pair.next_due_at, pair.schedule, context.services.clock())
+        return texts.NO_OPEN_QUESTION.format(when=when)
+    return {
+        use.AnswerOutcome.NOT_PAIRED: texts.NOT_PAIRED,
+        use.AnswerOutcome.NO_OPEN_QUESTION: texts.NO_OPEN_QUESTION_PAUSED,
+        use.AnswerOutcome.SEVERAL_OPEN: texts.SEVERAL_OPEN.format(count=result.open_count),
+        use.AnswerOutcome.STALE_REPLY: texts.STALE_REPLY,
+        use.AnswerOutcome.ALREADY_REVEALED: texts.ALREADY_REVEALED,
+        use.AnswerOutcome.SAVED: texts.SAVED.format(partner=partner),
+        use.AnswerOutcome.REPLACED: texts.SAVED_REPLACED.format(partner=partner),
+        use.AnswerOutcome.REVEALED: texts.SAVED_REVEALING.format(partner=partner),
+    }[outcome]
+
+
+async def edit_answer(update: Update, context: NearerContext) -> None:
+    """Apply an edit to an answer before the reveal; after it, say the answer is fixed."""
+    user, message = sender(update)
+    incoming = classify(message, user.id)
+    if incoming is None:
+        return
+    outcome, partner = await use.edit_answer(context.services, incoming)
+    if outcome is use.EditOutcome.UPDATED:
+        await message.reply_text(texts.EDIT_SAVED)
+    elif outcome is use.EditOutcome.AFTER_REVEAL:
+        name = texts.esc(partner.first_name if partner else "your partner")
+        await message.reply_text(texts.EDIT_AFTER_REVEAL.format(partner=name))

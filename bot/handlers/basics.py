@@ -1,0 +1,112 @@
+"""Help, /today, unknown input, group chats, membership changes and the one error handler."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.ext import ApplicationHandlerStop
+
+from bot import services as use
+from bot import texts
+from bot.context import NearerContext
+from bot.handlers.common import sender
+
+log = logging.getLogger(__name__)
+
+
+async def screen_update(update: object, context: NearerContext) -> None:
+    """Remember who wrote; turn away groups and channels (Nearer is for private chats)."""
+    if not isinstance(update, Update):
+        return
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return
+    if chat.type != ChatType.PRIVATE or user.is_bot:
+        message = update.message
+        if message is not None and message.text and message.text.startswith("/"):
+            await message.reply_text(texts.GROUP_ONLY_PRIVATE)
+        log.info("update %d from a %s chat ignored", update.update_id, chat.type)
+        raise ApplicationHandlerStop
+    if update.my_chat_member is None:
+        await use.register(context.services, user.id, chat.id, user.first_name)
+
+
+async def show_help(update: Update, context: NearerContext) -> None:
+    """Send the list of what a partner can do."""
+    _, message = sender(update)
+    await message.reply_text(texts.HELP)
+
+
+async def show_today(update: Update, context: NearerContext) -> None:
+    """Show the open questions and who has answered them (never what)."""
+    user, message = sender(update)
+    view = await use.today(context.services, user.id)
+    if view.pair is None:
+        await message.reply_text(texts.NOT_PAIRED)
+        return
+    partner = texts.esc(view.partner.first_name if view.partner else "your partner")
+    if not view.open_questions:
+        when = texts.next_time(view.pair.next_due_at, view.pair.schedule, context.services.clock())
+        await message.reply_text(texts.TODAY_NONE.format(when=when))
+        return
+    lines = [texts.TODAY_HEADER]
+    for item in view.open_questions:
+        if item.you_answered:
+            status = texts.TODAY_YOU_ANSWERED.format(partner=partner)
+        elif item.partner_answered:
+            status = texts.TODAY_PARTNER_ANSWERED.format(partner=partner)
+        else:
+            status = texts.TODAY_BOTH_WAITING
+        lines.append(texts.TODAY_ITEM.format(question=texts.esc(item.prompt.text), status=status))
+    for chunk in texts.chunks("\n\n".join(lines)):
+        await message.reply_text(chunk)
+
+
+async def unknown_command(update: Update, context: NearerContext) -> None:
+    """Answer a command the bot does not know with a hint."""
+    _, message = sender(update)
+    await message.reply_text(texts.UNKNOWN_COMMAND)
+
+
+async def expired_button(update: Update, context: NearerContext) -> None:
+    """Answer a press on a button no handler owns: an old menu or forged data."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer(texts.MENU_EXPIRED, show_alert=True)
+
+
+async def track_membership(update: Update, context: NearerContext) -> None:
+    """Note when someone blocks or unblocks the bot in their private chat."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != ChatType.PRIVATE:
+        return
+    status = change.new_chat_member.status
+    blocked = status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
+    await use.set_blocked(context.services, change.from_user.id, blocked=blocked)
+    log.info("user %d %s the bot", change.from_user.id, "blocked" if blocked else "unblocked")
+
+
+async def log_error(update: object, context: NearerContext) -> None:
+    """Log an unexpected error with ids only (never message content); tell the user kindly."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    user_id = (
+        update.effective_user.id
+        if isinstance(update, Update) and update.effective_user is not None
+        else None
+    )
+    error = context.error
+    log.error(
+        "unhandled %s for update %s user %s",
+        type(error).__name__,
+        update_id,
+        user_id,
+        exc_info=(type(error), error, error.__traceback__) if error is not None else None,
+    )
+    chat = update.effective_chat if isinstance(update, Update) else None
+    if chat is not None and chat.type == ChatType.PRIVATE:
+        try:
+            await context.bot.send_message(chat.id, texts.ERROR)
+        except Exception:  # the error may be that Telegram is unreachable
+            log.warning("could not tell user %s about the error", user_id)

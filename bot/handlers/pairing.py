@@ -1,0 +1,159 @@
+"""/start, invites, accepting them, and /unpair."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot import services as use
+from bot import texts
+from bot.context import NearerContext
+from bot.handlers.common import sender
+
+log = logging.getLogger(__name__)
+
+INVITE_KEYBOARD = InlineKeyboardMarkup(
+    [[InlineKeyboardButton(texts.INVITE_BUTTON, callback_data="invite")]]
+)
+
+
+async def start(update: Update, context: NearerContext) -> None:
+    """Greet, or open the invite in a deep link (/start <code>)."""
+    user, message = sender(update)
+    if context.args:
+        await _show_invite(update, context, context.args[0])
+        return
+    pairing = await use.pairing_of(context.services, user.id)
+    if pairing is None:
+        name = texts.esc(user.first_name)
+        await message.reply_text(texts.START.format(name=name), reply_markup=INVITE_KEYBOARD)
+        return
+    pair, partner = pairing
+    await message.reply_text(
+        texts.START_PAIRED.format(
+            name=texts.esc(user.first_name),
+            partner=texts.esc(partner.first_name),
+            when=texts.when(pair.schedule),
+        )
+    )
+
+
+async def invite(update: Update, context: NearerContext) -> None:
+    """Create an invite link and a message ready to forward to the partner."""
+    user, message = sender(update)
+    await _send_invite(context, user.id, user.first_name, message.chat_id)
+
+
+async def invite_button(update: Update, context: NearerContext) -> None:
+    """Handle the 'Invite my partner' button like /invite."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None or query.message is None:
+        return
+    await query.answer()
+    await _send_invite(context, user.id, user.first_name, query.message.chat.id)
+
+
+async def _send_invite(context: NearerContext, user_id: int, name: str, chat_id: int) -> None:
+    result = await use.create_invite(context.services, user_id)
+    if result.invite is None:
+        partner = texts.esc(result.partner.first_name if result.partner else "someone")
+        await context.bot.send_message(
+            chat_id, texts.INVITE_ALREADY_PAIRED.format(partner=partner)
+        )
+        return
+    link = f"https://t.me/{context.bot.username}?start={result.invite.code}"
+    await context.bot.send_message(chat_id, texts.INVITE_CREATED.format(link=link))
+    await context.bot.send_message(
+        chat_id, texts.INVITE_FORWARDABLE.format(name=texts.esc(name), link=link)
+    )
+
+
+def _refusal(status: use.InviteStatus) -> str:
+    inviter = texts.esc(status.inviter.first_name if status.inviter else "Your partner")
+    partner = texts.esc(status.partner.first_name if status.partner else "someone")
+    return {
+        use.InviteCheck.OWN: texts.INVITE_OWN,
+        use.InviteCheck.UNKNOWN: texts.INVITE_UNKNOWN,
+        use.InviteCheck.EXPIRED: texts.INVITE_EXPIRED,
+        use.InviteCheck.YOU_ARE_PAIRED: texts.INVITE_YOU_ARE_PAIRED.format(partner=partner),
+        use.InviteCheck.INVITER_PAIRED: texts.INVITE_INVITER_PAIRED.format(inviter=inviter),
+        use.InviteCheck.OK: texts.INVITE_UNKNOWN,
+    }[status.check]
+
+
+async def _show_invite(update: Update, context: NearerContext, code: str) -> None:
+    user, message = sender(update)
+    status = await use.check_invite(context.services, code, user.id)
+    if status.check is not use.InviteCheck.OK or status.inviter is None:
+        log.info("invite refused for user %d: %s", user.id, status.check.name)
+        await message.reply_text(_refusal(status))
+        return
+    keyboard = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(texts.ACCEPT_BUTTON, callback_data=f"accept:{code}")],
+            [InlineKeyboardButton(texts.DECLINE_BUTTON, callback_data="decline")],
+        ]
+    )
+    inviter = texts.esc(status.inviter.first_name)
+    await message.reply_text(texts.INVITE_OFFER.format(inviter=inviter), reply_markup=keyboard)
+
+
+async def answer_invite(update: Update, context: NearerContext) -> None:
+    """Accept or decline an invite from its buttons."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None or query.data is None:
+        return
+    await query.answer()
+    if query.data == "decline":
+        await query.edit_message_text(texts.INVITE_DECLINED)
+        return
+    code = query.data.removeprefix("accept:")
+    result = await use.accept_invite(context.services, code, user.id)
+    if result.pair is None:
+        await query.edit_message_text(_refusal(result.status))
+        return
+    inviter = result.status.inviter
+    await query.edit_message_text(
+        texts.paired(inviter.first_name if inviter else "your partner", result.pair.schedule)
+    )
+
+
+async def unpair(update: Update, context: NearerContext) -> None:
+    """Ask to confirm ending the pairing."""
+    user, message = sender(update)
+    pairing = await use.pairing_of(context.services, user.id)
+    if pairing is None:
+        await message.reply_text(texts.NOT_PAIRED)
+        return
+    pair, partner = pairing
+    keyboard = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(texts.UNPAIR_YES, callback_data=f"unpair:yes:{pair.id}")],
+            [InlineKeyboardButton(texts.UNPAIR_NO, callback_data="unpair:no")],
+        ]
+    )
+    await message.reply_text(
+        texts.UNPAIR_CONFIRM.format(partner=texts.esc(partner.first_name)), reply_markup=keyboard
+    )
+
+
+async def confirm_unpair(update: Update, context: NearerContext) -> None:
+    """End the pairing once confirmed; a button for another or an old pair has expired."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None or query.data is None:
+        return
+    if query.data == "unpair:no":
+        await query.answer()
+        await query.edit_message_text(texts.UNPAIR_KEPT)
+        return
+    _, _, raw_id = query.data.partition("unpair:yes:")
+    partner = None
+    if raw_id.isdigit() and len(raw_id) < 19:
+        partner = await use.unpair(context.services, user.id, int(raw_id))
+    if partner is None:
+        await query.answer(texts.MENU_EXPIRED, show_alert=True)
+        return
+    await query.answer()
+    await query.edit_message_text(texts.UNPAIR_DONE.format(partner=texts.esc(partner.first_name)))

@@ -1,0 +1,42 @@
+"""Logging set-up: one line per event, ids not content, and the bot token never printed."""
+
+from __future__ import annotations
+
+import logging
+
+
+class RedactFilter(logging.Filter):
+    """Replace secrets (the bot token) wherever they would appear in a log line."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self._secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = message
+        for secret in self._secrets:
+            redacted = redacted.replace(secret, "<redacted>")
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and record.exc_info[1] is not None:
+            text = logging.Formatter().formatException(record.exc_info)
+            for secret in self._secrets:
+                text = text.replace(secret, "<redacted>")
+            record.exc_text, record.exc_info = text, None
+        return True
+
+
+def setup_logging(level: str, secrets: list[str]) -> None:
+    """Log to stderr at `level`; HTTP client chatter (which would show URLs) stays quiet."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S")
+    )
+    handler.addFilter(RedactFilter(secrets))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # httpx logs every request URL at INFO, and a Bot API URL contains the token.
+    for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.Application"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -1,0 +1,528 @@
+"""Use cases: each one reads and writes in one transaction and returns an outcome to render.
+
+Handlers and the scheduler call these; they hold no SQL (storage does) and no rules of their
+own (the domain does). Messages to anyone but the person acting go through the outbox, so they
+are durable and paced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from enum import Enum, auto
+
+from bot import texts
+from bot.config import Settings
+from bot.content import Library
+from bot.domain import rules, schedule, selection
+from bot.domain.models import (
+    Answer,
+    AnswerKind,
+    Invite,
+    Pair,
+    Person,
+    Prompt,
+    PromptKind,
+    Schedule,
+)
+from bot.domain.outbox import MessageKind, NewMessage
+from bot.storage import Database, Transaction
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+
+
+def system_clock() -> dt.datetime:
+    """The real time, timezone-aware."""
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Services:
+    """What every use case needs; built once by the app and shared by handlers and jobs."""
+
+    settings: Settings
+    db: Database
+    library: Library
+    clock: Clock = system_clock
+    # Wakes the delivery loop after something was added to the outbox.
+    wake_delivery: Callable[[], None] = field(default=lambda: None)
+
+    def default_schedule(self) -> Schedule:
+        """The schedule a new pair starts with."""
+        return Schedule(
+            timezone=self.settings.default_timezone, send_time=self.settings.default_send_time
+        )
+
+
+# Registration and invites ------------------------------------------------------------------
+
+
+async def register(services: Services, user_id: int, chat_id: int, first_name: str) -> Person:
+    """Record (or refresh) someone who wrote to the bot."""
+    async with services.db.transaction() as tx:
+        return await tx.upsert_person(
+            user_id, chat_id, first_name or "Your partner", services.clock()
+        )
+
+
+@dataclass(frozen=True)
+class InviteResult:
+    """A fresh invite, or the partner that makes one unnecessary."""
+
+    invite: Invite | None
+    partner: Person | None = None
+
+
+async def create_invite(services: Services, user_id: int) -> InviteResult:
+    """Create a new invite for `user_id`, replacing their earlier one."""
+    now = services.clock()
+    async with services.db.transaction() as tx:
+        pair = await tx.active_pair_of(user_id)
+        if pair is not None:
+            return InviteResult(None, await tx.get_person(pair.partner_of(user_id)))
+        invite = Invite(
+            code=rules.new_invite_code(),
+            inviter_id=user_id,
+            created_at=now,
+            expires_at=rules.invite_expires_at(now),
+        )
+        await tx.replace_invite(invite)
+    log.info("invite created by user %d", user_id)
+    return InviteResult(invite)
+
+
+class InviteCheck(Enum):
+    """Whether an invite can be accepted by the person who opened it."""
+
+    OK = auto()
+    OWN = auto()
+    UNKNOWN = auto()
+    EXPIRED = auto()
+    YOU_ARE_PAIRED = auto()
+    INVITER_PAIRED = auto()
+
+
+@dataclass(frozen=True)
+class InviteStatus:
+    """The check's verdict with the people it mentions."""
+
+    check: InviteCheck
+    inviter: Person | None = None
+    partner: Person | None = None
+
+
+async def _check_invite(
+    tx: Transaction, code: str, user_id: int, now: dt.datetime
+) -> InviteStatus:
+    invite = await tx.get_invite(code) if rules.looks_like_invite_code(code) else None
+    if invite is None:
+        return InviteStatus(InviteCheck.UNKNOWN)
+    inviter = await tx.get_person(invite.inviter_id)
+    if invite.inviter_id == user_id:
+        return InviteStatus(InviteCheck.OWN, inviter)
+    if inviter is None or not rules.invite_is_usable(invite, now):
+        return InviteStatus(InviteCheck.EXPIRED, inviter)
+    own_pair = await tx.active_pair_of(user_id)
+    if own_pair is not None:
+        partner = await tx.get_person(own_pair.partner_of(user_id))
+        return InviteStatus(InviteCheck.YOU_ARE_PAIRED, inviter, partner)
+    if await tx.active_pair_of(inviter.user_id) is not None:
+        return InviteStatus(InviteCheck.INVITER_PAIRED, inviter)
+    return InviteStatus(InviteCheck.OK, inviter)
+
+
+async def check_invite(services: Services, code: str, user_id: int) -> InviteStatus:
+    """Say whether `user_id` may accept the invite `code`, without changing anything."""
+    async with services.db.transaction() as tx:
+        return await _check_invite(tx, code, user_id, services.clock())
+
+
+@dataclass(frozen=True)
+class AcceptResult:
+    """The outcome of accepting an invite; `pair` is set when it worked."""
+
+    status: InviteStatus
+    pair: Pair | None = None
+
+
+async def accept_invite(services: Services, code: str, user_id: int) -> AcceptResult:
+    """Pair the invitee with the inviter and send both their first question at once."""
+    now = services.clock()
+    async with services.db.transaction() as tx:
+        status = await _check_invite(tx, code, user_id, now)
+        if status.check is not InviteCheck.OK or status.inviter is None:
+            return AcceptResult(status)
+        accepter = await tx.get_person(user_id)
+        if accepter is None or not await tx.use_invite(code, user_id, now):
+            return AcceptResult(InviteStatus(InviteCheck.EXPIRED, status.inviter))
+        inviter = status.inviter
+        pair = await tx.create_pair(
+            (inviter.user_id, user_id), services.default_schedule(), secrets.randbits(31), now
+        )
+        if pair is None:
+            return AcceptResult(InviteStatus(InviteCheck.INVITER_PAIRED, inviter))
+        sched = pair.schedule
+        # The accepter sees this text in place of the invite offer; the inviter gets a message.
+        text = texts.paired(accepter.first_name, sched)
+        await tx.enqueue([_notice(inviter, text)], now)
+        today = schedule.local_date(now, sched.timezone)
+        await start_question(tx, services.library, pair, today, now, urgent=True)
+        await tx.set_next_due(pair.id, schedule.next_due(now, sched, last_sent_day=today))
+    log.info("pair %d formed", pair.id)
+    services.wake_delivery()
+    return AcceptResult(status, pair)
+
+
+def _notice(person: Person, text: str) -> NewMessage:
+    return NewMessage(person.user_id, person.chat_id, MessageKind.NOTICE, payload={"text": text})
+
+
+async def _members(tx: Transaction, pair: Pair) -> list[Person]:
+    people = [await tx.get_person(member) for member in pair.members]
+    return [person for person in people if person is not None]
+
+
+# The daily question ------------------------------------------------------------------------
+
+
+async def start_question(
+    tx: Transaction,
+    library: Library,
+    pair: Pair,
+    day: dt.date,
+    now: dt.datetime,
+    *,
+    urgent: bool = False,
+) -> Prompt | None:
+    """Choose the pair's question for local `day` and queue it for both; None if already sent."""
+    question = selection.choose_question(
+        library.questions,
+        library.categories,
+        history=await tx.content_history(pair.id, PromptKind.QUESTION),
+        shared_answers=await tx.shared_answer_count(pair.id),
+        preferences=pair.preferences,
+        seed=pair.seed,
+    )
+    if question is None:
+        log.error("pair %d: the library has no question its settings allow", pair.id)
+        return None
+    prompt = await tx.create_prompt(
+        pair.id,
+        PromptKind.QUESTION,
+        content_id=question.id,
+        text=question.text,
+        local_date=day,
+        now=now,
+    )
+    if prompt is None:
+        return None
+    await tx.enqueue(
+        [
+            NewMessage(p.user_id, p.chat_id, MessageKind.QUESTION, prompt.id, urgent=urgent)
+            for p in await _members(tx, pair)
+        ],
+        now,
+    )
+    return prompt
+
+
+async def start_exercise(
+    tx: Transaction, library: Library, pair: Pair, day: dt.date, weekday: int, now: dt.datetime
+) -> Prompt | None:
+    """Queue the exercise for local `day` when its cadence says there is one."""
+    cadence = schedule.exercise_cadence_for(day, weekday)
+    if cadence is None:
+        return None
+    exercise = selection.choose_exercise(
+        library.exercises,
+        cadence,
+        history=await tx.content_history(pair.id, PromptKind.EXERCISE),
+        seed=pair.seed,
+    )
+    if exercise is None:
+        return None
+    prompt = await tx.create_prompt(
+        pair.id,
+        PromptKind.EXERCISE,
+        content_id=exercise.id,
+        text=exercise.title,
+        local_date=day,
+        now=now,
+    )
+    if prompt is None:
+        return None
+    await tx.enqueue(
+        [
+            NewMessage(p.user_id, p.chat_id, MessageKind.EXERCISE, prompt.id)
+            for p in await _members(tx, pair)
+        ],
+        now,
+    )
+    return prompt
+
+
+# Answers and the reveal --------------------------------------------------------------------
+
+
+class AnswerOutcome(Enum):
+    """What became of something a partner sent as an answer."""
+
+    NOT_PAIRED = auto()
+    NO_OPEN_QUESTION = auto()
+    SEVERAL_OPEN = auto()
+    STALE_REPLY = auto()
+    ALREADY_REVEALED = auto()
+    SAVED = auto()
+    REPLACED = auto()
+    REVEALED = auto()
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    """The outcome with what its reply needs."""
+
+    outcome: AnswerOutcome
+    partner: Person | None = None
+    pair: Pair | None = None
+    open_count: int = 0
+
+
+@dataclass(frozen=True)
+class IncomingAnswer:
+    """An answer as it arrived from Telegram, already classified."""
+
+    user_id: int
+    chat_id: int
+    message_id: int
+    kind: AnswerKind
+    text: str
+    file_id: str | None = None
+    reply_to_message_id: int | None = None
+
+
+async def _target_prompt(
+    tx: Transaction, pair: Pair, incoming: IncomingAnswer
+) -> Prompt | AnswerOutcome:
+    if incoming.reply_to_message_id is not None:
+        replied = await tx.prompt_for_message(incoming.chat_id, incoming.reply_to_message_id)
+        if replied is not None and replied.kind is PromptKind.QUESTION:
+            return replied if replied.pair_id == pair.id else AnswerOutcome.STALE_REPLY
+    open_prompts = await tx.open_prompts(pair.id)
+    if not open_prompts:
+        return AnswerOutcome.NO_OPEN_QUESTION
+    unanswered = [p for p in open_prompts if not await tx.has_answered(p.id, incoming.user_id)]
+    if len(unanswered) == 1:
+        return unanswered[0]
+    if not unanswered:
+        return open_prompts[-1]  # answering again replaces the latest answer
+    return AnswerOutcome.SEVERAL_OPEN
+
+
+async def submit_answer(services: Services, incoming: IncomingAnswer) -> AnswerResult:
+    """Save an answer (committed before any reply) and reveal both when it is the second."""
+    now = services.clock()
+    async with services.db.transaction() as tx:
+        pair = await tx.active_pair_of(incoming.user_id)
+        if pair is None:
+            return AnswerResult(AnswerOutcome.NOT_PAIRED)
+        partner = await tx.get_person(pair.partner_of(incoming.user_id))
+        target = await _target_prompt(tx, pair, incoming)
+        if isinstance(target, AnswerOutcome):
+            count = len(await tx.open_prompts(pair.id))
+            return AnswerResult(target, partner, pair, open_count=count)
+        if target.revealed_at is not None:
+            return AnswerResult(AnswerOutcome.ALREADY_REVEALED, partner, pair)
+        replaced = await tx.save_answer(
+            Answer(
+                prompt_id=target.id,
+                user_id=incoming.user_id,
+                kind=incoming.kind,
+                text=incoming.text,
+                file_id=incoming.file_id,
+                chat_id=incoming.chat_id,
+                message_id=incoming.message_id,
+                answered_at=now,
+            ),
+            now,
+        )
+        revealed = await _reveal_if_due(tx, pair, target, now)
+    log.info("answer saved: pair %d prompt %d user %d", pair.id, target.id, incoming.user_id)
+    if revealed:
+        services.wake_delivery()
+        return AnswerResult(AnswerOutcome.REVEALED, partner, pair)
+    return AnswerResult(AnswerOutcome.REPLACED if replaced else AnswerOutcome.SAVED, partner, pair)
+
+
+async def _reveal_if_due(tx: Transaction, pair: Pair, prompt: Prompt, now: dt.datetime) -> bool:
+    answered = {answer.user_id for answer in await tx.answers_to(prompt.id)}
+    if not rules.reveal_is_due(answered, pair.members):
+        return False
+    if not await tx.mark_revealed(prompt.id, now):
+        return False  # someone else's transaction revealed it first
+    await tx.enqueue(
+        [
+            NewMessage(
+                person.user_id,
+                person.chat_id,
+                MessageKind.REVEAL,
+                prompt.id,
+                payload={"partner_id": pair.partner_of(person.user_id)},
+            )
+            for person in await _members(tx, pair)
+        ],
+        now,
+    )
+    log.info("reveal: pair %d prompt %d", pair.id, prompt.id)
+    return True
+
+
+class EditOutcome(Enum):
+    """What became of an edited message."""
+
+    NOT_AN_ANSWER = auto()
+    AFTER_REVEAL = auto()
+    UPDATED = auto()
+
+
+async def edit_answer(
+    services: Services, incoming: IncomingAnswer
+) -> tuple[EditOutcome, Person | None]:
+    """Apply an edit to an answer that has not been revealed yet."""
+    now = services.clock()
+    async with services.db.transaction() as tx:
+        answer = await tx.answer_for_message(incoming.chat_id, incoming.message_id)
+        if answer is None or answer.user_id != incoming.user_id:
+            return EditOutcome.NOT_AN_ANSWER, None
+        prompt = await tx.get_prompt(answer.prompt_id)
+        pair = await tx.get_pair(prompt.pair_id) if prompt else None
+        partner = await tx.get_person(pair.partner_of(incoming.user_id)) if pair else None
+        if prompt is None or prompt.revealed_at is not None:
+            return EditOutcome.AFTER_REVEAL, partner
+        await tx.save_answer(
+            replace(answer, kind=incoming.kind, text=incoming.text, file_id=incoming.file_id), now
+        )
+    return EditOutcome.UPDATED, partner
+
+
+# Today -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenQuestion:
+    """An open question and who has answered it (never what)."""
+
+    prompt: Prompt
+    you_answered: bool
+    partner_answered: bool
+
+
+@dataclass(frozen=True)
+class TodayView:
+    """What /today shows."""
+
+    pair: Pair | None
+    partner: Person | None = None
+    open_questions: tuple[OpenQuestion, ...] = ()
+
+
+async def today(services: Services, user_id: int) -> TodayView:
+    """Return the person's open questions with who has answered each."""
+    async with services.db.transaction() as tx:
+        pair = await tx.active_pair_of(user_id)
+        if pair is None:
+            return TodayView(None)
+        partner_id = pair.partner_of(user_id)
+        items = []
+        for prompt in await tx.open_prompts(pair.id):
+            answered = {a.user_id for a in await tx.answers_to(prompt.id)}
+            items.append(OpenQuestion(prompt, user_id in answered, partner_id in answered))
+        return TodayView(pair, await tx.get_person(partner_id), tuple(items))
+
+
+# Schedule ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScheduleChange:
+    """A pair's new schedule and when its next question now comes."""
+
+    pair: Pair
+    next_due_at: dt.datetime | None
+
+
+async def change_schedule(
+    services: Services,
+    user_id: int,
+    *,
+    send_time: dt.time | None = None,
+    timezone: str | None = None,
+) -> ScheduleChange | None:
+    """Change the pair's send time or time zone from the next due question; tell the partner."""
+    now = services.clock()
+    async with services.db.transaction() as tx:
+        pair = await tx.active_pair_of(user_id)
+        if pair is None:
+            return None
+        new = replace(
+            pair.schedule,
+            send_time=send_time or pair.schedule.send_time,
+            timezone=timezone or pair.schedule.timezone,
+        )
+        await tx.set_schedule(pair.id, new)
+        last_day = await tx.last_prompt_day(pair.id, PromptKind.QUESTION)
+        due = None
+        if not pair.paused:
+            due = schedule.next_due(now, new, last_sent_day=last_day)
+            await tx.set_next_due(pair.id, due)
+        actor = await tx.get_person(user_id)
+        partner = await tx.get_person(pair.partner_of(user_id))
+        if partner is not None and actor is not None:
+            text = texts.SCHEDULE_CHANGED_PARTNER.format(
+                name=texts.esc(actor.first_name),
+                when=texts.when(new),
+                next=texts.next_time(due, new, now),
+            )
+            await tx.enqueue([_notice(partner, text)], now)
+        updated = replace(pair, schedule=new, next_due_at=due)
+    services.wake_delivery()
+    return ScheduleChange(updated, due)
+
+
+# Unpairing ---------------------------------------------------------------------------------
+
+
+async def unpair(services: Services, user_id: int, pair_id: int) -> Person | None:
+    """End the person's pairing `pair_id` and tell their partner; None if not in that pair."""
+    now = services.clock()
+    async with services.db.transaction() as tx:
+        pair = await tx.active_pair_of(user_id)
+        if pair is None or pair.id != pair_id:
+            return None
+        actor = await tx.get_person(user_id)
+        partner = await tx.get_person(pair.partner_of(user_id))
+        await tx.end_pair(pair.id, now)
+        if partner is not None and actor is not None:
+            text = texts.UNPAIR_PARTNER.format(name=texts.esc(actor.first_name))
+            await tx.enqueue([_notice(partner, text)], now)
+    log.info("pair %d ended by a member", pair.id)
+    services.wake_delivery()
+    return partner
+
+
+async def pairing_of(services: Services, user_id: int) -> tuple[Pair, Person] | None:
+    """Return the person's active pair and partner, if paired."""
+    async with services.db.transaction() as tx:
+        pair = await tx.active_pair_of(user_id)
+        partner = None if pair is None else await tx.get_person(pair.partner_of(user_id))
+    return None if pair is None or partner is None else (pair, partner)
+
+
+async def set_blocked(services: Services, user_id: int, *, blocked: bool) -> bool:
+    """Record that a person blocked (or unblocked) the bot; True if that changed anything."""
+    async with services.db.transaction() as tx:
+        return await tx.set_blocked(user_id, services.clock() if blocked else None)

@@ -1,0 +1,123 @@
+"""Versioned schema migrations. Append new steps; never edit a step that has shipped."""
+
+from __future__ import annotations
+
+# Each entry upgrades the schema from version N to N+1 (its index + 1). Times are Unix seconds
+# (UTC); local dates are ISO 'YYYY-MM-DD' in the pair's time zone.
+MIGRATIONS: tuple[str, ...] = (
+    # 1: people, pairs, invites, prompts, answers and the durable outbox.
+    """
+    CREATE TABLE people (
+        user_id      INTEGER PRIMARY KEY,
+        chat_id      INTEGER NOT NULL,
+        first_name   TEXT    NOT NULL,
+        pair_id      INTEGER REFERENCES pairs(id) ON DELETE SET NULL,
+        reminders_on INTEGER NOT NULL DEFAULT 0,
+        nudges_on    INTEGER NOT NULL DEFAULT 1,
+        quiet_start  TEXT    NOT NULL DEFAULT '22:00',
+        quiet_end    TEXT    NOT NULL DEFAULT '08:00',
+        blocked_at   INTEGER,
+        created_at   INTEGER NOT NULL,
+        updated_at   INTEGER NOT NULL
+    );
+    CREATE INDEX people_pair ON people(pair_id) WHERE pair_id IS NOT NULL;
+
+    CREATE TABLE pairs (
+        id                  INTEGER PRIMARY KEY,
+        member_a            INTEGER NOT NULL,
+        member_b            INTEGER NOT NULL,
+        timezone            TEXT    NOT NULL,
+        send_time           TEXT    NOT NULL,
+        frequency           TEXT    NOT NULL DEFAULT 'daily',
+        depth               TEXT    NOT NULL DEFAULT 'grow',
+        disabled_categories TEXT    NOT NULL DEFAULT '',
+        enabled_sensitive   TEXT    NOT NULL DEFAULT '',
+        exercise_weekday    INTEGER NOT NULL DEFAULT 5,
+        seed                INTEGER NOT NULL,
+        next_due_at         INTEGER,
+        paused              INTEGER NOT NULL DEFAULT 0,
+        pause_ends_at       INTEGER,
+        created_at          INTEGER NOT NULL,
+        ended_at            INTEGER,
+        CHECK (member_a <> member_b)
+    );
+    CREATE INDEX pairs_due ON pairs(next_due_at) WHERE next_due_at IS NOT NULL;
+    CREATE INDEX pairs_member_a ON pairs(member_a);
+    CREATE INDEX pairs_member_b ON pairs(member_b);
+
+    CREATE TABLE invites (
+        code       TEXT    PRIMARY KEY,
+        inviter_id INTEGER NOT NULL REFERENCES people(user_id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at    INTEGER,
+        used_by    INTEGER
+    );
+    CREATE INDEX invites_inviter ON invites(inviter_id);
+
+    CREATE TABLE prompts (
+        id          INTEGER PRIMARY KEY,
+        pair_id     INTEGER NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
+        kind        TEXT    NOT NULL,
+        content_id  TEXT,
+        text        TEXT    NOT NULL,
+        author_id   INTEGER,
+        local_date  TEXT    NOT NULL,
+        sent_at     INTEGER NOT NULL,
+        revealed_at INTEGER,
+        skipped_at  INTEGER
+    );
+    -- At most one question (and one exercise) per pair per local day, even across restarts.
+    CREATE UNIQUE INDEX prompts_one_per_day ON prompts(pair_id, local_date, kind)
+        WHERE skipped_at IS NULL;
+    CREATE INDEX prompts_open ON prompts(pair_id)
+        WHERE revealed_at IS NULL AND skipped_at IS NULL AND kind = 'question';
+    CREATE INDEX prompts_pair ON prompts(pair_id, id);
+
+    CREATE TABLE answers (
+        prompt_id   INTEGER NOT NULL REFERENCES prompts(id) ON DELETE CASCADE,
+        user_id     INTEGER NOT NULL,
+        kind        TEXT    NOT NULL,
+        text        TEXT    NOT NULL,
+        file_id     TEXT,
+        chat_id     INTEGER NOT NULL,
+        message_id  INTEGER NOT NULL,
+        answered_at INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        PRIMARY KEY (prompt_id, user_id)
+    );
+    CREATE INDEX answers_message ON answers(chat_id, message_id);
+    CREATE INDEX answers_user ON answers(user_id);
+
+    -- Which bot message carried which prompt, so a reply finds its question.
+    CREATE TABLE sent_messages (
+        chat_id    INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        prompt_id  INTEGER NOT NULL REFERENCES prompts(id) ON DELETE CASCADE,
+        PRIMARY KEY (chat_id, message_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX sent_messages_prompt ON sent_messages(prompt_id);
+
+    -- Everything the bot owes someone: pending -> claimed -> sent | failed.
+    CREATE TABLE outbox (
+        id          INTEGER PRIMARY KEY,
+        user_id     INTEGER NOT NULL,
+        chat_id     INTEGER NOT NULL,
+        kind        TEXT    NOT NULL,
+        prompt_id   INTEGER REFERENCES prompts(id) ON DELETE CASCADE,
+        payload     TEXT    NOT NULL DEFAULT '{}',
+        priority    INTEGER NOT NULL,
+        status      TEXT    NOT NULL DEFAULT 'pending',
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        part        INTEGER NOT NULL DEFAULT 0,
+        not_before  INTEGER NOT NULL,
+        created_at  INTEGER NOT NULL,
+        claimed_at  INTEGER,
+        finished_at INTEGER,
+        error       TEXT
+    );
+    CREATE INDEX outbox_pending ON outbox(priority, id) WHERE status = 'pending';
+    CREATE INDEX outbox_claimed ON outbox(id) WHERE status = 'claimed';
+    CREATE INDEX outbox_user ON outbox(user_id);
+    """,
+)

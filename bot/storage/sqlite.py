@@ -1,0 +1,610 @@
+"""SQLite storage: one connection, one writer at a time, every statement parameterised."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.domain.models import (
+    Answer,
+    AnswerKind,
+    DepthPreference,
+    Frequency,
+    Invite,
+    Pair,
+    Person,
+    Preferences,
+    Prompt,
+    PromptKind,
+    Schedule,
+)
+from bot.domain.outbox import MessageKind, NewMessage, OutboxItem, Priority
+from bot.storage.migrations import MIGRATIONS
+
+log = logging.getLogger(__name__)
+
+UTC = dt.UTC
+# How many times a message may fail with a transient error before it is given up.
+MAX_DELIVERY_ATTEMPTS = 8
+
+
+def to_ts(moment: dt.datetime) -> int:
+    """Store an aware datetime as Unix seconds."""
+    return int(moment.timestamp())
+
+
+def from_ts(value: int | None) -> dt.datetime | None:
+    """Read Unix seconds back into an aware UTC datetime."""
+    return None if value is None else dt.datetime.fromtimestamp(value, UTC)
+
+
+def _req_ts(value: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(value, UTC)
+
+
+def _split(value: str) -> frozenset[str]:
+    return frozenset(part for part in value.split(",") if part)
+
+
+def _join(values: Iterable[str]) -> str:
+    return ",".join(sorted(values))
+
+
+_PAIR_COLUMNS = (
+    "id, member_a, member_b, timezone, send_time, frequency, depth, disabled_categories,"
+    " enabled_sensitive, seed, exercise_weekday, next_due_at, paused, pause_ends_at, ended_at"
+)
+_PERSON_COLUMNS = "user_id, chat_id, first_name, pair_id, reminders_on, nudges_on, blocked_at"
+_PROMPT_COLUMNS = (
+    "id, pair_id, kind, content_id, text, local_date, sent_at, revealed_at, author_id"
+)
+_ANSWER_COLUMNS = "prompt_id, user_id, kind, text, file_id, chat_id, message_id, answered_at"
+
+
+def _pair(row: Sequence[Any]) -> Pair:
+    return Pair(
+        id=row[0],
+        members=(row[1], row[2]),
+        schedule=Schedule(
+            timezone=row[3],
+            send_time=dt.time.fromisoformat(row[4]),
+            frequency=Frequency(row[5]),
+        ),
+        preferences=Preferences(
+            depth=DepthPreference(row[6]),
+            disabled_categories=_split(row[7]),
+            enabled_sensitive=_split(row[8]),
+        ),
+        seed=row[9],
+        exercise_weekday=row[10],
+        next_due_at=from_ts(row[11]),
+        paused=bool(row[12]),
+        pause_ends_at=from_ts(row[13]),
+        ended_at=from_ts(row[14]),
+    )
+
+
+def _person(row: Sequence[Any]) -> Person:
+    return Person(
+        user_id=row[0],
+        chat_id=row[1],
+        first_name=row[2],
+        pair_id=row[3],
+        reminders_on=bool(row[4]),
+        nudges_on=bool(row[5]),
+        blocked=row[6] is not None,
+    )
+
+
+def _prompt(row: Sequence[Any]) -> Prompt:
+    return Prompt(
+        id=row[0],
+        pair_id=row[1],
+        kind=PromptKind(row[2]),
+        content_id=row[3],
+        text=row[4],
+        local_date=dt.date.fromisoformat(row[5]),
+        sent_at=_req_ts(row[6]),
+        revealed_at=from_ts(row[7]),
+        author_id=row[8],
+    )
+
+
+def _answer(row: Sequence[Any]) -> Answer:
+    return Answer(
+        prompt_id=row[0],
+        user_id=row[1],
+        kind=AnswerKind(row[2]),
+        text=row[3],
+        file_id=row[4],
+        chat_id=row[5],
+        message_id=row[6],
+        answered_at=_req_ts(row[7]),
+    )
+
+
+class Transaction:
+    """Named reads and writes inside one SQLite transaction (see Database.transaction)."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        async with self._conn.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        async with self._conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def _run(self, sql: str, params: Sequence[Any] = ()) -> int:
+        async with self._conn.execute(sql, params) as cursor:
+            return cursor.rowcount
+
+    # People ------------------------------------------------------------------------------
+
+    async def upsert_person(
+        self, user_id: int, chat_id: int, first_name: str, now: dt.datetime
+    ) -> Person:
+        """Record that someone talked to the bot; keep their name and chat up to date."""
+        await self._run(
+            "INSERT INTO people (user_id, chat_id, first_name, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT(user_id) DO UPDATE SET chat_id = excluded.chat_id,"
+            " first_name = excluded.first_name, updated_at = excluded.updated_at",
+            (user_id, chat_id, first_name, to_ts(now), to_ts(now)),
+        )
+        person = await self.get_person(user_id)
+        assert person is not None
+        return person
+
+    async def get_person(self, user_id: int) -> Person | None:
+        """Return the person with `user_id`, if they ever talked to the bot."""
+        row = await self._one(
+            f"SELECT {_PERSON_COLUMNS} FROM people WHERE user_id = ?", (user_id,)
+        )
+        return None if row is None else _person(row)
+
+    async def set_blocked(self, user_id: int, blocked_at: dt.datetime | None) -> bool:
+        """Mark (or clear) that a person blocked the bot; True if this changed anything."""
+        if blocked_at is None:
+            sql = (
+                "UPDATE people SET blocked_at = NULL WHERE user_id = ? AND blocked_at IS NOT NULL"
+            )
+            return await self._run(sql, (user_id,)) > 0
+        return (
+            await self._run(
+                "UPDATE people SET blocked_at = ? WHERE user_id = ? AND blocked_at IS NULL",
+                (to_ts(blocked_at), user_id),
+            )
+            > 0
+        )
+
+    # Invites -----------------------------------------------------------------------------
+
+    async def replace_invite(self, invite: Invite) -> None:
+        """Store a new invite; the inviter's earlier unused invites stop working."""
+        await self._run(
+            "DELETE FROM invites WHERE inviter_id = ? AND used_at IS NULL", (invite.inviter_id,)
+        )
+        await self._run(
+            "INSERT INTO invites (code, inviter_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            (invite.code, invite.inviter_id, to_ts(invite.created_at), to_ts(invite.expires_at)),
+        )
+
+    async def get_invite(self, code: str) -> Invite | None:
+        """Return the invite with `code`, used or not."""
+        row = await self._one(
+            "SELECT code, inviter_id, created_at, expires_at, used_at FROM invites WHERE code = ?",
+            (code,),
+        )
+        if row is None:
+            return None
+        return Invite(row[0], row[1], _req_ts(row[2]), _req_ts(row[3]), from_ts(row[4]))
+
+    async def use_invite(self, code: str, user_id: int, now: dt.datetime) -> bool:
+        """Spend an unused invite; False if someone spent it first."""
+        return (
+            await self._run(
+                "UPDATE invites SET used_at = ?, used_by = ? WHERE code = ? AND used_at IS NULL",
+                (to_ts(now), user_id, code),
+            )
+            == 1
+        )
+
+    # Pairs -------------------------------------------------------------------------------
+
+    async def create_pair(
+        self, members: tuple[int, int], schedule: Schedule, seed: int, now: dt.datetime
+    ) -> Pair | None:
+        """Pair two unpaired people; None (and nothing written) if either is already paired."""
+        cursor = await self._conn.execute(
+            "INSERT INTO pairs (member_a, member_b, timezone, send_time, frequency, seed,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                members[0],
+                members[1],
+                schedule.timezone,
+                schedule.send_time.strftime("%H:%M"),
+                schedule.frequency.value,
+                seed,
+                to_ts(now),
+            ),
+        )
+        pair_id = cursor.lastrowid
+        await cursor.close()
+        claimed = await self._run(
+            "UPDATE people SET pair_id = ? WHERE user_id IN (?, ?) AND pair_id IS NULL",
+            (pair_id, members[0], members[1]),
+        )
+        if claimed != 2:
+            await self._run("UPDATE people SET pair_id = NULL WHERE pair_id = ?", (pair_id,))
+            await self._run("DELETE FROM pairs WHERE id = ?", (pair_id,))
+            return None
+        assert pair_id is not None
+        return await self.get_pair(pair_id)
+
+    async def get_pair(self, pair_id: int) -> Pair | None:
+        """Return a pair, active or ended."""
+        row = await self._one(f"SELECT {_PAIR_COLUMNS} FROM pairs WHERE id = ?", (pair_id,))
+        return None if row is None else _pair(row)
+
+    async def active_pair_of(self, user_id: int) -> Pair | None:
+        """Return the pair `user_id` is in now, if any."""
+        row = await self._one(
+            f"SELECT {', '.join('p.' + c.strip() for c in _PAIR_COLUMNS.split(','))}"
+            " FROM people AS x JOIN pairs AS p ON p.id = x.pair_id"
+            " WHERE x.user_id = ? AND p.ended_at IS NULL",
+            (user_id,),
+        )
+        return None if row is None else _pair(row)
+
+    async def end_pair(self, pair_id: int, now: dt.datetime) -> bool:
+        """End a pair: no more prompts; both people are free to pair again."""
+        ended = await self._run(
+            "UPDATE pairs SET ended_at = ?, next_due_at = NULL WHERE id = ? AND ended_at IS NULL",
+            (to_ts(now), pair_id),
+        )
+        await self._run("UPDATE people SET pair_id = NULL WHERE pair_id = ?", (pair_id,))
+        await self._run(
+            "UPDATE outbox SET status = 'failed', error = 'pair ended', finished_at = ?"
+            " WHERE status IN ('pending', 'claimed') AND prompt_id IN"
+            " (SELECT id FROM prompts WHERE pair_id = ?)",
+            (to_ts(now), pair_id),
+        )
+        return ended == 1
+
+    async def set_schedule(self, pair_id: int, schedule: Schedule) -> None:
+        """Store a pair's send time, time zone and frequency."""
+        await self._run(
+            "UPDATE pairs SET timezone = ?, send_time = ?, frequency = ? WHERE id = ?",
+            (
+                schedule.timezone,
+                schedule.send_time.strftime("%H:%M"),
+                schedule.frequency.value,
+                pair_id,
+            ),
+        )
+
+    async def set_next_due(self, pair_id: int, due_at: dt.datetime | None) -> None:
+        """Store when the pair's next question is due (None: nothing scheduled)."""
+        await self._run(
+            "UPDATE pairs SET next_due_at = ? WHERE id = ? AND ended_at IS NULL",
+            (None if due_at is None else to_ts(due_at), pair_id),
+        )
+
+    async def due_pairs(self, now: dt.datetime, limit: int) -> list[Pair]:
+        """Return up to `limit` active pairs whose next question is due at `now`, oldest first."""
+        rows = await self._all(
+            f"SELECT {_PAIR_COLUMNS} FROM pairs WHERE next_due_at <= ?"
+            " ORDER BY next_due_at LIMIT ?",
+            (to_ts(now), limit),
+        )
+        return [_pair(row) for row in rows]
+
+    # Prompts and answers -----------------------------------------------------------------
+
+    async def create_prompt(
+        self,
+        pair_id: int,
+        kind: PromptKind,
+        *,
+        content_id: str | None,
+        text: str,
+        local_date: dt.date,
+        now: dt.datetime,
+        author_id: int | None = None,
+    ) -> Prompt | None:
+        """Create the pair's prompt for a local day; None if that day already has one."""
+        cursor = await self._conn.execute(
+            "INSERT INTO prompts (pair_id, kind, content_id, text, author_id, local_date, sent_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (pair_id, kind.value, content_id, text, author_id, local_date.isoformat(), to_ts(now)),
+        )
+        prompt_id = cursor.lastrowid if cursor.rowcount == 1 else None
+        await cursor.close()
+        return None if prompt_id is None else await self.get_prompt(prompt_id)
+
+    async def get_prompt(self, prompt_id: int) -> Prompt | None:
+        """Return one prompt by id."""
+        row = await self._one(f"SELECT {_PROMPT_COLUMNS} FROM prompts WHERE id = ?", (prompt_id,))
+        return None if row is None else _prompt(row)
+
+    async def content_history(self, pair_id: int, kind: PromptKind) -> list[str]:
+        """Return the library ids the pair received, oldest first."""
+        rows = await self._all(
+            "SELECT content_id FROM prompts WHERE pair_id = ? AND kind = ?"
+            " AND content_id IS NOT NULL ORDER BY id",
+            (pair_id, kind.value),
+        )
+        return [row[0] for row in rows]
+
+    async def shared_answer_count(self, pair_id: int) -> int:
+        """Return how many questions both partners of the pair answered."""
+        row = await self._one(
+            "SELECT count(*) FROM prompts WHERE pair_id = ? AND revealed_at IS NOT NULL",
+            (pair_id,),
+        )
+        return int(row[0])
+
+    async def last_prompt_day(self, pair_id: int, kind: PromptKind) -> dt.date | None:
+        """Return the latest local day the pair received a prompt of `kind`."""
+        row = await self._one(
+            "SELECT max(local_date) FROM prompts WHERE pair_id = ? AND kind = ?"
+            " AND skipped_at IS NULL",
+            (pair_id, kind.value),
+        )
+        return None if row[0] is None else dt.date.fromisoformat(row[0])
+
+    async def open_prompts(self, pair_id: int) -> list[Prompt]:
+        """Return the pair's questions not yet revealed, oldest first."""
+        rows = await self._all(
+            f"SELECT {_PROMPT_COLUMNS} FROM prompts WHERE pair_id = ? AND revealed_at IS NULL"
+            " AND skipped_at IS NULL AND kind = 'question' ORDER BY id",
+            (pair_id,),
+        )
+        return [_prompt(row) for row in rows]
+
+    async def record_sent_message(self, chat_id: int, message_id: int, prompt_id: int) -> None:
+        """Remember that a bot message carried a prompt, so replies to it find the prompt."""
+        await self._run(
+            "INSERT OR IGNORE INTO sent_messages (chat_id, message_id, prompt_id)"
+            " VALUES (?, ?, ?)",
+            (chat_id, message_id, prompt_id),
+        )
+
+    async def prompt_for_message(self, chat_id: int, message_id: int) -> Prompt | None:
+        """Return the prompt a bot message in `chat_id` carried, if any."""
+        row = await self._one(
+            f"SELECT {', '.join('p.' + c.strip() for c in _PROMPT_COLUMNS.split(','))}"
+            " FROM sent_messages AS s JOIN prompts AS p ON p.id = s.prompt_id"
+            " WHERE s.chat_id = ? AND s.message_id = ?",
+            (chat_id, message_id),
+        )
+        return None if row is None else _prompt(row)
+
+    async def answers_to(self, prompt_id: int) -> list[Answer]:
+        """Return every answer to a prompt."""
+        rows = await self._all(
+            f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE prompt_id = ? ORDER BY answered_at",
+            (prompt_id,),
+        )
+        return [_answer(row) for row in rows]
+
+    async def answer_for_message(self, chat_id: int, message_id: int) -> Answer | None:
+        """Return the answer a partner's message became, if it became one."""
+        row = await self._one(
+            f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE chat_id = ? AND message_id = ?",
+            (chat_id, message_id),
+        )
+        return None if row is None else _answer(row)
+
+    async def save_answer(self, answer: Answer, now: dt.datetime) -> bool:
+        """Store an answer, replacing the person's earlier one; True if it replaced one."""
+        replaced = await self.has_answered(answer.prompt_id, answer.user_id)
+        await self._run(
+            "INSERT INTO answers (prompt_id, user_id, kind, text, file_id, chat_id, message_id,"
+            " answered_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(prompt_id, user_id) DO UPDATE SET kind = excluded.kind,"
+            " text = excluded.text, file_id = excluded.file_id, chat_id = excluded.chat_id,"
+            " message_id = excluded.message_id, updated_at = excluded.updated_at",
+            (
+                answer.prompt_id,
+                answer.user_id,
+                answer.kind.value,
+                answer.text,
+                answer.file_id,
+                answer.chat_id,
+                answer.message_id,
+                to_ts(answer.answered_at),
+                to_ts(now),
+            ),
+        )
+        return replaced
+
+    async def has_answered(self, prompt_id: int, user_id: int) -> bool:
+        """Say whether `user_id` has answered the prompt."""
+        row = await self._one(
+            "SELECT 1 FROM answers WHERE prompt_id = ? AND user_id = ?", (prompt_id, user_id)
+        )
+        return row is not None
+
+    async def mark_revealed(self, prompt_id: int, now: dt.datetime) -> bool:
+        """Record the reveal; True only for the one call that made it (never twice)."""
+        return (
+            await self._run(
+                "UPDATE prompts SET revealed_at = ? WHERE id = ? AND revealed_at IS NULL",
+                (to_ts(now), prompt_id),
+            )
+            == 1
+        )
+
+    # Outbox ------------------------------------------------------------------------------
+
+    async def enqueue(self, messages: Sequence[NewMessage], now: dt.datetime) -> None:
+        """Add messages to the outbox; they are sent by the delivery loop."""
+        await self._conn.executemany(
+            "INSERT INTO outbox (user_id, chat_id, kind, prompt_id, payload, priority,"
+            " not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    m.user_id,
+                    m.chat_id,
+                    m.kind.value,
+                    m.prompt_id,
+                    json.dumps(m.payload, ensure_ascii=False),
+                    int(m.priority),
+                    to_ts(now),
+                    to_ts(now),
+                )
+                for m in messages
+            ],
+        )
+
+    async def claim_outbox(self, now: dt.datetime, limit: int) -> list[OutboxItem]:
+        """Claim up to `limit` pending messages, most urgent first."""
+        rows = await self._all(
+            "UPDATE outbox SET status = 'claimed', claimed_at = ? WHERE id IN ("
+            " SELECT id FROM outbox WHERE status = 'pending' AND not_before <= ?"
+            " ORDER BY priority, id LIMIT ?)"
+            " RETURNING id, user_id, chat_id, kind, prompt_id, payload, priority, attempts, part",
+            (to_ts(now), to_ts(now), limit),
+        )
+        items = [
+            OutboxItem(
+                id=row[0],
+                user_id=row[1],
+                chat_id=row[2],
+                kind=MessageKind(row[3]),
+                prompt_id=row[4],
+                payload=json.loads(row[5]),
+                priority=Priority(row[6]),
+                attempts=row[7],
+                part=row[8],
+            )
+            for row in rows
+        ]
+        items.sort(key=lambda item: (item.priority, item.id))
+        return items
+
+    async def advance_part(self, item_id: int, part: int) -> None:
+        """Record that the first `part` pieces of a message were delivered."""
+        await self._run("UPDATE outbox SET part = ? WHERE id = ?", (part, item_id))
+
+    async def finish(
+        self, item_id: int, *, sent: bool, now: dt.datetime, error: str | None = None
+    ) -> None:
+        """Close a claimed message as sent or failed."""
+        await self._run(
+            "UPDATE outbox SET status = ?, finished_at = ?, error = ? WHERE id = ?",
+            ("sent" if sent else "failed", to_ts(now), error, item_id),
+        )
+
+    async def retry_later(self, item_id: int, not_before: dt.datetime, error: str) -> bool:
+        """Put a message back to try again later; False if it has failed too often (given up)."""
+        row = await self._one(
+            "UPDATE outbox SET status = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE 'pending'"
+            " END, attempts = attempts + 1, not_before = ?, error = ? WHERE id = ?"
+            " RETURNING status",
+            (MAX_DELIVERY_ATTEMPTS, to_ts(not_before), error, item_id),
+        )
+        return row is not None and row[0] == "pending"
+
+    async def release_claimed(self) -> int:
+        """Return messages claimed by a process that stopped to pending (start-up recovery)."""
+        return await self._run("UPDATE outbox SET status = 'pending' WHERE status = 'claimed'")
+
+    async def outbox_counts(self) -> dict[str, int]:
+        """Return how many outbox rows are in each status."""
+        rows = await self._all("SELECT status, count(*) FROM outbox GROUP BY status")
+        return {row[0]: row[1] for row in rows}
+
+    async def next_outbox_time(self) -> dt.datetime | None:
+        """Return when the earliest pending message may be sent."""
+        row = await self._one("SELECT min(not_before) FROM outbox WHERE status = 'pending'")
+        return from_ts(row[0])
+
+
+class Database:
+    """The SQLite database: opens, migrates, and hands out transactions one at a time."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+        # One connection serves everyone; the lock keeps each transaction's statements
+        # together so an await in one handler cannot interleave with another's writes.
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> Database:
+        """Open (creating if needed) and migrate the database at `path`."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await conn.execute("PRAGMA busy_timeout = 5000")
+            database = cls(conn, path)
+            await database.migrate()
+        except BaseException:
+            await conn.close()
+            raise
+        return database
+
+    async def close(self) -> None:
+        """Close the connection; waits for a running transaction to finish."""
+        async with self._lock:
+            await self._conn.close()
+
+    async def schema_version(self) -> int:
+        """Return the schema version the database is at."""
+        async with self._conn.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def migrate(self) -> int:
+        """Apply every migration the database lacks; return the version it is now at."""
+        async with self._lock:
+            version = await self.schema_version()
+            if version > len(MIGRATIONS):
+                raise RuntimeError(
+                    f"database schema {version} is newer than this code ({len(MIGRATIONS)})"
+                )
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                await self._conn.executescript(
+                    f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
+                )
+                log.info("database migrated to schema %d", number)
+            return len(MIGRATIONS)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """Run the block in one transaction: committed on success, rolled back on error."""
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield Transaction(self._conn)
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")
+
+    async def integrity_check(self) -> str:
+        """Run SQLite's integrity check; 'ok' when the file is sound."""
+        async with self._lock, self._conn.execute("PRAGMA integrity_check") as cursor:
+            row = await cursor.fetchone()
+        return str(row[0]) if row else "no answer"
+
+    async def backup_to(self, target: Path) -> None:
+        """Write a consistent copy of the database to `target` while it stays in use."""
+        async with self._lock, aiosqlite.connect(target) as destination:
+            await self._conn.backup(destination)

@@ -1,0 +1,212 @@
+"""Every user-facing string, in one place, ready for translation.
+
+Texts are Telegram HTML. Anything a person wrote (names, answers, questions from /ask) goes
+through `esc` before it is placed in a text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+
+from bot.domain.models import AnswerKind, Exercise, Schedule
+from bot.domain.schedule import local_date
+
+TELEGRAM_TEXT_LIMIT = 4096
+
+
+def esc(text: str) -> str:
+    """Escape untrusted text for Telegram's HTML parse mode."""
+    return escape(text, quote=False)
+
+
+def _when(schedule: Schedule) -> str:
+    return f"{schedule.send_time.strftime('%H:%M')} ({esc(schedule.timezone)})"
+
+
+# Commands shown in Telegram's menu: (command, description).
+COMMAND_MENU = (
+    ("today", "Today's question and who has answered"),
+    ("invite", "Invite your partner"),
+    ("time", "Change the daily send time, e.g. /time 19:30"),
+    ("timezone", "Change the time zone, e.g. /timezone Europe/Berlin"),
+    ("help", "What Nearer can do"),
+    ("unpair", "End the pairing"),
+)
+
+START = (
+    "Hi {name} 👋 I'm <b>Nearer</b>.\n\n"
+    "Every day I send you and your partner the same small question. You each answer "
+    "privately, and once you've <i>both</i> answered, I show each of you the other's answer.\n\n"
+    "A few minutes a day, no pressure, no scores. Ready? Invite your partner to begin."
+)
+START_PAIRED = (
+    "Hi {name} 👋 You're paired with <b>{partner}</b>. Your daily question comes at {when}. "
+    "Send /today to see what's open, or /help for everything I can do."
+)
+INVITE_BUTTON = "💌 Invite my partner"
+INVITE_CREATED = (
+    "Here is your personal invite link. Send it to your partner; it works once and for "
+    "24 hours:\n\n{link}\n\nOr forward them the next message 👇"
+)
+INVITE_FORWARDABLE = (
+    "💌 {name} invited you to <b>Nearer</b>: one small question a day for the two of us, "
+    "answered privately and revealed once we've both answered.\n\nTap to join: {link}"
+)
+INVITE_ALREADY_PAIRED = "You're already paired with <b>{partner}</b>. Send /unpair first if you want to pair with someone else."
+INVITE_OFFER = "💌 <b>{inviter}</b> invited you to Nearer, to answer one small question a day together. Pair with {inviter}?"
+ACCEPT_BUTTON = "✅ Yes, pair us"
+DECLINE_BUTTON = "Not now"
+INVITE_DECLINED = "No problem. The link stays valid until it expires if you change your mind."
+INVITE_OWN = (
+    "That's your own invite link 🙂 Send it to your partner; they open it to pair with you."
+)
+INVITE_UNKNOWN = (
+    "I don't recognise this invite link. Ask your partner to send /invite and share the new link."
+)
+INVITE_EXPIRED = "This invite link has expired or was already used. Ask your partner to send /invite for a fresh one."
+INVITE_YOU_ARE_PAIRED = "You're already paired with <b>{partner}</b>, so you can't accept another invite. Send /unpair first if that's what you want."
+INVITE_INVITER_PAIRED = "<b>{inviter}</b> is already paired now, so this invite can't be used."
+INVITE_SLOW_DOWN = (
+    "That's a lot of invite links in a row. Please wait a few minutes and try again."
+)
+PAIRED = (
+    "🎉 You and <b>{partner}</b> are paired!\n\n"
+    "Your question arrives every day at {when}. Change it any time with /time HH:MM or "
+    "/timezone, and you'll both be told.\n\nHere comes your first question 👇"
+)
+GROUP_ONLY_PRIVATE = (
+    "Nearer works in private chats only. Open a private chat with me to get started."
+)
+
+QUESTION = "🌱 <b>Today's question</b>\n\n{question}\n\n<i>Reply to this message to answer. {partner} sees your answer only once you've both answered.</i>"
+QUESTION_FROM_PARTNER = "🌱 <b>A question from {author}</b>\n\n{question}\n\n<i>Reply to this message to answer. You'll see each other's answers once you've both answered.</i>"
+EXERCISE = "✨ <b>Something to try together: {title}</b> (about {minutes} min)\n\n{how_to}"
+
+SAVED = "✅ Saved. You'll see <b>{partner}</b>'s answer once they've answered too."
+SAVED_REPLACED = "✏️ Updated: your new answer replaces the one before. You'll see <b>{partner}</b>'s answer once they've answered too."
+SAVED_REVEALING = "✅ Saved, and <b>{partner}</b> has answered too. Here it comes 👇"
+ALREADY_REVEALED = "This question's answers were already shared, so your answer stays as it was. A new question comes tomorrow 🌱"
+EDIT_AFTER_REVEAL = "Your answer was already shared with {partner}, so the edit doesn't change it."
+EDIT_SAVED = "✏️ Got your edit: your answer is updated."
+REVEAL_HEADER = "💞 <b>You both answered!</b>\n\n<i>{question}</i>\n\n<b>{partner}</b> said:"
+REVEAL_MEDIA_FALLBACK = "({partner} answered with a {kind} that is no longer available.)"
+NO_OPEN_QUESTION = "There's no open question right now. Your next one comes {when} 🌱"
+NO_OPEN_QUESTION_PAUSED = "There's no open question right now."
+SEVERAL_OPEN = "You have {count} open questions. Please <b>reply</b> to the question message you're answering, so I know which one it is. /today lists them."
+NOT_PAIRED = "You're not paired yet. Send /invite to get a link for your partner, or open the link they sent you."
+UNSUPPORTED_ANSWER = "I can take an answer as text, a voice note, a video note or a photo (with or without a caption). Could you send it as one of those?"
+STALE_REPLY = (
+    "That message isn't one of your open questions. Reply to a question from today or send /today."
+)
+
+TODAY_HEADER = "<b>Open questions</b>"
+TODAY_ITEM = "• {question}\n  {status}"
+TODAY_BOTH_WAITING = "neither of you has answered yet"
+TODAY_YOU_ANSWERED = "you answered; waiting for {partner}"
+TODAY_PARTNER_ANSWERED = "{partner} answered; answer to see theirs"
+TODAY_NONE = "Nothing open right now. Your next question comes {when} 🌱"
+
+TIME_USAGE = "Send the time as 24-hour HH:MM, for example <code>/time 19:30</code>."
+TIMEZONE_USAGE = (
+    "Send a time zone name, a city or a UTC offset, for example <code>/timezone Europe/Berlin</code>, "
+    "<code>/timezone Tokyo</code> or <code>/timezone UTC+2</code>."
+)
+SCHEDULE_CHANGED = "🕰 Done: your daily question now comes at {when}. Next one: {next}."
+SCHEDULE_CHANGED_PARTNER = (
+    "🕰 {name} changed when your daily question comes: {when}. Next one: {next}."
+)
+
+UNPAIR_CONFIRM = "End your pairing with <b>{partner}</b>? Daily questions stop for both of you. Your past answers stay in your history."
+UNPAIR_YES = "Yes, unpair"
+UNPAIR_NO = "No, keep it"
+UNPAIR_DONE = "You're unpaired from <b>{partner}</b>. Take care 💛 Send /invite whenever you want to pair again."
+UNPAIR_PARTNER = "<b>{name}</b> ended your pairing on Nearer, so daily questions have stopped. Your past answers stay in your history. Take care 💛"
+UNPAIR_KEPT = "Okay, nothing changed. 💛"
+MENU_EXPIRED = "This menu has expired. Send the command again to get a fresh one."
+
+HELP = (
+    "<b>How Nearer works</b>\n"
+    "Every day you and your partner get the same question. Reply to answer; once you've both "
+    "answered, you see each other's answers.\n\n"
+    "<b>Commands</b>\n"
+    "/today: open questions and who has answered\n"
+    "/invite: a link to pair with your partner\n"
+    "/time HH:MM: when the daily question comes\n"
+    "/timezone Europe/Berlin: your shared time zone\n"
+    "/unpair: end the pairing\n"
+    "/help: this message"
+)
+UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."
+STRAY_MESSAGE = "I'm not sure what to do with that. /help lists what I can do."
+ERROR = "Sorry, something went wrong on my side. Please try again in a moment."
+
+KIND_NAMES = {
+    AnswerKind.TEXT: "message",
+    AnswerKind.VOICE: "voice note",
+    AnswerKind.VIDEO_NOTE: "video note",
+    AnswerKind.PHOTO: "photo",
+}
+
+
+def when(schedule: Schedule) -> str:
+    """Say when a pair's question comes, e.g. '09:00 (Europe/Berlin)'."""
+    return _when(schedule)
+
+
+def day_label(moment: dt.datetime, timezone: str, now: dt.datetime) -> str:
+    """Describe a send moment relative to today in the pair's zone: 'today', 'tomorrow', a date."""
+    day = local_date(moment, timezone)
+    today = local_date(now, timezone)
+    if day == today:
+        return "today"
+    if day == today + dt.timedelta(days=1):
+        return "tomorrow"
+    return day.strftime("%A %d %B")
+
+
+def paired(partner: str, schedule: Schedule) -> str:
+    """Render the message that tells someone they are now paired."""
+    return PAIRED.format(partner=esc(partner), when=_when(schedule))
+
+
+def next_time(moment: dt.datetime | None, schedule: Schedule, now: dt.datetime) -> str:
+    """Describe the next send moment, e.g. 'tomorrow at 09:00 (Europe/Berlin)'."""
+    if moment is None:
+        return "once you resume"
+    return f"{day_label(moment, schedule.timezone, now)} at {_when(schedule)}"
+
+
+def question(text: str, partner: str, author: str | None = None) -> str:
+    """Render a daily question message."""
+    if author is not None:
+        return QUESTION_FROM_PARTNER.format(question=esc(text), author=esc(author))
+    return QUESTION.format(question=esc(text), partner=esc(partner))
+
+
+def exercise(item: Exercise) -> str:
+    """Render an exercise message."""
+    return EXERCISE.format(title=esc(item.title), minutes=item.minutes, how_to=esc(item.how_to))
+
+
+def chunks(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
+    """Split already-escaped text into pieces within Telegram's limit, at line or word breaks.
+
+    Splitting never cuts through an HTML entity such as &amp;.
+    """
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit)
+        if cut < limit // 2:
+            cut = rest.rfind(" ", 0, limit)
+        if cut < limit // 2:
+            cut = limit
+            amp = rest.rfind("&", cut - 8, cut)
+            if amp != -1 and ";" not in rest[amp:cut]:
+                cut = amp
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest or not pieces:
+        pieces.append(rest)
+    return pieces
