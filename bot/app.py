@@ -13,7 +13,7 @@ from bot import texts
 from bot.config import Settings
 from bot.content import Library, load_library
 from bot.context import BotData, NearerApp, NearerContext
-from bot.delivery import Dispatcher
+from bot.delivery import PER_CHAT_INTERVAL, Dispatcher
 from bot.handlers import register_handlers
 from bot.scheduling import run_tick
 from bot.services import Clock, Services, system_clock
@@ -38,10 +38,12 @@ def build_application(
     clock: Clock = system_clock,
     library: Library | None = None,
     run_jobs: bool = True,
+    chat_interval: float = PER_CHAT_INTERVAL,
 ) -> tuple[NearerApp, Runtime]:
     """Build the Application; storage opens in post_init and closes in post_shutdown.
 
-    `clock` lets tests move time; `run_jobs=False` leaves the repeating tick to the caller.
+    `clock` lets tests move time; `run_jobs=False` leaves the repeating tick to the caller;
+    `chat_interval` is the pause between two messages to one chat.
     """
     content = library if library is not None else load_library()
     context_types = ContextTypes(context=NearerContext, bot_data=BotData)
@@ -71,7 +73,9 @@ def build_application(
         services = Services(settings=settings, db=db, library=content, clock=clock)
         app.bot_data.services = services
         runtime.services = services
-        dispatcher = Dispatcher(app.bot, services, rate=settings.send_rate)
+        dispatcher = Dispatcher(
+            app.bot, services, rate=settings.send_rate, chat_interval=chat_interval
+        )
         services.wake_delivery = dispatcher.wake
         runtime.dispatcher = dispatcher
         await dispatcher.start()

@@ -97,7 +97,7 @@ class SettingsError(Exception):
 def load_settings(**overrides: object) -> Settings:
     """Build Settings from the environment, `.env` and `overrides`, or raise SettingsError."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)  # type: ignore[arg-type]  # pydantic checks each value
     except ValidationError as error:
         first = error.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "settings"

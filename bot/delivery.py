@@ -70,8 +70,16 @@ def _seconds(flood: RetryAfter) -> float:
 class Dispatcher:
     """Drains the outbox through the bot, most urgent first, within Telegram's limits."""
 
-    def __init__(self, bot: Bot, services: Services, *, rate: float) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        services: Services,
+        *,
+        rate: float,
+        chat_interval: float = PER_CHAT_INTERVAL,
+    ) -> None:
         self._bot = bot
+        self._chat_interval = chat_interval
         self._services = services
         self._queue_size = max(8, math.ceil(rate * QUEUE_SECONDS))
         self._workers = min(256, max(4, math.ceil(rate / 3)))
@@ -211,11 +219,11 @@ class Dispatcher:
     async def _pace(self, chat_id: int) -> None:
         last = self._last_sent.get(chat_id)
         if last is not None:
-            wait = last + PER_CHAT_INTERVAL - time.monotonic()
+            wait = last + self._chat_interval - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
         if len(self._last_sent) > 50_000:
-            horizon = time.monotonic() - PER_CHAT_INTERVAL
+            horizon = time.monotonic() - self._chat_interval
             self._last_sent = {c: t for c, t in self._last_sent.items() if t > horizon}
 
     async def _send(self, item: OutboxItem, part: Part) -> int | None:

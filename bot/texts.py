@@ -189,6 +189,21 @@ def exercise(item: Exercise) -> str:
     return EXERCISE.format(title=esc(item.title), minutes=item.minutes, how_to=esc(item.how_to))
 
 
+def utf16_units(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (an emoji may count as two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _fitting_prefix(text: str, limit: int) -> int:
+    """Return how many characters of `text` fit in `limit` UTF-16 units."""
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return index
+    return len(text)
+
+
 def chunks(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
     """Split already-escaped text into pieces within Telegram's limit, at line or word breaks.
 
@@ -196,13 +211,14 @@ def chunks(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
     """
     pieces: list[str] = []
     rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit)
-        if cut < limit // 2:
-            cut = rest.rfind(" ", 0, limit)
-        if cut < limit // 2:
-            cut = limit
-            amp = rest.rfind("&", cut - 8, cut)
+    while utf16_units(rest) > limit:
+        fit = _fitting_prefix(rest, limit)
+        cut = rest.rfind("\n", 0, fit)
+        if cut < fit // 2:
+            cut = rest.rfind(" ", 0, fit)
+        if cut < fit // 2:
+            cut = fit
+            amp = rest.rfind("&", max(0, cut - 8), cut)
             if amp != -1 and ";" not in rest[amp:cut]:
                 cut = amp
         pieces.append(rest[:cut].rstrip())

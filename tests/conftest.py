@@ -1,0 +1,44 @@
+"""Shared fixtures: the content library, a test clock, the fake Bot API and the running bot."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.content import Library, load_library
+from bot.sandbox.fake_bot_api import FakeBotAPI
+from tests.support import FakeClock, RunningBot
+
+# A Wednesday morning in winter, before the default 09:00 send time.
+START = dt.datetime(2026, 1, 14, 7, 30, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="session")
+def library() -> Library:
+    return load_library()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotAPI]:
+    fake = FakeBotAPI()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def bot(
+    api: FakeBotAPI, tmp_path: Path, clock: FakeClock, library: Library
+) -> AsyncIterator[RunningBot]:
+    running = RunningBot(api, tmp_path / "nearer.sqlite3", clock, library)
+    await running.start()
+    yield running
+    await running.stop()

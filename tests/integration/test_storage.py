@@ -1,0 +1,149 @@
+"""SQLite storage on a temporary file: migrations, restarts, pairing and the outbox."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+
+import aiosqlite
+
+from bot.config import load_settings
+from bot.content import Library
+from bot.domain.models import AnswerKind, PromptKind, Schedule
+from bot.domain.outbox import MessageKind, NewMessage
+from bot.services import IncomingAnswer, Services, submit_answer
+from bot.storage import Database
+from bot.storage.migrations import MIGRATIONS
+
+NOW = dt.datetime(2026, 1, 14, 8, 0, tzinfo=dt.UTC)
+SCHEDULE = Schedule("UTC", dt.time(9, 0))
+
+
+async def _people(db: Database, *ids: int) -> None:
+    async with db.transaction() as tx:
+        for user_id in ids:
+            await tx.upsert_person(user_id, user_id, f"P{user_id}", NOW)
+
+
+async def test_a_fresh_database_is_migrated_to_the_newest_schema(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "sub" / "dir" / "nearer.sqlite3")
+    assert await db.schema_version() == len(MIGRATIONS)
+    assert await db.integrity_check() == "ok"
+    await db.close()
+
+
+async def test_every_earlier_schema_version_upgrades_to_the_newest(tmp_path: Path) -> None:
+    for version in range(len(MIGRATIONS)):
+        path = tmp_path / f"v{version}.sqlite3"
+        async with aiosqlite.connect(path) as conn:
+            for number, script in enumerate(MIGRATIONS[:version], start=1):
+                await conn.executescript(script + f"\nPRAGMA user_version = {number};")
+        db = await Database.open(path)
+        assert await db.schema_version() == len(MIGRATIONS)
+        await db.close()
+
+
+async def test_data_survives_closing_and_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "nearer.sqlite3"
+    db = await Database.open(path)
+    await _people(db, 1, 2)
+    async with db.transaction() as tx:
+        pair = await tx.create_pair((1, 2), SCHEDULE, 42, NOW)
+    await db.close()
+    db = await Database.open(path)
+    async with db.transaction() as tx:
+        assert pair is not None
+        assert await tx.active_pair_of(2) == pair
+        journal = await (await tx._conn.execute("PRAGMA journal_mode")).fetchone()
+        assert journal is not None and journal[0] == "wal"
+    await db.close()
+
+
+async def test_someone_already_paired_cannot_be_paired_again(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "db.sqlite3")
+    await _people(db, 1, 2, 3)
+    async with db.transaction() as tx:
+        assert await tx.create_pair((1, 2), SCHEDULE, 1, NOW) is not None
+        assert await tx.create_pair((3, 2), SCHEDULE, 1, NOW) is None
+        assert (await tx.get_person(3)).pair_id is None  # type: ignore[union-attr]
+        rows = await (await tx._conn.execute("SELECT count(*) FROM pairs")).fetchone()
+        assert rows is not None and rows[0] == 1
+    await db.close()
+
+
+async def test_a_pair_gets_at_most_one_question_per_local_day(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "db.sqlite3")
+    await _people(db, 1, 2)
+    async with db.transaction() as tx:
+        pair = await tx.create_pair((1, 2), SCHEDULE, 1, NOW)
+        assert pair is not None
+        day = dt.date(2026, 1, 14)
+        first = await tx.create_prompt(
+            pair.id, PromptKind.QUESTION, content_id="a", text="A?", local_date=day, now=NOW
+        )
+        again = await tx.create_prompt(
+            pair.id, PromptKind.QUESTION, content_id="b", text="B?", local_date=day, now=NOW
+        )
+        exercise = await tx.create_prompt(
+            pair.id, PromptKind.EXERCISE, content_id="e", text="E", local_date=day, now=NOW
+        )
+        assert first is not None and again is None and exercise is not None
+        assert await tx.mark_revealed(first.id, NOW)
+        assert not await tx.mark_revealed(first.id, NOW)
+    await db.close()
+
+
+async def test_the_outbox_hands_out_urgent_messages_first_and_recovers_claims(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "db.sqlite3")
+    async with db.transaction() as tx:
+        await tx.enqueue([NewMessage(1, 1, MessageKind.QUESTION) for _ in range(5)], NOW)
+        await tx.enqueue([NewMessage(2, 2, MessageKind.REVEAL)], NOW)
+        claimed = await tx.claim_outbox(NOW, 3)
+        assert claimed[0].kind is MessageKind.REVEAL
+        assert len(claimed) == 3
+        assert await tx.release_claimed() == 3
+        assert (await tx.outbox_counts()) == {"pending": 6}
+        assert await tx.claim_outbox(NOW - dt.timedelta(seconds=5), 10) == []
+    await db.close()
+
+
+async def test_due_pairs_are_found_through_the_next_due_index(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "db.sqlite3")
+    async with db.transaction() as tx:
+        cursor = await tx._conn.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM pairs WHERE next_due_at <= ?"
+            " ORDER BY next_due_at LIMIT 500",
+            (0,),
+        )
+        plan = " ".join(str(row[3]) for row in await cursor.fetchall())
+    assert "pairs_due" in plan
+    await db.close()
+
+
+async def test_two_answers_at_the_same_instant_reveal_exactly_once(
+    tmp_path: Path, library: Library
+) -> None:
+    db = await Database.open(tmp_path / "db.sqlite3")
+    settings = load_settings(_env_file=None, bot_token="1:" + "x" * 30)
+    services = Services(settings=settings, db=db, library=library, clock=lambda: NOW)
+    await _people(db, 1, 2)
+    async with db.transaction() as tx:
+        pair = await tx.create_pair((1, 2), SCHEDULE, 1, NOW)
+        assert pair is not None
+        await tx.create_prompt(
+            pair.id, PromptKind.QUESTION, content_id="a", text="A?", local_date=NOW.date(), now=NOW
+        )
+    results = await asyncio.gather(
+        *(
+            submit_answer(services, IncomingAnswer(user, user, 100 + user, AnswerKind.TEXT, "hi"))
+            for user in (1, 2)
+        )
+    )
+    assert sorted(r.outcome.name for r in results) == ["REVEALED", "SAVED"]
+    async with db.transaction() as tx:
+        reveals = await tx.claim_outbox(NOW, 100)
+    assert sorted(item.user_id for item in reveals if item.kind is MessageKind.REVEAL) == [1, 2]
+    await db.close()

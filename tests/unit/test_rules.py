@@ -1,0 +1,47 @@
+"""Reveal rule and invite rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.domain.models import Invite
+from bot.domain.rules import (
+    INVITE_CODE_ALPHABET,
+    invite_expires_at,
+    invite_is_usable,
+    looks_like_invite_code,
+    new_invite_code,
+    reveal_is_due,
+)
+
+NOW = dt.datetime(2026, 1, 14, 12, 0, tzinfo=dt.UTC)
+
+
+def test_reveal_waits_for_both_partners() -> None:
+    assert not reveal_is_due(set(), (1, 2))
+    assert not reveal_is_due({1}, (1, 2))
+    assert not reveal_is_due({2, 3}, (1, 2))
+    assert reveal_is_due({1, 2}, (1, 2))
+
+
+def test_invite_codes_carry_at_least_64_random_bits_and_fit_a_deep_link() -> None:
+    codes = {new_invite_code() for _ in range(2000)}
+    assert len(codes) == 2000
+    for code in codes:
+        assert set(code) <= INVITE_CODE_ALPHABET
+        assert len(code) * 6 >= 64  # base64url: six bits a character
+        assert len(code) <= 64
+        assert looks_like_invite_code(code)
+
+
+def test_garbage_does_not_look_like_an_invite_code() -> None:
+    for text in ["", "short", "has spaces in it", "<script>alert</script>", "x" * 65, "ü" * 20]:
+        assert not looks_like_invite_code(text)
+
+
+def test_an_invite_works_for_24_hours_and_only_once() -> None:
+    invite = Invite("code" * 4, 1, NOW, invite_expires_at(NOW))
+    assert invite_is_usable(invite, NOW + dt.timedelta(hours=23, minutes=59))
+    assert not invite_is_usable(invite, NOW + dt.timedelta(hours=24))
+    used = Invite("code" * 4, 1, NOW, invite_expires_at(NOW), used_at=NOW)
+    assert not invite_is_usable(used, NOW)
