@@ -1,0 +1,237 @@
+"""Answer edge cases, unpairing, schedule changes and odd input, end to end."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.sandbox.fake_bot_api import FakeBotAPI
+from tests.support import RunningBot, pair_up
+
+
+def _text(message: dict) -> str:
+    return message.get("text") or message.get("caption") or ""
+
+
+async def test_a_second_answer_before_the_reveal_replaces_the_first(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
+    await pair_up(bot, alice, bob)
+    await alice.send("first draft")
+    await alice.receive()
+    await alice.send("what I really mean")
+    assert "replaces" in _text(await alice.receive())
+    await bob.send("bob's answer")
+    reveal = await bob.receive_until(lambda m: "said:" in _text(m))
+    assert "what I really mean" in _text(reveal[-1])
+    assert "first draft" not in _text(reveal[-1])
+
+
+async def test_editing_an_answer_before_the_reveal_updates_it_and_after_it_does_not(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
+    await pair_up(bot, alice, bob)
+    answer = await alice.send("typo answr")
+    await alice.receive()
+    await alice.edit(answer, "typo fixed answer")
+    assert "updated" in _text(await alice.receive())
+    await bob.send("bob here")
+    reveal = await bob.receive_until(lambda m: "said:" in _text(m))
+    assert "typo fixed answer" in _text(reveal[-1])
+    await alice.receive_until(lambda m: "said:" in _text(m))
+    await alice.edit(answer, "rewriting history")
+    assert "doesn't change it" in _text(await alice.receive())
+    await bot.settle()
+    assert "rewriting history" not in " ".join(bob.texts())
+
+
+async def test_a_sticker_gets_a_kind_reply_about_what_can_be_an_answer(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
+    await pair_up(bot, alice, bob)
+    await alice.send_sticker()
+    assert "voice note" in _text(await alice.receive())
+    await alice.send_content({"location": {"latitude": 1.0, "longitude": 2.0}})
+    assert "voice note" in _text(await alice.receive())
+
+
+async def test_a_photo_with_caption_is_relayed_as_the_photo(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
+    await pair_up(bot, alice, bob)
+    await alice.send_photo("our first trip")
+    await alice.receive()
+    await bob.send_video_note()
+    await bob.receive()
+    to_bob = await bob.receive_until(lambda m: "photo" in m)
+    to_alice = await alice.receive_until(lambda m: "video_note" in m)
+    assert to_bob[-1]["caption"] == "our first trip"
+    assert to_alice[-1]["copied_from"] == bob.id
+
+
+async def test_a_very_long_answer_is_revealed_within_telegrams_limit(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
+    await pair_up(bot, alice, bob)
+    long_answer = ("I love how you " + "always <notice> & care " * 200)[:4096]
+    await alice.send(long_answer)
+    await alice.receive()
+    await bob.send("short")
+    await bob.receive()
+    await bot.settle()
+    revealed = "".join(_text(m) for m in bob.unread())
+    assert long_answer.split()[-1] in revealed
+    assert len(long_answer) - 10 < len(revealed.split("said:")[1])
+
+
+async def test_an_older_open_question_can_still_be_answered_by_replying_to_it(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
+    await pair_up(bot, alice, bob)
+    first_question = alice.inbox[-1]
+    bot.clock.set(dt.datetime(2026, 1, 15, 9, 0, tzinfo=dt.UTC))
+    await bot.tick()
+    await alice.receive_until(lambda m: "Today's question" in _text(m))
+    await bob.receive_until(lambda m: "Today's question" in _text(m))
+    await alice.send("which one?")
+    assert "reply" in _text(await alice.receive())
+    await alice.reply(first_question, "answer to day one")
+    await alice.receive()
+    body = first_question["text"].split("\n\n")[1]
+    bob_first = next(m for m in bob.inbox if body in _text(m) and "Today's" in _text(m))
+    await bob.reply(bob_first, "bob on day one")
+    reveal = await bob.receive_until(lambda m: "said:" in _text(m))
+    assert "answer to day one" in _text(reveal[-1])
+
+
+async def test_today_shows_who_answered_but_never_what(bot: RunningBot, api: FakeBotAPI) -> None:
+    alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
+    await pair_up(bot, alice, bob)
+    await alice.send("secret words")
+    await alice.receive()
+    await bob.send("/today")
+    status = _text(await bob.receive())
+    assert "Alice answered" in status
+    assert "secret words" not in status
+
+
+async def test_unpairing_asks_first_then_tells_the_partner_and_stops_questions(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
+    await pair_up(bot, alice, bob)
+    await alice.send("/unpair")
+    confirm = await alice.receive()
+    await alice.press(confirm, "No")
+    await bot.settle()
+    async with bot.services.db.transaction() as tx:
+        assert await tx.active_pair_of(alice.id) is not None
+    await alice.send("/unpair")
+    await alice.press((await alice.receive_until(lambda m: "reply_markup" in m))[-1], "Yes")
+    told = await bob.receive()
+    assert "ended your pairing" in _text(told)
+    bot.clock.set(dt.datetime(2026, 1, 16, 9, 0, tzinfo=dt.UTC))
+    await bot.tick()
+    await bot.settle()
+    assert not [m for m in alice.unread() + bob.unread() if "Today's question" in _text(m)]
+
+
+async def test_an_old_unpair_button_for_another_pair_has_expired(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
+    await pair_up(bot, alice, bob)
+    await alice.send("/unpair")
+    confirm = await alice.receive()
+    answer = await alice.press(confirm, "Yes", data="unpair:yes:999")
+    assert "expired" in answer["text"]
+    answer = await alice.press(confirm, "Yes", data="garbage\u202e<b>")
+    assert "expired" in answer["text"]
+    async with bot.services.db.transaction() as tx:
+        assert await tx.active_pair_of(alice.id) is not None
+
+
+async def test_changing_the_time_tells_the_partner_and_moves_the_next_question(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
+    await pair_up(bot, alice, bob)
+    await alice.send("/time 25:99")
+    assert "HH:MM" in _text(await alice.receive())
+    await alice.send("/timezone Mars/Base")
+    assert "/timezone Europe/Berlin" in _text(await alice.receive())
+    await alice.send("/time 20:15")
+    assert "20:15" in _text(await alice.receive())
+    assert "Alice changed" in _text(await bob.receive())
+    bot.clock.set(dt.datetime(2026, 1, 15, 20, 14, tzinfo=dt.UTC))
+    assert (await bot.tick()).delivered == 0
+    bot.clock.set(dt.datetime(2026, 1, 15, 20, 15, tzinfo=dt.UTC))
+    assert (await bot.tick()).delivered == 1
+
+
+async def test_a_day_missed_while_the_bot_was_down_is_skipped_not_sent_late(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
+    await pair_up(bot, alice, bob)
+    await bot.stop()
+    bot.clock.set(dt.datetime(2026, 1, 16, 7, 0, tzinfo=dt.UTC))  # slept through the 15th
+    await bot.start()
+    report = await bot.tick()
+    assert (report.delivered, report.skipped) == (0, 1)
+    bot.clock.set(dt.datetime(2026, 1, 16, 9, 0, tzinfo=dt.UTC))
+    assert (await bot.tick()).delivered == 1
+
+
+async def test_group_chats_are_told_nearer_works_in_private_only(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    alice = api.user(1, "Alice")
+    alice.started = True
+    group = {"id": -100, "type": "group", "title": "Friends"}
+    message = {"message_id": 1, "from": alice.json, "chat": group, "date": 0, "text": "/start",
+               "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}  # fmt: skip
+    api.users[-100] = api.user(-100, "Friends")
+    api.users[-100].started = True
+    await api.push_update({"message": message})
+    reply = await api.users[-100].receive()
+    assert "private chats only" in _text(reply)
+
+
+async def test_unknown_commands_and_unpaired_messages_get_a_hint(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    carol = api.user(3, "Carol")
+    await carol.send("/dance")
+    assert "/help" in _text(await carol.receive())
+    await carol.send("hello?")
+    assert "/invite" in _text(await carol.receive())
+    await carol.send("/help")
+    assert "/today" in _text(await carol.receive())
+    await carol.send("/today")
+    assert "not paired" in _text(await carol.receive())
+
+
+async def test_the_command_menu_is_registered_at_start_up(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    names = {command["command"] for command in api.commands}
+    assert {"today", "invite", "help", "time", "timezone", "unpair"} <= names
+
+
+async def test_a_weekly_exercise_comes_on_the_pairs_weekday_with_the_question(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
+    await pair_up(bot, alice, bob)
+    bot.clock.set(dt.datetime(2026, 1, 17, 9, 0, tzinfo=dt.UTC))  # Saturday
+    await bot.tick()
+    await bot.settle()
+    received = [_text(m) for m in alice.unread()]
+    assert any("Today's question" in t for t in received)
+    assert any("Something to try together" in t for t in received)
