@@ -17,14 +17,14 @@ import math
 import time
 import warnings
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from telegram import Bot, InlineKeyboardMarkup, Message, MessageId
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot import texts
-from bot.domain.models import AnswerKind
+from bot import controls, keyboards, texts
+from bot.domain.models import Answer, AnswerKind, Prompt
 from bot.domain.outbox import MessageKind, OutboxItem
 from bot.services import Services
 
@@ -45,6 +45,7 @@ class Part:
     copy_from: tuple[int, int] | None = None  # (chat_id, message_id) of the original answer
     fallback_text: str | None = None  # sent when the original can no longer be copied
     prompt_id: int | None = None  # remember that this message carried the prompt
+    nudge_id: int | None = None  # remember that this message carried the nudge
     reply_markup: InlineKeyboardMarkup | None = None
 
 
@@ -182,11 +183,12 @@ class Dispatcher:
             for index in range(item.part, len(parts)):
                 await self._pace(item.chat_id)
                 message_id = await self._send(item, parts[index])
+                part = parts[index]
                 async with self._services.db.transaction() as tx:
-                    if parts[index].prompt_id is not None and message_id is not None:
-                        await tx.record_sent_message(
-                            item.chat_id, message_id, parts[index].prompt_id or 0
-                        )
+                    if part.prompt_id is not None and message_id is not None:
+                        await tx.record_sent_message(item.chat_id, message_id, part.prompt_id)
+                    if part.nudge_id is not None and message_id is not None:
+                        await tx.record_nudge_message(item.chat_id, message_id, part.nudge_id)
                     if index + 1 < len(parts):
                         await tx.advance_part(item.id, index + 1)
                     else:
@@ -238,7 +240,7 @@ class Dispatcher:
                 raise _GiveUp(f"forbidden: {error.message}") from None
             except BadRequest as error:
                 if part.copy_from is not None and "not found" in error.message.lower():
-                    part = Part(text=part.fallback_text, prompt_id=part.prompt_id)
+                    part = replace(part, text=part.fallback_text, copy_from=None)
                     continue
                 raise _GiveUp(f"bad request: {error.message}") from None
             except NetworkError as error:  # includes timeouts and dropped connections
@@ -274,21 +276,29 @@ class Dispatcher:
         return sent.message_id
 
     async def _mark_unreachable(self, item: OutboxItem) -> None:
+        now = self._services.clock()
         async with self._services.db.transaction() as tx:
-            changed = await tx.set_blocked(item.user_id, self._services.clock())
+            changed = await tx.set_blocked(item.user_id, now)
+            paused = await controls.pause_for_unreachable(tx, item.user_id, now)
         if changed:
             log.warning("user %d cannot be reached (blocked the bot or deactivated)", item.user_id)
+        if paused:
+            self.wake()
 
     async def _render(self, item: OutboxItem) -> list[Part]:
         """Build the API calls for a row from what is stored now."""
         if item.kind is MessageKind.NOTICE:
             return [Part(text=chunk) for chunk in texts.chunks(str(item.payload.get("text", "")))]
+        if item.kind is MessageKind.NUDGE:
+            return await self._render_nudge(item)
+        if item.kind is MessageKind.GIFT:
+            return _render_gift(item)
         if item.prompt_id is None:
             return []
         async with self._services.db.transaction() as tx:
             prompt = await tx.get_prompt(item.prompt_id)
             pair = await tx.get_pair(prompt.pair_id) if prompt else None
-            if prompt is None or pair is None:
+            if prompt is None or pair is None or item.user_id not in pair.members:
                 return []
             partner_id = pair.partner_of(item.user_id)
             partner = await tx.get_person(partner_id)
@@ -298,24 +308,81 @@ class Dispatcher:
         if item.kind is MessageKind.QUESTION:
             text = texts.question(prompt.text, partner_name, author.first_name if author else None)
             return [Part(text=text, prompt_id=prompt.id)]
+        if item.kind is MessageKind.REMINDER:
+            template = (
+                texts.REMINDER_PARTNER_ANSWERED
+                if item.payload.get("partner_answered")
+                else texts.REMINDER
+            )
+            text = template.format(
+                partner=texts.esc(partner_name), question=texts.esc(prompt.text)
+            )
+            return [Part(text=text, prompt_id=prompt.id)]
         if item.kind is MessageKind.EXERCISE:
             exercise = self._services.library.exercises_by_id.get(prompt.content_id or "")
             return [] if exercise is None else [Part(text=texts.exercise(exercise))]
         if item.kind is MessageKind.REVEAL:
-            theirs = next((a for a in answers if a.user_id == partner_id), None)
-            if theirs is None:
-                return []
-            header = texts.REVEAL_HEADER.format(
-                question=texts.esc(prompt.text), partner=texts.esc(partner_name)
-            )
-            if theirs.kind is AnswerKind.TEXT:
-                body = f"{header}\n\n{texts.esc(theirs.text)}"
-                return [Part(text=chunk) for chunk in texts.chunks(body)]
-            fallback = texts.esc(theirs.text) or texts.REVEAL_MEDIA_FALLBACK.format(
-                partner=texts.esc(partner_name), kind=texts.KIND_NAMES[theirs.kind]
-            )
-            return [
-                Part(text=header),
-                Part(copy_from=(theirs.chat_id, theirs.message_id), fallback_text=fallback),
-            ]
+            return _render_reveal(prompt, partner_name, partner_id, answers)
         return []
+
+    async def _render_nudge(self, item: OutboxItem) -> list[Part]:
+        async with self._services.db.transaction() as tx:
+            nudge = await tx.get_nudge(int(item.payload.get("nudge_id", 0)))
+            pair = await tx.get_pair(nudge.pair_id) if nudge else None
+            partner = await tx.get_person(pair.partner_of(item.user_id)) if pair else None
+        prompt = self._services.library.appreciation_by_id.get(nudge.content_id) if nudge else None
+        if nudge is None or prompt is None or pair is None or pair.ended_at is not None:
+            return []
+        name = partner.first_name if partner else "your partner"
+        text = texts.NUDGE.format(prompt=texts.esc(prompt.text), partner=texts.esc(name))
+        return [Part(text=text, nudge_id=nudge.id)]
+
+
+def _render_reveal(
+    prompt: Prompt, partner_name: str, partner_id: int, answers: list[Answer]
+) -> list[Part]:
+    theirs = next((a for a in answers if a.user_id == partner_id), None)
+    if theirs is None:
+        return []
+    header = texts.REVEAL_HEADER.format(
+        question=texts.esc(prompt.text), partner=texts.esc(partner_name)
+    )
+    reactions = keyboards.reveal_reactions(prompt.id)
+    if theirs.kind is AnswerKind.TEXT:
+        pieces = texts.chunks(f"{header}\n\n{texts.esc(theirs.text)}")
+        parts = [Part(text=piece) for piece in pieces]
+        parts[-1] = replace(parts[-1], reply_markup=reactions)
+        return parts
+    fallback = texts.esc(theirs.text) or texts.REVEAL_MEDIA_FALLBACK.format(
+        partner=texts.esc(partner_name), kind=texts.KIND_NAMES[theirs.kind]
+    )
+    return [
+        Part(text=header),
+        Part(
+            copy_from=(theirs.chat_id, theirs.message_id),
+            fallback_text=fallback,
+            reply_markup=reactions,
+        ),
+    ]
+
+
+def _render_gift(item: OutboxItem) -> list[Part]:
+    payload = item.payload
+    nudge_id = int(payload.get("nudge_id", 0))
+    header = texts.GIFT_HEADER.format(name=texts.esc(str(payload.get("from_name", ""))))
+    heart = keyboards.heart_back(nudge_id)
+    text = str(payload.get("text", ""))
+    if payload.get("kind") == AnswerKind.TEXT.value:
+        pieces = texts.chunks(f"{header}\n\n{texts.esc(text)}")
+        parts = [Part(text=piece) for piece in pieces]
+        parts[-1] = replace(parts[-1], reply_markup=heart)
+        return parts
+    kind = texts.KIND_NAMES.get(AnswerKind(payload.get("kind", "text")), "message")
+    return [
+        Part(text=header),
+        Part(
+            copy_from=(int(payload.get("from_chat", 0)), int(payload.get("message_id", 0))),
+            fallback_text=texts.esc(text) or f"({kind})",
+            reply_markup=heart,
+        ),
+    ]

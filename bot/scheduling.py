@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
+from bot import controls
 from bot import services as use
 from bot.content import Library
 from bot.domain import schedule
@@ -27,6 +29,9 @@ class TickReport:
 
     delivered: int = 0
     skipped: int = 0
+    nudges: int = 0
+    reminders: int = 0
+    pauses_ended: int = 0
 
 
 async def claim_due_pairs(
@@ -64,16 +69,51 @@ async def _handle_due_pair(
 
 
 async def run_tick(services: use.Services, now: dt.datetime | None = None) -> TickReport:
-    """Handle every pair due at `now` in batches, each batch one transaction."""
+    """Do everything due at `now`: questions, ended pauses, nudges and reminders.
+
+    Work is done in batches, each batch one transaction, so a crash loses at most a batch that
+    was never committed (and is found due again on the next tick).
+    """
     moment = now or services.clock()
     report = TickReport()
-    while True:
-        async with services.db.transaction() as tx:
-            handled = await claim_due_pairs(tx, services.library, moment, BATCH_SIZE, report)
-        if handled:
-            services.wake_delivery()
-        if handled < BATCH_SIZE:
-            break
-    if report.delivered or report.skipped:
-        log.info("tick: %d pairs due, %d skipped", report.delivered, report.skipped)
+    steps: list[Callable[[Transaction], Awaitable[int]]] = [
+        lambda tx: _count(controls.end_due_pauses(tx, moment, BATCH_SIZE), report, "pauses_ended"),
+        lambda tx: claim_due_pairs(tx, services.library, moment, BATCH_SIZE, report),
+        lambda tx: _nudge_batch(tx, services, moment, report),
+        lambda tx: _count(
+            controls.send_due_reminders(tx, moment, BATCH_SIZE), report, "reminders"
+        ),
+    ]
+    for step in steps:
+        while True:
+            async with services.db.transaction() as tx:
+                handled = await step(tx)
+            if handled:
+                services.wake_delivery()
+            if handled < BATCH_SIZE:
+                break
+    if report.delivered or report.skipped or report.nudges or report.reminders:
+        log.info(
+            "tick: %d questions, %d skipped, %d nudges, %d reminders, %d pauses ended",
+            report.delivered,
+            report.skipped,
+            report.nudges,
+            report.reminders,
+            report.pauses_ended,
+        )
     return report
+
+
+async def _count(work: Awaitable[int], report: TickReport, field: str) -> int:
+    done = await work
+    setattr(report, field, getattr(report, field) + done)
+    return done
+
+
+async def _nudge_batch(
+    tx: Transaction, services: use.Services, now: dt.datetime, report: TickReport
+) -> int:
+    due = await tx.due_nudges(now, BATCH_SIZE)
+    for pair in due:
+        report.nudges += await controls.send_due_nudges(tx, services, pair, now)
+    return len(due)

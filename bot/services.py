@@ -17,10 +17,11 @@ from enum import Enum, auto
 from bot import texts
 from bot.config import Settings
 from bot.content import Library
-from bot.domain import rules, schedule, selection
+from bot.domain import rules, schedule, selection, streaks
 from bot.domain.models import (
     Answer,
     AnswerKind,
+    Frequency,
     Invite,
     Pair,
     Person,
@@ -62,12 +63,30 @@ class Services:
 # Registration and invites ------------------------------------------------------------------
 
 
-async def register(services: Services, user_id: int, chat_id: int, first_name: str) -> Person:
-    """Record (or refresh) someone who wrote to the bot."""
+@dataclass(frozen=True)
+class Registration:
+    """Who wrote, and the partner to name when they come back after blocking the bot."""
+
+    person: Person
+    paused_partner: Person | None = None
+
+
+async def register(
+    services: Services, user_id: int, chat_id: int, first_name: str
+) -> Registration:
+    """Record (or refresh) someone who wrote to the bot; notice when they come back."""
+    now = services.clock()
     async with services.db.transaction() as tx:
-        return await tx.upsert_person(
-            user_id, chat_id, first_name or "Your partner", services.clock()
-        )
+        before = await tx.get_person(user_id)
+        person = await tx.upsert_person(user_id, chat_id, first_name or "Your partner", now)
+        if before is None or not before.blocked:
+            return Registration(person)
+        await tx.set_blocked(user_id, None)
+        pair = await tx.active_pair_of(user_id)
+        if pair is None or not pair.paused or pair.paused_by != user_id:
+            return Registration(person)
+        log.info("user %d is back after blocking the bot", user_id)
+        return Registration(person, await tx.get_person(pair.partner_of(user_id)))
 
 
 @dataclass(frozen=True)
@@ -173,6 +192,7 @@ async def accept_invite(services: Services, code: str, user_id: int) -> AcceptRe
         today = schedule.local_date(now, sched.timezone)
         await start_question(tx, services.library, pair, today, now, urgent=True)
         await tx.set_next_due(pair.id, schedule.next_due(now, sched, last_sent_day=today))
+        await tx.set_next_nudge(pair.id, schedule.next_due(now, pair.nudge_schedule, None))
     log.info("pair %d formed", pair.id)
     services.wake_delivery()
     return AcceptResult(status, pair)
@@ -199,7 +219,26 @@ async def start_question(
     *,
     urgent: bool = False,
 ) -> Prompt | None:
-    """Choose the pair's question for local `day` and queue it for both; None if already sent."""
+    """Choose the pair's question for local `day` and queue it for both; None if already sent.
+
+    A question a partner wrote with /ask comes first; otherwise the library's choice rules pick.
+    """
+    custom = await tx.next_custom_question(pair.id)
+    if custom is not None:
+        custom_id, author_id, text = custom
+        prompt = await tx.create_prompt(
+            pair.id,
+            PromptKind.QUESTION,
+            content_id=None,
+            text=text,
+            local_date=day,
+            now=now,
+            author_id=author_id,
+        )
+        if prompt is not None:
+            await tx.use_custom_question(custom_id, prompt.id, now)
+            await _queue_question(tx, pair, prompt, now, urgent=urgent)
+        return prompt
     question = selection.choose_question(
         library.questions,
         library.categories,
@@ -221,6 +260,13 @@ async def start_question(
     )
     if prompt is None:
         return None
+    await _queue_question(tx, pair, prompt, now, urgent=urgent)
+    return prompt
+
+
+async def _queue_question(
+    tx: Transaction, pair: Pair, prompt: Prompt, now: dt.datetime, *, urgent: bool
+) -> None:
     await tx.enqueue(
         [
             NewMessage(p.user_id, p.chat_id, MessageKind.QUESTION, prompt.id, urgent=urgent)
@@ -228,7 +274,6 @@ async def start_question(
         ],
         now,
     )
-    return prompt
 
 
 async def start_exercise(
@@ -378,6 +423,13 @@ async def _reveal_if_due(tx: Transaction, pair: Pair, prompt: Prompt, now: dt.da
         now,
     )
     log.info("reveal: pair %d prompt %d", pair.id, prompt.id)
+    today = schedule.local_date(now, pair.schedule.timezone)
+    milestone = streaks.milestone_reached(
+        streaks.current_streak(await tx.streak_days(pair.id), today)
+    )
+    if milestone is not None:
+        text = texts.STREAK_MILESTONE.format(count=milestone)
+        await tx.enqueue([_notice(p, text) for p in await _members(tx, pair)], now)
     return True
 
 
@@ -461,8 +513,10 @@ async def change_schedule(
     *,
     send_time: dt.time | None = None,
     timezone: str | None = None,
+    frequency: Frequency | None = None,
 ) -> ScheduleChange | None:
-    """Change the pair's send time or time zone from the next due question; tell the partner."""
+    """Change the pair's send time, zone or frequency from the next due question; tell the
+    partner."""
     now = services.clock()
     async with services.db.transaction() as tx:
         pair = await tx.active_pair_of(user_id)
@@ -472,6 +526,7 @@ async def change_schedule(
             pair.schedule,
             send_time=send_time or pair.schedule.send_time,
             timezone=timezone or pair.schedule.timezone,
+            frequency=frequency or pair.schedule.frequency,
         )
         await tx.set_schedule(pair.id, new)
         last_day = await tx.last_prompt_day(pair.id, PromptKind.QUESTION)
@@ -479,6 +534,8 @@ async def change_schedule(
         if not pair.paused:
             due = schedule.next_due(now, new, last_sent_day=last_day)
             await tx.set_next_due(pair.id, due)
+            changed = replace(pair, schedule=new)
+            await tx.set_next_nudge(pair.id, schedule.next_due(now, changed.nudge_schedule, None))
         actor = await tx.get_person(user_id)
         partner = await tx.get_person(pair.partner_of(user_id))
         if partner is not None and actor is not None:
@@ -520,9 +577,3 @@ async def pairing_of(services: Services, user_id: int) -> tuple[Pair, Person] | 
         pair = await tx.active_pair_of(user_id)
         partner = None if pair is None else await tx.get_person(pair.partner_of(user_id))
     return None if pair is None or partner is None else (pair, partner)
-
-
-async def set_blocked(services: Services, user_id: int, *, blocked: bool) -> bool:
-    """Record that a person blocked (or unblocked) the bot; True if that changed anything."""
-    async with services.db.transaction() as tx:
-        return await tx.set_blocked(user_id, services.clock() if blocked else None)

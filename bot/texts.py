@@ -27,9 +27,20 @@ def _when(schedule: Schedule) -> str:
 # Commands shown in Telegram's menu: (command, description).
 COMMAND_MENU = (
     ("today", "Today's question and who has answered"),
+    ("settings", "Time, time zone, topics, depth, reminders, nudges"),
+    ("history", "Past questions and both your answers"),
+    ("streak", "Days in a row you both answered"),
+    ("skip", "Swap today's question (before either of you answers)"),
+    ("ask", "Write a question for the two of you"),
+    ("pause", "Pause questions: /pause, /pause 3d, /pause until 2026-12-24"),
+    ("resume", "Resume questions after a pause"),
+    ("reminders", "Turn your reminders on or off"),
     ("invite", "Invite your partner"),
     ("time", "Change the daily send time, e.g. /time 19:30"),
     ("timezone", "Change the time zone, e.g. /timezone Europe/Berlin"),
+    ("export", "Download your data as a file"),
+    ("deletemydata", "Delete your data and unpair"),
+    ("support", "When to look for more support"),
     ("help", "What Nearer can do"),
     ("unpair", "End the pairing"),
 )
@@ -128,14 +139,25 @@ MENU_EXPIRED = "This menu has expired. Send the command again to get a fresh one
 HELP = (
     "<b>How Nearer works</b>\n"
     "Every day you and your partner get the same question. Reply to answer; once you've both "
-    "answered, you see each other's answers.\n\n"
-    "<b>Commands</b>\n"
+    "answered, you see each other's answers. Some evenings I'll nudge you to write your partner "
+    "one appreciation, which goes straight to them.\n\n"
+    "<b>Day to day</b>\n"
     "/today: open questions and who has answered\n"
-    "/invite: a link to pair with your partner\n"
-    "/time HH:MM: when the daily question comes\n"
-    "/timezone Europe/Berlin: your shared time zone\n"
+    "/skip: swap today's question (before either of you answers)\n"
+    "/ask your question: a question for a coming day\n"
+    "/history: past questions with both answers\n"
+    "/streak: days in a row you both answered\n\n"
+    "<b>Settings</b>\n"
+    "/settings: time, time zone, frequency, topics, depth, reminders, nudges, quiet hours\n"
+    "/time 19:30 and /timezone Europe/Berlin\n"
+    "/reminders on or /reminders off\n"
+    "/pause, /pause 3d, /pause 2w, /pause until 2026-12-24, and /resume\n\n"
+    "<b>Pairing and privacy</b>\n"
+    "/invite: a link for your partner\n"
     "/unpair: end the pairing\n"
-    "/help: this message"
+    "/export: your data as a file\n"
+    "/deletemydata: delete your data\n"
+    "/support: when to look for more support"
 )
 UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."
 STRAY_MESSAGE = "I'm not sure what to do with that. /help lists what I can do."
@@ -226,3 +248,145 @@ def chunks(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
     if rest or not pieces:
         pieces.append(rest)
     return pieces
+
+
+# Compliment nudges -------------------------------------------------------------------------
+
+NUDGE = "💌 <b>A small nudge</b>\n\n{prompt}\n\n<i>Reply to this message with your appreciation and I'll pass it straight to {partner}.</i>"
+GIFT_HEADER = "💌 <b>{name} wrote you an appreciation:</b>"
+GIFT_SENT = "💌 Sent to {partner}. Thank you for noticing them."
+HEART_BUTTON = "❤️ Send a heart back"
+HEART_SENT = "❤️ Heart sent."
+HEART_ALREADY = "You already sent a heart for this one."
+HEART_RECEIVED = "❤️ {name} sent a heart back for your appreciation."
+
+# Reminders -------------------------------------------------------------------------------
+
+REMINDER = "🌱 A gentle reminder: today's question is still waiting for you.\n\n<i>{question}</i>"
+REMINDER_PARTNER_ANSWERED = (
+    "🌱 {partner} answered today's question; answer to see theirs.\n\n<i>{question}</i>"
+)
+REMINDERS_USAGE = (
+    "Send <code>/reminders on</code> or <code>/reminders off</code>. Reminders are {state} now."
+)
+REMINDERS_ON = "🔔 Reminders are on: if you haven't answered {hours} hours after the question, I'll remind you once (never during your quiet hours, {quiet})."
+REMINDERS_OFF = "🔕 Reminders are off."
+
+# Pause -----------------------------------------------------------------------------------
+
+PAUSE_USAGE = (
+    "Send <code>/pause</code> to pause until you resume, <code>/pause 3d</code> for three days, "
+    "<code>/pause 2w</code> for two weeks, or <code>/pause until 2026-12-24</code> "
+    "(a date after today, within a year)."
+)
+PAUSED = "⏸ Paused {until}. No questions, nudges or reminders until then. Paused days never break your streak. /resume any time."
+PAUSED_UPDATED = "⏸ Still paused, now {until}."
+PAUSED_PARTNER = "⏸ {name} paused Nearer {until}. Take the time you need; nothing is lost and your streak is safe."
+PAUSE_UNTIL_RESUMED = "until you resume"
+PAUSE_UNTIL = "until {date}"
+RESUMED = "▶️ Welcome back! Your next question comes {when}."
+RESUMED_PARTNER = "▶️ {name} resumed Nearer. Your next question comes {when}."
+PAUSE_ENDED = "▶️ Your pause is over. Your next question comes {when}."
+NOT_PAUSED = "You're not paused, so there's nothing to resume. Your next question comes {when}."
+
+# Settings --------------------------------------------------------------------------------
+
+SETTINGS = (
+    "<b>Settings</b>\n\n"
+    "🕰 Question time: {when}\n"
+    "📅 Frequency: {frequency}\n"
+    "🗂 Topics: {topics}\n"
+    "🌊 Depth: {depth}\n"
+    "🔔 Your reminders: {reminders}\n"
+    "💌 Your nudges: {nudges}\n"
+    "🌙 Your quiet hours: {quiet}\n\n"
+    "<i>Time, time zone, frequency, topics and depth are shared: your partner is told when they change.</i>"
+)
+SETTINGS_TIME = "🕰 <b>When should the daily question come?</b>\nNow: {when}.\n\nPick a time, or send <code>/time HH:MM</code> for any other."
+SETTINGS_ZONE = "🌍 <b>Your shared time zone</b>\nNow: {zone}.\n\nPick one, or send <code>/timezone</code> with a name, a city or a UTC offset."
+SETTINGS_FREQUENCY = "📅 <b>How often?</b>\nNow: {frequency}."
+SETTINGS_TOPICS = "🗂 <b>Topics</b>\nTap to turn a topic on or off. 🔒 topics are sensitive and only sent if you turn them on."
+SETTINGS_DEPTH = "🌊 <b>How deep should questions go?</b>\nNow: {depth}."
+SETTINGS_QUIET = "🌙 <b>Your quiet hours</b>\nNo reminders then. Now: {quiet}."
+SETTINGS_CHANGED_PARTNER = "⚙️ {name} changed a shared setting: {what}."
+SETTINGS_LAST_TOPIC = "Keep at least one topic on."
+BUTTON_BACK = "« Back"
+BUTTON_CLOSE = "Done"
+SETTINGS_CLOSED = "⚙️ Settings saved."
+ON, OFF = "on", "off"
+FREQUENCY_NAMES = {
+    "daily": "every day",
+    "weekdays": "weekdays",
+    "weekends": "weekends",
+    "three_a_week": "three times a week (Mon, Wed, Fri)",
+}
+DEPTH_NAMES = {
+    "grow": "grow over time",
+    "gentle": "gentle",
+    "deeper": "deeper",
+    "deepest": "deepest",
+}
+QUIET_OFF = "none"
+
+# Day to day ------------------------------------------------------------------------------
+
+SKIPPED = "🔄 Swapped. Here's a different question for today 👇"
+SKIPPED_PARTNER = "🔄 {name} swapped today's question for a new one 👇"
+SKIP_TOO_LATE = "One of you has already answered today's question, so it stays. /today shows it."
+SKIP_NOTHING = "There's no open question to swap right now."
+ASK_USAGE = "Write your question after the command, for example <code>/ask What song reminds you of us?</code> (up to 300 characters)."
+ASK_SAVED = "📝 Saved! Your question will be one of the coming days' questions, marked as from you ({count} waiting)."
+ASK_TOO_MANY = "You have {count} questions waiting already. Let a few of them be asked first 🙂"
+HISTORY_EMPTY = "Nothing here yet. Once you've both answered a question, it shows up here."
+HISTORY_HEADER = "📖 <b>Your history</b> ({first}–{last} of {total})"
+HISTORY_ENTRY = "<b>{date}</b> · <i>{question}</i>\n<b>You:</b> {mine}\n<b>{partner}:</b> {theirs}"
+HISTORY_NEWER = "« Newer"
+HISTORY_OLDER = "Older »"
+HISTORY_NO_ANSWER = "(no answer)"
+HISTORY_DELETED = "(deleted)"
+STREAK = "🔥 You've both answered {count} question{plural} in a row."
+STREAK_NONE = (
+    "🌱 No streak right now, and that's okay. Answer today's question together to start one."
+)
+STREAK_MILESTONE = (
+    "🎉 {count} questions in a row, answered together. That's a lovely habit you two are building."
+)
+REACT_HEART = "❤️"
+REACT_TALK = "💬 Let's talk about this tonight"
+REACTED = "Sent to {partner}."
+REACTED_ALREADY = "Already sent."
+REACTION_HEART = "❤️ {name} loved your answer to: <i>{question}</i>"
+REACTION_TALK = "💬 {name} would like to talk about your answer tonight: <i>{question}</i>"
+
+# Privacy and support ---------------------------------------------------------------------
+
+DELETE_CONFIRM = (
+    "🗑 <b>Delete your data?</b>\n\n"
+    "This deletes your answers, the appreciations you wrote, your questions from /ask, your "
+    "settings and everything else I store about you, and ends your pairing. {partner_note}"
+    "It can't be undone. You may want to /export first."
+)
+DELETE_PARTNER_NOTE = "{partner} will be told you left, but nothing of what you wrote is shared. "
+DELETE_YES = "Yes, delete everything"
+DELETE_NO = "No, keep my data"
+DELETE_DONE = "Your data is deleted. Thank you for the time you spent here 💛 Send /start if you ever want to come back."
+DELETE_KEPT = "Okay, nothing was deleted."
+DELETE_PARTNER = "<b>{name}</b> deleted their Nearer data, so your pairing has ended. Your own answers stay in your /history. Take care 💛"
+EXPORT_CAPTION = "📦 Your Nearer data: your answers, the questions, your settings, and your partner's answers only where they were shared with you."
+SUPPORT = (
+    "💛 <b>Nearer is not therapy</b>\n\n"
+    "It's a small daily habit for staying curious about each other. Some things need more than "
+    "a daily question. Consider talking to a couples therapist or coach if:\n"
+    "• the same argument keeps coming back without getting anywhere,\n"
+    "• you feel unsafe, controlled or afraid with your partner,\n"
+    "• trust was broken and it's hard to find a way forward together,\n"
+    "• you feel distant for a long time, or are thinking about separating,\n"
+    "• stress, grief or a big change is weighing on you both.\n\n"
+    "Looking for help is a sign of care, not failure. If you are in danger, contact your local "
+    "emergency number."
+)
+
+# Blocking and coming back ----------------------------------------------------------------
+
+PARTNER_UNREACHABLE = "⏸ I can't reach <b>{name}</b> on Telegram right now (they may have blocked me), so I've paused your questions. Nothing is lost; I'll let you know when they're back."
+WELCOME_BACK = "👋 Welcome back! Your pairing with <b>{partner}</b> is paused while you were away. Send /resume to start the daily questions again."

@@ -130,6 +130,9 @@ class Person:
     reminders_on: bool = False
     nudges_on: bool = True
     blocked: bool = False
+    reminder_hours: int = 4
+    quiet_start: dt.time = dt.time(22, 0)
+    quiet_end: dt.time = dt.time(8, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +167,15 @@ class Pair:
     paused: bool = False
     pause_ends_at: dt.datetime | None = None
     ended_at: dt.datetime | None = None
+    nudge_time: dt.time = dt.time(19, 0)
+    nudge_frequency: Frequency = Frequency.DAILY
+    next_nudge_at: dt.datetime | None = None
+    paused_by: int | None = None
+
+    @property
+    def nudge_schedule(self) -> Schedule:
+        """When the pair's compliment nudges come: its own time and days, the pair's zone."""
+        return Schedule(self.schedule.timezone, self.nudge_time, self.nudge_frequency)
 
     def partner_of(self, user_id: int) -> int:
         """Return the other member of the pair."""
@@ -213,3 +225,37 @@ class Invite:
     created_at: dt.datetime
     expires_at: dt.datetime
     used_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Nudge:
+    """A compliment nudge sent to one partner: an invitation to write an appreciation."""
+
+    id: int
+    pair_id: int
+    user_id: int
+    content_id: str
+    local_date: dt.date
+    sent_at: dt.datetime
+    gift_at: dt.datetime | None = None
+    heart_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """A revealed question with both answers, as one partner may see it."""
+
+    prompt: Prompt
+    mine: Answer | None
+    theirs: Answer | None
+    partner_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderDue:
+    """Someone who may need a reminder for an open question."""
+
+    prompt: Prompt
+    person: Person
+    pair: Pair
+    partner_answered: bool

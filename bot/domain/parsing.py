@@ -76,3 +76,37 @@ def _checked(name: str) -> str:
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise ParseError(name) from error
     return name
+
+
+_PAUSE_SPAN = re.compile(r"^\s*(\d{1,3})\s*(d|day|days|w|week|weeks)\s*$", re.IGNORECASE)
+_PAUSE_UNTIL = re.compile(r"^\s*until\s+(\S+)\s*$", re.IGNORECASE)
+MAX_PAUSE = dt.timedelta(days=365)
+
+
+def parse_pause(text: str, now: dt.datetime, timezone: str) -> dt.datetime | None:
+    """Parse /pause arguments: nothing (until resumed), `3d`, `2w` or `until 2026-12-24`.
+
+    Returns when the pause ends (the start of that local day for a date), or None for an
+    open-ended pause. Zero, past and over-a-year pauses raise ParseError.
+    """
+    if not text.strip():
+        return None
+    span = _PAUSE_SPAN.match(text)
+    if span:
+        count = int(span.group(1))
+        days = count * (7 if span.group(2).lower().startswith("w") else 1)
+        if count == 0 or dt.timedelta(days=days) > MAX_PAUSE:
+            raise ParseError(text)
+        return now + dt.timedelta(days=days)
+    until = _PAUSE_UNTIL.match(text)
+    if until:
+        try:
+            day = dt.date.fromisoformat(until.group(1))
+        except ValueError:
+            raise ParseError(text) from None
+        zone = ZoneInfo(timezone)
+        today = now.astimezone(zone).date()
+        if day <= today or day - today > MAX_PAUSE:
+            raise ParseError(text)
+        return dt.datetime.combine(day, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
+    raise ParseError(text)

@@ -62,3 +62,34 @@ def exercise_cadence_for(day: dt.date, weekday: int) -> Cadence | None:
     if day.weekday() == (weekday + 3) % 7:
         return Cadence.DAILY
     return None
+
+
+def in_quiet_hours(moment: dt.datetime, timezone: str, start: dt.time, end: dt.time) -> bool:
+    """Say whether `moment` is in the quiet hours [start, end), local time (may span midnight)."""
+    if start == end:
+        return False  # no quiet hours
+    clock = moment.astimezone(ZoneInfo(timezone)).time()
+    if start < end:
+        return start <= clock < end
+    return clock >= start or clock < end
+
+
+def reminder_is_due(
+    *,
+    sent_at: dt.datetime,
+    question_day: dt.date,
+    hours: int,
+    now: dt.datetime,
+    timezone: str,
+    quiet: tuple[dt.time, dt.time],
+) -> bool:
+    """Say whether a person who has not answered should get their one reminder now.
+
+    Only for the question of the current local day, `hours` after it was sent, and never in
+    the person's quiet hours (a reminder that would fall there is simply not sent).
+    """
+    if local_date(now, timezone) != question_day:
+        return False
+    if now < sent_at + dt.timedelta(hours=hours):
+        return False
+    return not in_quiet_hours(now, timezone, *quiet)

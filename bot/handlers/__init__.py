@@ -13,7 +13,7 @@ from telegram.ext import (
 )
 
 from bot.context import NearerApp
-from bot.handlers import answers, basics, pairing, schedule
+from bot.handlers import answers, basics, everyday, pairing, privacy, schedule, settings
 
 
 def register_handlers(app: NearerApp) -> None:
@@ -29,9 +29,25 @@ def register_handlers(app: NearerApp) -> None:
     app.add_handler(CommandHandler("today", basics.show_today, filters=private))
     app.add_handler(CommandHandler("time", schedule.set_time, filters=private))
     app.add_handler(CommandHandler("timezone", schedule.set_timezone, filters=private))
+    app.add_handler(CommandHandler("settings", settings.show_settings, filters=private))
+    app.add_handler(CommandHandler("pause", everyday.pause, filters=private))
+    app.add_handler(CommandHandler("resume", everyday.resume, filters=private))
+    app.add_handler(CommandHandler("reminders", everyday.reminders, filters=private))
+    app.add_handler(CommandHandler("skip", everyday.skip, filters=private))
+    app.add_handler(CommandHandler("ask", everyday.ask, filters=private))
+    app.add_handler(CommandHandler("history", everyday.history, filters=private))
+    app.add_handler(CommandHandler("streak", everyday.streak, filters=private))
+    app.add_handler(CommandHandler("deletemydata", privacy.ask_to_delete, filters=private))
+    app.add_handler(CommandHandler("export", privacy.export, filters=private))
+    app.add_handler(CommandHandler("support", privacy.support, filters=private))
     app.add_handler(CallbackQueryHandler(pairing.invite_button, pattern=r"^invite$"))
     app.add_handler(CallbackQueryHandler(pairing.answer_invite, pattern=r"^(accept:|decline$)"))
     app.add_handler(CallbackQueryHandler(pairing.confirm_unpair, pattern=r"^unpair:"))
+    app.add_handler(CallbackQueryHandler(settings.press_setting, pattern=r"^s:"))
+    app.add_handler(CallbackQueryHandler(everyday.turn_history_page, pattern=r"^h:"))
+    app.add_handler(CallbackQueryHandler(everyday.react, pattern=r"^react:"))
+    app.add_handler(CallbackQueryHandler(everyday.heart, pattern=r"^heart:"))
+    app.add_handler(CallbackQueryHandler(privacy.confirm_delete, pattern=r"^delete:"))
     # Anything else pressed: an old or forged button.
     app.add_handler(CallbackQueryHandler(basics.expired_button))
     app.add_handler(

@@ -8,8 +8,8 @@ from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import ApplicationHandlerStop
 
+from bot import controls, texts
 from bot import services as use
-from bot import texts
 from bot.context import NearerContext
 from bot.handlers.common import sender
 
@@ -29,8 +29,12 @@ async def screen_update(update: object, context: NearerContext) -> None:
             await message.reply_text(texts.GROUP_ONLY_PRIVATE)
         log.info("update %d from a %s chat ignored", update.update_id, chat.type)
         raise ApplicationHandlerStop
-    if update.my_chat_member is None:
-        await use.register(context.services, user.id, chat.id, user.first_name)
+    if update.my_chat_member is not None:
+        return
+    registration = await use.register(context.services, user.id, chat.id, user.first_name)
+    if registration.paused_partner is not None:
+        partner = texts.esc(registration.paused_partner.first_name)
+        await context.bot.send_message(chat.id, texts.WELCOME_BACK.format(partner=partner))
 
 
 async def show_help(update: Update, context: NearerContext) -> None:
@@ -84,8 +88,12 @@ async def track_membership(update: Update, context: NearerContext) -> None:
         return
     status = change.new_chat_member.status
     blocked = status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
-    await use.set_blocked(context.services, change.from_user.id, blocked=blocked)
-    log.info("user %d %s the bot", change.from_user.id, "blocked" if blocked else "unblocked")
+    user_id = change.from_user.id
+    partner = await controls.note_blocked(context.services, user_id, blocked=blocked)
+    log.info("user %d %s the bot", user_id, "blocked" if blocked else "unblocked")
+    if partner is not None:
+        welcome = texts.WELCOME_BACK.format(partner=texts.esc(partner.first_name))
+        await context.bot.send_message(change.chat.id, welcome)
 
 
 async def log_error(update: object, context: NearerContext) -> None:

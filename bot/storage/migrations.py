@@ -120,4 +120,68 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX outbox_claimed ON outbox(id) WHERE status = 'claimed';
     CREATE INDEX outbox_user ON outbox(user_id);
     """,
+    # 2: nudges, reminders, questions written by partners, reactions and settings columns.
+    """
+    ALTER TABLE people ADD COLUMN reminder_hours INTEGER NOT NULL DEFAULT 4;
+    ALTER TABLE pairs ADD COLUMN nudge_time TEXT NOT NULL DEFAULT '19:00';
+    ALTER TABLE pairs ADD COLUMN nudge_frequency TEXT NOT NULL DEFAULT 'daily';
+    ALTER TABLE pairs ADD COLUMN next_nudge_at INTEGER;
+    ALTER TABLE pairs ADD COLUMN paused_by INTEGER;
+    CREATE INDEX pairs_nudge_due ON pairs(next_nudge_at) WHERE next_nudge_at IS NOT NULL;
+    CREATE INDEX pairs_pause_ends ON pairs(pause_ends_at) WHERE pause_ends_at IS NOT NULL;
+    CREATE INDEX prompts_open_sent ON prompts(sent_at)
+        WHERE revealed_at IS NULL AND skipped_at IS NULL AND kind = 'question';
+
+    CREATE TABLE nudges (
+        id           INTEGER PRIMARY KEY,
+        pair_id      INTEGER NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
+        user_id      INTEGER NOT NULL,
+        content_id   TEXT    NOT NULL,
+        local_date   TEXT    NOT NULL,
+        sent_at      INTEGER NOT NULL,
+        gift_at      INTEGER,
+        heart_at     INTEGER,
+        UNIQUE (pair_id, user_id, local_date)
+    );
+    CREATE INDEX nudges_user ON nudges(user_id, id);
+
+    CREATE TABLE nudge_messages (
+        chat_id    INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        nudge_id   INTEGER NOT NULL REFERENCES nudges(id) ON DELETE CASCADE,
+        PRIMARY KEY (chat_id, message_id)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE reminders_sent (
+        prompt_id INTEGER NOT NULL REFERENCES prompts(id) ON DELETE CASCADE,
+        user_id   INTEGER NOT NULL,
+        sent_at   INTEGER NOT NULL,
+        PRIMARY KEY (prompt_id, user_id)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE custom_questions (
+        id         INTEGER PRIMARY KEY,
+        pair_id    INTEGER NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
+        author_id  INTEGER NOT NULL,
+        text       TEXT    NOT NULL,
+        created_at INTEGER NOT NULL,
+        prompt_id  INTEGER REFERENCES prompts(id) ON DELETE SET NULL,
+        used_at    INTEGER
+    );
+    CREATE INDEX custom_questions_unused ON custom_questions(pair_id, id) WHERE used_at IS NULL;
+
+    CREATE TABLE reactions (
+        prompt_id  INTEGER NOT NULL REFERENCES prompts(id) ON DELETE CASCADE,
+        user_id    INTEGER NOT NULL,
+        kind       TEXT    NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (prompt_id, user_id, kind)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE invite_failures (
+        user_id      INTEGER PRIMARY KEY,
+        window_start INTEGER NOT NULL,
+        failures     INTEGER NOT NULL
+    );
+    """,
 )

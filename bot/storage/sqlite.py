@@ -18,12 +18,15 @@ from bot.domain.models import (
     AnswerKind,
     DepthPreference,
     Frequency,
+    HistoryEntry,
     Invite,
+    Nudge,
     Pair,
     Person,
     Preferences,
     Prompt,
     PromptKind,
+    ReminderDue,
     Schedule,
 )
 from bot.domain.outbox import MessageKind, NewMessage, OutboxItem, Priority
@@ -60,9 +63,20 @@ def _join(values: Iterable[str]) -> str:
 
 _PAIR_COLUMNS = (
     "id, member_a, member_b, timezone, send_time, frequency, depth, disabled_categories,"
-    " enabled_sensitive, seed, exercise_weekday, next_due_at, paused, pause_ends_at, ended_at"
+    " enabled_sensitive, seed, exercise_weekday, next_due_at, paused, pause_ends_at, ended_at,"
+    " nudge_time, nudge_frequency, next_nudge_at, paused_by"
 )
-_PERSON_COLUMNS = "user_id, chat_id, first_name, pair_id, reminders_on, nudges_on, blocked_at"
+_PERSON_COLUMNS = (
+    "user_id, chat_id, first_name, pair_id, reminders_on, nudges_on, blocked_at,"
+    " reminder_hours, quiet_start, quiet_end"
+)
+_NUDGE_COLUMNS = "id, pair_id, user_id, content_id, local_date, sent_at, gift_at, heart_at"
+
+
+def _prefixed(columns: str, alias: str) -> str:
+    return ", ".join(f"{alias}.{column.strip()}" for column in columns.split(","))
+
+
 _PROMPT_COLUMNS = (
     "id, pair_id, kind, content_id, text, local_date, sent_at, revealed_at, author_id"
 )
@@ -89,6 +103,10 @@ def _pair(row: Sequence[Any]) -> Pair:
         paused=bool(row[12]),
         pause_ends_at=from_ts(row[13]),
         ended_at=from_ts(row[14]),
+        nudge_time=dt.time.fromisoformat(row[15]),
+        nudge_frequency=Frequency(row[16]),
+        next_nudge_at=from_ts(row[17]),
+        paused_by=row[18],
     )
 
 
@@ -101,6 +119,22 @@ def _person(row: Sequence[Any]) -> Person:
         reminders_on=bool(row[4]),
         nudges_on=bool(row[5]),
         blocked=row[6] is not None,
+        reminder_hours=row[7],
+        quiet_start=dt.time.fromisoformat(row[8]),
+        quiet_end=dt.time.fromisoformat(row[9]),
+    )
+
+
+def _nudge(row: Sequence[Any]) -> Nudge:
+    return Nudge(
+        id=row[0],
+        pair_id=row[1],
+        user_id=row[2],
+        content_id=row[3],
+        local_date=dt.date.fromisoformat(row[4]),
+        sent_at=_req_ts(row[5]),
+        gift_at=from_ts(row[6]),
+        heart_at=from_ts(row[7]),
     )
 
 
@@ -260,7 +294,7 @@ class Transaction:
     async def active_pair_of(self, user_id: int) -> Pair | None:
         """Return the pair `user_id` is in now, if any."""
         row = await self._one(
-            f"SELECT {', '.join('p.' + c.strip() for c in _PAIR_COLUMNS.split(','))}"
+            f"SELECT {_prefixed(_PAIR_COLUMNS, 'p')}"
             " FROM people AS x JOIN pairs AS p ON p.id = x.pair_id"
             " WHERE x.user_id = ? AND p.ended_at IS NULL",
             (user_id,),
@@ -384,7 +418,7 @@ class Transaction:
     async def prompt_for_message(self, chat_id: int, message_id: int) -> Prompt | None:
         """Return the prompt a bot message in `chat_id` carried, if any."""
         row = await self._one(
-            f"SELECT {', '.join('p.' + c.strip() for c in _PROMPT_COLUMNS.split(','))}"
+            f"SELECT {_prefixed(_PROMPT_COLUMNS, 'p')}"
             " FROM sent_messages AS s JOIN prompts AS p ON p.id = s.prompt_id"
             " WHERE s.chat_id = ? AND s.message_id = ?",
             (chat_id, message_id),
@@ -446,6 +480,377 @@ class Transaction:
             )
             == 1
         )
+
+    async def skip_prompt(self, prompt_id: int, now: dt.datetime) -> bool:
+        """Set a question aside (nobody answered it); False if it is answered or gone."""
+        return (
+            await self._run(
+                "UPDATE prompts SET skipped_at = ? WHERE id = ? AND skipped_at IS NULL"
+                " AND revealed_at IS NULL"
+                " AND NOT EXISTS (SELECT 1 FROM answers WHERE prompt_id = prompts.id)",
+                (to_ts(now), prompt_id),
+            )
+            == 1
+        )
+
+    async def streak_days(self, pair_id: int, limit: int = 400) -> list[tuple[dt.date, bool]]:
+        """Return (local date, revealed) for the pair's latest questions, newest first."""
+        rows = await self._all(
+            "SELECT local_date, revealed_at IS NOT NULL FROM prompts WHERE pair_id = ?"
+            " AND kind = 'question' AND skipped_at IS NULL ORDER BY local_date DESC, id DESC"
+            " LIMIT ?",
+            (pair_id, limit),
+        )
+        return [(dt.date.fromisoformat(row[0]), bool(row[1])) for row in rows]
+
+    async def revealed_history(
+        self, user_id: int, offset: int, limit: int
+    ) -> tuple[list[HistoryEntry], int]:
+        """Return a page of the person's revealed questions, newest first, and the total."""
+        where = (
+            " FROM prompts AS p JOIN pairs AS q ON q.id = p.pair_id"
+            " WHERE (q.member_a = ? OR q.member_b = ?) AND p.revealed_at IS NOT NULL"
+        )
+        total_row = await self._one(f"SELECT count(*){where}", (user_id, user_id))
+        rows = await self._all(
+            f"SELECT {_prefixed(_PROMPT_COLUMNS, 'p')}, q.member_a, q.member_b{where}"
+            " ORDER BY p.revealed_at DESC, p.id DESC LIMIT ? OFFSET ?",
+            (user_id, user_id, limit, offset),
+        )
+        entries = []
+        for row in rows:
+            prompt = _prompt(row)
+            partner_id = row[-1] if row[-2] == user_id else row[-2]
+            answers = {a.user_id: a for a in await self.answers_to(prompt.id)}
+            partner = await self.get_person(partner_id)
+            entries.append(
+                HistoryEntry(
+                    prompt,
+                    answers.get(user_id),
+                    answers.get(partner_id),
+                    partner.first_name if partner else "Your partner",
+                )
+            )
+        return entries, int(total_row[0])
+
+    async def all_prompts_of(self, user_id: int) -> list[tuple[Prompt, int]]:
+        """Return every question of every pair the person was in, with the partner's id."""
+        rows = await self._all(
+            f"SELECT {_prefixed(_PROMPT_COLUMNS, 'p')}, q.member_a, q.member_b"
+            " FROM prompts AS p JOIN pairs AS q ON q.id = p.pair_id"
+            " WHERE (q.member_a = ? OR q.member_b = ?) ORDER BY p.id",
+            (user_id, user_id),
+        )
+        return [(_prompt(row), row[-1] if row[-2] == user_id else row[-2]) for row in rows]
+
+    async def pairs_of(self, user_id: int) -> list[Pair]:
+        """Return every pair the person was ever in."""
+        rows = await self._all(
+            f"SELECT {_PAIR_COLUMNS} FROM pairs WHERE member_a = ? OR member_b = ? ORDER BY id",
+            (user_id, user_id),
+        )
+        return [_pair(row) for row in rows]
+
+    # Settings ----------------------------------------------------------------------------
+
+    async def set_person_settings(
+        self,
+        user_id: int,
+        *,
+        reminders_on: bool | None = None,
+        nudges_on: bool | None = None,
+        quiet: tuple[dt.time, dt.time] | None = None,
+    ) -> None:
+        """Change a person's own settings; arguments left as None stay as they are."""
+        if reminders_on is not None:
+            await self._run(
+                "UPDATE people SET reminders_on = ? WHERE user_id = ?", (reminders_on, user_id)
+            )
+        if nudges_on is not None:
+            await self._run(
+                "UPDATE people SET nudges_on = ? WHERE user_id = ?", (nudges_on, user_id)
+            )
+        if quiet is not None:
+            await self._run(
+                "UPDATE people SET quiet_start = ?, quiet_end = ? WHERE user_id = ?",
+                (quiet[0].strftime("%H:%M"), quiet[1].strftime("%H:%M"), user_id),
+            )
+
+    async def set_preferences(self, pair_id: int, preferences: Preferences) -> None:
+        """Store which categories and depth a pair receives."""
+        await self._run(
+            "UPDATE pairs SET depth = ?, disabled_categories = ?, enabled_sensitive = ?"
+            " WHERE id = ?",
+            (
+                preferences.depth.value,
+                _join(preferences.disabled_categories),
+                _join(preferences.enabled_sensitive),
+                pair_id,
+            ),
+        )
+
+    async def set_next_nudge(self, pair_id: int, due_at: dt.datetime | None) -> None:
+        """Store when the pair's next compliment nudge is due (None: none scheduled)."""
+        await self._run(
+            "UPDATE pairs SET next_nudge_at = ? WHERE id = ? AND ended_at IS NULL",
+            (None if due_at is None else to_ts(due_at), pair_id),
+        )
+
+    # Pause -------------------------------------------------------------------------------
+
+    async def pause(self, pair_id: int, until: dt.datetime | None, by: int) -> None:
+        """Stop everything scheduled for the pair until `until` (None: until resumed)."""
+        await self._run(
+            "UPDATE pairs SET paused = 1, pause_ends_at = ?, paused_by = ?, next_due_at = NULL,"
+            " next_nudge_at = NULL WHERE id = ? AND ended_at IS NULL",
+            (None if until is None else to_ts(until), by, pair_id),
+        )
+
+    async def resume(
+        self, pair_id: int, next_due_at: dt.datetime, next_nudge_at: dt.datetime
+    ) -> bool:
+        """End a pause and schedule the next question and nudge; False if it was not paused."""
+        return (
+            await self._run(
+                "UPDATE pairs SET paused = 0, pause_ends_at = NULL, paused_by = NULL,"
+                " next_due_at = ?, next_nudge_at = ? WHERE id = ? AND paused = 1"
+                " AND ended_at IS NULL",
+                (to_ts(next_due_at), to_ts(next_nudge_at), pair_id),
+            )
+            == 1
+        )
+
+    async def pauses_ending(self, now: dt.datetime, limit: int) -> list[Pair]:
+        """Return paused pairs whose timed pause has run out."""
+        rows = await self._all(
+            f"SELECT {_PAIR_COLUMNS} FROM pairs WHERE pause_ends_at <= ? AND paused = 1"
+            " AND ended_at IS NULL ORDER BY pause_ends_at LIMIT ?",
+            (to_ts(now), limit),
+        )
+        return [_pair(row) for row in rows]
+
+    # Questions written by partners -------------------------------------------------------
+
+    async def add_custom_question(
+        self, pair_id: int, author_id: int, text: str, now: dt.datetime
+    ) -> None:
+        """Queue a question a partner wrote for a coming day."""
+        await self._run(
+            "INSERT INTO custom_questions (pair_id, author_id, text, created_at)"
+            " VALUES (?, ?, ?, ?)",
+            (pair_id, author_id, text, to_ts(now)),
+        )
+
+    async def waiting_custom_questions(self, pair_id: int) -> int:
+        """Return how many questions partners wrote that have not been asked yet."""
+        row = await self._one(
+            "SELECT count(*) FROM custom_questions WHERE pair_id = ? AND used_at IS NULL",
+            (pair_id,),
+        )
+        return int(row[0])
+
+    async def next_custom_question(self, pair_id: int) -> tuple[int, int, str] | None:
+        """Return (id, author, text) of the oldest waiting question a partner wrote."""
+        row = await self._one(
+            "SELECT id, author_id, text FROM custom_questions WHERE pair_id = ?"
+            " AND used_at IS NULL ORDER BY id LIMIT 1",
+            (pair_id,),
+        )
+        return None if row is None else (row[0], row[1], row[2])
+
+    async def use_custom_question(
+        self, question_id: int, prompt_id: int, now: dt.datetime
+    ) -> None:
+        """Record that a partner's question became a day's question."""
+        await self._run(
+            "UPDATE custom_questions SET used_at = ?, prompt_id = ? WHERE id = ?",
+            (to_ts(now), prompt_id, question_id),
+        )
+
+    # Nudges ------------------------------------------------------------------------------
+
+    async def due_nudges(self, now: dt.datetime, limit: int) -> list[Pair]:
+        """Return active pairs whose compliment nudge is due."""
+        rows = await self._all(
+            f"SELECT {_PAIR_COLUMNS} FROM pairs WHERE next_nudge_at <= ?"
+            " ORDER BY next_nudge_at LIMIT ?",
+            (to_ts(now), limit),
+        )
+        return [_pair(row) for row in rows]
+
+    async def create_nudge(
+        self, pair_id: int, user_id: int, content_id: str, local_date: dt.date, now: dt.datetime
+    ) -> Nudge | None:
+        """Record a nudge for a person's local day; None if that day already had one."""
+        row = await self._one(
+            "INSERT INTO nudges (pair_id, user_id, content_id, local_date, sent_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+            (pair_id, user_id, content_id, local_date.isoformat(), to_ts(now)),
+        )
+        return None if row is None else await self.get_nudge(row[0])
+
+    async def get_nudge(self, nudge_id: int) -> Nudge | None:
+        """Return one nudge by id."""
+        row = await self._one(f"SELECT {_NUDGE_COLUMNS} FROM nudges WHERE id = ?", (nudge_id,))
+        return None if row is None else _nudge(row)
+
+    async def nudge_history(self, user_id: int) -> list[str]:
+        """Return the appreciation prompt ids a person was sent, oldest first."""
+        rows = await self._all(
+            "SELECT content_id FROM nudges WHERE user_id = ? ORDER BY id", (user_id,)
+        )
+        return [row[0] for row in rows]
+
+    async def record_nudge_message(self, chat_id: int, message_id: int, nudge_id: int) -> None:
+        """Remember which bot message carried a nudge, so a reply to it becomes the gift."""
+        await self._run(
+            "INSERT OR IGNORE INTO nudge_messages (chat_id, message_id, nudge_id)"
+            " VALUES (?, ?, ?)",
+            (chat_id, message_id, nudge_id),
+        )
+
+    async def nudge_for_message(self, chat_id: int, message_id: int) -> Nudge | None:
+        """Return the nudge a bot message in `chat_id` carried, if any."""
+        row = await self._one(
+            f"SELECT {_prefixed(_NUDGE_COLUMNS, 'n')} FROM nudge_messages AS m"
+            " JOIN nudges AS n ON n.id = m.nudge_id WHERE m.chat_id = ? AND m.message_id = ?",
+            (chat_id, message_id),
+        )
+        return None if row is None else _nudge(row)
+
+    async def open_nudge(self, user_id: int, since: dt.datetime) -> Nudge | None:
+        """Return the person's latest nudge since `since` that they have not answered."""
+        row = await self._one(
+            f"SELECT {_NUDGE_COLUMNS} FROM nudges WHERE user_id = ? AND sent_at >= ?"
+            " AND gift_at IS NULL ORDER BY id DESC LIMIT 1",
+            (user_id, to_ts(since)),
+        )
+        return None if row is None else _nudge(row)
+
+    async def mark_gift(self, nudge_id: int, now: dt.datetime) -> None:
+        """Record that the nudge was answered with an appreciation."""
+        await self._run("UPDATE nudges SET gift_at = ? WHERE id = ?", (to_ts(now), nudge_id))
+
+    async def mark_heart(self, nudge_id: int, now: dt.datetime) -> bool:
+        """Record a heart sent back for a gift; False if one was already sent."""
+        return (
+            await self._run(
+                "UPDATE nudges SET heart_at = ? WHERE id = ? AND heart_at IS NULL"
+                " AND gift_at IS NOT NULL",
+                (to_ts(now), nudge_id),
+            )
+            == 1
+        )
+
+    # Reminders and reactions -------------------------------------------------------------
+
+    async def reminder_candidates(
+        self, now: dt.datetime, since: dt.datetime, limit: int
+    ) -> list[ReminderDue]:
+        """Return people with reminders on, not yet reminded, who have not answered a question
+        sent between `since` and `now` (the domain decides whether each is due)."""
+        rows = await self._all(
+            f"SELECT {_prefixed(_PROMPT_COLUMNS, 'p')}, {_prefixed(_PERSON_COLUMNS, 'x')},"
+            f" {_prefixed(_PAIR_COLUMNS, 'q')},"
+            " EXISTS (SELECT 1 FROM answers AS o"
+            "   WHERE o.prompt_id = p.id AND o.user_id <> x.user_id)"
+            " FROM prompts AS p"
+            " JOIN pairs AS q ON q.id = p.pair_id"
+            " JOIN people AS x ON x.pair_id = q.id"
+            " WHERE p.revealed_at IS NULL AND p.skipped_at IS NULL AND p.kind = 'question'"
+            " AND p.sent_at BETWEEN ? AND ? AND x.reminders_on = 1 AND x.blocked_at IS NULL"
+            " AND q.paused = 0 AND q.ended_at IS NULL"
+            " AND NOT EXISTS (SELECT 1 FROM answers AS a"
+            "   WHERE a.prompt_id = p.id AND a.user_id = x.user_id)"
+            " AND NOT EXISTS (SELECT 1 FROM reminders_sent AS r"
+            "   WHERE r.prompt_id = p.id AND r.user_id = x.user_id)"
+            " ORDER BY p.sent_at LIMIT ?",
+            (to_ts(since), to_ts(now), limit),
+        )
+        prompt_width = len(_PROMPT_COLUMNS.split(","))
+        person_width = len(_PERSON_COLUMNS.split(","))
+        pair_width = len(_PAIR_COLUMNS.split(","))
+        found = []
+        for row in rows:
+            person_end = prompt_width + person_width
+            found.append(
+                ReminderDue(
+                    prompt=_prompt(row[:prompt_width]),
+                    person=_person(row[prompt_width:person_end]),
+                    pair=_pair(row[person_end : person_end + pair_width]),
+                    partner_answered=bool(row[-1]),
+                )
+            )
+        return found
+
+    async def mark_reminded(self, prompt_id: int, user_id: int, now: dt.datetime) -> bool:
+        """Record a reminder; False if this person was already reminded of this question."""
+        return (
+            await self._run(
+                "INSERT OR IGNORE INTO reminders_sent (prompt_id, user_id, sent_at)"
+                " VALUES (?, ?, ?)",
+                (prompt_id, user_id, to_ts(now)),
+            )
+            == 1
+        )
+
+    async def add_reaction(
+        self, prompt_id: int, user_id: int, kind: str, now: dt.datetime
+    ) -> bool:
+        """Record a reaction to a revealed answer; False if the same one was sent before."""
+        return (
+            await self._run(
+                "INSERT OR IGNORE INTO reactions (prompt_id, user_id, kind, created_at)"
+                " VALUES (?, ?, ?, ?)",
+                (prompt_id, user_id, kind, to_ts(now)),
+            )
+            == 1
+        )
+
+    # Invite attempts ---------------------------------------------------------------------
+
+    async def invite_failures(self, user_id: int, since: dt.datetime) -> int:
+        """Return how many wrong invite codes the person tried since `since`."""
+        row = await self._one(
+            "SELECT failures FROM invite_failures WHERE user_id = ? AND window_start >= ?",
+            (user_id, to_ts(since)),
+        )
+        return 0 if row is None else int(row[0])
+
+    async def note_invite_failure(
+        self, user_id: int, now: dt.datetime, since: dt.datetime
+    ) -> None:
+        """Count a wrong invite code; the count restarts when its window is over."""
+        await self._run(
+            "INSERT INTO invite_failures (user_id, window_start, failures) VALUES (?, ?, 1)"
+            " ON CONFLICT(user_id) DO UPDATE SET"
+            " failures = CASE WHEN window_start >= ? THEN failures + 1 ELSE 1 END,"
+            " window_start = CASE WHEN window_start >= ? THEN window_start ELSE ? END",
+            (user_id, to_ts(now), to_ts(since), to_ts(since), to_ts(now)),
+        )
+
+    # Deleting a person -------------------------------------------------------------------
+
+    async def delete_person(self, user_id: int) -> None:
+        """Delete everything stored about a person: answers, nudges, invites, messages owed."""
+        person = await self.get_person(user_id)
+        for sql in (
+            "DELETE FROM answers WHERE user_id = ?",
+            "DELETE FROM nudges WHERE user_id = ?",
+            "DELETE FROM reminders_sent WHERE user_id = ?",
+            "DELETE FROM reactions WHERE user_id = ?",
+            "DELETE FROM custom_questions WHERE author_id = ?",
+            "DELETE FROM invites WHERE inviter_id = ? OR used_by = ?",
+            "DELETE FROM outbox WHERE user_id = ?",
+            "DELETE FROM invite_failures WHERE user_id = ?",
+            "UPDATE prompts SET author_id = NULL WHERE author_id = ?",
+            "DELETE FROM people WHERE user_id = ?",
+        ):
+            params = (user_id,) * sql.count("?")
+            await self._run(sql, params)
+        if person is not None:
+            await self._run("DELETE FROM sent_messages WHERE chat_id = ?", (person.chat_id,))
+            await self._run("DELETE FROM nudge_messages WHERE chat_id = ?", (person.chat_id,))
 
     # Outbox ------------------------------------------------------------------------------
 

@@ -1,0 +1,96 @@
+"""Run the real Nearer Application in this process against a fake Bot API (like tests do)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+
+from telegram import Update
+
+from bot.app import Runtime, build_application
+from bot.config import load_settings
+from bot.content import Library
+from bot.context import NearerApp
+from bot.delivery import PER_CHAT_INTERVAL, Dispatcher
+from bot.services import Services
+
+
+class NearerBot:
+    """`async with NearerBot(...) as bot:` starts the bot polling; leaving stops it.
+
+    The repeating tick is left to the caller (`run_jobs=False`), so a benchmark decides when
+    `bot.scheduling.run_tick` runs and reads its report.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        token: str,
+        database_path: Path,
+        library: Library,
+        send_rate: float,
+        chat_interval: float = PER_CHAT_INTERVAL,
+    ) -> None:
+        self._settings = load_settings(
+            _env_file=None,
+            bot_token=token,
+            database_path=database_path,
+            telegram_api_base_url=base_url,
+            send_rate=send_rate,
+        )
+        self._library = library
+        self._chat_interval = chat_interval
+        self.app: NearerApp | None = None
+        self.runtime: Runtime | None = None
+
+    async def __aenter__(self) -> NearerBot:
+        self.app, self.runtime = build_application(
+            self._settings,
+            library=self._library,
+            run_jobs=False,
+            chat_interval=self._chat_interval,
+        )
+        # run_polling would call the post_* hooks; driving the parts by hand, we call them too.
+        await self.app.initialize()
+        assert self.app.post_init is not None
+        await self.app.post_init(self.app)
+        await self.app.start()
+        assert self.app.updater is not None
+        await self.app.updater.start_polling(
+            poll_interval=0.0, timeout=5, allowed_updates=Update.ALL_TYPES
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        app = self.app
+        if app is None:
+            return
+        assert app.updater is not None
+        if app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        if app.post_stop is not None:
+            await app.post_stop(app)
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+        self.app = None
+
+    @property
+    def services(self) -> Services:
+        """The running bot's services."""
+        assert self.runtime is not None and self.runtime.services is not None
+        return self.runtime.services
+
+    @property
+    def dispatcher(self) -> Dispatcher:
+        """The running bot's outbox sender."""
+        assert self.runtime is not None and self.runtime.dispatcher is not None
+        return self.runtime.dispatcher

@@ -1,0 +1,202 @@
+"""Day to day: pause and resume, reminders, skip, ask, history, streaks, reactions, hearts."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot import controls, texts
+from bot.context import NearerContext
+from bot.domain.models import Answer, AnswerKind
+from bot.handlers.common import sender
+
+
+async def pause(update: Update, context: NearerContext) -> None:
+    """Pause the pair: /pause, /pause 3d, /pause 2w, /pause until 2026-12-24."""
+    user, message = sender(update)
+    result = await controls.pause(context.services, user.id, " ".join(context.args or []))
+    if result.outcome is controls.PauseOutcome.NOT_PAIRED or result.pair is None:
+        await message.reply_text(texts.NOT_PAIRED)
+        return
+    if result.outcome is controls.PauseOutcome.BAD_ARGUMENT:
+        await message.reply_text(texts.PAUSE_USAGE)
+        return
+    label = controls.pause_label(result.until, result.pair.schedule.timezone)
+    template = (
+        texts.PAUSED_UPDATED
+        if result.outcome is controls.PauseOutcome.PAUSE_UPDATED
+        else texts.PAUSED
+    )
+    await message.reply_text(template.format(until=label))
+
+
+async def resume(update: Update, context: NearerContext) -> None:
+    """Resume the pair's questions from the next send time."""
+    user, message = sender(update)
+    result = await controls.resume(context.services, user.id)
+    if result.pair is None:
+        await message.reply_text(texts.NOT_PAIRED)
+        return
+    when = texts.next_time(result.next_due_at, result.pair.schedule, context.services.clock())
+    if result.outcome is controls.PauseOutcome.NOT_PAUSED:
+        await message.reply_text(texts.NOT_PAUSED.format(when=when))
+        return
+    await message.reply_text(texts.RESUMED.format(when=when))
+
+
+async def reminders(update: Update, context: NearerContext) -> None:
+    """Turn the person's reminders on or off: /reminders on|off."""
+    user, message = sender(update)
+    argument = " ".join(context.args or []).strip().lower()
+    if argument not in ("on", "off"):
+        current = await controls.settings_of(context.services, user.id)
+        state = texts.ON if current and current.person.reminders_on else texts.OFF
+        await message.reply_text(texts.REMINDERS_USAGE.format(state=state))
+        return
+    person = await controls.set_reminders(context.services, user.id, on=argument == "on")
+    if person is None or not person.reminders_on:
+        await message.reply_text(texts.REMINDERS_OFF)
+        return
+    quiet = f"{person.quiet_start.strftime('%H:%M')}–{person.quiet_end.strftime('%H:%M')}"
+    await message.reply_text(texts.REMINDERS_ON.format(hours=person.reminder_hours, quiet=quiet))
+
+
+async def skip(update: Update, context: NearerContext) -> None:
+    """Swap today's question while neither partner has answered it."""
+    user, message = sender(update)
+    outcome = await controls.skip(context.services, user.id)
+    reply = {
+        controls.SkipOutcome.NOT_PAIRED: texts.NOT_PAIRED,
+        controls.SkipOutcome.NOTHING_OPEN: texts.SKIP_NOTHING,
+        controls.SkipOutcome.TOO_LATE: texts.SKIP_TOO_LATE,
+        controls.SkipOutcome.SKIPPED: None,  # the new question and a note arrive via the outbox
+    }[outcome]
+    if reply is not None:
+        await message.reply_text(reply)
+
+
+async def ask(update: Update, context: NearerContext) -> None:
+    """Queue a question the partner wrote: /ask <question>."""
+    user, message = sender(update)
+    text = (message.text or "").partition(" ")[2]
+    outcome, waiting = await controls.ask(context.services, user.id, text)
+    reply = {
+        controls.AskOutcome.NOT_PAIRED: texts.NOT_PAIRED,
+        controls.AskOutcome.BAD_LENGTH: texts.ASK_USAGE,
+        controls.AskOutcome.TOO_MANY: texts.ASK_TOO_MANY.format(count=waiting),
+        controls.AskOutcome.SAVED: texts.ASK_SAVED.format(count=waiting),
+    }[outcome]
+    await message.reply_text(reply)
+
+
+def _answer_text(answer: Answer | None) -> str:
+    if answer is None:
+        return texts.HISTORY_DELETED
+    if answer.kind is AnswerKind.TEXT:
+        return texts.esc(answer.text)
+    label = f"[{texts.KIND_NAMES[answer.kind]}]"
+    return f"{label} {texts.esc(answer.text)}".strip()
+
+
+def _history_page(page: controls.HistoryPage) -> tuple[str, InlineKeyboardMarkup | None]:
+    if not page.entries:
+        return texts.HISTORY_EMPTY, None
+    first = page.page * controls.HISTORY_PAGE + 1
+    lines = [
+        texts.HISTORY_HEADER.format(
+            first=first, last=first + len(page.entries) - 1, total=page.total
+        )
+    ]
+    for entry in page.entries:
+        lines.append(
+            texts.HISTORY_ENTRY.format(
+                date=entry.prompt.local_date.strftime("%d %b %Y"),
+                question=texts.esc(entry.prompt.text),
+                mine=_answer_text(entry.mine),
+                partner=texts.esc(entry.partner_name),
+                theirs=_answer_text(entry.theirs),
+            )
+        )
+    buttons = []
+    if page.page > 0:
+        buttons.append(
+            InlineKeyboardButton(texts.HISTORY_NEWER, callback_data=f"h:{page.page - 1}")
+        )
+    if page.page + 1 < page.pages:
+        buttons.append(
+            InlineKeyboardButton(texts.HISTORY_OLDER, callback_data=f"h:{page.page + 1}")
+        )
+    text = texts.chunks("\n\n".join(lines))[0]
+    return text, InlineKeyboardMarkup([buttons]) if buttons else None
+
+
+async def history(update: Update, context: NearerContext) -> None:
+    """Show the newest page of revealed questions with both answers."""
+    user, message = sender(update)
+    page = await controls.history(context.services, user.id, 0)
+    text, keyboard = _history_page(page)
+    await message.reply_text(text, reply_markup=keyboard)
+
+
+async def turn_history_page(update: Update, context: NearerContext) -> None:
+    """Show another page of history (the person's own pairs only, by construction)."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None or query.data is None:
+        return
+    raw = query.data.removeprefix("h:")
+    if not raw.isdigit() or len(raw) > 6:
+        await query.answer(texts.MENU_EXPIRED, show_alert=True)
+        return
+    page = await controls.history(context.services, user.id, int(raw))
+    await query.answer()
+    text, keyboard = _history_page(page)
+    await query.edit_message_text(text, reply_markup=keyboard)
+
+
+async def streak(update: Update, context: NearerContext) -> None:
+    """Show how many questions in a row both partners answered."""
+    user, message = sender(update)
+    count = await controls.streak(context.services, user.id)
+    if count is None:
+        await message.reply_text(texts.NOT_PAIRED)
+    elif count == 0:
+        await message.reply_text(texts.STREAK_NONE)
+    else:
+        await message.reply_text(
+            texts.STREAK.format(count=count, plural="" if count == 1 else "s")
+        )
+
+
+async def react(update: Update, context: NearerContext) -> None:
+    """Send the partner a reaction to their revealed answer."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None or query.data is None:
+        return
+    _, raw_id, kind = ([*query.data.split(":"), "", ""])[:3]
+    outcome = controls.ReactOutcome.EXPIRED
+    if raw_id.isdigit() and len(raw_id) < 19:
+        outcome = await controls.react(context.services, user.id, int(raw_id), kind)
+    pairing = await controls.settings_of(context.services, user.id)
+    partner = texts.esc(pairing.partner.first_name) if pairing else ""
+    alert = {
+        controls.ReactOutcome.SENT: texts.REACTED.format(partner=partner),
+        controls.ReactOutcome.ALREADY: texts.REACTED_ALREADY,
+        controls.ReactOutcome.EXPIRED: texts.MENU_EXPIRED,
+    }[outcome]
+    await query.answer(alert, show_alert=outcome is controls.ReactOutcome.EXPIRED)
+
+
+async def heart(update: Update, context: NearerContext) -> None:
+    """Send a heart back for an appreciation."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None or query.data is None:
+        return
+    raw_id = query.data.removeprefix("heart:")
+    outcome = controls.HeartOutcome.EXPIRED
+    if raw_id.isdigit() and len(raw_id) < 19:
+        outcome = await controls.send_heart(context.services, user.id, int(raw_id))
+    alert = {
+        controls.HeartOutcome.SENT: texts.HEART_SENT,
+        controls.HeartOutcome.ALREADY: texts.HEART_ALREADY,
+        controls.HeartOutcome.EXPIRED: texts.MENU_EXPIRED,
+    }[outcome]
+    await query.answer(alert, show_alert=outcome is controls.HeartOutcome.EXPIRED)

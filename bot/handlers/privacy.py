@@ -1,0 +1,61 @@
+"""/deletemydata, /export and /support."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot import controls, texts
+from bot.context import NearerContext
+from bot.handlers.common import sender
+
+
+async def ask_to_delete(update: Update, context: NearerContext) -> None:
+    """Explain what will be deleted and ask to confirm."""
+    user, message = sender(update)
+    pairing = await controls.settings_of(context.services, user.id)
+    note = ""
+    if pairing is not None:
+        note = texts.DELETE_PARTNER_NOTE.format(partner=texts.esc(pairing.partner.first_name))
+    keyboard = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(texts.DELETE_YES, callback_data=f"delete:yes:{user.id}")],
+            [InlineKeyboardButton(texts.DELETE_NO, callback_data="delete:no")],
+        ]
+    )
+    await message.reply_text(texts.DELETE_CONFIRM.format(partner_note=note), reply_markup=keyboard)
+
+
+async def confirm_delete(update: Update, context: NearerContext) -> None:
+    """Delete the presser's data once confirmed (the button names whose data it is)."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None or query.data is None:
+        return
+    if query.data == "delete:no":
+        await query.answer()
+        await query.edit_message_text(texts.DELETE_KEPT)
+        return
+    if query.data != f"delete:yes:{user.id}":
+        await query.answer(texts.MENU_EXPIRED, show_alert=True)
+        return
+    await controls.delete_my_data(context.services, user.id)
+    await query.answer()
+    await query.edit_message_text(texts.DELETE_DONE)
+
+
+async def export(update: Update, context: NearerContext) -> None:
+    """Send the person a JSON file of their own data."""
+    user, message = sender(update)
+    data = await controls.export(context.services, user.id)
+    payload = json.dumps(data, ensure_ascii=False, indent=2).encode()
+    await message.reply_document(
+        document=io.BytesIO(payload), filename="nearer-export.json", caption=texts.EXPORT_CAPTION
+    )
+
+
+async def support(update: Update, context: NearerContext) -> None:
+    """Say when couples therapy or coaching may help, and that Nearer is not therapy."""
+    _, message = sender(update)
+    await message.reply_text(texts.SUPPORT)

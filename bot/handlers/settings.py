@@ -1,0 +1,221 @@
+"""/settings: an inline menu that shows the current values and changes them in place.
+
+Callback data is `s:<pair id>:<action>[:<value>]`. A button from another pairing, an old menu
+or forged data matches nothing of the presser's own pair and gets "this menu has expired".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Awaitable
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+
+from bot import controls, texts
+from bot import services as use
+from bot.context import NearerContext
+from bot.domain.models import DepthPreference, Frequency
+from bot.domain.selection import category_is_on
+from bot.handlers.common import sender
+
+log = logging.getLogger(__name__)
+
+TIMES = ("07:00", "08:00", "09:00", "12:00", "18:00", "19:00", "20:00", "21:00")
+ZONES = (
+    "UTC", "Europe/London", "Europe/Berlin", "Europe/Kyiv", "America/New_York",
+    "America/Chicago", "America/Los_Angeles", "America/Sao_Paulo", "Asia/Kolkata",
+    "Asia/Singapore", "Asia/Tokyo", "Australia/Sydney",
+)  # fmt: skip
+QUIET_PRESETS = (("22:00", "08:00"), ("23:00", "07:00"), ("21:00", "09:00"), ("00:00", "00:00"))
+
+
+def _button(label: str, pair_id: int, action: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=f"s:{pair_id}:{action}")
+
+
+def _rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
+    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
+
+
+def _checked(current: bool, label: str) -> str:
+    return f"✅ {label}" if current else label
+
+
+def _quiet_label(start: dt.time, end: dt.time) -> str:
+    if start == end:
+        return texts.QUIET_OFF
+    return f"{start.strftime('%H:%M')}–{end.strftime('%H:%M')}"
+
+
+def _main(view: controls.Pairing, context: NearerContext) -> tuple[str, InlineKeyboardMarkup]:
+    pair, person = view.pair, view.person
+    categories = context.services.library.categories.values()
+    on = sum(category_is_on(category, pair.preferences) for category in categories)
+    text = texts.SETTINGS.format(
+        when=texts.when(pair.schedule),
+        frequency=texts.FREQUENCY_NAMES[pair.schedule.frequency.value],
+        topics=f"{on} of {len(categories)} on",
+        depth=texts.DEPTH_NAMES[pair.preferences.depth.value],
+        reminders=texts.ON if person.reminders_on else texts.OFF,
+        nudges=texts.ON if person.nudges_on else texts.OFF,
+        quiet=_quiet_label(person.quiet_start, person.quiet_end),
+    )
+    p = pair.id
+    keyboard = [
+        [_button("🕰 Time", p, "time"), _button("🌍 Time zone", p, "zone")],
+        [_button("📅 Frequency", p, "freq"), _button("🗂 Topics", p, "topics")],
+        [_button("🌊 Depth", p, "depth"), _button("🌙 Quiet hours", p, "quiet")],
+        [
+            _button(f"🔔 Reminders: {texts.ON if person.reminders_on else texts.OFF}", p, "rem"),
+            _button(f"💌 Nudges: {texts.ON if person.nudges_on else texts.OFF}", p, "nud"),
+        ],
+        [_button(texts.BUTTON_CLOSE, p, "done")],
+    ]
+    return text, InlineKeyboardMarkup(keyboard)
+
+
+def _submenu(
+    view: controls.Pairing, screen: str, context: NearerContext
+) -> tuple[str, InlineKeyboardMarkup]:
+    pair, person = view.pair, view.person
+    p = pair.id
+    back = [_button(texts.BUTTON_BACK, p, "main")]
+    if screen == "time":
+        buttons = [_button(t, p, "t:" + t.replace(":", "")) for t in TIMES]
+        text = texts.SETTINGS_TIME.format(when=texts.when(pair.schedule))
+        return text, InlineKeyboardMarkup([*_rows(buttons, 4), back])
+    if screen == "zone":
+        buttons = [_button(zone, p, f"z:{index}") for index, zone in enumerate(ZONES)]
+        text = texts.SETTINGS_ZONE.format(zone=texts.esc(pair.schedule.timezone))
+        return text, InlineKeyboardMarkup([*_rows(buttons, 2), back])
+    if screen == "freq":
+        buttons = [
+            _button(_checked(f is pair.schedule.frequency, texts.FREQUENCY_NAMES[f.value]), p,
+                    f"f:{f.value}")
+            for f in Frequency
+        ]  # fmt: skip
+        name = texts.FREQUENCY_NAMES[pair.schedule.frequency.value]
+        return texts.SETTINGS_FREQUENCY.format(frequency=name), InlineKeyboardMarkup(
+            [*_rows(buttons, 1), back]
+        )
+    if screen == "topics":
+        buttons = []
+        for category in context.services.library.categories.values():
+            mark = "✅" if category_is_on(category, pair.preferences) else "⬜"
+            lock = " 🔒" if category.sensitive else ""
+            buttons.append(_button(f"{mark} {category.name}{lock}", p, f"c:{category.id}"))
+        return texts.SETTINGS_TOPICS, InlineKeyboardMarkup([*_rows(buttons, 2), back])
+    if screen == "depth":
+        buttons = [
+            _button(_checked(d is pair.preferences.depth, texts.DEPTH_NAMES[d.value]), p,
+                    f"d:{d.value}")
+            for d in DepthPreference
+        ]  # fmt: skip
+        name = texts.DEPTH_NAMES[pair.preferences.depth.value]
+        return texts.SETTINGS_DEPTH.format(depth=name), InlineKeyboardMarkup(
+            [*_rows(buttons, 2), back]
+        )
+    if screen == "quiet":
+        buttons = []
+        for index, (start, end) in enumerate(QUIET_PRESETS):
+            label = _quiet_label(dt.time.fromisoformat(start), dt.time.fromisoformat(end))
+            buttons.append(_button(label, p, f"q:{index}"))
+        current = _quiet_label(person.quiet_start, person.quiet_end)
+        return texts.SETTINGS_QUIET.format(quiet=current), InlineKeyboardMarkup(
+            [*_rows(buttons, 2), back]
+        )
+    return _main(view, context)
+
+
+async def show_settings(update: Update, context: NearerContext) -> None:
+    """Open the settings menu."""
+    user, message = sender(update)
+    view = await controls.settings_of(context.services, user.id)
+    if view is None:
+        await message.reply_text(texts.NOT_PAIRED)
+        return
+    text, keyboard = _main(view, context)
+    await message.reply_text(text, reply_markup=keyboard)
+
+
+async def press_setting(update: Update, context: NearerContext) -> None:
+    """Apply a settings button and show the menu again, edited in place."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None or query.data is None:
+        return
+    parts = query.data.split(":")
+    view = await controls.settings_of(context.services, user.id)
+    if len(parts) < 3 or view is None or parts[1] != str(view.pair.id):
+        await query.answer(texts.MENU_EXPIRED, show_alert=True)
+        return
+    action, value = parts[2], ":".join(parts[3:])
+    screen, alert = await _apply(context, user.id, view, action, value)
+    if screen is None:
+        await query.answer(texts.MENU_EXPIRED, show_alert=True)
+        return
+    await query.answer(alert or None)
+    if screen == "done":
+        await _edit(query.edit_message_text(texts.SETTINGS_CLOSED))
+        return
+    fresh = await controls.settings_of(context.services, user.id)
+    if fresh is None:
+        return
+    text, keyboard = _submenu(fresh, screen, context)
+    await _edit(query.edit_message_text(text, reply_markup=keyboard))
+
+
+async def _edit(edit: Awaitable[object]) -> None:
+    try:
+        await edit
+    except BadRequest as error:
+        if "not modified" not in error.message.lower():
+            raise
+
+
+async def _apply(
+    context: NearerContext, user_id: int, view: controls.Pairing, action: str, value: str
+) -> tuple[str | None, str]:
+    """Apply one button; return the screen to show next (None: expired) and an alert text."""
+    services = context.services
+    pair_id = view.pair.id
+    if (
+        action in ("main", "time", "zone", "freq", "topics", "depth", "quiet", "done")
+        and not value
+    ):
+        return action, ""
+    if action == "t" and value in {t.replace(":", "") for t in TIMES}:
+        send_time = dt.time(int(value[:2]), int(value[2:]))
+        await use.change_schedule(services, user_id, send_time=send_time)
+        return "main", ""
+    if action == "z" and value.isdigit() and int(value) < len(ZONES):
+        await use.change_schedule(services, user_id, timezone=ZONES[int(value)])
+        return "main", ""
+    if action == "f" and value in {f.value for f in Frequency}:
+        await use.change_schedule(services, user_id, frequency=Frequency(value))
+        return "main", ""
+    if action == "c":
+        outcome = await controls.change_preferences(
+            services, user_id, pair_id, toggle_category=value
+        )
+        if outcome is controls.SettingOutcome.REFUSED:
+            return "topics", texts.SETTINGS_LAST_TOPIC
+        return ("topics", "") if outcome is controls.SettingOutcome.CHANGED else (None, "")
+    if action == "d" and value in {d.value for d in DepthPreference}:
+        await controls.change_preferences(services, user_id, pair_id, depth=DepthPreference(value))
+        return "main", ""
+    if action == "rem" and not value:
+        await controls.change_personal(
+            services, user_id, reminders_on=not view.person.reminders_on
+        )
+        return "main", ""
+    if action == "nud" and not value:
+        await controls.change_personal(services, user_id, nudges_on=not view.person.nudges_on)
+        return "main", ""
+    if action == "q" and value.isdigit() and int(value) < len(QUIET_PRESETS):
+        start, end = QUIET_PRESETS[int(value)]
+        quiet = (dt.time.fromisoformat(start), dt.time.fromisoformat(end))
+        await controls.change_personal(services, user_id, quiet=quiet)
+        return "main", ""
+    return None, ""
