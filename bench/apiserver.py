@@ -63,7 +63,7 @@ class ApiServer:
             raise RuntimeError("the benchmark's fake Bot API did not start") from None
         self.port, self.token = int(hello["port"]), str(hello["token"])
         self._client = httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{self.port}/bench", timeout=httpx.Timeout(120.0)
+            base_url=f"http://127.0.0.1:{hello['bench_port']}/bench", timeout=httpx.Timeout(120.0)
         )
         return self
 

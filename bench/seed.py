@@ -51,12 +51,18 @@ def exercise_free_weekday(day: dt.date) -> int:
     return (day.weekday() + 1) % 7
 
 
-def seed(path: Path, plan: SeedPlan) -> float:
+async def seed(path: Path, plan: SeedPlan) -> float:
     """Create `path` with the bot's schema and the rows of `plan`; return the seconds it took."""
     started = time.perf_counter()
     for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         leftover.unlink(missing_ok=True)
-    asyncio.run(_create_schema(path))
+    db = await Database.open(path)
+    await db.close()
+    await asyncio.to_thread(_fill, path, plan)
+    return time.perf_counter() - started
+
+
+def _fill(path: Path, plan: SeedPlan) -> None:
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute("PRAGMA synchronous = OFF")
@@ -75,12 +81,6 @@ def seed(path: Path, plan: SeedPlan) -> float:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         conn.close()
-    return time.perf_counter() - started
-
-
-async def _create_schema(path: Path) -> None:
-    db = await Database.open(path)
-    await db.close()
 
 
 def _insert(conn: sqlite3.Connection, plan: SeedPlan) -> None:

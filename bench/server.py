@@ -1,9 +1,9 @@
 """The fake Bot API in its own process, so serving it never slows the bot being measured.
 
 `python -m bench.server --users N [--enforce] ...` starts `bot.sandbox.fake_bot_api.FakeBotAPI`
-(composed, not edited) on 127.0.0.1, registers users 1..N who have all started the bot, prints
-one JSON line `{"port": ..., "token": ...}` on stdout, and serves until stdin closes or
-`POST /bench/shutdown`. Besides the Bot API it answers a few benchmark routes:
+(subclassed, not edited) on 127.0.0.1, registers users 1..N who have all started the bot, prints
+one JSON line `{"port": ..., "bench_port": ..., "token": ...}` on stdout, and serves until stdin
+closes or `POST /bench/shutdown`. A second port answers the benchmark's own routes:
 
 - `GET  /bench/stats?contains=TEXT`   counters, send times, and how many users received exactly
   one message containing TEXT
@@ -27,7 +27,7 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
-from bot.sandbox.fake_bot_api import JSON, FakeBotAPI, FakeUser, Limits, _MethodHandler
+from bot.sandbox.fake_bot_api import JSON, FakeBotAPI, FakeUser, Limits
 
 
 class BenchUser(FakeUser):
@@ -182,23 +182,23 @@ async def serve(users: int, limits: Limits) -> None:
         loop.call_soon_threadsafe(stop.set)
 
     threading.Thread(target=watch_stdin, daemon=True).start()
-    application = tornado.web.Application(
+    await api.start()
+    routes = tornado.web.Application(
         [
-            (r"/bot([^/]+)/([A-Za-z]+)", _MethodHandler, {"api": api}),
             (r"/bench/stats", _StatsHandler, {"api": api}),
             (r"/bench/answer_pair", _AnswerPairHandler, {"api": api}),
             (r"/bench/shutdown", _ShutdownHandler, {"stop": stop}),
         ]
     )
     sockets = tornado.netutil.bind_sockets(0, address="127.0.0.1")
-    server = tornado.httpserver.HTTPServer(application)
+    server = tornado.httpserver.HTTPServer(routes)
     server.add_sockets(sockets)
-    port = sockets[0].getsockname()[1]
-    print(json.dumps({"port": port, "token": api.token}), flush=True)
+    bench_port = sockets[0].getsockname()[1]
+    print(json.dumps({"port": api.port, "bench_port": bench_port, "token": api.token}), flush=True)
     await stop.wait()
-    api._update_arrived.set()  # release a waiting long poll
     server.stop()
     await server.close_all_connections()
+    await api.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

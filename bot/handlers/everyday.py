@@ -14,11 +14,11 @@ async def pause(update: Update, context: NearerContext) -> None:
     """Pause the pair: /pause, /pause 3d, /pause 2w, /pause until 2026-12-24."""
     user, message = sender(update)
     result = await controls.pause(context.services, user.id, " ".join(context.args or []))
-    if result.outcome is controls.PauseOutcome.NOT_PAIRED or result.pair is None:
-        await message.reply_text(texts.NOT_PAIRED)
-        return
     if result.outcome is controls.PauseOutcome.BAD_ARGUMENT:
         await message.reply_text(texts.PAUSE_USAGE)
+        return
+    if result.pair is None:
+        await message.reply_text(texts.NOT_PAIRED)
         return
     label = controls.pause_label(result.until, result.pair.schedule.timezone)
     template = (

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -995,11 +997,17 @@ class Database:
     async def transaction(self) -> AsyncIterator[Transaction]:
         """Run the block in one transaction: committed on success, rolled back on error."""
         async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+            # aiosqlite queues each statement on its thread before the first await, in order.
+            # So once BEGIN is called it will run, even if this task is cancelled while
+            # waiting; a ROLLBACK queued after it always ends that transaction before the
+            # next one begins.
             try:
+                await self._conn.execute("BEGIN IMMEDIATE")
                 yield Transaction(self._conn)
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                rollback = asyncio.ensure_future(self._conn.execute("ROLLBACK"))
+                with contextlib.suppress(sqlite3.OperationalError, asyncio.CancelledError):
+                    await asyncio.shield(rollback)
                 raise
             await self._conn.execute("COMMIT")
 

@@ -1,0 +1,5 @@
+"""`python -m bench`: run the benchmarks and print the figures (see bench.cli)."""
+
+from bench.cli import main
+
+raise SystemExit(main())

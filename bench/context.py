@@ -1,0 +1,72 @@
+"""What every scenario gets: sizes, a work folder, the content library and a progress line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot import texts
+from bot.content import Library
+from bot.sandbox.fake_bot_api import parse_html
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How big each scenario runs; `quick()` gives the smoke test's sizes."""
+
+    burst_pairs: int = 10_000
+    claim_pairs: tuple[int, ...] = (10_000, 100_000, 1_000_000)
+    claim_runs: int = 7
+    broadcast_pairs: int = 3_000
+    reveal_samples: int = 100
+    backlog_pairs: int = 10_000
+    strict_samples: int = 20
+    memory_pairs: tuple[int, ...] = (10_000, 100_000, 1_000_000)
+    jobs: int = 10_000
+
+    @classmethod
+    def quick(cls) -> Sizes:
+        """Tiny sizes: every scenario runs end to end in a few seconds."""
+        return cls(
+            burst_pairs=20,
+            claim_pairs=(2_000, 20_000),
+            claim_runs=3,
+            broadcast_pairs=100,
+            reveal_samples=5,
+            backlog_pairs=20,
+            strict_samples=3,
+            memory_pairs=(20_000,),
+            jobs=20,
+        )
+
+
+@dataclass
+class Bench:
+    """Shared by the scenarios of one run."""
+
+    sizes: Sizes
+    workdir: Path
+    library: Library
+    started: float = field(default_factory=time.monotonic)
+
+    def say(self, text: str) -> None:
+        """Print a progress line on stderr (the table goes to stdout)."""
+        elapsed = time.monotonic() - self.started
+        print(f"[{elapsed:7.1f}s] {text}", file=sys.stderr, flush=True)
+
+    def history_ids(self) -> list[str]:
+        """Library question ids, for the earlier questions seeded pairs have had."""
+        return [question.id for question in self.library.questions]
+
+
+def now() -> dt.datetime:
+    """The real time, timezone-aware (the bot under test uses the system clock too)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def question_marker() -> str:
+    """The first line of a daily question as a user sees it (the header, without markup)."""
+    return parse_html(texts.question("Q", "P")).split("\n", 1)[0].strip()
