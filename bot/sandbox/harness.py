@@ -1,0 +1,149 @@
+"""A movable clock and the real bot running against the local fake Bot API.
+
+Used by the end-to-end tests, the benchmarks and `make demo`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+
+from bot.app import Runtime, build_application
+from bot.config import load_settings
+from bot.content import Library
+from bot.context import NearerApp
+from bot.sandbox.fake_bot_api import FakeBotAPI, FakeUser
+from bot.scheduling import TickReport, run_tick
+from bot.services import Services
+
+UTC = dt.UTC
+
+
+class FakeClock:
+    """A clock tests move by hand; the bot reads it wherever it needs `now`."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> dt.datetime:
+        """Move the clock forward by a timedelta given as keywords."""
+        self.now += dt.timedelta(**delta)
+        return self.now
+
+    def set(self, moment: dt.datetime) -> None:
+        """Put the clock at `moment`."""
+        self.now = moment
+
+
+class RunningBot:
+    """The real Application, polling the fake API over HTTP, with a test clock."""
+
+    def __init__(
+        self,
+        api: FakeBotAPI,
+        database_path: Path,
+        clock: FakeClock,
+        library: Library,
+        **settings: Any,
+    ) -> None:
+        self.api = api
+        self.database_path = database_path
+        self.clock = clock
+        self.library = library
+        self.settings = settings
+        self.app: NearerApp | None = None
+        self.runtime: Runtime | None = None
+
+    async def start(self) -> None:
+        """Build the Application and start polling the fake API."""
+        settings = load_settings(
+            _env_file=None,
+            bot_token=self.api.token,
+            database_path=self.database_path,
+            telegram_api_base_url=self.api.base_url,
+            **self.settings,
+        )
+        self.app, self.runtime = build_application(
+            settings, clock=self.clock, library=self.library, run_jobs=False, chat_interval=0.0
+        )
+        # run_polling would call the post_* hooks; driving the parts by hand, we call them too.
+        await self.app.initialize()
+        assert self.app.post_init is not None
+        await self.app.post_init(self.app)
+        await self.app.start()
+        assert self.app.updater is not None
+        await self.app.updater.start_polling(
+            poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES
+        )
+
+    async def stop(self) -> None:
+        """Stop polling and shut the Application down, as SIGTERM would."""
+        if self.app is None:
+            return
+        assert self.app.updater is not None
+        if self.app.updater.running:
+            await self.app.updater.stop()
+        if self.app.running:
+            await self.app.stop()
+        assert self.app.post_stop is not None and self.app.post_shutdown is not None
+        await self.app.post_stop(self.app)
+        await self.app.shutdown()
+        await self.app.post_shutdown(self.app)
+        self.app = None
+
+    async def restart(self) -> None:
+        """Stop and start again on the same database."""
+        await self.stop()
+        await self.start()
+
+    @property
+    def services(self) -> Services:
+        """The running bot's services."""
+        assert self.runtime is not None and self.runtime.services is not None
+        return self.runtime.services
+
+    async def tick(self) -> TickReport:
+        """Run the scheduler's tick at the test clock's time."""
+        return await run_tick(self.services)
+
+    async def settle(self, timeout: float = 10.0) -> None:
+        """Wait until every update is handled and the outbox has nothing due."""
+        deadline = time.monotonic() + timeout
+        calm = 0
+        while calm < 3:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the bot did not settle")
+            await asyncio.sleep(0.03)
+            assert self.app is not None and self.runtime is not None
+            assert self.runtime.dispatcher is not None
+            busy = (
+                bool(self.api.updates_unfetched())
+                or not self.app.update_queue.empty()
+                or self.app.update_processor.current_concurrent_updates > 0
+                or not await self.runtime.dispatcher.idle()
+            )
+            calm = 0 if busy else calm + 1
+
+
+async def pair_up(bot: RunningBot, alice: FakeUser, bob: FakeUser) -> None:
+    """Alice invites Bob, Bob accepts; both have read everything up to the first question."""
+    await alice.send("/start")
+    await alice.send("/invite")
+    link_message = await alice.receive_until(lambda m: "t.me/" in (m.get("text") or ""))
+    code = link_message[-1]["text"].split("?start=")[1].split()[0]
+    await bob.send(f"/start {code}")
+    offer = (await bob.receive_until(lambda m: "reply_markup" in m))[-1]
+    await bob.press(offer, "Yes")
+    await bob.receive_until(lambda m: "Today's question" in (m.get("text") or ""))
+    await alice.receive_until(lambda m: "Today's question" in (m.get("text") or ""))
+    await bot.settle()
+    alice.unread()
+    bob.unread()
