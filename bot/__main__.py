@@ -1,14 +1,24 @@
-"""Command line: `python -m bot [run | migrate | content check]`. No work happens at import."""
+"""Command line: `python -m bot [run | migrate | backup PATH | stats | healthcheck | demo |
+content check]`. No work happens at import."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
+import socket
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlsplit
 
-from bot.config import SettingsError, load_settings
+from bot.config import Settings, SettingsError, load_settings
 from bot.content import ContentError, count_table, library_problems, load_library
+from bot.storage import Database, StorageUnavailable, read_health
+
+
+class StartupError(Exception):
+    """Something outside the settings stops start-up; the message is one line."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -16,6 +26,11 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("run", help="run the bot (the default)")
     commands.add_parser("migrate", help="bring the database schema up to date and exit")
+    backup = commands.add_parser("backup", help="write a consistent copy of the database")
+    backup.add_argument("path", type=Path, help="a new file to write the copy to")
+    commands.add_parser("stats", help="print pairs, questions, answer rates and queue size")
+    commands.add_parser("healthcheck", help="exit 0 if the database and scheduler look alive")
+    commands.add_parser("demo", help="run two scripted partners against a local fake Telegram")
     content = commands.add_parser("content", help="work with the content library")
     content.add_argument("action", choices=["check"], help="validate content/ and print counts")
     return parser
@@ -38,28 +53,80 @@ def check_content() -> int:
     return 0
 
 
+def _port_is_free(address: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((address, port))
+        except OSError:
+            return False
+    return True
+
+
+def preflight(settings: Settings) -> None:
+    """Check ports and the database before anything starts, so a failure touches no data."""
+    ports = []
+    if settings.webhook_mode:
+        ports.append(("WEBHOOK_PORT", settings.webhook_listen, settings.webhook_port))
+    if settings.ops_port is not None:
+        ports.append(("HEALTH_PORT", "0.0.0.0", settings.ops_port))  # noqa: S104
+    for name, address, port in ports:
+        if not _port_is_free(address, port):
+            raise StartupError(f"Port {port} ({name}) is already in use; choose another port.")
+
+    async def _open() -> None:
+        db = await Database.open(settings.database_path)
+        await db.close()
+
+    try:
+        asyncio.run(_open())
+    except StorageUnavailable as error:
+        raise StartupError(f"Database problem: {error}") from None
+
+
 def run_bot() -> int:
-    """Start the bot with long polling until SIGINT or SIGTERM."""
+    """Start the bot (long polling, or a webhook when WEBHOOK_URL is set) until SIGINT/SIGTERM."""
     from bot.app import ALLOWED_UPDATES, build_application
     from bot.logs import setup_logging
 
     settings = load_settings()
-    setup_logging(settings.log_level, [settings.bot_token.get_secret_value()])
+    secrets = [settings.bot_token.get_secret_value()]
+    if settings.webhook_secret is not None:
+        secrets.append(settings.webhook_secret.get_secret_value())
+    setup_logging(settings.log_level, secrets)
     try:
         library = load_library()
     except ContentError as error:
-        print(f"content error: {error}", file=sys.stderr)
-        return 1
+        raise StartupError(f"content error: {error}") from None
+    preflight(settings)
     app, _ = build_application(settings, library=library)
-    app.run_polling(allowed_updates=ALLOWED_UPDATES)
+    if settings.webhook_mode:
+        assert settings.webhook_url is not None and settings.webhook_secret is not None
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret.get_secret_value(),
+            allowed_updates=ALLOWED_UPDATES,
+        )
+    else:
+        app.run_polling(allowed_updates=ALLOWED_UPDATES)
     return 0
+
+
+def _database_only() -> Settings:
+    # Operations on the database need no token: a placeholder satisfies the token check.
+    try:
+        return load_settings()
+    except SettingsError:
+        return load_settings(bot_token="0:" + "x" * 40)
 
 
 def migrate() -> int:
     """Open the database, apply migrations and report the schema version."""
-    from bot.storage import Database
-
-    settings = load_settings()
+    settings = _database_only()
 
     async def _migrate() -> int:
         db = await Database.open(settings.database_path)
@@ -67,20 +134,109 @@ def migrate() -> int:
         await db.close()
         return version
 
-    print(f"database {settings.database_path} is at schema {asyncio.run(_migrate())}")
+    try:
+        version = asyncio.run(_migrate())
+    except StorageUnavailable as error:
+        raise StartupError(f"Database problem: {error}") from None
+    print(f"database {settings.database_path} is at schema {version}")
     return 0
 
 
+def backup(target: Path) -> int:
+    """Write a consistent copy of the database to a new file."""
+    settings = _database_only()
+    if target.exists():
+        raise StartupError(f"{target} exists already; choose a new file name.")
+    if not settings.database_path.exists():
+        raise StartupError(f"There is no database at {settings.database_path} to back up.")
+
+    async def _backup() -> None:
+        db = await Database.open(settings.database_path)
+        try:
+            await db.backup_to(target)
+        finally:
+            await db.close()
+
+    try:
+        asyncio.run(_backup())
+    except StorageUnavailable as error:
+        raise StartupError(f"Backup failed: {error}") from None
+    print(f"backup of {settings.database_path} written to {target}")
+    return 0
+
+
+def stats() -> int:
+    """Print the operator figures."""
+    from bot.ops import format_stats
+
+    settings = _database_only()
+    if not settings.database_path.exists():
+        raise StartupError(f"There is no database at {settings.database_path}.")
+    now = dt.datetime.now(dt.UTC)
+
+    async def _stats() -> dict[str, int | float]:
+        db = await Database.open(settings.database_path)
+        try:
+            async with db.transaction() as tx:
+                return await tx.stats(now)
+        finally:
+            await db.close()
+
+    try:
+        figures = asyncio.run(_stats())
+    except StorageUnavailable as error:
+        raise StartupError(f"Database problem: {error}") from None
+    print("\n".join(format_stats(figures, now)))
+    return 0
+
+
+def healthcheck() -> int:
+    """Exit 0 when the database reads fine and the scheduler ticked recently."""
+    settings = _database_only()
+    try:
+        report = asyncio.run(read_health(settings.database_path))
+    except StorageUnavailable as error:
+        print(f"unhealthy: {error}", file=sys.stderr)
+        return 1
+    if report.integrity != "ok":
+        print(f"unhealthy: database check says {report.integrity}", file=sys.stderr)
+        return 1
+    if report.last_tick_at is None:
+        print("unhealthy: the scheduler has not ticked yet", file=sys.stderr)
+        return 1
+    age = (dt.datetime.now(dt.UTC) - report.last_tick_at).total_seconds()
+    if age > max(3 * settings.tick_seconds, 60):
+        print(f"unhealthy: the scheduler last ticked {age:.0f} s ago", file=sys.stderr)
+        return 1
+    print(f"healthy: database ok, last tick {age:.0f} s ago")
+    return 0
+
+
+def demo() -> int:
+    """Run the scripted two-partner demo against the local fake Bot API."""
+    from bot.sandbox.demo import run_demo
+
+    return asyncio.run(run_demo())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Dispatch a subcommand; configuration problems end with one clear line."""
+    """Dispatch a subcommand; configuration and start-up problems end with one clear line."""
     args = _parser().parse_args(argv)
     try:
         if args.command == "content":
             return check_content()
         if args.command == "migrate":
             return migrate()
+        if args.command == "backup":
+            return backup(args.path)
+        if args.command == "stats":
+            return stats()
+        if args.command == "healthcheck":
+            return healthcheck()
+        if args.command == "demo":
+            return demo()
         return run_bot()
-    except SettingsError as error:
+    except (SettingsError, StartupError) as error:
         print(error, file=sys.stderr)
         return 2
 

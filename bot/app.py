@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -15,6 +16,7 @@ from bot.content import Library, load_library
 from bot.context import BotData, NearerApp, NearerContext
 from bot.delivery import PER_CHAT_INTERVAL, Dispatcher
 from bot.handlers import register_handlers
+from bot.ops import OpsServer, TickStats
 from bot.scheduling import run_tick
 from bot.services import Clock, Services, system_clock
 from bot.storage import Database
@@ -30,6 +32,8 @@ class Runtime:
     def __init__(self) -> None:
         self.services: Services | None = None
         self.dispatcher: Dispatcher | None = None
+        self.ops: OpsServer | None = None
+        self.ticks = TickStats()
 
 
 def build_application(
@@ -39,11 +43,14 @@ def build_application(
     library: Library | None = None,
     run_jobs: bool = True,
     chat_interval: float = PER_CHAT_INTERVAL,
+    ops_address: str = "0.0.0.0",  # noqa: S104 - health checks come from outside the container
+    read_timeout: float | None = None,
 ) -> tuple[NearerApp, Runtime]:
     """Build the Application; storage opens in post_init and closes in post_shutdown.
 
     `clock` lets tests move time; `run_jobs=False` leaves the repeating tick to the caller;
-    `chat_interval` is the pause between two messages to one chat.
+    `chat_interval` is the pause between two messages to one chat; `read_timeout` overrides
+    how long a Bot API call may take (tests with injected timeouts shorten it).
     """
     content = library if library is not None else load_library()
     context_types = ContextTypes(context=NearerContext, bot_data=BotData)
@@ -66,7 +73,12 @@ def build_application(
         builder = builder.base_url(settings.telegram_api_base_url)
     if settings.telegram_api_base_file_url:
         builder = builder.base_file_url(settings.telegram_api_base_file_url)
+    if read_timeout is not None:
+        builder = builder.read_timeout(read_timeout).write_timeout(read_timeout)
     runtime = Runtime()
+
+    async def tick(context: NearerContext) -> None:
+        await run_and_record_tick(context.services, runtime.ticks)
 
     async def post_init(app: NearerApp) -> None:
         db = await Database.open(settings.database_path)
@@ -82,6 +94,16 @@ def build_application(
         await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMAND_MENU])
         if run_jobs and app.job_queue is not None:
             app.job_queue.run_repeating(tick, interval=settings.tick_seconds, first=0.5)
+        if settings.ops_port is not None:
+            runtime.ops = OpsServer(
+                services,
+                dispatcher,
+                runtime.ticks,
+                tick_seconds=settings.tick_seconds,
+                jobs=run_jobs,
+                metrics=settings.metrics_enabled,
+            )
+            runtime.ops.start(ops_address, settings.ops_port)
         log.info("Nearer is ready as @%s", app.bot.username)
 
     async def post_stop(app: NearerApp) -> None:
@@ -89,6 +111,8 @@ def build_application(
             await runtime.dispatcher.stop()
 
     async def post_shutdown(app: NearerApp) -> None:
+        if runtime.ops is not None:
+            await runtime.ops.stop()
         await app.bot_data.services.db.close()
         log.info("Nearer stopped")
 
@@ -99,9 +123,17 @@ def build_application(
     return app, runtime
 
 
-async def tick(context: NearerContext) -> None:
-    """The repeating job: queue every question that is due now."""
-    await run_tick(context.services)
+async def run_and_record_tick(services: Services, ticks: TickStats) -> None:
+    """The repeating job: do what is due now, time it, and leave a heartbeat in the database."""
+    started = time.monotonic()
+    try:
+        await run_tick(services)
+        async with services.db.transaction() as tx:
+            await tx.set_meta("last_tick_at", services.clock().isoformat())
+    except Exception:
+        ticks.failures += 1
+        raise
+    ticks.record(time.monotonic() - started)
 
 
 ALLOWED_UPDATES = Update.ALL_TYPES

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain.parsing import ParseError, parse_send_time, parse_timezone
+
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 BOTFATHER_HELP = (
     "BOT_TOKEN is not set. Create a bot: open Telegram, talk to @BotFather, send /newbot and "
@@ -22,7 +26,9 @@ BOTFATHER_HELP = (
 class Settings(BaseSettings):
     """Everything an operator can configure; see .env.example for each setting."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     bot_token: SecretStr
     database_path: Path = Path("data/nearer.sqlite3")
@@ -34,6 +40,54 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     send_rate: float = Field(default=30.0, gt=0, le=1000)
     admin_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0"  # noqa: S104 - a webhook must be reachable by the proxy
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    health_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_enabled: bool = False
+
+    @property
+    def webhook_mode(self) -> bool:
+        """Whether the bot receives updates by webhook instead of long polling."""
+        return self.webhook_url is not None
+
+    @property
+    def ops_port(self) -> int | None:
+        """The port of the health (and metrics) endpoint; in webhook mode 8081 by default."""
+        if self.health_port is not None:
+            return self.health_port
+        return 8081 if self.webhook_mode or self.metrics_enabled else None
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        url = urlsplit(value.strip())
+        local = url.hostname in ("127.0.0.1", "localhost", "::1")
+        if url.scheme != "https" and not (url.scheme == "http" and local):
+            raise ValueError(
+                "expected an https:// URL Telegram can reach, like https://bot.example.org/telegram"
+            )
+        if not url.hostname:
+            raise ValueError("expected a full URL with a host name")
+        return value.strip()
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not _SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("expected 1 to 256 characters: letters, digits, _ and -")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url is not None and self.webhook_secret is None:
+            raise ValueError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
+        return self
 
     @field_validator("bot_token")
     @classmethod
@@ -100,7 +154,7 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]  # pydantic checks each value
     except ValidationError as error:
         first = error.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        name = str(first["loc"][0]).upper() if first["loc"] else "WEBHOOK_SECRET"
         if name == "BOT_TOKEN" and first["type"] == "missing":
             raise SettingsError(BOTFATHER_HELP) from None
         reason = first["msg"].removeprefix("Value error, ")

@@ -90,6 +90,8 @@ class Dispatcher:
         self._chat_locks: dict[int, asyncio.Lock] = {}
         self._chat_users: Counter[int] = Counter()
         self._last_sent: dict[int, float] = {}
+        self._busy: set[asyncio.Task[None]] = set()
+        self._stopping = False
         self.counts: Counter[str] = Counter()
 
     def wake(self) -> None:
@@ -102,22 +104,33 @@ class Dispatcher:
             released = await tx.release_claimed()
         if released:
             log.warning("outbox: %d messages were in flight at the last stop; resending", released)
+        self._stopping = False
         self._tasks = [asyncio.create_task(self._feed(), name="outbox-feeder")]
         self._tasks += [
             asyncio.create_task(self._work(), name=f"outbox-worker-{n}")
             for n in range(self._workers)
         ]
 
-    async def stop(self) -> None:
-        """Finish the sends in flight; claimed rows not yet started go back to pending."""
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop: sends in flight may finish (up to `grace` seconds); rows claimed but not
+        started go back to pending, so nothing is lost and at most in-flight rows repeat."""
+        self._stopping = True
+        workers = self._tasks[1:]
+        for task in self._tasks[:1] + [t for t in workers if t not in self._busy]:
+            task.cancel()
+        while not self._queue.empty():
+            self._queue.get_nowait()
+        busy = [task for task in workers if task in self._busy]
+        if busy:
+            await asyncio.wait(busy, timeout=grace)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
-        while not self._queue.empty():
-            self._queue.get_nowait()
         async with self._services.db.transaction() as tx:
-            await tx.release_claimed()
+            released = await tx.release_claimed()
+        if released:
+            log.info("outbox: %d claimed messages left for the next start", released)
 
     async def idle(self) -> bool:
         """Say whether nothing is queued, in flight or pending and due (used by tests)."""
@@ -151,8 +164,11 @@ class Dispatcher:
                 await asyncio.wait_for(self._wake.wait(), 0.02 if busy else IDLE_POLL_SECONDS)
 
     async def _work(self) -> None:
-        while True:
+        task = asyncio.current_task()
+        assert task is not None
+        while not self._stopping:
             _, _, item = await self._queue.get()
+            self._busy.add(task)
             try:
                 await self._deliver(item)
             except asyncio.CancelledError:
@@ -163,6 +179,7 @@ class Dispatcher:
                 )
                 await self._retry_later(item, "unexpected error", RETRY_LATER_BASE.total_seconds())
             finally:
+                self._busy.discard(task)
                 self._queue.task_done()
 
     async def _deliver(self, item: OutboxItem) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import Enum, auto
@@ -52,6 +53,8 @@ class Services:
     clock: Clock = system_clock
     # Wakes the delivery loop after something was added to the outbox.
     wake_delivery: Callable[[], None] = field(default=lambda: None)
+    # Events counted since start-up (reveals, gifts...), for metrics.
+    events: Counter[str] = field(default_factory=Counter)
 
     def default_schedule(self) -> Schedule:
         """The schedule a new pair starts with."""
@@ -398,6 +401,7 @@ async def submit_answer(services: Services, incoming: IncomingAnswer) -> AnswerR
         revealed = await _reveal_if_due(tx, pair, target, now)
     log.info("answer saved: pair %d prompt %d user %d", pair.id, target.id, incoming.user_id)
     if revealed:
+        services.events["reveals"] += 1
         services.wake_delivery()
         return AnswerResult(AnswerOutcome.REVEALED, partner, pair)
     return AnswerResult(AnswerOutcome.REPLACED if replaced else AnswerOutcome.SAVED, partner, pair)

@@ -13,7 +13,7 @@ from telegram.ext import (
 )
 
 from bot.context import NearerApp
-from bot.handlers import answers, basics, everyday, pairing, privacy, schedule, settings
+from bot.handlers import admin, answers, basics, everyday, pairing, privacy, schedule, settings
 
 
 def register_handlers(app: NearerApp) -> None:
@@ -40,6 +40,7 @@ def register_handlers(app: NearerApp) -> None:
     app.add_handler(CommandHandler("deletemydata", privacy.ask_to_delete, filters=private))
     app.add_handler(CommandHandler("export", privacy.export, filters=private))
     app.add_handler(CommandHandler("support", privacy.support, filters=private))
+    app.add_handler(CommandHandler("stats", admin.show_stats, filters=private))
     app.add_handler(CallbackQueryHandler(pairing.invite_button, pattern=r"^invite$"))
     app.add_handler(CallbackQueryHandler(pairing.answer_invite, pattern=r"^(accept:|decline$)"))
     app.add_handler(CallbackQueryHandler(pairing.confirm_unpair, pattern=r"^unpair:"))

@@ -10,6 +10,7 @@ import datetime as dt
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from telegram import Update
 
@@ -61,6 +62,8 @@ class RunningBot:
         self.settings = settings
         self.app: NearerApp | None = None
         self.runtime: Runtime | None = None
+        self.webhook_url: str | None = None
+        self.build_options: dict[str, Any] = {}
 
     async def start(self) -> None:
         """Build the Application and start polling the fake API."""
@@ -72,7 +75,13 @@ class RunningBot:
             **self.settings,
         )
         self.app, self.runtime = build_application(
-            settings, clock=self.clock, library=self.library, run_jobs=False, chat_interval=0.0
+            settings,
+            clock=self.clock,
+            library=self.library,
+            run_jobs=False,
+            chat_interval=0.0,
+            ops_address="127.0.0.1",
+            **self.build_options,
         )
         # run_polling would call the post_* hooks; driving the parts by hand, we call them too.
         await self.app.initialize()
@@ -80,9 +89,21 @@ class RunningBot:
         await self.app.post_init(self.app)
         await self.app.start()
         assert self.app.updater is not None
-        await self.app.updater.start_polling(
-            poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES
-        )
+        if settings.webhook_mode:
+            assert settings.webhook_url is not None and settings.webhook_secret is not None
+            self.webhook_url = settings.webhook_url
+            await self.app.updater.start_webhook(
+                listen="127.0.0.1",
+                port=settings.webhook_port,
+                url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+                webhook_url=settings.webhook_url,
+                secret_token=settings.webhook_secret.get_secret_value(),
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            await self.app.updater.start_polling(
+                poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES
+            )
 
     async def stop(self) -> None:
         """Stop polling and shut the Application down, as SIGTERM would."""

@@ -1,5 +1,11 @@
 """The only package with SQL. It returns domain objects and never imports telegram."""
 
-from bot.storage.sqlite import Database, Transaction
+from bot.storage.sqlite import (
+    Database,
+    HealthReport,
+    StorageUnavailable,
+    Transaction,
+    read_health,
+)
 
-__all__ = ["Database", "Transaction"]
+__all__ = ["Database", "HealthReport", "StorageUnavailable", "Transaction", "read_health"]

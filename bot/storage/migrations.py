@@ -183,5 +183,11 @@ MIGRATIONS: tuple[str, ...] = (
         window_start INTEGER NOT NULL,
         failures     INTEGER NOT NULL
     );
+    """,  # 3: small operational facts, such as when the scheduler last ticked.
+    """
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;
     """,
 )

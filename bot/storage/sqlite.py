@@ -10,6 +10,7 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -854,6 +855,54 @@ class Transaction:
             await self._run("DELETE FROM sent_messages WHERE chat_id = ?", (person.chat_id,))
             await self._run("DELETE FROM nudge_messages WHERE chat_id = ?", (person.chat_id,))
 
+    # Operations --------------------------------------------------------------------------
+
+    async def set_meta(self, key: str, value: str) -> None:
+        """Store a small operational fact (e.g. when the scheduler last ticked)."""
+        await self._run(
+            "INSERT INTO meta (key, value) VALUES (?, ?)"
+            " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    async def get_meta(self, key: str) -> str | None:
+        """Return a stored operational fact."""
+        row = await self._one("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if row is None else str(row[0])
+
+    async def stats(self, now: dt.datetime) -> dict[str, int | float]:
+        """Return operator figures: pairs by state, questions and answer rates, queue size."""
+        figures: dict[str, int | float] = {}
+        row = await self._one(
+            "SELECT"
+            " sum(ended_at IS NULL AND paused = 0),"
+            " sum(ended_at IS NULL AND paused = 1),"
+            " sum(ended_at IS NULL AND EXISTS (SELECT 1 FROM people AS x"
+            "   WHERE x.pair_id = pairs.id AND x.blocked_at IS NOT NULL)),"
+            " sum(ended_at IS NOT NULL)"
+            " FROM pairs"
+        )
+        for index, name in enumerate(("active", "paused", "blocked", "ended")):
+            figures[f"pairs_{name}"] = int(row[index] or 0)
+        for days in (7, 30):
+            since = to_ts(now - dt.timedelta(days=days))
+            counts = await self._one(
+                "SELECT count(*), sum(revealed_at IS NOT NULL),"
+                " (SELECT count(*) FROM answers AS a JOIN prompts AS p ON p.id = a.prompt_id"
+                "  WHERE p.kind = 'question' AND p.sent_at >= ? AND p.skipped_at IS NULL)"
+                " FROM prompts WHERE kind = 'question' AND sent_at >= ? AND skipped_at IS NULL",
+                (since, since),
+            )
+            sent, revealed, answers = int(counts[0]), int(counts[1] or 0), int(counts[2] or 0)
+            figures[f"questions_{days}d"] = sent
+            figures[f"answer_rate_{days}d"] = answers / (2 * sent) if sent else 0.0
+            figures[f"both_answered_rate_{days}d"] = revealed / sent if sent else 0.0
+        queued = await self._one(
+            "SELECT count(*) FROM outbox WHERE status IN ('pending', 'claimed')"
+        )
+        figures["messages_queued"] = int(queued[0])
+        return figures
+
     # Outbox ------------------------------------------------------------------------------
 
     async def enqueue(self, messages: Sequence[NewMessage], now: dt.datetime) -> None:
@@ -940,6 +989,34 @@ class Transaction:
         return from_ts(row[0])
 
 
+class StorageUnavailable(Exception):
+    """The database file cannot be opened or written; the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    """What a quick, read-only look at the database found."""
+
+    integrity: str
+    last_tick_at: dt.datetime | None
+
+
+async def read_health(path: Path) -> HealthReport:
+    """Open the database read-only, run a quick check and read the scheduler's heartbeat."""
+    if not await asyncio.to_thread(path.exists):
+        raise StorageUnavailable(f"no database at {path}")
+    try:
+        async with aiosqlite.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            async with conn.execute("PRAGMA quick_check") as cursor:
+                row = await cursor.fetchone()
+            async with conn.execute("SELECT value FROM meta WHERE key = 'last_tick_at'") as cursor:
+                tick = await cursor.fetchone()
+    except sqlite3.Error as error:
+        raise StorageUnavailable(f"cannot read {path}: {error}") from None
+    last = dt.datetime.fromisoformat(tick[0]) if tick else None
+    return HealthReport(str(row[0]) if row else "no answer", last)
+
+
 class Database:
     """The SQLite database: opens, migrates, and hands out transactions one at a time."""
 
@@ -953,8 +1030,11 @@ class Database:
     @classmethod
     async def open(cls, path: Path) -> Database:
         """Open (creating if needed) and migrate the database at `path`."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = await aiosqlite.connect(path, isolation_level=None)
+        except (OSError, sqlite3.Error) as error:
+            raise StorageUnavailable(f"cannot open the database at {path}: {error}") from None
         try:
             await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA synchronous = NORMAL")
@@ -962,6 +1042,9 @@ class Database:
             await conn.execute("PRAGMA busy_timeout = 5000")
             database = cls(conn, path)
             await database.migrate()
+        except sqlite3.Error as error:
+            await conn.close()
+            raise StorageUnavailable(f"cannot use the database at {path}: {error}") from None
         except BaseException:
             await conn.close()
             raise
@@ -1018,6 +1101,13 @@ class Database:
         return str(row[0]) if row else "no answer"
 
     async def backup_to(self, target: Path) -> None:
-        """Write a consistent copy of the database to `target` while it stays in use."""
-        async with self._lock, aiosqlite.connect(target) as destination:
-            await self._conn.backup(destination)
+        """Write a consistent copy of the database to a new file `target` (SQLite's online
+        backup: consistent even while the bot writes)."""
+        if await asyncio.to_thread(target.exists):
+            raise StorageUnavailable(f"{target} exists already; choose a new file name")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            async with self._lock, aiosqlite.connect(target) as destination:
+                await self._conn.backup(destination)
+        except (OSError, sqlite3.Error) as error:
+            raise StorageUnavailable(f"cannot write a backup to {target}: {error}") from None

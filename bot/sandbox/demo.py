@@ -1,0 +1,149 @@
+"""`make demo`: the real bot against the local fake Bot API, with two scripted partners.
+
+No token and no internet: everything runs on 127.0.0.1 in this process. It prints both chat
+transcripts: invite, accept, the first question, both answers, the reveal, a compliment nudge
+with a heart back, and a pause and resume.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import tempfile
+from html import unescape
+from pathlib import Path
+from typing import Any
+
+from bot.content import load_library
+from bot.sandbox.fake_bot_api import FakeBotAPI, FakeUser
+from bot.sandbox.harness import FakeClock, RunningBot
+
+JSON = dict[str, Any]
+START = dt.datetime(2026, 2, 14, 8, 0, tzinfo=dt.UTC)
+WIDTH = 78
+
+
+class Transcript:
+    """What one partner saw and did, in order."""
+
+    def __init__(self, user: FakeUser) -> None:
+        self.user = user
+        self.lines: list[str] = []
+
+    def did(self, action: str) -> None:
+        self.lines.append(f"  {self.user.first_name} ▸ {action}")
+
+    def collect(self) -> None:
+        for message in self.user.unread():
+            self.lines.append(_bot_line(message))
+
+    def render(self) -> str:
+        title = f" {self.user.first_name}'s chat with Nearer "
+        return "\n".join([title.center(WIDTH, "─"), *self.lines, ""])
+
+
+def _bot_line(message: JSON) -> str:
+    if "voice" in message:
+        body = "[voice note]"
+    elif "video_note" in message:
+        body = "[video note]"
+    elif "photo" in message:
+        body = "[photo] " + (message.get("caption") or "")
+    else:
+        body = message.get("text") or ""
+    prefix = "  Nearer (edited) ▸ " if message.get("edited") else "  Nearer ▸ "
+    indent = " " * len(prefix)
+    text = unescape(re.sub(r"\s+\n", "\n", body)).strip().replace("\n", "\n" + indent)
+    buttons = [
+        button["text"]
+        for row in message.get("reply_markup", {}).get("inline_keyboard", [])
+        for button in row
+    ]
+    if buttons:
+        text += "\n" + indent + "  ".join(f"[{label}]" for label in buttons)
+    return prefix + text
+
+
+async def _step(bot: RunningBot, *transcripts: Transcript) -> None:
+    await bot.settle()
+    for transcript in transcripts:
+        transcript.collect()
+
+
+async def run_demo() -> int:
+    """Run the scripted conversation and print both transcripts."""
+    logging.basicConfig(level=logging.WARNING)
+    api = FakeBotAPI()
+    await api.start()
+    with tempfile.TemporaryDirectory() as folder:
+        clock = FakeClock(START)
+        bot = RunningBot(api, Path(folder) / "demo.sqlite3", clock, load_library())
+        await bot.start()
+        try:
+            await _script(bot, api)
+        finally:
+            await bot.stop()
+            await api.stop()
+    return 0
+
+
+async def _script(bot: RunningBot, api: FakeBotAPI) -> None:
+    alice, bob = api.user(1001, "Alice"), api.user(1002, "Sam")
+    a, b = Transcript(alice), Transcript(bob)
+
+    a.did("/start")
+    await alice.send("/start")
+    greeting = await alice.receive()
+    a.lines.append(_bot_line(greeting))
+    a.did("taps [💌 Invite my partner]")
+    await alice.press(greeting, "Invite")
+    link_message = await alice.receive()
+    a.lines.append(_bot_line(link_message))
+    await _step(bot, a)
+    code = link_message["text"].split("?start=")[1].split()[0]
+
+    b.did("opens Alice's link")
+    await bob.send(f"/start {code}")
+    offer = await bob.receive()
+    b.lines.append(_bot_line(offer))
+    b.did("taps [✅ Yes, pair us]")
+    await bob.press(offer, "Yes")
+    await bob.receive_until(lambda m: "Today's question" in (m.get("text") or ""))
+    await _step(bot, a, b)
+    for message in bob.inbox[bob.inbox.index(offer) + 1 :]:
+        b.lines.append(_bot_line(message))
+
+    answer = "Honestly, this one made me smile: you, me, and a slow morning with nowhere to be."
+    a.did(f"replies: {answer}")
+    question = next(m for m in reversed(alice.inbox) if "question" in (m.get("text") or ""))
+    await alice.reply(question, answer)
+    await _step(bot, a, b)
+    b.did("replies with a voice note")
+    await bob.send_voice()
+    await _step(bot, a, b)
+
+    a.did("(that evening, 19:00)")
+    b.did("(that evening, 19:00)")
+    bot.clock.set(START.replace(hour=19))
+    await bot.tick()
+    await _step(bot, a, b)
+    nudge = next(m for m in reversed(alice.inbox) if "nudge" in (m.get("text") or ""))
+    a.did("replies: You always make the kitchen feel like home.")
+    await alice.reply(nudge, "You always make the kitchen feel like home.")
+    await _step(bot, a, b)
+    gift = next(m for m in reversed(bob.inbox) if "appreciation" in (m.get("text") or ""))
+    b.did("taps [❤️ Send a heart back]")
+    await bob.press(gift, "heart")
+    await _step(bot, a, b)
+
+    b.did("/pause 3d")
+    await bob.send("/pause 3d")
+    await _step(bot, a, b)
+    a.did("/resume")
+    await alice.send("/resume")
+    await _step(bot, a, b)
+
+    print(a.render())
+    print(b.render())
+    print("Demo finished: the real bot, a local fake Telegram, no token, no internet.")

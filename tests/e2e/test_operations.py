@@ -1,0 +1,131 @@
+"""Operator features end to end: webhook mode, health and metrics endpoints, /stats."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.content import Library
+from bot.sandbox.fake_bot_api import FakeBotAPI
+from tests.support import FakeClock, RunningBot, pair_up
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+async def webhook_bot(
+    api: FakeBotAPI, tmp_path: Path, clock: FakeClock, library: Library
+) -> AsyncIterator[RunningBot]:
+    port = _free_port()
+    running = RunningBot(
+        api,
+        tmp_path / "nearer.sqlite3",
+        clock,
+        library,
+        webhook_url=f"http://127.0.0.1:{port}/telegram",
+        webhook_secret="s3cret-token_for-tests",
+        webhook_port=port,
+    )
+    await running.start()
+    yield running
+    await running.stop()
+
+
+async def test_webhook_mode_runs_the_whole_loop(webhook_bot: RunningBot, api: FakeBotAPI) -> None:
+    assert api.webhook is not None
+    assert api.webhook["secret_token"] == "s3cret-token_for-tests"
+    alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
+    await pair_up(webhook_bot, alice, bob)
+    await alice.send("over the webhook")
+    await alice.receive()
+    await bob.send("me too")
+    reveal = await alice.receive_until(lambda m: "me too" in (m.get("text") or ""))
+    assert "Bob</b> said" in reveal[-1]["html"]
+    assert api.calls["getUpdates"] == 0
+
+
+async def test_a_webhook_request_without_the_right_secret_is_refused(
+    webhook_bot: RunningBot, api: FakeBotAPI
+) -> None:
+    assert webhook_bot.webhook_url is not None
+    update = {
+        "update_id": 999,
+        "message": {"message_id": 1, "date": 0, "text": "/start",
+                    "chat": {"id": 5, "type": "private", "first_name": "Mallory"},
+                    "from": {"id": 5, "is_bot": False, "first_name": "Mallory"}},
+    }  # fmt: skip
+    async with httpx.AsyncClient() as client:
+        missing = await client.post(webhook_bot.webhook_url, json=update)
+        wrong = await client.post(
+            webhook_bot.webhook_url,
+            json=update,
+            headers={"X-Telegram-Bot-Api-Secret-Token": "guess"},
+        )
+    assert missing.status_code == 403
+    assert wrong.status_code == 403
+    await webhook_bot.settle()
+    async with webhook_bot.services.db.transaction() as tx:
+        assert await tx.get_person(5) is None
+
+
+@pytest.fixture
+async def ops_bot(
+    api: FakeBotAPI, tmp_path: Path, clock: FakeClock, library: Library
+) -> AsyncIterator[RunningBot]:
+    running = RunningBot(
+        api,
+        tmp_path / "nearer.sqlite3",
+        clock,
+        library,
+        health_port=_free_port(),
+        metrics_enabled=True,
+        admin_user_ids="42",
+    )
+    await running.start()
+    yield running
+    await running.stop()
+
+
+async def test_the_health_endpoint_reports_the_database(ops_bot: RunningBot) -> None:
+    assert ops_bot.runtime is not None and ops_bot.runtime.ops is not None
+    url = f"http://127.0.0.1:{ops_bot.runtime.ops.port}/healthz"
+    async with httpx.AsyncClient() as client:
+        answer = await client.get(url)
+    assert answer.status_code == 200
+    assert answer.json()["database"] == "ok"
+
+
+async def test_metrics_count_sends_and_reveals(ops_bot: RunningBot, api: FakeBotAPI) -> None:
+    alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
+    await pair_up(ops_bot, alice, bob)
+    await alice.send("a")
+    await bob.send("b")
+    await alice.receive_until(lambda m: "said" in (m.get("text") or ""))
+    await ops_bot.settle()
+    assert ops_bot.runtime is not None and ops_bot.runtime.ops is not None
+    async with httpx.AsyncClient() as client:
+        body = (await client.get(f"http://127.0.0.1:{ops_bot.runtime.ops.port}/metrics")).text
+    assert 'nearer_messages_sent_total{kind="question"} 2.0' in body
+    assert 'nearer_messages_sent_total{kind="reveal"} 2.0' in body
+    assert "nearer_reveals_total 1.0" in body
+    assert "nearer_tick_duration_seconds_count" in body
+
+
+async def test_stats_are_for_admins_only(ops_bot: RunningBot, api: FakeBotAPI) -> None:
+    alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
+    await pair_up(ops_bot, alice, bob)
+    await alice.send("/stats")
+    assert "don't know that command" in (await alice.receive())["text"]
+    admin = api.user(42, "Operator")
+    await admin.send("/stats")
+    figures = (await admin.receive())["text"]
+    assert "pairs: 1 active, 0 paused" in figures
+    assert "last 7 days: 1 questions" in figures
