@@ -17,6 +17,7 @@ from bot.context import BotData, NearerApp, NearerContext
 from bot.delivery import PER_CHAT_INTERVAL, Dispatcher
 from bot.handlers import register_handlers
 from bot.ops import OpsServer, TickStats
+from bot.ordering import ChatOrderedUpdateProcessor
 from bot.scheduling import run_tick
 from bot.services import Clock, Services, system_clock
 from bot.storage import Database
@@ -67,7 +68,7 @@ def build_application(
         .rate_limiter(
             AIORateLimiter(overall_max_rate=settings.send_rate, max_retries=RATE_LIMIT_RETRIES)
         )
-        .concurrent_updates(False)
+        .concurrent_updates(ChatOrderedUpdateProcessor())
     )
     if settings.telegram_api_base_url:
         builder = builder.base_url(settings.telegram_api_base_url)

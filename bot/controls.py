@@ -376,11 +376,16 @@ async def change_personal(
     reminders_on: bool | None = None,
     nudges_on: bool | None = None,
     quiet: tuple[dt.time, dt.time] | None = None,
+    reminder_hours: int | None = None,
 ) -> Person | None:
     """Change the person's own settings."""
     async with services.db.transaction() as tx:
         await tx.set_person_settings(
-            user_id, reminders_on=reminders_on, nudges_on=nudges_on, quiet=quiet
+            user_id,
+            reminders_on=reminders_on,
+            nudges_on=nudges_on,
+            quiet=quiet,
+            reminder_hours=reminder_hours,
         )
         return await tx.get_person(user_id)
 

@@ -22,7 +22,9 @@ async def screen_update(update: object, context: NearerContext) -> None:
         return
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
-        return
+        # Channel posts, polls and the like: nothing a partner sent in a private chat.
+        log.info("update %d without a private sender ignored", update.update_id)
+        raise ApplicationHandlerStop
     if chat.type != ChatType.PRIVATE or user.is_bot:
         message = update.message
         if message is not None and message.text and message.text.startswith("/"):

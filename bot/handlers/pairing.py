@@ -6,8 +6,8 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot import controls, texts
 from bot import services as use
-from bot import texts
 from bot.context import NearerContext
 from bot.handlers.common import sender
 
@@ -83,9 +83,19 @@ def _refusal(status: use.InviteStatus) -> str:
     }[status.check]
 
 
+# Wrong or stale codes count towards the slow-down that stops guessing invite codes.
+_FAILED_CHECKS = (use.InviteCheck.UNKNOWN, use.InviteCheck.EXPIRED)
+
+
 async def _show_invite(update: Update, context: NearerContext, code: str) -> None:
     user, message = sender(update)
+    if await controls.invite_attempts_blocked(context.services, user.id):
+        log.info("invite attempts of user %d slowed down", user.id)
+        await message.reply_text(texts.INVITE_SLOW_DOWN)
+        return
     status = await use.check_invite(context.services, code, user.id)
+    if status.check in _FAILED_CHECKS:
+        await controls.note_invite_failure(context.services, user.id)
     if status.check is not use.InviteCheck.OK or status.inviter is None:
         log.info("invite refused for user %d: %s", user.id, status.check.name)
         await message.reply_text(_refusal(status))
@@ -110,8 +120,14 @@ async def answer_invite(update: Update, context: NearerContext) -> None:
         await query.edit_message_text(texts.INVITE_DECLINED)
         return
     code = query.data.removeprefix("accept:")
+    # Forged button data is another way to guess codes: the same slow-down applies.
+    if await controls.invite_attempts_blocked(context.services, user.id):
+        await query.edit_message_text(texts.INVITE_SLOW_DOWN)
+        return
     result = await use.accept_invite(context.services, code, user.id)
     if result.pair is None:
+        if result.status.check in _FAILED_CHECKS:
+            await controls.note_invite_failure(context.services, user.id)
         await query.edit_message_text(_refusal(result.status))
         return
     inviter = result.status.inviter

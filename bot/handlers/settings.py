@@ -28,6 +28,7 @@ ZONES = (
     "America/Chicago", "America/Los_Angeles", "America/Sao_Paulo", "Asia/Kolkata",
     "Asia/Singapore", "Asia/Tokyo", "Australia/Sydney",
 )  # fmt: skip
+REMINDER_HOURS = (1, 2, 4, 6, 8, 12)
 QUIET_PRESETS = (("22:00", "08:00"), ("23:00", "07:00"), ("21:00", "09:00"), ("00:00", "00:00"))
 
 
@@ -59,6 +60,7 @@ def _main(view: controls.Pairing, context: NearerContext) -> tuple[str, InlineKe
         topics=f"{on} of {len(categories)} on",
         depth=texts.DEPTH_NAMES[pair.preferences.depth.value],
         reminders=texts.ON if person.reminders_on else texts.OFF,
+        hours=person.reminder_hours,
         nudges=texts.ON if person.nudges_on else texts.OFF,
         quiet=_quiet_label(person.quiet_start, person.quiet_end),
     )
@@ -67,6 +69,7 @@ def _main(view: controls.Pairing, context: NearerContext) -> tuple[str, InlineKe
         [_button("🕰 Time", p, "time"), _button("🌍 Time zone", p, "zone")],
         [_button("📅 Frequency", p, "freq"), _button("🗂 Topics", p, "topics")],
         [_button("🌊 Depth", p, "depth"), _button("🌙 Quiet hours", p, "quiet")],
+        [_button("⏰ Reminder timing", p, "hours")],
         [
             _button(f"🔔 Reminders: {texts.ON if person.reminders_on else texts.OFF}", p, "rem"),
             _button(f"💌 Nudges: {texts.ON if person.nudges_on else texts.OFF}", p, "nud"),
@@ -117,6 +120,13 @@ def _submenu(
         return texts.SETTINGS_DEPTH.format(depth=name), InlineKeyboardMarkup(
             [*_rows(buttons, 2), back]
         )
+    if screen == "hours":
+        buttons = [
+            _button(_checked(h == person.reminder_hours, f"{h} h"), p, f"h:{h}")
+            for h in REMINDER_HOURS
+        ]
+        text = texts.SETTINGS_REMINDER_HOURS.format(hours=person.reminder_hours)
+        return text, InlineKeyboardMarkup([*_rows(buttons, 3), back])
     if screen == "quiet":
         buttons = []
         for index, (start, end) in enumerate(QUIET_PRESETS):
@@ -180,10 +190,8 @@ async def _apply(
     """Apply one button; return the screen to show next (None: expired) and an alert text."""
     services = context.services
     pair_id = view.pair.id
-    if (
-        action in ("main", "time", "zone", "freq", "topics", "depth", "quiet", "done")
-        and not value
-    ):
+    screens = ("main", "time", "zone", "freq", "topics", "depth", "quiet", "hours", "done")
+    if action in screens and not value:
         return action, ""
     if action == "t" and value in {t.replace(":", "") for t in TIMES}:
         send_time = dt.time(int(value[:2]), int(value[2:]))
@@ -212,6 +220,9 @@ async def _apply(
         return "main", ""
     if action == "nud" and not value:
         await controls.change_personal(services, user_id, nudges_on=not view.person.nudges_on)
+        return "main", ""
+    if action == "h" and value.isdigit() and int(value) in REMINDER_HOURS:
+        await controls.change_personal(services, user_id, reminder_hours=int(value))
         return "main", ""
     if action == "q" and value.isdigit() and int(value) < len(QUIET_PRESETS):
         start, end = QUIET_PRESETS[int(value)]

@@ -563,8 +563,13 @@ class Transaction:
         reminders_on: bool | None = None,
         nudges_on: bool | None = None,
         quiet: tuple[dt.time, dt.time] | None = None,
+        reminder_hours: int | None = None,
     ) -> None:
         """Change a person's own settings; arguments left as None stay as they are."""
+        if reminder_hours is not None:
+            await self._run(
+                "UPDATE people SET reminder_hours = ? WHERE user_id = ?", (reminder_hours, user_id)
+            )
         if reminders_on is not None:
             await self._run(
                 "UPDATE people SET reminders_on = ? WHERE user_id = ?", (reminders_on, user_id)

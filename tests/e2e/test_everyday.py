@@ -400,3 +400,22 @@ async def test_a_403_while_sending_pauses_the_pair_and_tells_the_partner(
     alice.blocked = False
     await alice.send("hello again")
     assert "Welcome back" in _text(await alice.receive())
+
+
+async def test_reminder_timing_is_set_in_the_settings_menu(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    alice, _ = await _pairs(bot, api)
+    await alice.send("/settings")
+    menu = await alice.receive()
+    await alice.press(menu, "Reminders: off")
+    assert "Your reminders: on (after 4 h)" in _text(await alice.receive())
+    await alice.press(menu, "Reminder timing")
+    await alice.receive()
+    await alice.press(menu, "2 h")
+    assert "(after 2 h)" in _text(await alice.receive())
+    bot.clock.set(_at(14, 9, 29))  # the question went out at 07:30
+    assert (await bot.tick()).reminders == 0
+    bot.clock.set(_at(14, 9, 30))
+    assert (await bot.tick()).reminders == 1
+    assert "gentle reminder" in _text(await alice.receive())
