@@ -29,7 +29,7 @@ from bot.domain.models import (
 from bot.domain.outbox import MessageKind, NewMessage
 from bot.domain.parsing import ParseError, parse_pause
 from bot.services import IncomingAnswer, Services, _members, _notice, start_question
-from bot.storage import Transaction
+from bot.storage import StoreTransaction
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class Pairing:
     partner: Person
 
 
-async def _pairing(tx: Transaction, user_id: int) -> Pairing | None:
+async def _pairing(tx: StoreTransaction, user_id: int) -> Pairing | None:
     pair = await tx.active_pair_of(user_id)
     if pair is None:
         return None
@@ -65,7 +65,7 @@ async def _pairing(tx: Transaction, user_id: int) -> Pairing | None:
 
 
 async def send_due_nudges(
-    tx: Transaction, services: Services, pair: Pair, now: dt.datetime
+    tx: StoreTransaction, services: Services, pair: Pair, now: dt.datetime
 ) -> int:
     """Queue today's nudge for each partner who wants nudges; return how many were queued."""
     assert pair.next_nudge_at is not None
@@ -168,7 +168,7 @@ async def send_heart(services: Services, user_id: int, nudge_id: int) -> HeartOu
 # Reminders -------------------------------------------------------------------------------
 
 
-async def send_due_reminders(tx: Transaction, now: dt.datetime, limit: int) -> int:
+async def send_due_reminders(tx: StoreTransaction, now: dt.datetime, limit: int) -> int:
     """Queue one reminder for each person whose reminder is due; return how many."""
     queued = 0
     for due in await tx.reminder_candidates(now, now - dt.timedelta(days=1), limit):
@@ -257,7 +257,7 @@ async def pause(services: Services, user_id: int, argument: str) -> PauseResult:
     return PauseResult(outcome, until, pair=pairing.pair)
 
 
-async def _resume(tx: Transaction, pair: Pair, now: dt.datetime) -> dt.datetime | None:
+async def _resume(tx: StoreTransaction, pair: Pair, now: dt.datetime) -> dt.datetime | None:
     last_day = await tx.last_prompt_day(pair.id, PromptKind.QUESTION)
     due = schedule.next_due(now, pair.schedule, last_sent_day=last_day)
     nudge = schedule.next_due(now, pair.nudge_schedule, None)
@@ -283,7 +283,7 @@ async def resume(services: Services, user_id: int) -> PauseResult:
     return PauseResult(PauseOutcome.RESUMED, next_due_at=due, pair=pairing.pair)
 
 
-async def end_due_pauses(tx: Transaction, now: dt.datetime, limit: int) -> int:
+async def end_due_pauses(tx: StoreTransaction, now: dt.datetime, limit: int) -> int:
     """Resume the pairs whose timed pause is over, with a note to both; return how many."""
     ended = await tx.pauses_ending(now, limit)
     for pair in ended:
@@ -294,7 +294,7 @@ async def end_due_pauses(tx: Transaction, now: dt.datetime, limit: int) -> int:
 
 
 async def pause_for_unreachable(
-    tx: Transaction, user_id: int, now: dt.datetime
+    tx: StoreTransaction, user_id: int, now: dt.datetime
 ) -> tuple[Pair, Person] | None:
     """Pause the pair of someone Telegram says blocked the bot; tell the partner once."""
     pairing = await _pairing(tx, user_id)

@@ -16,7 +16,7 @@ from bot import services as use
 from bot.content import Library
 from bot.domain import schedule
 from bot.domain.models import Pair
-from bot.storage import Transaction
+from bot.storage import StoreTransaction
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class TickReport:
 
 
 async def claim_due_pairs(
-    tx: Transaction, library: Library, now: dt.datetime, limit: int, report: TickReport
+    tx: StoreTransaction, library: Library, now: dt.datetime, limit: int, report: TickReport
 ) -> int:
     """Queue the question (and any exercise) of up to `limit` due pairs; return how many."""
     due = await tx.due_pairs(now, limit)
@@ -45,7 +45,7 @@ async def claim_due_pairs(
 
 
 async def _handle_due_pair(
-    tx: Transaction, library: Library, pair: Pair, now: dt.datetime, report: TickReport
+    tx: StoreTransaction, library: Library, pair: Pair, now: dt.datetime, report: TickReport
 ) -> None:
     assert pair.next_due_at is not None
     zone = pair.schedule.timezone
@@ -76,7 +76,7 @@ async def run_tick(services: use.Services, now: dt.datetime | None = None) -> Ti
     """
     moment = now or services.clock()
     report = TickReport()
-    steps: list[Callable[[Transaction], Awaitable[int]]] = [
+    steps: list[Callable[[StoreTransaction], Awaitable[int]]] = [
         lambda tx: _count(controls.end_due_pauses(tx, moment, BATCH_SIZE), report, "pauses_ended"),
         lambda tx: claim_due_pairs(tx, services.library, moment, BATCH_SIZE, report),
         lambda tx: _nudge_batch(tx, services, moment, report),
@@ -111,7 +111,7 @@ async def _count(work: Awaitable[int], report: TickReport, field: str) -> int:
 
 
 async def _nudge_batch(
-    tx: Transaction, services: use.Services, now: dt.datetime, report: TickReport
+    tx: StoreTransaction, services: use.Services, now: dt.datetime, report: TickReport
 ) -> int:
     due = await tx.due_nudges(now, BATCH_SIZE)
     for pair in due:

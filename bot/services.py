@@ -31,7 +31,7 @@ from bot.domain.models import (
     Schedule,
 )
 from bot.domain.outbox import MessageKind, NewMessage
-from bot.storage import Database, Transaction
+from bot.storage import Store, StoreTransaction
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class Services:
     """What every use case needs; built once by the app and shared by handlers and jobs."""
 
     settings: Settings
-    db: Database
+    db: Store
     library: Library
     clock: Clock = system_clock
     # Wakes the delivery loop after something was added to the outbox.
@@ -139,7 +139,7 @@ class InviteStatus:
 
 
 async def _check_invite(
-    tx: Transaction, code: str, user_id: int, now: dt.datetime
+    tx: StoreTransaction, code: str, user_id: int, now: dt.datetime
 ) -> InviteStatus:
     invite = await tx.get_invite(code) if rules.looks_like_invite_code(code) else None
     if invite is None:
@@ -205,7 +205,7 @@ def _notice(person: Person, text: str) -> NewMessage:
     return NewMessage(person.user_id, person.chat_id, MessageKind.NOTICE, payload={"text": text})
 
 
-async def _members(tx: Transaction, pair: Pair) -> list[Person]:
+async def _members(tx: StoreTransaction, pair: Pair) -> list[Person]:
     people = [await tx.get_person(member) for member in pair.members]
     return [person for person in people if person is not None]
 
@@ -214,7 +214,7 @@ async def _members(tx: Transaction, pair: Pair) -> list[Person]:
 
 
 async def start_question(
-    tx: Transaction,
+    tx: StoreTransaction,
     library: Library,
     pair: Pair,
     day: dt.date,
@@ -268,7 +268,7 @@ async def start_question(
 
 
 async def _queue_question(
-    tx: Transaction, pair: Pair, prompt: Prompt, now: dt.datetime, *, urgent: bool
+    tx: StoreTransaction, pair: Pair, prompt: Prompt, now: dt.datetime, *, urgent: bool
 ) -> None:
     await tx.enqueue(
         [
@@ -280,7 +280,12 @@ async def _queue_question(
 
 
 async def start_exercise(
-    tx: Transaction, library: Library, pair: Pair, day: dt.date, weekday: int, now: dt.datetime
+    tx: StoreTransaction,
+    library: Library,
+    pair: Pair,
+    day: dt.date,
+    weekday: int,
+    now: dt.datetime,
 ) -> Prompt | None:
     """Queue the exercise for local `day` when its cadence says there is one."""
     cadence = schedule.exercise_cadence_for(day, weekday)
@@ -354,7 +359,7 @@ class IncomingAnswer:
 
 
 async def _target_prompt(
-    tx: Transaction, pair: Pair, incoming: IncomingAnswer
+    tx: StoreTransaction, pair: Pair, incoming: IncomingAnswer
 ) -> Prompt | AnswerOutcome:
     if incoming.reply_to_message_id is not None:
         replied = await tx.prompt_for_message(incoming.chat_id, incoming.reply_to_message_id)
@@ -407,7 +412,9 @@ async def submit_answer(services: Services, incoming: IncomingAnswer) -> AnswerR
     return AnswerResult(AnswerOutcome.REPLACED if replaced else AnswerOutcome.SAVED, partner, pair)
 
 
-async def _reveal_if_due(tx: Transaction, pair: Pair, prompt: Prompt, now: dt.datetime) -> bool:
+async def _reveal_if_due(
+    tx: StoreTransaction, pair: Pair, prompt: Prompt, now: dt.datetime
+) -> bool:
     answered = {answer.user_id for answer in await tx.answers_to(prompt.id)}
     if not rules.reveal_is_due(answered, pair.members):
         return False

@@ -6,6 +6,7 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import Forbidden, NetworkError, RetryAfter
 from telegram.ext import ApplicationHandlerStop
 
 from bot import controls, texts
@@ -107,6 +108,14 @@ async def log_error(update: object, context: NearerContext) -> None:
         else None
     )
     error = context.error
+    if isinstance(error, NetworkError | RetryAfter | Forbidden):
+        # Telegram or the network failed a reply (a timeout, a dropped connection, a flood
+        # wait the limiter gave up on, a chat blocked meanwhile). Handlers commit before they
+        # reply, so only the reply is lost; an apology would take the same failing road.
+        log.warning(
+            "reply not sent for update %s user %s: %s", update_id, user_id, type(error).__name__
+        )
+        return
     log.error(
         "unhandled %s for update %s user %s",
         type(error).__name__,

@@ -1,0 +1,371 @@
+"""The storage seam: what the rest of the bot may ask of a database.
+
+`bot.storage.sqlite` implements it on SQLite. Another engine (PostgreSQL, say) implements these
+two protocols and nothing outside `bot.storage` changes: services, handlers, the scheduler and
+delivery are typed against `Store` and `StoreTransaction`, never against SQLite.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import Protocol
+
+from bot.domain.models import (
+    Answer,
+    HistoryEntry,
+    Invite,
+    Nudge,
+    Pair,
+    Person,
+    Preferences,
+    Prompt,
+    PromptKind,
+    ReminderDue,
+    Schedule,
+)
+from bot.domain.outbox import NewMessage, OutboxItem
+
+
+class StoreTransaction(Protocol):
+    """Named reads and writes that run inside one transaction."""
+
+    async def upsert_person(
+        self, user_id: int, chat_id: int, first_name: str, now: dt.datetime
+    ) -> Person:
+        """Record that someone talked to the bot; keep their name and chat up to date."""
+        ...
+
+    async def get_person(self, user_id: int) -> Person | None:
+        """Return the person with `user_id`, if they ever talked to the bot."""
+        ...
+
+    async def set_blocked(self, user_id: int, blocked_at: dt.datetime | None) -> bool:
+        """Mark (or clear) that a person blocked the bot; True if this changed anything."""
+        ...
+
+    async def replace_invite(self, invite: Invite) -> None:
+        """Store a new invite; the inviter's earlier unused invites stop working."""
+        ...
+
+    async def get_invite(self, code: str) -> Invite | None:
+        """Return the invite with `code`, used or not."""
+        ...
+
+    async def use_invite(self, code: str, user_id: int, now: dt.datetime) -> bool:
+        """Spend an unused invite; False if someone spent it first."""
+        ...
+
+    async def create_pair(
+        self, members: tuple[int, int], schedule: Schedule, seed: int, now: dt.datetime
+    ) -> Pair | None:
+        """Pair two unpaired people; None (and nothing written) if either is already paired."""
+        ...
+
+    async def get_pair(self, pair_id: int) -> Pair | None:
+        """Return a pair, active or ended."""
+        ...
+
+    async def active_pair_of(self, user_id: int) -> Pair | None:
+        """Return the pair `user_id` is in now, if any."""
+        ...
+
+    async def end_pair(self, pair_id: int, now: dt.datetime) -> bool:
+        """End a pair: no more prompts; both people are free to pair again."""
+        ...
+
+    async def set_schedule(self, pair_id: int, schedule: Schedule) -> None:
+        """Store a pair's send time, time zone and frequency."""
+        ...
+
+    async def set_next_due(self, pair_id: int, due_at: dt.datetime | None) -> None:
+        """Store when the pair's next question is due (None: nothing scheduled)."""
+        ...
+
+    async def due_pairs(self, now: dt.datetime, limit: int) -> list[Pair]:
+        """Return up to `limit` active pairs whose next question is due at `now`, oldest first."""
+        ...
+
+    async def create_prompt(
+        self,
+        pair_id: int,
+        kind: PromptKind,
+        *,
+        content_id: str | None,
+        text: str,
+        local_date: dt.date,
+        now: dt.datetime,
+        author_id: int | None = None,
+    ) -> Prompt | None:
+        """Create the pair's prompt for a local day; None if that day already has one."""
+        ...
+
+    async def get_prompt(self, prompt_id: int) -> Prompt | None:
+        """Return one prompt by id."""
+        ...
+
+    async def content_history(self, pair_id: int, kind: PromptKind) -> list[str]:
+        """Return the library ids the pair received, oldest first."""
+        ...
+
+    async def shared_answer_count(self, pair_id: int) -> int:
+        """Return how many questions both partners of the pair answered."""
+        ...
+
+    async def last_prompt_day(self, pair_id: int, kind: PromptKind) -> dt.date | None:
+        """Return the latest local day the pair received a prompt of `kind`."""
+        ...
+
+    async def open_prompts(self, pair_id: int) -> list[Prompt]:
+        """Return the pair's questions not yet revealed, oldest first."""
+        ...
+
+    async def record_sent_message(self, chat_id: int, message_id: int, prompt_id: int) -> None:
+        """Remember that a bot message carried a prompt, so replies to it find the prompt."""
+        ...
+
+    async def prompt_for_message(self, chat_id: int, message_id: int) -> Prompt | None:
+        """Return the prompt a bot message in `chat_id` carried, if any."""
+        ...
+
+    async def answers_to(self, prompt_id: int) -> list[Answer]:
+        """Return every answer to a prompt."""
+        ...
+
+    async def answer_for_message(self, chat_id: int, message_id: int) -> Answer | None:
+        """Return the answer a partner's message became, if it became one."""
+        ...
+
+    async def save_answer(self, answer: Answer, now: dt.datetime) -> bool:
+        """Store an answer, replacing the person's earlier one; True if it replaced one."""
+        ...
+
+    async def has_answered(self, prompt_id: int, user_id: int) -> bool:
+        """Say whether `user_id` has answered the prompt."""
+        ...
+
+    async def mark_revealed(self, prompt_id: int, now: dt.datetime) -> bool:
+        """Record the reveal; True only for the one call that made it (never twice)."""
+        ...
+
+    async def skip_prompt(self, prompt_id: int, now: dt.datetime) -> bool:
+        """Set a question aside (nobody answered it); False if it is answered or gone."""
+        ...
+
+    async def streak_days(self, pair_id: int, limit: int = 400) -> list[tuple[dt.date, bool]]:
+        """Return (local date, revealed) for the pair's latest questions, newest first."""
+        ...
+
+    async def revealed_history(
+        self, user_id: int, offset: int, limit: int
+    ) -> tuple[list[HistoryEntry], int]:
+        """Return a page of the person's revealed questions, newest first, and the total."""
+        ...
+
+    async def all_prompts_of(self, user_id: int) -> list[tuple[Prompt, int]]:
+        """Return every question of every pair the person was in, with the partner's id."""
+        ...
+
+    async def pairs_of(self, user_id: int) -> list[Pair]:
+        """Return every pair the person was ever in."""
+        ...
+
+    async def set_person_settings(
+        self,
+        user_id: int,
+        *,
+        reminders_on: bool | None = None,
+        nudges_on: bool | None = None,
+        quiet: tuple[dt.time, dt.time] | None = None,
+        reminder_hours: int | None = None,
+    ) -> None:
+        """Change a person's own settings; arguments left as None stay as they are."""
+        ...
+
+    async def set_preferences(self, pair_id: int, preferences: Preferences) -> None:
+        """Store which categories and depth a pair receives."""
+        ...
+
+    async def set_next_nudge(self, pair_id: int, due_at: dt.datetime | None) -> None:
+        """Store when the pair's next compliment nudge is due (None: none scheduled)."""
+        ...
+
+    async def pause(self, pair_id: int, until: dt.datetime | None, by: int) -> None:
+        """Stop everything scheduled for the pair until `until` (None: until resumed)."""
+        ...
+
+    async def resume(
+        self, pair_id: int, next_due_at: dt.datetime, next_nudge_at: dt.datetime
+    ) -> bool:
+        """End a pause and schedule the next question and nudge; False if it was not paused."""
+        ...
+
+    async def pauses_ending(self, now: dt.datetime, limit: int) -> list[Pair]:
+        """Return paused pairs whose timed pause has run out."""
+        ...
+
+    async def add_custom_question(
+        self, pair_id: int, author_id: int, text: str, now: dt.datetime
+    ) -> None:
+        """Queue a question a partner wrote for a coming day."""
+        ...
+
+    async def waiting_custom_questions(self, pair_id: int) -> int:
+        """Return how many questions partners wrote that have not been asked yet."""
+        ...
+
+    async def next_custom_question(self, pair_id: int) -> tuple[int, int, str] | None:
+        """Return (id, author, text) of the oldest waiting question a partner wrote."""
+        ...
+
+    async def use_custom_question(
+        self, question_id: int, prompt_id: int, now: dt.datetime
+    ) -> None:
+        """Record that a partner's question became a day's question."""
+        ...
+
+    async def due_nudges(self, now: dt.datetime, limit: int) -> list[Pair]:
+        """Return active pairs whose compliment nudge is due."""
+        ...
+
+    async def create_nudge(
+        self, pair_id: int, user_id: int, content_id: str, local_date: dt.date, now: dt.datetime
+    ) -> Nudge | None:
+        """Record a nudge for a person's local day; None if that day already had one."""
+        ...
+
+    async def get_nudge(self, nudge_id: int) -> Nudge | None:
+        """Return one nudge by id."""
+        ...
+
+    async def nudge_history(self, user_id: int) -> list[str]:
+        """Return the appreciation prompt ids a person was sent, oldest first."""
+        ...
+
+    async def record_nudge_message(self, chat_id: int, message_id: int, nudge_id: int) -> None:
+        """Remember which bot message carried a nudge, so a reply to it becomes the gift."""
+        ...
+
+    async def nudge_for_message(self, chat_id: int, message_id: int) -> Nudge | None:
+        """Return the nudge a bot message in `chat_id` carried, if any."""
+        ...
+
+    async def open_nudge(self, user_id: int, since: dt.datetime) -> Nudge | None:
+        """Return the person's latest nudge since `since` that they have not answered."""
+        ...
+
+    async def mark_gift(self, nudge_id: int, now: dt.datetime) -> None:
+        """Record that the nudge was answered with an appreciation."""
+        ...
+
+    async def mark_heart(self, nudge_id: int, now: dt.datetime) -> bool:
+        """Record a heart sent back for a gift; False if one was already sent."""
+        ...
+
+    async def reminder_candidates(
+        self, now: dt.datetime, since: dt.datetime, limit: int
+    ) -> list[ReminderDue]:
+        """Return people with reminders on, not yet reminded, who have not answered a question"""
+        ...
+
+    async def mark_reminded(self, prompt_id: int, user_id: int, now: dt.datetime) -> bool:
+        """Record a reminder; False if this person was already reminded of this question."""
+        ...
+
+    async def add_reaction(
+        self, prompt_id: int, user_id: int, kind: str, now: dt.datetime
+    ) -> bool:
+        """Record a reaction to a revealed answer; False if the same one was sent before."""
+        ...
+
+    async def invite_failures(self, user_id: int, since: dt.datetime) -> int:
+        """Return how many wrong invite codes the person tried since `since`."""
+        ...
+
+    async def note_invite_failure(
+        self, user_id: int, now: dt.datetime, since: dt.datetime
+    ) -> None:
+        """Count a wrong invite code; the count restarts when its window is over."""
+        ...
+
+    async def delete_person(self, user_id: int) -> None:
+        """Delete everything stored about a person: answers, nudges, invites, messages owed."""
+        ...
+
+    async def set_meta(self, key: str, value: str) -> None:
+        """Store a small operational fact (e.g. when the scheduler last ticked)."""
+        ...
+
+    async def get_meta(self, key: str) -> str | None:
+        """Return a stored operational fact."""
+        ...
+
+    async def stats(self, now: dt.datetime) -> dict[str, int | float]:
+        """Return operator figures: pairs by state, questions and answer rates, queue size."""
+        ...
+
+    async def enqueue(self, messages: Sequence[NewMessage], now: dt.datetime) -> None:
+        """Add messages to the outbox; they are sent by the delivery loop."""
+        ...
+
+    async def claim_outbox(self, now: dt.datetime, limit: int) -> list[OutboxItem]:
+        """Claim up to `limit` pending messages, most urgent first."""
+        ...
+
+    async def advance_part(self, item_id: int, part: int) -> None:
+        """Record that the first `part` pieces of a message were delivered."""
+        ...
+
+    async def finish(
+        self, item_id: int, *, sent: bool, now: dt.datetime, error: str | None = None
+    ) -> None:
+        """Close a claimed message as sent or failed."""
+        ...
+
+    async def retry_later(self, item_id: int, not_before: dt.datetime, error: str) -> bool:
+        """Put a message back to try again later; False if it has failed too often (given up)."""
+        ...
+
+    async def release_claimed(self) -> int:
+        """Return messages claimed by a process that stopped to pending (start-up recovery)."""
+        ...
+
+    async def outbox_counts(self) -> dict[str, int]:
+        """Return how many outbox rows are in each status."""
+        ...
+
+    async def next_outbox_time(self) -> dt.datetime | None:
+        """Return when the earliest pending message may be sent."""
+        ...
+
+
+class Store(Protocol):
+    """A database: hands out transactions one at a time, and can check and copy itself."""
+
+    path: Path
+
+    async def close(self) -> None:
+        """Close the connection; waits for a running transaction to finish."""
+        ...
+
+    async def schema_version(self) -> int:
+        """Return the schema version the database is at."""
+        ...
+
+    async def migrate(self) -> int:
+        """Apply every migration the database lacks; return the version it is now at."""
+        ...
+
+    def transaction(self) -> AbstractAsyncContextManager[StoreTransaction]:
+        """Run the block in one transaction: committed on success, rolled back on error."""
+        ...
+
+    async def integrity_check(self) -> str:
+        """Run SQLite's integrity check; 'ok' when the file is sound."""
+        ...
+
+    async def backup_to(self, target: Path) -> None:
+        """Write a consistent copy of the database to a new file `target` (SQLite's online"""
+        ...
