@@ -40,8 +40,17 @@ def _rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKe
     return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
 
-def _checked(current: bool, label: str) -> str:
-    return f"✅ {label}" if current else label
+def _choices(
+    pair_id: int, action: str, labels: dict[str, str], current: str, *, width: int
+) -> InlineKeyboardMarkup:
+    """A screen of options (value -> label) with the current one ticked, and a back button."""
+    buttons = [
+        _button(f"✅ {label}" if value == current else label, pair_id, f"{action}:{value}")
+        for value, label in labels.items()
+    ]
+    return InlineKeyboardMarkup(
+        [*_rows(buttons, width), [_button(texts.BUTTON_BACK, pair_id, "main")]]
+    )
 
 
 def _quiet_label(start: dt.time, end: dt.time) -> str:
@@ -94,15 +103,9 @@ def _submenu(
         text = texts.SETTINGS_ZONE.format(zone=texts.esc(pair.schedule.timezone))
         return text, InlineKeyboardMarkup([*_rows(buttons, 2), back])
     if screen == "freq":
-        buttons = [
-            _button(_checked(f is pair.schedule.frequency, texts.FREQUENCY_NAMES[f.value]), p,
-                    f"f:{f.value}")
-            for f in Frequency
-        ]  # fmt: skip
-        name = texts.FREQUENCY_NAMES[pair.schedule.frequency.value]
-        return texts.SETTINGS_FREQUENCY.format(frequency=name), InlineKeyboardMarkup(
-            [*_rows(buttons, 1), back]
-        )
+        current = pair.schedule.frequency.value
+        text = texts.SETTINGS_FREQUENCY.format(frequency=texts.FREQUENCY_NAMES[current])
+        return text, _choices(p, "f", texts.FREQUENCY_NAMES, current, width=1)
     if screen == "topics":
         buttons = []
         for category in context.services.library.categories.values():
@@ -111,22 +114,13 @@ def _submenu(
             buttons.append(_button(f"{mark} {category.name}{lock}", p, f"c:{category.id}"))
         return texts.SETTINGS_TOPICS, InlineKeyboardMarkup([*_rows(buttons, 2), back])
     if screen == "depth":
-        buttons = [
-            _button(_checked(d is pair.preferences.depth, texts.DEPTH_NAMES[d.value]), p,
-                    f"d:{d.value}")
-            for d in DepthPreference
-        ]  # fmt: skip
-        name = texts.DEPTH_NAMES[pair.preferences.depth.value]
-        return texts.SETTINGS_DEPTH.format(depth=name), InlineKeyboardMarkup(
-            [*_rows(buttons, 2), back]
-        )
+        current = pair.preferences.depth.value
+        text = texts.SETTINGS_DEPTH.format(depth=texts.DEPTH_NAMES[current])
+        return text, _choices(p, "d", texts.DEPTH_NAMES, current, width=2)
     if screen == "hours":
-        buttons = [
-            _button(_checked(h == person.reminder_hours, f"{h} h"), p, f"h:{h}")
-            for h in REMINDER_HOURS
-        ]
+        hours = {str(h): f"{h} h" for h in REMINDER_HOURS}
         text = texts.SETTINGS_REMINDER_HOURS.format(hours=person.reminder_hours)
-        return text, InlineKeyboardMarkup([*_rows(buttons, 3), back])
+        return text, _choices(p, "h", hours, str(person.reminder_hours), width=3)
     if screen == "quiet":
         buttons = []
         for index, (start, end) in enumerate(QUIET_PRESETS):
