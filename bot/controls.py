@@ -28,7 +28,7 @@ from bot.domain.models import (
 )
 from bot.domain.outbox import MessageKind, NewMessage
 from bot.domain.parsing import ParseError, parse_pause
-from bot.services import IncomingAnswer, Services, _members, _notice, start_question
+from bot.services import IncomingAnswer, Services, members_of, notice_to, start_question
 from bot.storage import StoreTransaction
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ async def send_due_nudges(
     day = schedule.local_date(pair.next_nudge_at, zone)
     queued = 0
     if schedule.still_same_day(pair.next_nudge_at, now, zone):
-        for person in await _members(tx, pair):
+        for person in await members_of(tx, pair):
             if not person.nudges_on or person.blocked:
                 continue
             prompt = selection.choose_appreciation(
@@ -160,7 +160,7 @@ async def send_heart(services: Services, user_id: int, nudge_id: int) -> HeartOu
         if not await tx.mark_heart(nudge.id, now):
             return HeartOutcome.ALREADY
         text = texts.HEART_RECEIVED.format(name=texts.esc(pairing.person.first_name))
-        await tx.enqueue([_notice(pairing.partner, text)], now)
+        await tx.enqueue([notice_to(pairing.partner, text)], now)
     services.wake_delivery()
     return HeartOutcome.SENT
 
@@ -251,7 +251,7 @@ async def pause(services: Services, user_id: int, argument: str) -> PauseResult:
         text = texts.PAUSED_PARTNER.format(
             name=texts.esc(pairing.person.first_name), until=pause_label(until, zone)
         )
-        await tx.enqueue([_notice(pairing.partner, text)], now)
+        await tx.enqueue([notice_to(pairing.partner, text)], now)
     services.wake_delivery()
     outcome = PauseOutcome.PAUSE_UPDATED if pairing.pair.paused else PauseOutcome.PAUSED
     return PauseResult(outcome, until, pair=pairing.pair)
@@ -278,7 +278,7 @@ async def resume(services: Services, user_id: int) -> PauseResult:
         due = await _resume(tx, pairing.pair, now)
         when = texts.next_time(due, pairing.pair.schedule, now)
         text = texts.RESUMED_PARTNER.format(name=texts.esc(pairing.person.first_name), when=when)
-        await tx.enqueue([_notice(pairing.partner, text)], now)
+        await tx.enqueue([notice_to(pairing.partner, text)], now)
     services.wake_delivery()
     return PauseResult(PauseOutcome.RESUMED, next_due_at=due, pair=pairing.pair)
 
@@ -289,7 +289,7 @@ async def end_due_pauses(tx: StoreTransaction, now: dt.datetime, limit: int) -> 
     for pair in ended:
         due = await _resume(tx, pair, now)
         text = texts.PAUSE_ENDED.format(when=texts.next_time(due, pair.schedule, now))
-        await tx.enqueue([_notice(p, text) for p in await _members(tx, pair)], now)
+        await tx.enqueue([notice_to(p, text) for p in await members_of(tx, pair)], now)
     return len(ended)
 
 
@@ -302,7 +302,7 @@ async def pause_for_unreachable(
         return None
     await tx.pause(pairing.pair.id, None, user_id)
     text = texts.PARTNER_UNREACHABLE.format(name=texts.esc(pairing.person.first_name))
-    await tx.enqueue([_notice(pairing.partner, text)], now)
+    await tx.enqueue([notice_to(pairing.partner, text)], now)
     return pairing.pair, pairing.partner
 
 
@@ -358,7 +358,7 @@ async def change_preferences(
         text = texts.SETTINGS_CHANGED_PARTNER.format(
             name=texts.esc(pairing.person.first_name), what=what
         )
-        await tx.enqueue([_notice(pairing.partner, text)], now)
+        await tx.enqueue([notice_to(pairing.partner, text)], now)
     services.wake_delivery()
     return SettingOutcome.CHANGED
 
@@ -416,9 +416,11 @@ async def skip(services: Services, user_id: int) -> SkipOutcome:
             return SkipOutcome.NOTHING_OPEN
         if not await tx.skip_prompt(todays[-1].id, now):
             return SkipOutcome.TOO_LATE
-        await tx.enqueue([_notice(pairing.person, texts.SKIPPED)], now)
+        await tx.enqueue([notice_to(pairing.person, texts.SKIPPED)], now)
         name = texts.esc(pairing.person.first_name)
-        await tx.enqueue([_notice(pairing.partner, texts.SKIPPED_PARTNER.format(name=name))], now)
+        await tx.enqueue(
+            [notice_to(pairing.partner, texts.SKIPPED_PARTNER.format(name=name))], now
+        )
         await start_question(tx, services.library, pair, today, now, urgent=True)
     services.wake_delivery()
     return SkipOutcome.SKIPPED
@@ -517,7 +519,7 @@ async def react(services: Services, user_id: int, prompt_id: int, kind: str) -> 
         text = REACTIONS[kind].format(
             name=texts.esc(pairing.person.first_name), question=texts.esc(prompt.text)
         )
-        await tx.enqueue([_notice(pairing.partner, text)], now)
+        await tx.enqueue([notice_to(pairing.partner, text)], now)
     services.wake_delivery()
     return ReactOutcome.SENT
 
@@ -536,7 +538,7 @@ async def delete_my_data(services: Services, user_id: int) -> Person | None:
             await tx.end_pair(pairing.pair.id, now)
             partner = pairing.partner
             text = texts.DELETE_PARTNER.format(name=texts.esc(pairing.person.first_name))
-            await tx.enqueue([_notice(partner, text)], now)
+            await tx.enqueue([notice_to(partner, text)], now)
         await tx.delete_person(user_id)
     log.info("user %d deleted their data", user_id)
     services.wake_delivery()

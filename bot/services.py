@@ -191,7 +191,7 @@ async def accept_invite(services: Services, code: str, user_id: int) -> AcceptRe
         sched = pair.schedule
         # The accepter sees this text in place of the invite offer; the inviter gets a message.
         text = texts.paired(accepter.first_name, sched)
-        await tx.enqueue([_notice(inviter, text)], now)
+        await tx.enqueue([notice_to(inviter, text)], now)
         today = schedule.local_date(now, sched.timezone)
         await start_question(tx, services.library, pair, today, now, urgent=True)
         await tx.set_next_due(pair.id, schedule.next_due(now, sched, last_sent_day=today))
@@ -201,11 +201,13 @@ async def accept_invite(services: Services, code: str, user_id: int) -> AcceptRe
     return AcceptResult(status, pair)
 
 
-def _notice(person: Person, text: str) -> NewMessage:
+def notice_to(person: Person, text: str) -> NewMessage:
+    """An outbox row carrying a ready-made text to `person`."""
     return NewMessage(person.user_id, person.chat_id, MessageKind.NOTICE, payload={"text": text})
 
 
-async def _members(tx: StoreTransaction, pair: Pair) -> list[Person]:
+async def members_of(tx: StoreTransaction, pair: Pair) -> list[Person]:
+    """Return both people of a pair (fewer if one deleted their data)."""
     people = [await tx.get_person(member) for member in pair.members]
     return [person for person in people if person is not None]
 
@@ -273,7 +275,7 @@ async def _queue_question(
     await tx.enqueue(
         [
             NewMessage(p.user_id, p.chat_id, MessageKind.QUESTION, prompt.id, urgent=urgent)
-            for p in await _members(tx, pair)
+            for p in await members_of(tx, pair)
         ],
         now,
     )
@@ -312,7 +314,7 @@ async def start_exercise(
     await tx.enqueue(
         [
             NewMessage(p.user_id, p.chat_id, MessageKind.EXERCISE, prompt.id)
-            for p in await _members(tx, pair)
+            for p in await members_of(tx, pair)
         ],
         now,
     )
@@ -429,7 +431,7 @@ async def _reveal_if_due(
                 prompt.id,
                 payload={"partner_id": pair.partner_of(person.user_id)},
             )
-            for person in await _members(tx, pair)
+            for person in await members_of(tx, pair)
         ],
         now,
     )
@@ -440,7 +442,7 @@ async def _reveal_if_due(
     )
     if milestone is not None:
         text = texts.STREAK_MILESTONE.format(count=milestone)
-        await tx.enqueue([_notice(p, text) for p in await _members(tx, pair)], now)
+        await tx.enqueue([notice_to(p, text) for p in await members_of(tx, pair)], now)
     return True
 
 
@@ -555,7 +557,7 @@ async def change_schedule(
                 when=texts.when(new),
                 next=texts.next_time(due, new, now),
             )
-            await tx.enqueue([_notice(partner, text)], now)
+            await tx.enqueue([notice_to(partner, text)], now)
         updated = replace(pair, schedule=new, next_due_at=due)
     services.wake_delivery()
     return ScheduleChange(updated, due)
@@ -576,7 +578,7 @@ async def unpair(services: Services, user_id: int, pair_id: int) -> Person | Non
         await tx.end_pair(pair.id, now)
         if partner is not None and actor is not None:
             text = texts.UNPAIR_PARTNER.format(name=texts.esc(actor.first_name))
-            await tx.enqueue([_notice(partner, text)], now)
+            await tx.enqueue([notice_to(partner, text)], now)
     log.info("pair %d ended by a member", pair.id)
     services.wake_delivery()
     return partner
