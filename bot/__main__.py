@@ -12,8 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from telegram.error import InvalidToken, NetworkError
+
 from bot.config import Settings, SettingsError, load_settings
 from bot.content import ContentError, count_table, library_problems, load_library
+from bot.context import NearerApp
 from bot.storage import Database, StorageUnavailable, read_health
 
 
@@ -65,7 +68,8 @@ def _port_is_free(address: str, port: int) -> bool:
 
 
 def preflight(settings: Settings) -> None:
-    """Check ports and the database before anything starts, so a failure touches no data."""
+    """Check ports (before anything is touched), the database and the token before the bot
+    starts, so each failure is one clear line instead of a traceback."""
     ports = []
     if settings.webhook_mode:
         ports.append(("WEBHOOK_PORT", settings.webhook_listen, settings.webhook_port))
@@ -84,10 +88,30 @@ def preflight(settings: Settings) -> None:
     except StorageUnavailable as error:
         raise StartupError(f"Database problem: {error}") from None
 
+    async def _check_token() -> None:
+        from telegram import Bot
+
+        bot = Bot(
+            settings.bot_token.get_secret_value(),
+            base_url=settings.telegram_api_base_url or "https://api.telegram.org/bot",
+        )
+        async with bot:  # initialize() calls getMe
+            pass
+
+    try:
+        asyncio.run(_check_token())
+    except InvalidToken:
+        raise StartupError(
+            "Telegram refused BOT_TOKEN: check it with @BotFather (/mybots, API Token)."
+        ) from None
+    except NetworkError as error:
+        where = settings.telegram_api_base_url or "api.telegram.org"
+        raise StartupError(f"Cannot reach Telegram at {where}: {type(error).__name__}") from None
+
 
 def run_bot() -> int:
     """Start the bot (long polling, or a webhook when WEBHOOK_URL is set) until SIGINT/SIGTERM."""
-    from bot.app import ALLOWED_UPDATES, build_application
+    from bot.app import build_application
     from bot.logs import setup_logging
 
     settings = load_settings()
@@ -101,6 +125,13 @@ def run_bot() -> int:
         raise StartupError(f"content error: {error}") from None
     preflight(settings)
     app, _ = build_application(settings, library=library)
+    _serve(app, settings)
+    return 0
+
+
+def _serve(app: NearerApp, settings: Settings) -> None:
+    from bot.app import ALLOWED_UPDATES
+
     if settings.webhook_mode:
         assert settings.webhook_url is not None and settings.webhook_secret is not None
         app.run_webhook(
@@ -113,7 +144,6 @@ def run_bot() -> int:
         )
     else:
         app.run_polling(allowed_updates=ALLOWED_UPDATES)
-    return 0
 
 
 def _database_only() -> Settings:

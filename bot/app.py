@@ -114,7 +114,8 @@ def build_application(
     async def post_shutdown(app: NearerApp) -> None:
         if runtime.ops is not None:
             await runtime.ops.stop()
-        await app.bot_data.services.db.close()
+        if runtime.services is not None:  # None when start-up failed before post_init
+            await runtime.services.db.close()
         log.info("Nearer stopped")
 
     app: NearerApp = (

@@ -148,3 +148,40 @@ def test_the_demo_runs_without_a_token_and_shows_both_chats(tmp_path: Path) -> N
     for expected in ("Alice's chat", "Sam's chat", "You both answered", "A small nudge",
                      "sent a heart back", "Paused until", "resumed"):  # fmt: skip
         assert expected in result.stdout
+
+
+async def test_a_token_telegram_refuses_stops_start_up_in_one_line_without_the_token(
+    tmp_path: Path,
+) -> None:
+    from bot.sandbox.fake_bot_api import FakeBotAPI
+
+    api = FakeBotAPI()  # knows only its own token, so ours is refused with 401
+    await api.start()
+    environment = {k: v for k, v in os.environ.items() if k != "BOT_TOKEN"}
+    environment.update(
+        BOT_TOKEN=TOKEN,
+        DATABASE_PATH=str(tmp_path / "db.sqlite3"),
+        TELEGRAM_API_BASE_URL=api.base_url,
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=environment,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    await api.stop()
+    assert process.returncode == 2
+    assert "Telegram refused BOT_TOKEN" in stderr.decode()
+    assert TOKEN not in stderr.decode()
+    assert TOKEN.split(":")[1] not in stderr.decode()
+
+
+def test_an_unreachable_bot_api_stops_start_up_in_one_line(tmp_path: Path) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    result = _run(
+        tmp_path, "run", BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{port}/bot"
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and TOKEN not in result.stderr
+    assert "Cannot reach Telegram" in result.stderr.strip().splitlines()[-1]
