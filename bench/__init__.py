@@ -1,0 +1,1 @@
+"""Benchmarks for Nearer: `python -m bench` (see BENCHMARKS.md and `python -m bench --help`)."""

@@ -70,6 +70,14 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--keep", action="store_true", help="keep the work folder afterwards")
     p.add_argument("--log-level", default="WARNING", help="log level of the bot under test")
+    p.add_argument(
+        "--send-rate",
+        type=float,
+        default=30.0,
+        metavar="RATE",
+        help="the bot's SEND_RATE in burst and reveal (default 30, the production default; "
+        "the fake API enforces 30 msg/s either way)",
+    )
     sizes = p.add_argument_group("sizes (each defaults to the full run, or --quick's)")
 
     def size(flag: str, field: str, kind: Any, what: str) -> None:
@@ -85,6 +93,7 @@ def parser() -> argparse.ArgumentParser:
     size("--burst-pairs", "burst_pairs", _positive, "burst: pairs due at once")
     size("--claim-pairs", "claim_pairs", _sizes_list, "claim: pairs stored, per size")
     size("--claim-runs", "claim_runs", _positive, "claim: timed batches per size")
+    size("--claim-batch", "claim_batch", _positive, "claim: pairs per claim query (the goal names 500)")
     size("--paid-pairs", "broadcast_pairs", _positive, "paid: pairs due at send rate 1000")
     size("--reveal-samples", "reveal_samples", _positive, "reveal: answers timed per phase")
     size("--backlog-pairs", "backlog_pairs", _positive, "reveal: pairs in the broadcast backlog")
@@ -117,7 +126,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = shlex.join([Path(sys.executable).name, "-m", "bench", *sys.argv[1:]])
     started = time.monotonic()
     try:
-        figures, failed = asyncio.run(_run(names, Bench(sizes, workdir, load_library())))
+        figures, failed = asyncio.run(
+            _run(names, Bench(sizes, workdir, load_library(), send_rate=args.send_rate))
+        )
     finally:
         if not args.keep and args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -131,6 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "command": command,
                     "machine": details,
                     "sizes": dataclasses.asdict(sizes),
+                    "send_rate": args.send_rate,
                     "scenarios": names,
                     "failed": failed,
                     "seconds": time.monotonic() - started,
@@ -182,34 +194,36 @@ def _report(figures: Sequence[Figure], details: dict[str, str], command: str, to
 
 
 def side_by_side(found: dict[str, Figure]) -> str:
-    """The JobQueue figures next to Nearer's, where both were measured."""
-    rows: list[tuple[str, str, str]] = []
+    """The JobQueue figures next to Nearer's, where they were measured."""
 
-    def pick(prefix: str) -> Figure | None:
-        keys = sorted(
-            (k for k in found if k.startswith(prefix)), key=lambda k: int(k.split("@")[-1])
-        )
-        return found[keys[-1]] if keys else None
+    def shown(key: str | None, suffix: str = "") -> str:
+        figure = found.get(key) if key else None
+        return "-" if figure is None else figure.shown + suffix
 
-    def add(what: str, theirs: Figure | None, ours: Figure | None, ours_note: str = "") -> None:
-        if theirs is not None and ours is not None:
-            rows.append((what, theirs.shown, f"{ours.shown}{ours_note}"))
-
-    skipped = found.get("burst.users_without_one_question")
-    add("Missed at a burst (jobs / users without their question)", found.get("jobqueue.missed"),
-        skipped)  # fmt: skip
-    add("429 answers during the burst", found.get("jobqueue.429"), found.get("burst.429"))
-    per_pair = found.get("memory.bytes_per_pair")
-    add("Memory per pair", found.get("jobqueue.bytes_per_job"), per_pair, " (stored pairs)")
-    ready = pick("memory.ready_s@")
-    stored = ready.label.rsplit(", ", 1)[-1] if ready else ""
-    add("Start-up", found.get("jobqueue.schedule_seconds"), ready, f" (whole start-up, {stored})")
-    if not rows:
+    ready_keys = sorted(
+        (k for k in found if k.startswith("memory.ready_s@")), key=lambda k: int(k.split("@")[1])
+    )
+    ready = ready_keys[-1] if ready_keys else None
+    stored = f" ({int(ready.split('@')[1]):,} pairs stored)" if ready else ""
+    rows = [
+        ("Jobs missed / users without their question", "jobqueue.missed",
+         "jobqueue.nograce.missed", "burst.users_without_one_question", ""),
+        ("Messages delivered", "jobqueue.sent", "jobqueue.nograce.sent", "burst.sent", ""),
+        ("429 answers", "jobqueue.429", "jobqueue.nograce.429", "burst.429", ""),
+        ("Latest start after the scheduled time", "jobqueue.max_start_lateness",
+         "jobqueue.nograce.max_start_lateness", "burst.tick_seconds", " (tick run time)"),
+        ("Memory per pair", "jobqueue.bytes_per_job", None, "memory.bytes_per_pair", ""),
+        ("Start-up", "jobqueue.schedule_seconds", None, ready, stored),
+    ]  # fmt: skip
+    if "jobqueue.missed" not in found:
         return ""
-    header = ("", "run_daily per pair", "Nearer (one tick)")
-    all_rows = [header, *rows]
-    widths = [max(len(row[i]) for row in all_rows) for i in range(3)]
+    header = ("", "run_daily per pair", "run_daily, no grace limit", "Nearer (one tick)")
+    cells = [header] + [
+        (what, shown(theirs), shown(tuned), shown(ours, suffix))
+        for what, theirs, tuned, ours, suffix in rows
+    ]
+    widths = [max(len(row[i]) for row in cells) for i in range(4)]
     lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
-             for row in all_rows]  # fmt: skip
+             for row in cells]  # fmt: skip
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
     return "\n".join(lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -18,6 +19,7 @@ from bot.delivery import PER_CHAT_INTERVAL, Dispatcher
 from bot.handlers import register_handlers
 from bot.ops import OpsServer, TickStats
 from bot.ordering import ChatOrderedUpdateProcessor
+from bot.polling import ConfirmAfterHandling
 from bot.scheduling import run_tick
 from bot.services import Clock, Services, system_clock
 from bot.storage import Database
@@ -25,6 +27,9 @@ from bot.storage import Database
 log = logging.getLogger(__name__)
 
 RATE_LIMIT_RETRIES = 2  # flood waits the limiter sits out before a row waits for a later round
+# Send a little under the configured ceiling: at exactly Telegram's limit, ordinary network
+# jitter bunches requests into 429s, and each one pauses all sending (see BENCHMARKS.md).
+RATE_HEADROOM = 0.97
 
 
 class Runtime:
@@ -55,9 +60,13 @@ def build_application(
     """
     content = library if library is not None else load_library()
     context_types = ContextTypes(context=NearerContext, bot_data=BotData)
+    # Long polling confirms a batch of updates only once it is handled (see bot.polling).
+    updates: asyncio.Queue[object] = asyncio.Queue()
     builder: Any = (
         ApplicationBuilder()
         .token(settings.bot_token.get_secret_value())
+        .update_queue(updates)
+        .get_updates_request(ConfirmAfterHandling(updates))
         .context_types(context_types)
         .defaults(
             Defaults(
@@ -66,7 +75,10 @@ def build_application(
             )
         )
         .rate_limiter(
-            AIORateLimiter(overall_max_rate=settings.send_rate, max_retries=RATE_LIMIT_RETRIES)
+            AIORateLimiter(
+                overall_max_rate=settings.send_rate * RATE_HEADROOM,
+                max_retries=RATE_LIMIT_RETRIES,
+            )
         )
         .concurrent_updates(ChatOrderedUpdateProcessor())
     )

@@ -3,7 +3,8 @@
 The fake API runs in its own process and times everything on its side: partner A answers,
 the bot replies to A, then the fake pushes B's answer update and notes when each partner's
 reveal (the message carrying the other's answer) arrives. Pairs already have today's question
-open. The bot sends at 30 msg/s and the fake enforces 30 msg/s overall.
+open. The bot sends at SEND_RATE (30 msg/s unless --send-rate says otherwise) and the fake
+enforces 30 msg/s overall.
 
 Telegram's 1 msg/s per chat is not enforced in the main phases: the bot answers B's message
 ("Saved, ... here it comes") from the handler and then sends B the reveal through the outbox, two
@@ -23,8 +24,8 @@ from bench.report import Figure, at_most, info, percentile
 from bench.seed import SeedPlan, exercise_free_weekday, seed
 from bot.scheduling import run_tick
 
-SEND_RATE = 30
 TICK_SAMPLES = 60  # most answers timed while the tick itself runs
+IDLE_PAUSE = 0.3  # seconds between two idle samples
 
 
 def _pairs(first: int, count: int) -> Iterator[tuple[int, int]]:
@@ -33,11 +34,19 @@ def _pairs(first: int, count: int) -> Iterator[tuple[int, int]]:
 
 
 async def _sample(
-    api: ApiServer, pairs: Iterator[tuple[int, int]], count: int, gap: float = 0.0
+    api: ApiServer,
+    pairs: Iterator[tuple[int, int]],
+    count: int,
+    *,
+    gap: float = 0.0,
+    pause: float = 0.0,
 ) -> tuple[list[float], int]:
+    """Time `count` answer pairs one after another, `pause` seconds apart."""
     latencies: list[float] = []
     lost = 0
-    for _ in range(count):
+    for index in range(count):
+        if index and pause:
+            await asyncio.sleep(pause)
         a, b = next(pairs)
         latency = await api.answer_pair(a, b, gap=gap)
         if latency is None:
@@ -67,6 +76,9 @@ async def _idle(bench: Bench, *, strict: bool) -> tuple[list[float], int, int]:
     await seed(path, _plan(bench, due=0, open_questions=samples))
     per_chat = 1.0 if strict else 0.0
     gap = 1.1 if strict else 0.0  # A's reveal must not follow A's own reply within 1 s
+    # Each sample sends 4 messages (2 replies, 2 reveals); spaced out they stay far below 30/s,
+    # so idle means idle rather than a stream of answers at the rate limit.
+    pause = IDLE_PAUSE
     async with (
         ApiServer(users=2 * samples, enforce=True, per_chat_interval=per_chat) as api,
         NearerBot(
@@ -74,10 +86,10 @@ async def _idle(bench: Bench, *, strict: bool) -> tuple[list[float], int, int]:
             token=api.token,
             database_path=path,
             library=bench.library,
-            send_rate=SEND_RATE,
+            send_rate=bench.send_rate,
         ),
     ):
-        latencies, lost = await _sample(api, _pairs(1, samples), samples, gap=gap)
+        latencies, lost = await _sample(api, _pairs(1, samples), samples, gap=gap, pause=pause)
         stats = await api.stats()
     errors = stats["errors"]
     return latencies, lost, errors.get("429_overall", 0) + errors.get("429_chat", 0)
@@ -98,7 +110,7 @@ async def _backlog(bench: Bench) -> tuple[list[float], list[float], int, int, in
             token=api.token,
             database_path=path,
             library=bench.library,
-            send_rate=SEND_RATE,
+            send_rate=bench.send_rate,
         ) as bot,
     ):
         pairs = _pairs(backlog + 1, samples + tick_samples)
