@@ -310,6 +310,8 @@ class Dispatcher:
             return await self._render_nudge(item)
         if item.kind is MessageKind.GIFT:
             return _render_gift(item)
+        if item.kind is MessageKind.QUESTION and "text" in item.payload:
+            return [Part(text=str(item.payload["text"]), prompt_id=item.prompt_id)]
         if item.prompt_id is None:
             return []
         async with self._services.db.transaction() as tx:

@@ -272,13 +272,25 @@ async def start_question(
 async def _queue_question(
     tx: StoreTransaction, pair: Pair, prompt: Prompt, now: dt.datetime, *, urgent: bool
 ) -> None:
-    await tx.enqueue(
-        [
-            NewMessage(p.user_id, p.chat_id, MessageKind.QUESTION, prompt.id, urgent=urgent)
-            for p in await members_of(tx, pair)
-        ],
-        now,
-    )
+    # The text is rendered now, so sending a morning's questions needs no reads per message.
+    people = await members_of(tx, pair)
+    names = {person.user_id: person.first_name for person in people}
+    author = names.get(prompt.author_id) if prompt.author_id is not None else None
+    messages = []
+    for person in people:
+        partner = names.get(pair.partner_of(person.user_id), "your partner")
+        text = texts.question(prompt.text, partner, author)
+        messages.append(
+            NewMessage(
+                person.user_id,
+                person.chat_id,
+                MessageKind.QUESTION,
+                prompt.id,
+                payload={"text": text},
+                urgent=urgent,
+            )
+        )
+    await tx.enqueue(messages, now)
 
 
 async def start_exercise(
