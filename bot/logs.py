@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sys
+from types import TracebackType
 
 
 class RedactFilter(logging.Filter):
@@ -40,3 +42,18 @@ def setup_logging(level: str, secrets: list[str]) -> None:
     # httpx logs every request URL at INFO, and a Bot API URL contains the token.
     for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.Application"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # An exception nothing caught would be printed by Python itself, bypassing the filter;
+    # python-telegram-bot's InvalidToken, for one, quotes the whole token it was given.
+    sys.excepthook = _log_uncaught
+
+
+def _log_uncaught(
+    kind: type[BaseException], error: BaseException, traceback: TracebackType | None
+) -> None:
+    """Report an exception that ends the program through logging, so secrets are redacted."""
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, error, traceback)
+        return
+    logging.getLogger("bot").critical(
+        "stopped by an unexpected %s", kind.__name__, exc_info=(kind, error, traceback)
+    )

@@ -6,7 +6,7 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ApplicationHandlerStop
 
 from bot import controls, texts
@@ -99,6 +99,14 @@ async def track_membership(update: Update, context: NearerContext) -> None:
         await context.bot.send_message(change.chat.id, welcome)
 
 
+# What Telegram answers when the message under a pressed button cannot be edited.
+_STALE_BUTTON_ERRORS = (
+    "message to edit not found",
+    "message can't be edited",
+    "there is no text in the message to edit",
+)
+
+
 async def log_error(update: object, context: NearerContext) -> None:
     """Log an unexpected error with ids only (never message content); tell the user kindly."""
     update_id = update.update_id if isinstance(update, Update) else None
@@ -108,13 +116,26 @@ async def log_error(update: object, context: NearerContext) -> None:
         else None
     )
     error = context.error
-    if isinstance(error, NetworkError | RetryAfter | Forbidden):
+    # BadRequest is a NetworkError in python-telegram-bot, but it says our request was wrong.
+    telegram_failed = isinstance(error, NetworkError | RetryAfter | Forbidden)
+    if telegram_failed and not isinstance(error, BadRequest):
         # Telegram or the network failed a reply (a timeout, a dropped connection, a flood
         # wait the limiter gave up on, a chat blocked meanwhile). Handlers commit before they
         # reply, so only the reply is lost; an apology would take the same failing road.
         log.warning(
             "reply not sent for update %s user %s: %s", update_id, user_id, type(error).__name__
         )
+        return
+    if isinstance(error, BadRequest) and "not modified" in error.message.lower():
+        # A button pressed twice (or forged): the message already shows what it would show.
+        log.info("update %s user %s: the message was already up to date", update_id, user_id)
+        return
+    if isinstance(error, BadRequest) and any(
+        reason in error.message.lower() for reason in _STALE_BUTTON_ERRORS
+    ):
+        # A button on a message that is gone or cannot show text (an old or forged press):
+        # what the press did is saved; only the message cannot be updated.
+        log.warning("update %s user %s: %s", update_id, user_id, error.message)
         return
     log.error(
         "unhandled %s for update %s user %s",

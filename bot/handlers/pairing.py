@@ -115,15 +115,17 @@ async def answer_invite(update: Update, context: NearerContext) -> None:
     query, user = update.callback_query, update.effective_user
     if query is None or user is None or query.data is None:
         return
+    # Forged button data is another way to guess codes: the same slow-down applies.
+    if query.data != "decline" and await controls.invite_attempts_blocked(
+        context.services, user.id
+    ):
+        await query.answer(texts.INVITE_SLOW_DOWN, show_alert=True)
+        return
     await query.answer()
     if query.data == "decline":
         await query.edit_message_text(texts.INVITE_DECLINED)
         return
     code = query.data.removeprefix("accept:")
-    # Forged button data is another way to guess codes: the same slow-down applies.
-    if await controls.invite_attempts_blocked(context.services, user.id):
-        await query.edit_message_text(texts.INVITE_SLOW_DOWN)
-        return
     result = await use.accept_invite(context.services, code, user.id)
     if result.pair is None:
         if result.status.check in _FAILED_CHECKS:

@@ -629,6 +629,8 @@ class FakeBotAPI:
         message = self.chat(chat_id).messages.get(_int(params, "message_id"))
         if message is None or message["from"]["id"] != self.bot_json["id"]:
             raise ApiError(400, "Bad Request: message to edit not found")
+        if "text" not in message:  # a document, photo or other media message
+            raise ApiError(400, "Bad Request: there is no text in the message to edit")
         text = self._text(params, "text", TEXT_LIMIT)
         markup = _markup(params)
         if text == message.get("text") and markup == message.get("reply_markup"):
