@@ -93,7 +93,12 @@ def parser() -> argparse.ArgumentParser:
     size("--burst-pairs", "burst_pairs", _positive, "burst: pairs due at once")
     size("--claim-pairs", "claim_pairs", _sizes_list, "claim: pairs stored, per size")
     size("--claim-runs", "claim_runs", _positive, "claim: timed batches per size")
-    size("--claim-batch", "claim_batch", _positive, "claim: pairs per claim query (the goal names 500)")
+    size(
+        "--claim-batch",
+        "claim_batch",
+        _positive,
+        "claim: pairs per claim query (the goal names 500)",
+    )
     size("--paid-pairs", "broadcast_pairs", _positive, "paid: pairs due at send rate 1000")
     size("--reveal-samples", "reveal_samples", _positive, "reveal: answers timed per phase")
     size("--backlog-pairs", "backlog_pairs", _positive, "reveal: pairs in the broadcast backlog")

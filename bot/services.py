@@ -398,6 +398,14 @@ async def submit_answer(services: Services, incoming: IncomingAnswer) -> AnswerR
         if pair is None:
             return AnswerResult(AnswerOutcome.NOT_PAIRED)
         partner = await tx.get_person(pair.partner_of(incoming.user_id))
+        again = await tx.answer_for_message(incoming.chat_id, incoming.message_id)
+        if again is not None and again.user_id == incoming.user_id:
+            # The same message handled twice: after a crash, updates not yet confirmed to
+            # Telegram come again (see bot.polling). It is saved already; say so again.
+            answered = await tx.get_prompt(again.prompt_id)
+            shared = answered is not None and answered.revealed_at is not None
+            outcome = AnswerOutcome.REVEALED if shared else AnswerOutcome.SAVED
+            return AnswerResult(outcome, partner, pair)
         target = await _target_prompt(tx, pair, incoming)
         if isinstance(target, AnswerOutcome):
             count = len(await tx.open_prompts(pair.id))
