@@ -135,14 +135,15 @@ class RunningBot:
         """Run the scheduler's tick at the test clock's time."""
         return await run_tick(self.services)
 
-    async def settle(self, timeout: float = 10.0) -> None:
-        """Wait until every update is handled and the outbox has nothing due."""
+    async def settle(self, timeout: float = 10.0, poll: float = 0.03) -> None:
+        """Wait until every update is handled and the outbox has nothing due (checked every
+        `poll` seconds, three times in a row)."""
         deadline = time.monotonic() + timeout
         calm = 0
         while calm < 3:
             if time.monotonic() > deadline:
                 raise TimeoutError("the bot did not settle")
-            await asyncio.sleep(0.03)
+            await asyncio.sleep(poll)
             assert self.app is not None and self.runtime is not None
             assert self.runtime.dispatcher is not None
             busy = (

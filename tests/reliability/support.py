@@ -137,21 +137,7 @@ async def wait_processed(bot: RunningBot, update_id: int, timeout: float = 15.0)
 
 async def settle(bot: RunningBot, timeout: float = 60.0) -> None:
     """RunningBot.settle with a shorter poll: these tests settle thousands of times."""
-    deadline = time.monotonic() + timeout
-    calm = 0
-    while calm < 3:
-        if time.monotonic() > deadline:
-            raise TimeoutError("the bot did not settle")
-        await asyncio.sleep(0.005)
-        assert bot.app is not None and bot.runtime is not None
-        assert bot.runtime.dispatcher is not None
-        busy = (
-            bool(bot.api.updates_unfetched())
-            or not bot.app.update_queue.empty()
-            or bot.app.update_processor.current_concurrent_updates > 0
-            or not await bot.runtime.dispatcher.idle()
-        )
-        calm = 0 if busy else calm + 1
+    await bot.settle(timeout, poll=0.005)
 
 
 @dataclass(frozen=True)
