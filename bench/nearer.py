@@ -12,6 +12,7 @@ from bot.config import load_settings
 from bot.content import Library
 from bot.context import NearerApp
 from bot.delivery import PER_CHAT_INTERVAL, Dispatcher
+from bot.sandbox.harness import close_app, open_app
 from bot.services import Services
 
 
@@ -51,11 +52,7 @@ class NearerBot:
             run_jobs=False,
             chat_interval=self._chat_interval,
         )
-        # run_polling would call the post_* hooks; driving the parts by hand, we call them too.
-        await self.app.initialize()
-        assert self.app.post_init is not None
-        await self.app.post_init(self.app)
-        await self.app.start()
+        await open_app(self.app)
         assert self.app.updater is not None
         await self.app.updater.start_polling(
             poll_interval=0.0, timeout=5, allowed_updates=Update.ALL_TYPES
@@ -68,19 +65,9 @@ class NearerBot:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        app = self.app
-        if app is None:
+        if self.app is None:
             return
-        assert app.updater is not None
-        if app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
-        if app.post_stop is not None:
-            await app.post_stop(app)
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
+        await close_app(self.app)
         self.app = None
 
     @property

@@ -23,6 +23,7 @@ from bench.report import peak_rss_mb, rss_mb  # noqa: E402
 from bot.app import build_application  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.content import load_library  # noqa: E402
+from bot.sandbox.harness import close_app, open_app  # noqa: E402
 from bot.scheduling import run_tick  # noqa: E402
 
 IMPORT_SECONDS = time.perf_counter() - IMPORT_STARTED
@@ -39,10 +40,8 @@ async def probe(database: Path, base_url: str, token: str) -> dict[str, float]:
         telegram_api_base_url=base_url,
     )
     app, runtime = build_application(settings, library=load_library(), run_jobs=False)
-    await app.initialize()
-    assert app.post_init is not None and app.updater is not None
-    await app.post_init(app)
-    await app.start()
+    await open_app(app)
+    assert app.updater is not None
     await app.updater.start_polling(poll_interval=0.0, timeout=5, allowed_updates=Update.ALL_TYPES)
     ready = time.perf_counter() - started
     ready_at = time.monotonic()
@@ -52,13 +51,7 @@ async def probe(database: Path, base_url: str, token: str) -> dict[str, float]:
     report = await run_tick(runtime.services)
     tick_ms = (time.perf_counter() - tick_started) * 1000
     rss_ticked = rss_mb()
-    await app.updater.stop()
-    await app.stop()
-    if app.post_stop is not None:
-        await app.post_stop(app)
-    await app.shutdown()
-    if app.post_shutdown is not None:
-        await app.post_shutdown(app)
+    await close_app(app)
     return {
         "import_seconds": IMPORT_SECONDS,
         "ready_seconds": ready,

@@ -103,6 +103,9 @@ async def try_gift(services: Services, incoming: IncomingAnswer) -> Person | Non
         pairing = await _pairing(tx, incoming.user_id)
         if pairing is None:
             return None
+        passed_on = await tx.gift_for_message(incoming.chat_id, incoming.message_id)
+        if passed_on is not None and passed_on.user_id == incoming.user_id:
+            return pairing.partner  # the same message again (a repeat after a crash): sent once
         nudge = None
         if incoming.reply_to_message_id is not None:
             nudge = await tx.nudge_for_message(incoming.chat_id, incoming.reply_to_message_id)
@@ -118,7 +121,7 @@ async def try_gift(services: Services, incoming: IncomingAnswer) -> Person | Non
             nudge = await tx.open_nudge(incoming.user_id, now - GIFT_WINDOW)
         if nudge is None or nudge.user_id != incoming.user_id or nudge.pair_id != pairing.pair.id:
             return None
-        await tx.mark_gift(nudge.id, now)
+        await tx.mark_gift(nudge.id, now, incoming.chat_id, incoming.message_id)
         payload: dict[str, Any] = {
             "nudge_id": nudge.id,
             "from_name": pairing.person.first_name,

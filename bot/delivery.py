@@ -310,8 +310,8 @@ class Dispatcher:
             return await self._render_nudge(item)
         if item.kind is MessageKind.GIFT:
             return _render_gift(item)
-        if item.kind is MessageKind.QUESTION and "text" in item.payload:
-            return [Part(text=str(item.payload["text"]), prompt_id=item.prompt_id)]
+        if item.kind is MessageKind.QUESTION:  # rendered when queued (services._queue_question)
+            return [Part(text=str(item.payload.get("text", "")), prompt_id=item.prompt_id)]
         if item.prompt_id is None:
             return []
         async with self._services.db.transaction() as tx:
@@ -321,12 +321,8 @@ class Dispatcher:
                 return []
             partner_id = pair.partner_of(item.user_id)
             partner = await tx.get_person(partner_id)
-            author = await tx.get_person(prompt.author_id) if prompt.author_id else None
             answers = await tx.answers_to(prompt.id) if item.kind is MessageKind.REVEAL else []
         partner_name = partner.first_name if partner else "your partner"
-        if item.kind is MessageKind.QUESTION:
-            text = texts.question(prompt.text, partner_name, author.first_name if author else None)
-            return [Part(text=text, prompt_id=prompt.id)]
         if item.kind is MessageKind.REMINDER:
             template = (
                 texts.REMINDER_PARTNER_ANSWERED

@@ -160,7 +160,6 @@ HELP = (
     "/support: when to look for more support"
 )
 UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."
-STRAY_MESSAGE = "I'm not sure what to do with that. /help lists what I can do."
 ERROR = "Sorry, something went wrong on my side. Please try again in a moment."
 
 KIND_NAMES = {
@@ -343,7 +342,6 @@ HISTORY_HEADER = "📖 <b>Your history</b> ({first}–{last} of {total})"
 HISTORY_ENTRY = "<b>{date}</b> · <i>{question}</i>\n<b>You:</b> {mine}\n<b>{partner}:</b> {theirs}"
 HISTORY_NEWER = "« Newer"
 HISTORY_OLDER = "Older »"
-HISTORY_NO_ANSWER = "(no answer)"
 HISTORY_DELETED = "(deleted)"
 STREAK = "🔥 You've both answered {count} question{plural} in a row."
 STREAK_NONE = (

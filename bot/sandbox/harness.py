@@ -44,6 +44,31 @@ class FakeClock:
         self.now = moment
 
 
+async def open_app(app: NearerApp) -> None:
+    """Initialize and start an Application driven by hand (updates are started by the caller).
+
+    run_polling and run_webhook call the post_* hooks themselves; driving the parts by hand,
+    we call them too.
+    """
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    await app.start()
+
+
+async def close_app(app: NearerApp) -> None:
+    """Stop receiving updates and shut an Application down, as SIGTERM would."""
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    if app.post_stop is not None:
+        await app.post_stop(app)
+    await app.shutdown()
+    if app.post_shutdown is not None:
+        await app.post_shutdown(app)
+
+
 class RunningBot:
     """The real Application, polling the fake API over HTTP, with a test clock."""
 
@@ -83,11 +108,7 @@ class RunningBot:
             ops_address="127.0.0.1",
             **self.build_options,
         )
-        # run_polling would call the post_* hooks; driving the parts by hand, we call them too.
-        await self.app.initialize()
-        assert self.app.post_init is not None
-        await self.app.post_init(self.app)
-        await self.app.start()
+        await open_app(self.app)
         assert self.app.updater is not None
         if settings.webhook_mode:
             assert settings.webhook_url is not None and settings.webhook_secret is not None
@@ -109,15 +130,7 @@ class RunningBot:
         """Stop polling and shut the Application down, as SIGTERM would."""
         if self.app is None:
             return
-        assert self.app.updater is not None
-        if self.app.updater.running:
-            await self.app.updater.stop()
-        if self.app.running:
-            await self.app.stop()
-        assert self.app.post_stop is not None and self.app.post_shutdown is not None
-        await self.app.post_stop(self.app)
-        await self.app.shutdown()
-        await self.app.post_shutdown(self.app)
+        await close_app(self.app)
         self.app = None
 
     async def restart(self) -> None:

@@ -256,8 +256,14 @@ class StoreTransaction(Protocol):
         """Return the person's latest nudge since `since` that they have not answered."""
         ...
 
-    async def mark_gift(self, nudge_id: int, now: dt.datetime) -> None:
-        """Record that the nudge was answered with an appreciation."""
+    async def mark_gift(
+        self, nudge_id: int, now: dt.datetime, chat_id: int, message_id: int
+    ) -> None:
+        """Record that the nudge was answered with an appreciation, and by which message."""
+        ...
+
+    async def gift_for_message(self, chat_id: int, message_id: int) -> Nudge | None:
+        """Return the nudge a partner's message was passed on as a gift for, if any."""
         ...
 
     async def mark_heart(self, nudge_id: int, now: dt.datetime) -> bool:

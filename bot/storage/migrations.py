@@ -189,5 +189,12 @@ MIGRATIONS: tuple[str, ...] = (
         key   TEXT PRIMARY KEY,
         value TEXT NOT NULL
     ) WITHOUT ROWID;
+    """,  # 4: which message became a nudge's gift, so the same message handled twice (updates are
+    # repeated after a crash) is not passed on twice.
+    """
+    ALTER TABLE nudges ADD COLUMN gift_chat_id INTEGER;
+    ALTER TABLE nudges ADD COLUMN gift_message_id INTEGER;
+    CREATE INDEX nudges_gift_message ON nudges(gift_chat_id, gift_message_id)
+        WHERE gift_message_id IS NOT NULL;
     """,
 )

@@ -735,9 +735,22 @@ class Transaction:
         )
         return None if row is None else _nudge(row)
 
-    async def mark_gift(self, nudge_id: int, now: dt.datetime) -> None:
-        """Record that the nudge was answered with an appreciation."""
-        await self._run("UPDATE nudges SET gift_at = ? WHERE id = ?", (to_ts(now), nudge_id))
+    async def mark_gift(
+        self, nudge_id: int, now: dt.datetime, chat_id: int, message_id: int
+    ) -> None:
+        """Record that the nudge was answered with an appreciation, and by which message."""
+        await self._run(
+            "UPDATE nudges SET gift_at = ?, gift_chat_id = ?, gift_message_id = ? WHERE id = ?",
+            (to_ts(now), chat_id, message_id, nudge_id),
+        )
+
+    async def gift_for_message(self, chat_id: int, message_id: int) -> Nudge | None:
+        """Return the nudge a partner's message was passed on as a gift for, if any."""
+        row = await self._one(
+            f"SELECT {_NUDGE_COLUMNS} FROM nudges WHERE gift_chat_id = ? AND gift_message_id = ?",
+            (chat_id, message_id),
+        )
+        return None if row is None else _nudge(row)
 
     async def mark_heart(self, nudge_id: int, now: dt.datetime) -> bool:
         """Record a heart sent back for a gift; False if one was already sent."""

@@ -419,3 +419,19 @@ async def test_reminder_timing_is_set_in_the_settings_menu(
     bot.clock.set(_at(14, 9, 30))
     assert (await bot.tick()).reminders == 1
     assert "gentle reminder" in _text(await alice.receive())
+
+
+async def test_an_appreciation_repeated_after_a_crash_reaches_the_partner_once(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    alice, bob = await _pairs(bot, api)
+    bot.clock.set(_at(14, 19))
+    await bot.tick()
+    nudge = await alice.receive()
+    await bob.receive()
+    gift = await alice.reply(nudge, "Thank you for the soup")
+    assert "Sent to Bob" in _text(await alice.receive())
+    await api.push_update({"message": gift})  # Telegram sends an unconfirmed update again
+    assert "Sent to Bob" in _text(await alice.receive())
+    await bot.settle()
+    assert sum("Thank you for the soup" in _text(m) for m in bob.inbox) == 1
