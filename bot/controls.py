@@ -28,12 +28,18 @@ from bot.domain.models import (
 )
 from bot.domain.outbox import MessageKind, NewMessage
 from bot.domain.parsing import ParseError, parse_pause
-from bot.services import IncomingAnswer, Services, members_of, notice_to, start_question
+from bot.services import (
+    DAY,
+    Services,
+    members_of,
+    notice_to,
+    start_question,
+    tell_partner,
+)
 from bot.storage import StoreTransaction
 
 log = logging.getLogger(__name__)
 
-GIFT_WINDOW = dt.timedelta(hours=12)  # how long a plain message after a nudge counts as a gift
 MAX_WAITING_QUESTIONS = 20
 MAX_ASK_CHARS = 300
 HISTORY_PAGE = 5
@@ -95,50 +101,6 @@ async def send_due_nudges(
     return queued
 
 
-async def try_gift(services: Services, incoming: IncomingAnswer) -> Person | None:
-    """Pass a reply to a nudge (or a message soon after one, with no question open) straight to
-    the partner as a gift; return the partner, or None when the message is not a gift."""
-    now = services.clock()
-    async with services.db.transaction() as tx:
-        pairing = await _pairing(tx, incoming.user_id)
-        if pairing is None:
-            return None
-        passed_on = await tx.gift_for_message(incoming.chat_id, incoming.message_id)
-        if passed_on is not None and passed_on.user_id == incoming.user_id:
-            return pairing.partner  # the same message again (a repeat after a crash): sent once
-        nudge = None
-        if incoming.reply_to_message_id is not None:
-            nudge = await tx.nudge_for_message(incoming.chat_id, incoming.reply_to_message_id)
-            if nudge is None and await tx.prompt_for_message(
-                incoming.chat_id, incoming.reply_to_message_id
-            ):
-                return None  # a reply to a question is an answer
-        if nudge is None:
-            open_prompts = await tx.open_prompts(pairing.pair.id)
-            for prompt in open_prompts:
-                if not await tx.has_answered(prompt.id, incoming.user_id):
-                    return None  # an unanswered question takes plain messages first
-            nudge = await tx.open_nudge(incoming.user_id, now - GIFT_WINDOW)
-        if nudge is None or nudge.user_id != incoming.user_id or nudge.pair_id != pairing.pair.id:
-            return None
-        await tx.mark_gift(nudge.id, now, incoming.chat_id, incoming.message_id)
-        payload: dict[str, Any] = {
-            "nudge_id": nudge.id,
-            "from_name": pairing.person.first_name,
-            "kind": incoming.kind.value,
-            "text": incoming.text,
-            "from_chat": incoming.chat_id,
-            "message_id": incoming.message_id,
-        }
-        partner = pairing.partner
-        await tx.enqueue(
-            [NewMessage(partner.user_id, partner.chat_id, MessageKind.GIFT, None, payload)], now
-        )
-    log.info("gift: pair %d nudge %d", pairing.pair.id, nudge.id)
-    services.wake_delivery()
-    return partner
-
-
 class HeartOutcome(Enum):
     """What became of a press on 'send a heart back'."""
 
@@ -163,7 +125,7 @@ async def send_heart(services: Services, user_id: int, nudge_id: int) -> HeartOu
         if not await tx.mark_heart(nudge.id, now):
             return HeartOutcome.ALREADY
         text = texts.HEART_RECEIVED.format(name=texts.esc(pairing.person.first_name))
-        await tx.enqueue([notice_to(pairing.partner, text)], now)
+        await tx.enqueue([notice_to(pairing.partner, text, about=pairing.person)], now)
     services.wake_delivery()
     return HeartOutcome.SENT
 
@@ -171,11 +133,27 @@ async def send_heart(services: Services, user_id: int, nudge_id: int) -> HeartOu
 # Reminders -------------------------------------------------------------------------------
 
 
-async def send_due_reminders(tx: StoreTransaction, now: dt.datetime, limit: int) -> int:
-    """Queue one reminder for each person whose reminder is due; return how many."""
-    queued = 0
-    for due in await tx.reminder_candidates(now, now - dt.timedelta(days=1), limit):
+@dataclass
+class ReminderCursor:
+    """Where a tick's walk through reminder candidates has got to."""
+
+    after: tuple[int, int, int] | None = None
+    queued: int = 0
+
+
+async def send_due_reminders(
+    tx: StoreTransaction, now: dt.datetime, limit: int, cursor: ReminderCursor
+) -> int:
+    """Queue one reminder for each due person among the next `limit` candidates after
+    `cursor`; return how many candidates were looked at (the cursor counts the reminders).
+
+    Candidates not due yet (quiet hours, hours not passed) are stepped over, never in the way
+    of those after them.
+    """
+    candidates = await tx.reminder_candidates(now, now - dt.timedelta(days=1), limit, cursor.after)
+    for due in candidates:
         person, pair, prompt = due.person, due.pair, due.prompt
+        cursor.after = (int(prompt.sent_at.timestamp()), prompt.id, person.user_id)
         if not schedule.reminder_is_due(
             sent_at=prompt.sent_at,
             question_day=prompt.local_date,
@@ -195,8 +173,8 @@ async def send_due_reminders(tx: StoreTransaction, now: dt.datetime, limit: int)
                 ],
                 now,
             )
-            queued += 1
-    return queued
+            cursor.queued += 1
+    return len(candidates)
 
 
 async def set_reminders(services: Services, user_id: int, *, on: bool) -> Person | None:
@@ -250,14 +228,27 @@ async def pause(services: Services, user_id: int, argument: str) -> PauseResult:
             until = parse_pause(argument, now, zone)
         except ParseError:
             return PauseResult(PauseOutcome.BAD_ARGUMENT)
-        await tx.pause(pairing.pair.id, until, user_id)
-        text = texts.PAUSED_PARTNER.format(
-            name=texts.esc(pairing.person.first_name), until=pause_label(until, zone)
+        pair = pairing.pair
+        outcome = PauseOutcome.PAUSE_UPDATED if pair.paused else PauseOutcome.PAUSED
+        if pair.paused and pair.pause_ends_at == until:
+            return PauseResult(outcome, until, pair=pair)  # the same pause again: nothing to tell
+        await tx.pause(pair.id, until, user_id)
+        text = texts.CHANGE_PAUSED.format(until=pause_label(until, zone))
+        change = (
+            "pause",
+            _pause_state(pair),
+            _pause_state(replace(pair, paused=True, pause_ends_at=until)),
+            text,
         )
-        await tx.enqueue([notice_to(pairing.partner, text)], now)
+        await tell_partner(tx, pair.id, pairing.person, pairing.partner, change, now)
     services.wake_delivery()
-    outcome = PauseOutcome.PAUSE_UPDATED if pairing.pair.paused else PauseOutcome.PAUSED
-    return PauseResult(outcome, until, pair=pairing.pair)
+    return PauseResult(outcome, until, pair=pair)
+
+
+def _pause_state(pair: Pair) -> str:
+    if not pair.paused:
+        return "running"
+    return f"paused until {pair.pause_ends_at.isoformat() if pair.pause_ends_at else 'resumed'}"
 
 
 async def _resume(tx: StoreTransaction, pair: Pair, now: dt.datetime) -> dt.datetime | None:
@@ -280,8 +271,13 @@ async def resume(services: Services, user_id: int) -> PauseResult:
             )
         due = await _resume(tx, pairing.pair, now)
         when = texts.next_time(due, pairing.pair.schedule, now)
-        text = texts.RESUMED_PARTNER.format(name=texts.esc(pairing.person.first_name), when=when)
-        await tx.enqueue([notice_to(pairing.partner, text)], now)
+        change = (
+            "pause",
+            _pause_state(pairing.pair),
+            "running",
+            texts.CHANGE_RESUMED.format(when=when),
+        )
+        await tell_partner(tx, pairing.pair.id, pairing.person, pairing.partner, change, now)
     services.wake_delivery()
     return PauseResult(PauseOutcome.RESUMED, next_due_at=due, pair=pairing.pair)
 
@@ -305,7 +301,7 @@ async def pause_for_unreachable(
         return None
     await tx.pause(pairing.pair.id, None, user_id)
     text = texts.PARTNER_UNREACHABLE.format(name=texts.esc(pairing.person.first_name))
-    await tx.enqueue([notice_to(pairing.partner, text)], now)
+    await tx.enqueue([notice_to(pairing.partner, text, about=pairing.person)], now)
     return pairing.pair, pairing.partner
 
 
@@ -346,22 +342,24 @@ async def change_preferences(
             category = categories.get(toggle_category)
             if category is None:
                 return SettingOutcome.EXPIRED
+            was_on = selection.category_is_on(category, prefs)
             prefs = _toggled(prefs, category.id, sensitive=category.sensitive)
             on = [c for c in categories.values() if selection.category_is_on(c, prefs)]
             if not on:
                 return SettingOutcome.REFUSED
-            state = texts.ON if selection.category_is_on(category, prefs) else texts.OFF
-            what = f"{texts.esc(category.name)} {state}"
+            state = texts.ON if not was_on else texts.OFF
+            text = texts.CHANGE_TOPIC.format(topic=texts.esc(category.name), state=state)
+            change = (f"topic:{category.id}", str(was_on), str(not was_on), text)
         elif depth is not None:
+            if depth is prefs.depth:
+                return SettingOutcome.CHANGED  # already chosen: nothing changes, nobody is told
+            text = texts.CHANGE_DEPTH.format(depth=texts.DEPTH_NAMES[depth.value])
+            change = ("depth", prefs.depth.value, depth.value, text)
             prefs = replace(prefs, depth=depth)
-            what = f"depth: {texts.DEPTH_NAMES[depth.value]}"
         else:
             return SettingOutcome.EXPIRED
         await tx.set_preferences(pair_id, prefs)
-        text = texts.SETTINGS_CHANGED_PARTNER.format(
-            name=texts.esc(pairing.person.first_name), what=what
-        )
-        await tx.enqueue([notice_to(pairing.partner, text)], now)
+        await tell_partner(tx, pair_id, pairing.person, pairing.partner, change, now)
     services.wake_delivery()
     return SettingOutcome.CHANGED
 
@@ -402,7 +400,12 @@ class SkipOutcome(Enum):
     NOT_PAIRED = auto()
     NOTHING_OPEN = auto()
     TOO_LATE = auto()
+    LIMIT = auto()
     SKIPPED = auto()
+
+
+SKIPS_PER_DAY = 3
+ASKS_PER_DAY = 10
 
 
 async def skip(services: Services, user_id: int) -> SkipOutcome:
@@ -417,14 +420,19 @@ async def skip(services: Services, user_id: int) -> SkipOutcome:
         todays = [p for p in await tx.open_prompts(pair.id) if p.local_date == today]
         if not todays:
             return SkipOutcome.NOTHING_OPEN
+        if await tx.action_count(user_id, "skip", now, DAY) >= SKIPS_PER_DAY:
+            return SkipOutcome.LIMIT
         if not await tx.skip_prompt(todays[-1].id, now):
             return SkipOutcome.TOO_LATE
-        await tx.enqueue([notice_to(pairing.person, texts.SKIPPED)], now)
+        await tx.count_action(user_id, "skip", now, DAY)
+        for member in (pairing.person, pairing.partner):  # the old question, if still unsent
+            await tx.cancel_pending(member.user_id, todays[-1].id, now)
         name = texts.esc(pairing.person.first_name)
-        await tx.enqueue(
-            [notice_to(pairing.partner, texts.SKIPPED_PARTNER.format(name=name))], now
-        )
-        await start_question(tx, services.library, pair, today, now, urgent=True)
+        notes = {
+            pairing.person.user_id: texts.SKIPPED_NOTE,
+            pairing.partner.user_id: texts.SKIPPED_PARTNER_NOTE.format(name=name),
+        }
+        await start_question(tx, services.library, pair, today, now, urgent=True, notes=notes)
     services.wake_delivery()
     return SkipOutcome.SKIPPED
 
@@ -435,6 +443,7 @@ class AskOutcome(Enum):
     NOT_PAIRED = auto()
     BAD_LENGTH = auto()
     TOO_MANY = auto()
+    LIMIT = auto()
     SAVED = auto()
 
 
@@ -450,7 +459,11 @@ async def ask(services: Services, user_id: int, text: str) -> tuple[AskOutcome, 
         waiting = await tx.waiting_custom_questions(pairing.pair.id)
         if waiting >= MAX_WAITING_QUESTIONS:
             return AskOutcome.TOO_MANY, waiting
-        await tx.add_custom_question(pairing.pair.id, user_id, question, services.clock())
+        now = services.clock()
+        if await tx.action_count(user_id, "ask", now, DAY) >= ASKS_PER_DAY:
+            return AskOutcome.LIMIT, ASKS_PER_DAY
+        await tx.count_action(user_id, "ask", now, DAY)
+        await tx.add_custom_question(pairing.pair.id, user_id, question, now)
     return AskOutcome.SAVED, waiting + 1
 
 
@@ -522,7 +535,7 @@ async def react(services: Services, user_id: int, prompt_id: int, kind: str) -> 
         text = REACTIONS[kind].format(
             name=texts.esc(pairing.person.first_name), question=texts.esc(prompt.text)
         )
-        await tx.enqueue([notice_to(pairing.partner, text)], now)
+        await tx.enqueue([notice_to(pairing.partner, text, about=pairing.person)], now)
     services.wake_delivery()
     return ReactOutcome.SENT
 
@@ -540,9 +553,9 @@ async def delete_my_data(services: Services, user_id: int) -> Person | None:
         if pairing is not None:
             await tx.end_pair(pairing.pair.id, now)
             partner = pairing.partner
-            text = texts.DELETE_PARTNER.format(name=texts.esc(pairing.person.first_name))
-            await tx.enqueue([notice_to(partner, text)], now)
-        await tx.delete_person(user_id)
+            await tx.enqueue([notice_to(partner, texts.DELETE_PARTNER)], now)
+        await tx.delete_person(user_id, texts.DELETED_QUESTION)
+    await services.db.forget_deleted()
     log.info("user %d deleted their data", user_id)
     services.wake_delivery()
     return partner

@@ -32,9 +32,13 @@ log = logging.getLogger(__name__)
 
 PER_CHAT_INTERVAL = 1.05  # seconds between two messages to one chat (Telegram allows ~1/s)
 QUEUE_SECONDS = 1.0  # how much sending the in-memory queue holds
-IDLE_POLL_SECONDS = 1.0  # how often the feeder looks for deferred rows when nothing wakes it
+IDLE_POLL_SECONDS = 1.0
+MIN_CLAIM_INTERVAL = 0.01  # how often the feeder looks for deferred rows when nothing wakes it
 NETWORK_RETRIES = (0.5, 1.0, 2.0)  # in-process backoff before a row waits for a later round
 RETRY_LATER_BASE = dt.timedelta(seconds=15)
+# Rows one chat may have in flight: a chat's backlog (paced at ~1/s) never fills the queue that
+# every other chat's reveals wait in.
+CLAIMS_PER_CHAT = 1
 
 
 @dataclass(frozen=True)
@@ -151,17 +155,22 @@ class Dispatcher:
             if room > 0:
                 try:
                     async with self._services.db.transaction() as tx:
-                        items = await tx.claim_outbox(self._services.clock(), room)
+                        items = await tx.claim_outbox(
+                            self._services.clock(), room, per_chat=CLAIMS_PER_CHAT
+                        )
                 except Exception:
                     log.exception("outbox: claiming failed; trying again shortly")
                     items = []
                 for item in items:
                     self._queue.put_nowait((int(item.priority), item.id, item))
                 claimed = len(items)
-            # Full queue or a full claim: look again soon. Otherwise wait to be woken.
+            # Full queue or a full claim: look again soon. Otherwise wait to be woken (a sent
+            # row wakes it too, as its chat may have the next one waiting), but claim at most
+            # every MIN_CLAIM_INTERVAL.
             busy = room <= 0 or (claimed and claimed == room)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), 0.02 if busy else IDLE_POLL_SECONDS)
+            await asyncio.sleep(MIN_CLAIM_INTERVAL)
 
     async def _work(self) -> None:
         task = asyncio.current_task()
@@ -181,6 +190,7 @@ class Dispatcher:
             finally:
                 self._busy.discard(task)
                 self._queue.task_done()
+                self._wake.set()  # the chat may have more waiting, claimable now
 
     async def _deliver(self, item: OutboxItem) -> None:
         self._chat_users[item.chat_id] += 1
@@ -310,6 +320,8 @@ class Dispatcher:
             return await self._render_nudge(item)
         if item.kind is MessageKind.GIFT:
             return _render_gift(item)
+        if item.kind is MessageKind.CHANGES:
+            return _render_changes(item)
         if item.kind is MessageKind.QUESTION:  # rendered when queued (services._queue_question)
             return [Part(text=str(item.payload.get("text", "")), prompt_id=item.prompt_id)]
         if item.prompt_id is None:
@@ -379,6 +391,20 @@ def _render_reveal(
             reply_markup=reactions,
         ),
     ]
+
+
+def _render_changes(item: OutboxItem) -> list[Part]:
+    changes = item.payload.get("changes") or {}
+    lines = [str(change.get("text", "")) for change in changes.values()]
+    name = texts.esc(str(item.payload.get("from_name", "")))
+    if not lines:
+        return []
+    if len(lines) == 1:
+        text = texts.CHANGES_ONE.format(name=name, change=lines[0])
+    else:
+        items = "\n".join(texts.CHANGES_ITEM.format(change=line) for line in lines)
+        text = texts.CHANGES_MANY.format(name=name, changes=items)
+    return [Part(text=chunk) for chunk in texts.chunks(text)]
 
 
 def _render_gift(item: OutboxItem) -> list[Part]:

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import Enum, auto
+from typing import Any
 
 from bot import texts
 from bot.config import Settings
@@ -30,7 +31,7 @@ from bot.domain.models import (
     PromptKind,
     Schedule,
 )
-from bot.domain.outbox import MessageKind, NewMessage
+from bot.domain.outbox import MessageKind, NewMessage, merge_changes
 from bot.storage import Store, StoreTransaction
 
 log = logging.getLogger(__name__)
@@ -92,12 +93,18 @@ async def register(
         return Registration(person, await tx.get_person(pair.partner_of(user_id)))
 
 
+DAY = dt.timedelta(days=1)
+# Daily allowances: enough for any real use, few enough that nobody can spam their partner.
+INVITES_PER_DAY = 10
+
+
 @dataclass(frozen=True)
 class InviteResult:
-    """A fresh invite, or the partner that makes one unnecessary."""
+    """A fresh invite, the partner that makes one unnecessary, or the day's limit reached."""
 
     invite: Invite | None
     partner: Person | None = None
+    limit_reached: bool = False
 
 
 async def create_invite(services: Services, user_id: int) -> InviteResult:
@@ -107,6 +114,9 @@ async def create_invite(services: Services, user_id: int) -> InviteResult:
         pair = await tx.active_pair_of(user_id)
         if pair is not None:
             return InviteResult(None, await tx.get_person(pair.partner_of(user_id)))
+        if await tx.action_count(user_id, "invite", now, DAY) >= INVITES_PER_DAY:
+            return InviteResult(None, limit_reached=True)
+        await tx.count_action(user_id, "invite", now, DAY)
         invite = Invite(
             code=rules.new_invite_code(),
             inviter_id=user_id,
@@ -191,7 +201,7 @@ async def accept_invite(services: Services, code: str, user_id: int) -> AcceptRe
         sched = pair.schedule
         # The accepter sees this text in place of the invite offer; the inviter gets a message.
         text = texts.paired(accepter.first_name, sched)
-        await tx.enqueue([notice_to(inviter, text)], now)
+        await tx.enqueue([notice_to(inviter, text, about=accepter)], now)
         today = schedule.local_date(now, sched.timezone)
         await start_question(tx, services.library, pair, today, now, urgent=True)
         await tx.set_next_due(pair.id, schedule.next_due(now, sched, last_sent_day=today))
@@ -201,9 +211,51 @@ async def accept_invite(services: Services, code: str, user_id: int) -> AcceptRe
     return AcceptResult(status, pair)
 
 
-def notice_to(person: Person, text: str) -> NewMessage:
-    """An outbox row carrying a ready-made text to `person`."""
-    return NewMessage(person.user_id, person.chat_id, MessageKind.NOTICE, payload={"text": text})
+def notice_to(person: Person, text: str, *, about: Person | None = None) -> NewMessage:
+    """An outbox row carrying a ready-made text to `person`; `about` is whoever the text names
+    (deleting their data withdraws it)."""
+    return NewMessage(
+        person.user_id,
+        person.chat_id,
+        MessageKind.NOTICE,
+        payload={"text": text},
+        about_user_id=None if about is None else about.user_id,
+    )
+
+
+CHANGE_WINDOW = dt.timedelta(seconds=60)  # changes a partner makes within it become one notice
+
+
+async def tell_partner(
+    tx: StoreTransaction,
+    pair_id: int,
+    actor: Person,
+    partner: Person,
+    change: tuple[str, str, str, str],
+    now: dt.datetime,
+) -> None:
+    """Tell the partner about a shared change (topic, state before, state after, text): changes
+    within CHANGE_WINDOW become one notice, and a change undone within it tells nothing."""
+    topic, before, after, text = change
+    key = f"changes:{pair_id}:{actor.user_id}:{partner.user_id}"
+    pending = await tx.pending_payload(key)
+    if pending is not None:
+        merged = merge_changes(pending.get("changes", {}), topic, before, after, text)
+        await tx.replace_pending_payload(key, {**pending, "changes": merged} if merged else None)
+        return
+    changes = merge_changes({}, topic, before, after, text)
+    if not changes:
+        return
+    message = NewMessage(
+        partner.user_id,
+        partner.chat_id,
+        MessageKind.CHANGES,
+        payload={"from_name": actor.first_name, "changes": changes},
+        about_user_id=actor.user_id,
+        coalesce_key=key,
+        delay=CHANGE_WINDOW,
+    )
+    await tx.enqueue([message], now)
 
 
 async def members_of(tx: StoreTransaction, pair: Pair) -> list[Person]:
@@ -223,10 +275,12 @@ async def start_question(
     now: dt.datetime,
     *,
     urgent: bool = False,
+    notes: dict[int, str] | None = None,
 ) -> Prompt | None:
     """Choose the pair's question for local `day` and queue it for both; None if already sent.
 
     A question a partner wrote with /ask comes first; otherwise the library's choice rules pick.
+    `notes` puts a line above the question for some members (e.g. why it was swapped).
     """
     custom = await tx.next_custom_question(pair.id)
     if custom is not None:
@@ -242,7 +296,7 @@ async def start_question(
         )
         if prompt is not None:
             await tx.use_custom_question(custom_id, prompt.id, now)
-            await _queue_question(tx, pair, prompt, now, urgent=urgent)
+            await _queue_question(tx, pair, prompt, now, urgent=urgent, notes=notes)
         return prompt
     question = selection.choose_question(
         library.questions,
@@ -265,12 +319,18 @@ async def start_question(
     )
     if prompt is None:
         return None
-    await _queue_question(tx, pair, prompt, now, urgent=urgent)
+    await _queue_question(tx, pair, prompt, now, urgent=urgent, notes=notes)
     return prompt
 
 
 async def _queue_question(
-    tx: StoreTransaction, pair: Pair, prompt: Prompt, now: dt.datetime, *, urgent: bool
+    tx: StoreTransaction,
+    pair: Pair,
+    prompt: Prompt,
+    now: dt.datetime,
+    *,
+    urgent: bool,
+    notes: dict[int, str] | None = None,
 ) -> None:
     # The text is rendered now, so sending a morning's questions needs no reads per message.
     people = await members_of(tx, pair)
@@ -278,8 +338,12 @@ async def _queue_question(
     author = names.get(prompt.author_id) if prompt.author_id is not None else None
     messages = []
     for person in people:
-        partner = names.get(pair.partner_of(person.user_id), "your partner")
+        partner_id = pair.partner_of(person.user_id)
+        partner = names.get(partner_id, "your partner")
         text = texts.question(prompt.text, partner, author)
+        note = (notes or {}).get(person.user_id)
+        if note:
+            text = f"{note}\n\n{text}"
         messages.append(
             NewMessage(
                 person.user_id,
@@ -288,6 +352,7 @@ async def _queue_question(
                 prompt.id,
                 payload={"text": text},
                 urgent=urgent,
+                about_user_id=partner_id if partner_id in names else None,
             )
         )
     await tx.enqueue(messages, now)
@@ -390,6 +455,40 @@ async def _target_prompt(
     return AnswerOutcome.SEVERAL_OPEN
 
 
+GIFT_WINDOW = dt.timedelta(hours=12)  # how long a plain message after a nudge counts as a gift
+
+
+@dataclass(frozen=True)
+class Received:
+    """What became of a partner's message: an answer's outcome, or an appreciation passed on
+    to `gift_to`."""
+
+    answer: AnswerResult | None = None
+    gift_to: Person | None = None
+
+
+async def receive_message(services: Services, incoming: IncomingAnswer) -> Received:
+    """Take a message a partner wrote: decide once, in one transaction, whether it answers a
+    question or is an appreciation for the partner, and act on it."""
+    now = services.clock()
+    async with services.db.transaction() as tx:
+        pair = await tx.active_pair_of(incoming.user_id)
+        if pair is None:
+            return Received(AnswerResult(AnswerOutcome.NOT_PAIRED))
+        gift_to = await _pass_on_gift(tx, pair, incoming, now)
+        if gift_to is not None:
+            services.events["gifts"] += 1
+            outcome: Received = Received(gift_to=gift_to)
+        else:
+            outcome = Received(await _take_answer(tx, pair, incoming, now))
+    if outcome.gift_to is not None:
+        log.info("gift: pair %d user %d", pair.id, incoming.user_id)
+    if outcome.answer is not None and outcome.answer.outcome is AnswerOutcome.REVEALED:
+        services.events["reveals"] += 1
+    services.wake_delivery()
+    return outcome
+
+
 async def submit_answer(services: Services, incoming: IncomingAnswer) -> AnswerResult:
     """Save an answer (committed before any reply) and reveal both when it is the second."""
     now = services.clock()
@@ -397,39 +496,99 @@ async def submit_answer(services: Services, incoming: IncomingAnswer) -> AnswerR
         pair = await tx.active_pair_of(incoming.user_id)
         if pair is None:
             return AnswerResult(AnswerOutcome.NOT_PAIRED)
-        partner = await tx.get_person(pair.partner_of(incoming.user_id))
-        again = await tx.answer_for_message(incoming.chat_id, incoming.message_id)
-        if again is not None and again.user_id == incoming.user_id:
-            # The same message handled twice: after a crash, updates not yet confirmed to
-            # Telegram come again (see bot.polling). It is saved already; say so again.
-            answered = await tx.get_prompt(again.prompt_id)
-            shared = answered is not None and answered.revealed_at is not None
-            outcome = AnswerOutcome.REVEALED if shared else AnswerOutcome.SAVED
-            return AnswerResult(outcome, partner, pair)
-        target = await _target_prompt(tx, pair, incoming)
-        if isinstance(target, AnswerOutcome):
-            count = len(await tx.open_prompts(pair.id))
-            return AnswerResult(target, partner, pair, open_count=count)
-        if target.revealed_at is not None:
-            return AnswerResult(AnswerOutcome.ALREADY_REVEALED, partner, pair)
-        replaced = await tx.save_answer(
-            Answer(
-                prompt_id=target.id,
-                user_id=incoming.user_id,
-                kind=incoming.kind,
-                text=incoming.text,
-                file_id=incoming.file_id,
-                chat_id=incoming.chat_id,
-                message_id=incoming.message_id,
-                answered_at=now,
-            ),
-            now,
-        )
-        revealed = await _reveal_if_due(tx, pair, target, now)
-    log.info("answer saved: pair %d prompt %d user %d", pair.id, target.id, incoming.user_id)
-    if revealed:
+        result = await _take_answer(tx, pair, incoming, now)
+    if result.outcome is AnswerOutcome.REVEALED:
         services.events["reveals"] += 1
         services.wake_delivery()
+    return result
+
+
+async def _pass_on_gift(
+    tx: StoreTransaction, pair: Pair, incoming: IncomingAnswer, now: dt.datetime
+) -> Person | None:
+    """Pass the message to the partner if it is an appreciation; return the partner."""
+    partner = await tx.get_person(pair.partner_of(incoming.user_id))
+    sender = await tx.get_person(incoming.user_id)
+    if partner is None or sender is None:
+        return None
+    passed_on = await tx.gift_for_message(incoming.chat_id, incoming.message_id)
+    if passed_on is not None and passed_on.user_id == incoming.user_id:
+        return partner  # the same message again (a repeat after a crash): sent once
+    replied_nudge = None
+    replied_prompt = None
+    if incoming.reply_to_message_id is not None:
+        replied_nudge = await tx.nudge_for_message(incoming.chat_id, incoming.reply_to_message_id)
+        replied_prompt = await tx.prompt_for_message(
+            incoming.chat_id, incoming.reply_to_message_id
+        )
+    open_nudge = None
+    if replied_nudge is None:
+        open_nudge = await tx.open_nudge(incoming.user_id, now - GIFT_WINDOW)
+    role = rules.message_role(
+        replies_to_nudge=replied_nudge is not None,
+        replies_to_question=replied_prompt is not None,
+        question_open=bool(await tx.open_prompts(pair.id)),
+        nudge_open=open_nudge is not None,
+    )
+    nudge = replied_nudge or open_nudge
+    if role is not rules.MessageRole.GIFT or nudge is None:
+        return None
+    if nudge.user_id != incoming.user_id or nudge.pair_id != pair.id:
+        return None  # a nudge of an earlier pairing: its partner is not this one
+    await tx.mark_gift(nudge.id, now, incoming.chat_id, incoming.message_id)
+    payload: dict[str, Any] = {
+        "nudge_id": nudge.id,
+        "from_name": sender.first_name,
+        "kind": incoming.kind.value,
+        "text": incoming.text,
+        "from_chat": incoming.chat_id,
+        "message_id": incoming.message_id,
+    }
+    gift = NewMessage(
+        partner.user_id,
+        partner.chat_id,
+        MessageKind.GIFT,
+        None,
+        payload,
+        about_user_id=sender.user_id,
+    )
+    await tx.enqueue([gift], now)
+    return partner
+
+
+async def _take_answer(
+    tx: StoreTransaction, pair: Pair, incoming: IncomingAnswer, now: dt.datetime
+) -> AnswerResult:
+    partner = await tx.get_person(pair.partner_of(incoming.user_id))
+    again = await tx.answer_for_message(incoming.chat_id, incoming.message_id)
+    if again is not None and again.user_id == incoming.user_id:
+        # The same message handled twice: after a crash, updates not yet confirmed to
+        # Telegram come again (see bot.polling). It is saved already; say so again.
+        answered = await tx.get_prompt(again.prompt_id)
+        shared = answered is not None and answered.revealed_at is not None
+        outcome = AnswerOutcome.REVEALED if shared else AnswerOutcome.SAVED
+        return AnswerResult(outcome, partner, pair)
+    target = await _target_prompt(tx, pair, incoming)
+    if isinstance(target, AnswerOutcome):
+        count = len(await tx.open_prompts(pair.id))
+        return AnswerResult(target, partner, pair, open_count=count)
+    if target.revealed_at is not None:
+        return AnswerResult(AnswerOutcome.ALREADY_REVEALED, partner, pair)
+    replaced = await tx.save_answer(
+        Answer(
+            prompt_id=target.id,
+            user_id=incoming.user_id,
+            kind=incoming.kind,
+            text=incoming.text,
+            file_id=incoming.file_id,
+            chat_id=incoming.chat_id,
+            message_id=incoming.message_id,
+            answered_at=now,
+        ),
+        now,
+    )
+    log.info("answer saved: pair %d prompt %d user %d", pair.id, target.id, incoming.user_id)
+    if await _reveal_if_due(tx, pair, target, now):
         return AnswerResult(AnswerOutcome.REVEALED, partner, pair)
     return AnswerResult(AnswerOutcome.REPLACED if replaced else AnswerOutcome.SAVED, partner, pair)
 
@@ -450,6 +609,7 @@ async def _reveal_if_due(
                 MessageKind.REVEAL,
                 prompt.id,
                 payload={"partner_id": pair.partner_of(person.user_id)},
+                about_user_id=pair.partner_of(person.user_id),
             )
             for person in await members_of(tx, pair)
         ],
@@ -561,6 +721,8 @@ async def change_schedule(
             timezone=timezone or pair.schedule.timezone,
             frequency=frequency or pair.schedule.frequency,
         )
+        if new == pair.schedule:  # nothing changes, so nobody is told anything
+            return ScheduleChange(pair, pair.next_due_at)
         await tx.set_schedule(pair.id, new)
         last_day = await tx.last_prompt_day(pair.id, PromptKind.QUESTION)
         due = None
@@ -572,12 +734,18 @@ async def change_schedule(
         actor = await tx.get_person(user_id)
         partner = await tx.get_person(pair.partner_of(user_id))
         if partner is not None and actor is not None:
-            text = texts.SCHEDULE_CHANGED_PARTNER.format(
-                name=texts.esc(actor.first_name),
-                when=texts.when(new),
-                next=texts.next_time(due, new, now),
-            )
-            await tx.enqueue([notice_to(partner, text)], now)
+            old = pair.schedule
+            if new.frequency != old.frequency:
+                how_often = texts.FREQUENCY_NAMES[new.frequency.value]
+                text = texts.CHANGE_FREQUENCY.format(frequency=how_often)
+                change = ("frequency", old.frequency.value, new.frequency.value, text)
+                await tell_partner(tx, pair.id, actor, partner, change, now)
+            if (new.send_time, new.timezone) != (old.send_time, old.timezone):
+                text = texts.CHANGE_SCHEDULE.format(
+                    when=texts.when(new), next=texts.next_time(due, new, now)
+                )
+                change = ("schedule", texts.when(old), texts.when(new), text)
+                await tell_partner(tx, pair.id, actor, partner, change, now)
         updated = replace(pair, schedule=new, next_due_at=due)
     services.wake_delivery()
     return ScheduleChange(updated, due)
@@ -598,7 +766,7 @@ async def unpair(services: Services, user_id: int, pair_id: int) -> Person | Non
         await tx.end_pair(pair.id, now)
         if partner is not None and actor is not None:
             text = texts.UNPAIR_PARTNER.format(name=texts.esc(actor.first_name))
-            await tx.enqueue([notice_to(partner, text)], now)
+            await tx.enqueue([notice_to(partner, text, about=actor)], now)
     log.info("pair %d ended by a member", pair.id)
     services.wake_delivery()
     return partner

@@ -78,6 +78,7 @@ INVITE_UNKNOWN = (
 INVITE_EXPIRED = "This invite link has expired or was already used. Ask your partner to send /invite for a fresh one."
 INVITE_YOU_ARE_PAIRED = "You're already paired with <b>{partner}</b>, so you can't accept another invite. Send /unpair first if that's what you want."
 INVITE_INVITER_PAIRED = "<b>{inviter}</b> is already paired now, so this invite can't be used."
+INVITE_LIMIT = "You've made {count} invite links today, the most for one day. The last one still works; send it to your partner, or try again tomorrow."
 INVITE_SLOW_DOWN = (
     "That's a lot of invite links in a row. Please wait a few minutes and try again."
 )
@@ -308,7 +309,18 @@ SETTINGS_TOPICS = "🗂 <b>Topics</b>\nTap to turn a topic on or off. 🔒 topic
 SETTINGS_DEPTH = "🌊 <b>How deep should questions go?</b>\nNow: {depth}."
 SETTINGS_REMINDER_HOURS = "⏰ <b>When should a reminder come?</b>\nHow many hours after the question, if you haven't answered. Now: {hours} h."
 SETTINGS_QUIET = "🌙 <b>Your quiet hours</b>\nNo reminders then. Now: {quiet}."
-SETTINGS_CHANGED_PARTNER = "⚙️ {name} changed a shared setting: {what}."
+# What a partner changed, told once per short window (several changes become one message).
+CHANGES_ONE = "⚙️ <b>{name}</b> {change}."
+CHANGES_MANY = "⚙️ <b>{name}</b> changed a few things:\n{changes}"
+CHANGES_ITEM = "• {change}"
+CHANGE_PAUSED = (
+    "paused Nearer {until}. Take the time you need; nothing is lost and your streak is safe"
+)
+CHANGE_RESUMED = "resumed Nearer. Your next question comes {when}"
+CHANGE_SCHEDULE = "changed when your daily question comes: {when}. Next one: {next}"
+CHANGE_FREQUENCY = "changed how often questions come: {frequency}"
+CHANGE_TOPIC = "turned the topic {topic} {state}"
+CHANGE_DEPTH = "set the depth to {depth}"
 SETTINGS_LAST_TOPIC = "Keep at least one topic on."
 BUTTON_BACK = "« Back"
 BUTTON_CLOSE = "Done"
@@ -330,8 +342,10 @@ QUIET_OFF = "none"
 
 # Day to day ------------------------------------------------------------------------------
 
-SKIPPED = "🔄 Swapped. Here's a different question for today 👇"
-SKIPPED_PARTNER = "🔄 {name} swapped today's question for a new one 👇"
+SKIPPED_NOTE = "🔄 Swapped. Here's a different question for today."
+SKIPPED_PARTNER_NOTE = "🔄 {name} swapped today's question for a new one."
+SKIP_LIMIT = "You've swapped {count} questions today, the most for one day. Today's question stays; tomorrow brings a new one 🌱"
+ASK_LIMIT = "You've written {count} questions today, the most for one day. Send more tomorrow 🙂"
 SKIP_TOO_LATE = "One of you has already answered today's question, so it stays. /today shows it."
 SKIP_NOTHING = "There's no open question to swap right now."
 ASK_USAGE = "Write your question after the command, for example <code>/ask What song reminds you of us?</code> (up to 300 characters)."
@@ -370,7 +384,9 @@ DELETE_YES = "Yes, delete everything"
 DELETE_NO = "No, keep my data"
 DELETE_DONE = "Your data is deleted. Thank you for the time you spent here 💛 Send /start if you ever want to come back."
 DELETE_KEPT = "Okay, nothing was deleted."
-DELETE_PARTNER = "<b>{name}</b> deleted their Nearer data, so your pairing has ended. Your own answers stay in your /history. Take care 💛"
+# Carries no name: nothing of the person who deleted their data may stay in the outbox.
+DELETE_PARTNER = "Your partner deleted their Nearer data, so your pairing has ended. Your own answers stay in your /history. Take care 💛"
+DELETED_QUESTION = "(a question written by a partner who has since deleted their data)"
 EXPORT_CAPTION = "📦 Your Nearer data: your answers, the questions, your settings, and your partner's answers only where they were shared with you."
 SUPPORT = (
     "💛 <b>Nearer is not therapy</b>\n\n"
@@ -389,3 +405,11 @@ SUPPORT = (
 
 PARTNER_UNREACHABLE = "⏸ I can't reach <b>{name}</b> on Telegram right now (they may have blocked me), so I've paused your questions. Nothing is lost; I'll let you know when they're back."
 WELCOME_BACK = "👋 Welcome back! Your pairing with <b>{partner}</b> is paused while you were away. Send /resume to start the daily questions again."
+
+# Intake and fairness ---------------------------------------------------------------------
+
+# One note when someone uses up their allowance; nothing more until it refills. Also the
+# answer to a pressed button (at most 200 characters).
+SLOW_DOWN = "🐢 That's a lot at once! I'll take a short breather and listen again in a few seconds."
+# The one note when the bot is added to a group, just before it leaves.
+GROUP_ADDED = "👋 Nearer works in private chats only, so I'm leaving this group. Open a private chat with me and send /start to begin."

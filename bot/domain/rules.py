@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Collection
+from enum import Enum, auto
 
 from bot.domain.models import Invite
 
@@ -38,3 +39,31 @@ def invite_expires_at(now: dt.datetime) -> dt.datetime:
 def invite_is_usable(invite: Invite, now: dt.datetime) -> bool:
     """Say whether an invite can still be accepted at `now`."""
     return invite.used_at is None and now < invite.expires_at
+
+
+class MessageRole(Enum):
+    """What a partner's message to the bot is."""
+
+    ANSWER = auto()
+    GIFT = auto()
+
+
+def message_role(
+    *,
+    replies_to_nudge: bool,
+    replies_to_question: bool,
+    question_open: bool,
+    nudge_open: bool,
+) -> MessageRole:
+    """Decide whether a message answers a question or is an appreciation for the partner.
+
+    A reply says what it answers. A plain message belongs to an open question, answered or
+    not: after answering, the bot says a new message replaces the answer, so a correction
+    must never reach the partner before the reveal. Only with no question open does a plain
+    message soon after a nudge become an appreciation.
+    """
+    if replies_to_nudge:
+        return MessageRole.GIFT
+    if replies_to_question or question_open:
+        return MessageRole.ANSWER
+    return MessageRole.GIFT if nudge_open else MessageRole.ANSWER

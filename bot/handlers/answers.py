@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from telegram import Message, Update
 
-from bot import controls, texts
 from bot import services as use
+from bot import texts
 from bot.context import NearerContext
 from bot.domain.models import AnswerKind
 from bot.handlers.common import sender
@@ -46,12 +46,13 @@ async def take_answer(update: Update, context: NearerContext) -> None:
         paired = await use.pairing_of(context.services, user.id)
         await message.reply_text(texts.UNSUPPORTED_ANSWER if paired else texts.NOT_PAIRED)
         return
-    partner = await controls.try_gift(context.services, incoming)
-    if partner is not None:
-        await message.reply_text(texts.GIFT_SENT.format(partner=texts.esc(partner.first_name)))
+    received = await use.receive_message(context.services, incoming)
+    if received.gift_to is not None:
+        partner = texts.esc(received.gift_to.first_name)
+        await message.reply_text(texts.GIFT_SENT.format(partner=partner))
         return
-    result = await use.submit_answer(context.services, incoming)
-    await message.reply_text(_reply_for(result, context))
+    assert received.answer is not None
+    await message.reply_text(_reply_for(received.answer, context))
 
 
 def _reply_for(result: use.AnswerResult, context: NearerContext) -> str:

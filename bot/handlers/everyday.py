@@ -68,6 +68,7 @@ async def skip(update: Update, context: NearerContext) -> None:
         controls.SkipOutcome.NOT_PAIRED: texts.NOT_PAIRED,
         controls.SkipOutcome.NOTHING_OPEN: texts.SKIP_NOTHING,
         controls.SkipOutcome.TOO_LATE: texts.SKIP_TOO_LATE,
+        controls.SkipOutcome.LIMIT: texts.SKIP_LIMIT.format(count=controls.SKIPS_PER_DAY),
         controls.SkipOutcome.SKIPPED: None,  # the new question and a note arrive via the outbox
     }[outcome]
     if reply is not None:
@@ -83,6 +84,7 @@ async def ask(update: Update, context: NearerContext) -> None:
         controls.AskOutcome.NOT_PAIRED: texts.NOT_PAIRED,
         controls.AskOutcome.BAD_LENGTH: texts.ASK_USAGE,
         controls.AskOutcome.TOO_MANY: texts.ASK_TOO_MANY.format(count=waiting),
+        controls.AskOutcome.LIMIT: texts.ASK_LIMIT.format(count=waiting),
         controls.AskOutcome.SAVED: texts.ASK_SAVED.format(count=waiting),
     }[outcome]
     await message.reply_text(reply)

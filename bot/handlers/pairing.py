@@ -57,6 +57,10 @@ async def invite_button(update: Update, context: NearerContext) -> None:
 
 async def _send_invite(context: NearerContext, user_id: int, name: str, chat_id: int) -> None:
     result = await use.create_invite(context.services, user_id)
+    if result.limit_reached:
+        limit = texts.INVITE_LIMIT.format(count=use.INVITES_PER_DAY)
+        await context.bot.send_message(chat_id, limit)
+        return
     if result.invite is None:
         partner = texts.esc(result.partner.first_name if result.partner else "someone")
         await context.bot.send_message(

@@ -140,8 +140,14 @@ async def _script(bot: RunningBot, api: FakeBotAPI) -> None:
     b.did("/pause 3d")
     await bob.send("/pause 3d")
     await _step(bot, a, b)
+    a.did("(a minute later)")
+    await bot.pass_change_window()  # a partner's changes are told once, a minute later
+    await _step(bot, a, b)
     a.did("/resume")
     await alice.send("/resume")
+    await _step(bot, a, b)
+    b.did("(a minute later)")
+    await bot.pass_change_window()
     await _step(bot, a, b)
 
     print(a.render())

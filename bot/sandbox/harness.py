@@ -12,15 +12,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import Update
-
-from bot.app import Runtime, build_application
+from bot.app import ALLOWED_UPDATES, Runtime, build_application
 from bot.config import load_settings
 from bot.content import Library
 from bot.context import NearerApp
 from bot.sandbox.fake_bot_api import FakeBotAPI, FakeUser
 from bot.scheduling import TickReport, run_tick
-from bot.services import Services
+from bot.services import CHANGE_WINDOW, Services
 
 UTC = dt.UTC
 
@@ -119,11 +117,11 @@ class RunningBot:
                 url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
                 webhook_url=settings.webhook_url,
                 secret_token=settings.webhook_secret.get_secret_value(),
-                allowed_updates=Update.ALL_TYPES,
+                allowed_updates=ALLOWED_UPDATES,
             )
         else:
             await self.app.updater.start_polling(
-                poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES
+                poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES
             )
 
     async def stop(self) -> None:
@@ -147,6 +145,14 @@ class RunningBot:
     async def tick(self) -> TickReport:
         """Run the scheduler's tick at the test clock's time."""
         return await run_tick(self.services)
+
+    async def pass_change_window(self) -> None:
+        """Move the clock past the window in which a partner's changes are gathered into one
+        notice, and let the sender see that the notice is due."""
+        self.clock.advance(seconds=CHANGE_WINDOW.total_seconds() + 1)
+        assert self.runtime is not None and self.runtime.dispatcher is not None
+        self.runtime.dispatcher.wake()
+        await self.settle()
 
     async def settle(self, timeout: float = 10.0, poll: float = 0.03) -> None:
         """Wait until every update is handled and the outbox has nothing due (checked every

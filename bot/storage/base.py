@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.domain.models import (
     Answer,
@@ -271,9 +271,14 @@ class StoreTransaction(Protocol):
         ...
 
     async def reminder_candidates(
-        self, now: dt.datetime, since: dt.datetime, limit: int
+        self,
+        now: dt.datetime,
+        since: dt.datetime,
+        limit: int,
+        after: tuple[int, int, int] | None = None,
     ) -> list[ReminderDue]:
-        """Return people with reminders on, not yet reminded, who have not answered a question"""
+        """Return people not yet reminded of an unanswered question sent between `since` and
+        `now`, in (sent_at, prompt id, user id) order after the key `after`."""
         ...
 
     async def mark_reminded(self, prompt_id: int, user_id: int, now: dt.datetime) -> bool:
@@ -296,8 +301,20 @@ class StoreTransaction(Protocol):
         """Count a wrong invite code; the count restarts when its window is over."""
         ...
 
-    async def delete_person(self, user_id: int) -> None:
-        """Delete everything stored about a person: answers, nudges, invites, messages owed."""
+    async def delete_person(self, user_id: int, placeholder_question: str) -> None:
+        """Delete everything stored about a person, in every table (see the SQLite store)."""
+        ...
+
+    async def count_action(
+        self, user_id: int, action: str, now: dt.datetime, window: dt.timedelta
+    ) -> int:
+        """Count one more `action` by the person; return how many in the current window."""
+        ...
+
+    async def action_count(
+        self, user_id: int, action: str, now: dt.datetime, window: dt.timedelta
+    ) -> int:
+        """Return how many times the person did `action` in the current window."""
         ...
 
     async def set_meta(self, key: str, value: str) -> None:
@@ -316,8 +333,25 @@ class StoreTransaction(Protocol):
         """Add messages to the outbox; they are sent by the delivery loop."""
         ...
 
-    async def claim_outbox(self, now: dt.datetime, limit: int) -> list[OutboxItem]:
-        """Claim up to `limit` pending messages, most urgent first."""
+    async def claim_outbox(
+        self, now: dt.datetime, limit: int, per_chat: int = 1
+    ) -> list[OutboxItem]:
+        """Claim up to `limit` pending messages, most urgent first, at most `per_chat` in
+        flight for any one chat."""
+        ...
+
+    async def pending_payload(self, coalesce_key: str) -> dict[str, Any] | None:
+        """Return the payload of the pending row with `coalesce_key`, if one waits."""
+        ...
+
+    async def replace_pending_payload(
+        self, coalesce_key: str, payload: dict[str, Any] | None
+    ) -> None:
+        """Rewrite the pending row with `coalesce_key`; None withdraws it."""
+        ...
+
+    async def cancel_pending(self, user_id: int, prompt_id: int, now: dt.datetime) -> int:
+        """Withdraw the messages about a prompt still waiting for `user_id`."""
         ...
 
     async def advance_part(self, item_id: int, part: int) -> None:
@@ -370,6 +404,10 @@ class Store(Protocol):
 
     async def integrity_check(self) -> str:
         """Run SQLite's integrity check; 'ok' when the file is sound."""
+        ...
+
+    async def forget_deleted(self) -> None:
+        """Make sure deleted data is gone from the files too (logs, free pages)."""
         ...
 
     async def backup_to(self, target: Path) -> None:

@@ -197,4 +197,29 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX nudges_gift_message ON nudges(gift_chat_id, gift_message_id)
         WHERE gift_message_id IS NOT NULL;
     """,
+    # 5: ended pairs schedule nothing (their due nudge once stalled the tick); outbox rows name
+    # the person whose words or name they carry (deleted with them), coalescable notices, a cap
+    # on what one chat has in flight, per-person daily allowances, and no unused invite left by
+    # someone who is paired (an old link could pair them again without asking).
+    """
+    UPDATE pairs SET next_due_at = NULL, next_nudge_at = NULL, pause_ends_at = NULL
+        WHERE ended_at IS NOT NULL;
+    ALTER TABLE outbox ADD COLUMN about_user_id INTEGER;
+    ALTER TABLE outbox ADD COLUMN coalesce_key TEXT;
+    CREATE INDEX outbox_about ON outbox(about_user_id) WHERE about_user_id IS NOT NULL;
+    CREATE UNIQUE INDEX outbox_coalesce ON outbox(coalesce_key)
+        WHERE coalesce_key IS NOT NULL AND status = 'pending';
+    CREATE INDEX outbox_claimed_chat ON outbox(chat_id) WHERE status = 'claimed';
+    -- What was sent or given up needs no words any more.
+    UPDATE outbox SET payload = '{}' WHERE status IN ('sent', 'failed');
+    CREATE TABLE action_counts (
+        user_id      INTEGER NOT NULL,
+        action       TEXT    NOT NULL,
+        window_start INTEGER NOT NULL,
+        count        INTEGER NOT NULL,
+        PRIMARY KEY (user_id, action)
+    ) WITHOUT ROWID;
+    DELETE FROM invites WHERE used_at IS NULL AND inviter_id IN
+        (SELECT user_id FROM people WHERE pair_id IS NOT NULL);
+    """,
 )

@@ -38,8 +38,11 @@ from bot.storage.migrations import MIGRATIONS
 log = logging.getLogger(__name__)
 
 UTC = dt.UTC
+# Stands in a pair row for a member who deleted their data (user ids are positive).
+DELETED_MEMBER = 0
 # How many times a message may fail with a transient error before it is given up.
 MAX_DELIVERY_ATTEMPTS = 8
+CLAIM_PAGES = 20  # pages of pending rows one claim looks through at most
 
 
 def to_ts(moment: dt.datetime) -> int:
@@ -287,6 +290,10 @@ class Transaction:
             await self._run("DELETE FROM pairs WHERE id = ?", (pair_id,))
             return None
         assert pair_id is not None
+        # Links either of them made earlier must not pair them again after this pair ends.
+        await self._run(
+            "DELETE FROM invites WHERE used_at IS NULL AND inviter_id IN (?, ?)", members
+        )
         return await self.get_pair(pair_id)
 
     async def get_pair(self, pair_id: int) -> Pair | None:
@@ -306,16 +313,18 @@ class Transaction:
 
     async def end_pair(self, pair_id: int, now: dt.datetime) -> bool:
         """End a pair: no more prompts; both people are free to pair again."""
+        # An ended pair schedules nothing: a due nudge left on it came back in every batch.
         ended = await self._run(
-            "UPDATE pairs SET ended_at = ?, next_due_at = NULL WHERE id = ? AND ended_at IS NULL",
+            "UPDATE pairs SET ended_at = ?, next_due_at = NULL, next_nudge_at = NULL,"
+            " pause_ends_at = NULL WHERE id = ? AND ended_at IS NULL",
             (to_ts(now), pair_id),
         )
         await self._run("UPDATE people SET pair_id = NULL WHERE pair_id = ?", (pair_id,))
         await self._run(
-            "UPDATE outbox SET status = 'failed', error = 'pair ended', finished_at = ?"
-            " WHERE status IN ('pending', 'claimed') AND prompt_id IN"
-            " (SELECT id FROM prompts WHERE pair_id = ?)",
-            (to_ts(now), pair_id),
+            "UPDATE outbox SET status = 'failed', error = 'pair ended', finished_at = ?,"
+            " payload = '{}' WHERE status = 'pending' AND (prompt_id IN"
+            " (SELECT id FROM prompts WHERE pair_id = ?) OR coalesce_key LIKE ?)",
+            (to_ts(now), pair_id, f"changes:{pair_id}:%"),
         )
         return ended == 1
 
@@ -341,7 +350,7 @@ class Transaction:
     async def due_pairs(self, now: dt.datetime, limit: int) -> list[Pair]:
         """Return up to `limit` active pairs whose next question is due at `now`, oldest first."""
         rows = await self._all(
-            f"SELECT {_PAIR_COLUMNS} FROM pairs WHERE next_due_at <= ?"
+            f"SELECT {_PAIR_COLUMNS} FROM pairs WHERE next_due_at <= ? AND ended_at IS NULL"
             " ORDER BY next_due_at LIMIT ?",
             (to_ts(now), limit),
         )
@@ -680,7 +689,7 @@ class Transaction:
     async def due_nudges(self, now: dt.datetime, limit: int) -> list[Pair]:
         """Return active pairs whose compliment nudge is due."""
         rows = await self._all(
-            f"SELECT {_PAIR_COLUMNS} FROM pairs WHERE next_nudge_at <= ?"
+            f"SELECT {_PAIR_COLUMNS} FROM pairs WHERE next_nudge_at <= ? AND ended_at IS NULL"
             " ORDER BY next_nudge_at LIMIT ?",
             (to_ts(now), limit),
         )
@@ -766,10 +775,16 @@ class Transaction:
     # Reminders and reactions -------------------------------------------------------------
 
     async def reminder_candidates(
-        self, now: dt.datetime, since: dt.datetime, limit: int
+        self,
+        now: dt.datetime,
+        since: dt.datetime,
+        limit: int,
+        after: tuple[int, int, int] | None = None,
     ) -> list[ReminderDue]:
         """Return people with reminders on, not yet reminded, who have not answered a question
-        sent between `since` and `now` (the domain decides whether each is due)."""
+        sent between `since` and `now` (the domain decides whether each is due), in
+        (sent_at, prompt id, user id) order, starting after the key `after`."""
+        start = after or (0, 0, 0)
         rows = await self._all(
             f"SELECT {_prefixed(_PROMPT_COLUMNS, 'p')}, {_prefixed(_PERSON_COLUMNS, 'x')},"
             f" {_prefixed(_PAIR_COLUMNS, 'q')},"
@@ -785,8 +800,9 @@ class Transaction:
             "   WHERE a.prompt_id = p.id AND a.user_id = x.user_id)"
             " AND NOT EXISTS (SELECT 1 FROM reminders_sent AS r"
             "   WHERE r.prompt_id = p.id AND r.user_id = x.user_id)"
-            " ORDER BY p.sent_at LIMIT ?",
-            (to_ts(since), to_ts(now), limit),
+            " AND (p.sent_at, p.id, x.user_id) > (?, ?, ?)"
+            " ORDER BY p.sent_at, p.id, x.user_id LIMIT ?",
+            (to_ts(since), to_ts(now), *start, limit),
         )
         prompt_width = len(_PROMPT_COLUMNS.split(","))
         person_width = len(_PERSON_COLUMNS.split(","))
@@ -852,9 +868,30 @@ class Transaction:
 
     # Deleting a person -------------------------------------------------------------------
 
-    async def delete_person(self, user_id: int) -> None:
-        """Delete everything stored about a person: answers, nudges, invites, messages owed."""
+    async def delete_person(self, user_id: int, placeholder_question: str) -> None:
+        """Delete everything stored about a person, in every table.
+
+        Pairs they were in lose their id (the partner keeps their own answers); a pair whose
+        other member is gone too is deleted whole. Questions they wrote with /ask become
+        `placeholder_question` where the partner answered them. Messages owed to anyone that
+        carry their name or words are withdrawn.
+        """
         person = await self.get_person(user_id)
+        pairs = await self._all(
+            "SELECT id, member_a, member_b FROM pairs WHERE member_a = ? OR member_b = ?",
+            (user_id, user_id),
+        )
+        for pair_id, member_a, member_b in pairs:
+            other = member_b if member_a == user_id else member_a
+            if other == DELETED_MEMBER:
+                await self._run("DELETE FROM pairs WHERE id = ?", (pair_id,))
+                continue
+            await self._run(
+                "UPDATE pairs SET member_a = CASE WHEN member_a = ? THEN ? ELSE member_a END,"
+                " member_b = CASE WHEN member_b = ? THEN ? ELSE member_b END,"
+                " paused_by = CASE WHEN paused_by = ? THEN NULL ELSE paused_by END WHERE id = ?",
+                (user_id, DELETED_MEMBER, user_id, DELETED_MEMBER, user_id, pair_id),
+            )
         for sql in (
             "DELETE FROM answers WHERE user_id = ?",
             "DELETE FROM nudges WHERE user_id = ?",
@@ -862,16 +899,57 @@ class Transaction:
             "DELETE FROM reactions WHERE user_id = ?",
             "DELETE FROM custom_questions WHERE author_id = ?",
             "DELETE FROM invites WHERE inviter_id = ? OR used_by = ?",
-            "DELETE FROM outbox WHERE user_id = ?",
+            "DELETE FROM outbox WHERE user_id = ? OR about_user_id = ?",
             "DELETE FROM invite_failures WHERE user_id = ?",
-            "UPDATE prompts SET author_id = NULL WHERE author_id = ?",
-            "DELETE FROM people WHERE user_id = ?",
+            "DELETE FROM action_counts WHERE user_id = ?",
+            # Their questions from /ask: nobody answered them, or only they did.
+            "DELETE FROM prompts WHERE author_id = ? AND NOT EXISTS"
+            " (SELECT 1 FROM answers WHERE answers.prompt_id = prompts.id)",
         ):
             params = (user_id,) * sql.count("?")
             await self._run(sql, params)
+        await self._run(
+            "UPDATE prompts SET text = ?, author_id = NULL WHERE author_id = ?",
+            (placeholder_question, user_id),
+        )
         if person is not None:
-            await self._run("DELETE FROM sent_messages WHERE chat_id = ?", (person.chat_id,))
-            await self._run("DELETE FROM nudge_messages WHERE chat_id = ?", (person.chat_id,))
+            for table in ("sent_messages", "nudge_messages"):
+                await self._run(f"DELETE FROM {table} WHERE chat_id = ?", (person.chat_id,))
+            await self._run(
+                "UPDATE nudges SET gift_chat_id = NULL, gift_message_id = NULL"
+                " WHERE gift_chat_id = ?",
+                (person.chat_id,),
+            )
+        await self._run("DELETE FROM people WHERE user_id = ?", (user_id,))
+
+    # Allowances --------------------------------------------------------------------------
+
+    async def count_action(
+        self, user_id: int, action: str, now: dt.datetime, window: dt.timedelta
+    ) -> int:
+        """Count one more `action` by the person; return how many they did in the current
+        window (which starts with the first action after the last window ended)."""
+        since = to_ts(now - window)
+        row = await self._one(
+            "INSERT INTO action_counts (user_id, action, window_start, count) VALUES (?, ?, ?, 1)"
+            " ON CONFLICT(user_id, action) DO UPDATE SET"
+            " count = CASE WHEN window_start > ? THEN count + 1 ELSE 1 END,"
+            " window_start = CASE WHEN window_start > ? THEN window_start ELSE ? END"
+            " RETURNING count",
+            (user_id, action, to_ts(now), since, since, to_ts(now)),
+        )
+        return int(row[0])
+
+    async def action_count(
+        self, user_id: int, action: str, now: dt.datetime, window: dt.timedelta
+    ) -> int:
+        """Return how many times the person did `action` in the current window."""
+        row = await self._one(
+            "SELECT count FROM action_counts WHERE user_id = ? AND action = ?"
+            " AND window_start > ?",
+            (user_id, action, to_ts(now - window)),
+        )
+        return 0 if row is None else int(row[0])
 
     # Operations --------------------------------------------------------------------------
 
@@ -927,7 +1005,8 @@ class Transaction:
         """Add messages to the outbox; they are sent by the delivery loop."""
         await self._conn.executemany(
             "INSERT INTO outbox (user_id, chat_id, kind, prompt_id, payload, priority,"
-            " not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " not_before, created_at, about_user_id, coalesce_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     m.user_id,
@@ -936,21 +1015,85 @@ class Transaction:
                     m.prompt_id,
                     json.dumps(m.payload, ensure_ascii=False),
                     int(m.priority),
+                    to_ts(now + m.delay),
                     to_ts(now),
-                    to_ts(now),
+                    m.about_user_id,
+                    m.coalesce_key,
                 )
                 for m in messages
             ],
         )
 
-    async def claim_outbox(self, now: dt.datetime, limit: int) -> list[OutboxItem]:
-        """Claim up to `limit` pending messages, most urgent first."""
+    async def pending_payload(self, coalesce_key: str) -> dict[str, Any] | None:
+        """Return the payload of the pending row with `coalesce_key`, if one waits."""
+        row = await self._one(
+            "SELECT payload FROM outbox WHERE coalesce_key = ? AND status = 'pending'",
+            (coalesce_key,),
+        )
+        return None if row is None else dict(json.loads(row[0]))
+
+    async def replace_pending_payload(
+        self, coalesce_key: str, payload: dict[str, Any] | None
+    ) -> None:
+        """Rewrite the pending row with `coalesce_key`; None withdraws it (nothing to say)."""
+        if payload is None:
+            await self._run(
+                "DELETE FROM outbox WHERE coalesce_key = ? AND status = 'pending'",
+                (coalesce_key,),
+            )
+            return
+        await self._run(
+            "UPDATE outbox SET payload = ? WHERE coalesce_key = ? AND status = 'pending'",
+            (json.dumps(payload, ensure_ascii=False), coalesce_key),
+        )
+
+    async def cancel_pending(self, user_id: int, prompt_id: int, now: dt.datetime) -> int:
+        """Withdraw the messages about a prompt still waiting for `user_id` (e.g. a skipped
+        question nobody has seen yet); return how many."""
+        return await self._run(
+            "UPDATE outbox SET status = 'failed', error = 'withdrawn', finished_at = ?,"
+            " payload = '{}' WHERE user_id = ? AND prompt_id = ? AND status = 'pending'",
+            (to_ts(now), user_id, prompt_id),
+        )
+
+    async def claim_outbox(
+        self, now: dt.datetime, limit: int, per_chat: int = 1
+    ) -> list[OutboxItem]:
+        """Claim up to `limit` pending messages, most urgent first, and at most `per_chat` in
+        flight for any one chat, so one chat's backlog never holds up the others."""
+        in_flight: dict[int, int] = dict(
+            await self._all(
+                "SELECT chat_id, count(*) FROM outbox WHERE status = 'claimed' GROUP BY chat_id"
+            )
+        )
+        chosen: list[int] = []
+        after = (-1, -1)
+        page = max(4 * limit, 200)
+        # Walk the queue in order, skipping chats that have their share in flight; a page
+        # bound keeps one enormous backlog from making a claim slow.
+        for _ in range(CLAIM_PAGES):
+            rows = await self._all(
+                "SELECT priority, id, chat_id FROM outbox WHERE status = 'pending'"
+                " AND (priority, id) > (?, ?) AND not_before <= ? ORDER BY priority, id LIMIT ?",
+                (*after, to_ts(now), page),
+            )
+            for priority, item_id, chat_id in rows:
+                after = (priority, item_id)
+                if in_flight.get(chat_id, 0) >= per_chat:
+                    continue
+                in_flight[chat_id] = in_flight.get(chat_id, 0) + 1
+                chosen.append(item_id)
+                if len(chosen) == limit:
+                    break
+            if len(chosen) == limit or len(rows) < page:
+                break
+        if not chosen:
+            return []
+        marks = ", ".join("?" * len(chosen))
         rows = await self._all(
-            "UPDATE outbox SET status = 'claimed', claimed_at = ? WHERE id IN ("
-            " SELECT id FROM outbox WHERE status = 'pending' AND not_before <= ?"
-            " ORDER BY priority, id LIMIT ?)"
+            f"UPDATE outbox SET status = 'claimed', claimed_at = ? WHERE id IN ({marks})"
             " RETURNING id, user_id, chat_id, kind, prompt_id, payload, priority, attempts, part",
-            (to_ts(now), to_ts(now), limit),
+            (to_ts(now), *chosen),
         )
         items = [
             OutboxItem(
@@ -971,14 +1114,18 @@ class Transaction:
 
     async def advance_part(self, item_id: int, part: int) -> None:
         """Record that the first `part` pieces of a message were delivered."""
-        await self._run("UPDATE outbox SET part = ? WHERE id = ?", (part, item_id))
+        await self._run(
+            "UPDATE outbox SET part = ? WHERE id = ? AND status = 'claimed'", (part, item_id)
+        )
 
     async def finish(
         self, item_id: int, *, sent: bool, now: dt.datetime, error: str | None = None
     ) -> None:
-        """Close a claimed message as sent or failed."""
+        """Close a claimed message as sent or failed (a row withdrawn meanwhile, say because
+        the pair ended, stays as it is); what it carried is no longer needed."""
         await self._run(
-            "UPDATE outbox SET status = ?, finished_at = ?, error = ? WHERE id = ?",
+            "UPDATE outbox SET status = ?, finished_at = ?, error = ?, payload = '{}'"
+            " WHERE id = ? AND status = 'claimed'",
             ("sent" if sent else "failed", to_ts(now), error, item_id),
         )
 
@@ -987,10 +1134,10 @@ class Transaction:
         row = await self._one(
             "UPDATE outbox SET status = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE 'pending'"
             " END, attempts = attempts + 1, not_before = ?, error = ? WHERE id = ?"
-            " RETURNING status",
+            " AND status = 'claimed' RETURNING status",
             (MAX_DELIVERY_ATTEMPTS, to_ts(not_before), error, item_id),
         )
-        return row is not None and row[0] == "pending"
+        return row is None or row[0] == "pending"  # None: withdrawn meanwhile, not given up
 
     async def release_claimed(self) -> int:
         """Return messages claimed by a process that stopped to pending (start-up recovery)."""
@@ -1058,6 +1205,8 @@ class Database:
             await conn.execute("PRAGMA synchronous = NORMAL")
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute("PRAGMA busy_timeout = 5000")
+            # Deleted rows are overwritten, not just unlinked: /deletemydata leaves no words.
+            await conn.execute("PRAGMA secure_delete = ON")
             database = cls(conn, path)
             await database.migrate()
         except sqlite3.Error as error:
@@ -1111,6 +1260,14 @@ class Database:
                     await asyncio.shield(rollback)
                 raise
             await self._conn.execute("COMMIT")
+
+    async def forget_deleted(self) -> None:
+        """Write deleted data out of the write-ahead log too: checkpoint it into the (zeroed)
+        database pages and truncate the log, so no old page keeps deleted words."""
+        async with self._lock, self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+            row = await cursor.fetchone()
+        if row is not None and row[0]:
+            log.warning("checkpoint after a deletion was blocked; the log is cleared later")
 
     async def integrity_check(self) -> str:
         """Run SQLite's integrity check; 'ok' when the file is sound."""

@@ -167,6 +167,7 @@ async def test_changing_the_time_tells_the_partner_and_moves_the_next_question(
     assert "/timezone Europe/Berlin" in _text(await alice.receive())
     await alice.send("/time 20:15")
     assert "20:15" in _text(await alice.receive())
+    await bot.pass_change_window()
     assert "Alice changed" in _text(await bob.receive())
     bot.clock.set(dt.datetime(2026, 1, 15, 20, 14, tzinfo=dt.UTC))
     assert (await bot.tick()).delivered == 0

@@ -149,7 +149,7 @@ async def test_the_next_question_arrives_at_the_local_send_time_and_not_before(
     await pair_up(bot, alice, bob)
     await alice.send("/timezone Asia/Tokyo")
     await alice.receive()
-    await bot.settle()
+    await bot.pass_change_window()
     bob.unread()
     # START is 07:30 UTC = 16:30 in Tokyo; the next question is 09:00 Tokyo tomorrow = 00:00 UTC.
     bot.clock.set(bot.clock.now.replace(hour=23, minute=59, second=59))
