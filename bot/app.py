@@ -9,7 +9,7 @@ from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 
 from bot import texts
 from bot.config import Settings
@@ -19,7 +19,8 @@ from bot.delivery import PER_CHAT_INTERVAL, Dispatcher
 from bot.handlers import register_handlers
 from bot.ops import OpsServer, TickStats
 from bot.ordering import ChatOrderedUpdateProcessor
-from bot.polling import ConfirmAfterHandling
+from bot.polling import ConfirmAfterHandling, Intake
+from bot.ratelimit import FairRateLimiter
 from bot.scheduling import run_tick
 from bot.services import Clock, Services, system_clock
 from bot.storage import Database
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 
 RATE_LIMIT_RETRIES = 2  # flood waits the limiter sits out before a row waits for a later round
 # Send a little under the configured ceiling: at exactly Telegram's limit, ordinary network
-# jitter bunches requests into 429s, and each one pauses all sending (see BENCHMARKS.md).
+# jitter bunches requests into 429s (see BENCHMARKS.md).
 RATE_HEADROOM = 0.97
 
 
@@ -40,6 +41,7 @@ class Runtime:
         self.dispatcher: Dispatcher | None = None
         self.ops: OpsServer | None = None
         self.ticks = TickStats()
+        self.intake: Intake | None = None
 
 
 def build_application(
@@ -60,13 +62,17 @@ def build_application(
     """
     content = library if library is not None else load_library()
     context_types = ContextTypes(context=NearerContext, bot_data=BotData)
-    # Long polling confirms a batch of updates only once it is handled (see bot.polling).
+    # A 429 for one chat delays that chat only (see bot.ratelimit).
+    limiter = FairRateLimiter(settings.send_rate * RATE_HEADROOM, max_retries=RATE_LIMIT_RETRIES)
+    # Long polling confirms updates only once handled, except those of a chat slow by itself
+    # (see bot.polling); the intake also holds everyone's allowance (bot.domain.allowance).
+    intake = Intake(limiter=limiter)
     updates: asyncio.Queue[object] = asyncio.Queue()
     builder: Any = (
         ApplicationBuilder()
         .token(settings.bot_token.get_secret_value())
         .update_queue(updates)
-        .get_updates_request(ConfirmAfterHandling(updates))
+        .get_updates_request(ConfirmAfterHandling(updates, intake))
         .context_types(context_types)
         .defaults(
             Defaults(
@@ -74,13 +80,8 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(
-            AIORateLimiter(
-                overall_max_rate=settings.send_rate * RATE_HEADROOM,
-                max_retries=RATE_LIMIT_RETRIES,
-            )
-        )
-        .concurrent_updates(ChatOrderedUpdateProcessor())
+        .rate_limiter(limiter)
+        .concurrent_updates(ChatOrderedUpdateProcessor(intake=intake))
     )
     if settings.telegram_api_base_url:
         builder = builder.base_url(settings.telegram_api_base_url)
@@ -89,6 +90,7 @@ def build_application(
     if read_timeout is not None:
         builder = builder.read_timeout(read_timeout).write_timeout(read_timeout)
     runtime = Runtime()
+    runtime.intake = intake
 
     async def tick(context: NearerContext) -> None:
         await run_and_record_tick(context.services, runtime.ticks)
@@ -133,6 +135,7 @@ def build_application(
     app: NearerApp = (
         builder.post_init(post_init).post_stop(post_stop).post_shutdown(post_shutdown).build()
     )
+    app.bot_data.intake = intake
     register_handlers(app)
     return app, runtime
 
@@ -150,4 +153,12 @@ async def run_and_record_tick(services: Services, ticks: TickStats) -> None:
     ticks.record(time.monotonic() - started)
 
 
-ALLOWED_UPDATES = Update.ALL_TYPES
+# Exactly the updates a handler is registered for (bot.handlers): Telegram sends nothing else,
+# so a business_message or a channel post never reaches the bot (bot.handlers.basics.screen_update
+# turns them away too, for a server that sends them anyway).
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+]

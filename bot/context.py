@@ -6,14 +6,16 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
+from bot.polling import Intake
 from bot.services import Services
 
 
 class BotData:
-    """The application's shared state: only the services, set once at build time."""
+    """The application's shared state: the services and the intake, set once at build time."""
 
     def __init__(self) -> None:
         self._services: Services | None = None
+        self.intake = Intake()  # build_application puts the one polling and the limiter share
 
     @property
     def services(self) -> Services:
@@ -34,6 +36,11 @@ class NearerContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
     def services(self) -> Services:
         """The services every handler uses."""
         return self.bot_data.services
+
+    @property
+    def intake(self) -> Intake:
+        """Arrival times, allowances and flood waits of updates on their way in."""
+        return self.bot_data.intake
 
 
 NearerApp = Application[

@@ -19,28 +19,32 @@ from bot.handlers import admin, answers, basics, everyday, pairing, privacy, sch
 def register_handlers(app: NearerApp) -> None:
     """Register every handler. Order matters: earlier groups and entries win."""
     private = filters.ChatType.PRIVATE
-    # Group -1 runs first for every update: it remembers the sender and turns away groups.
+    # Commands come from new messages only: CommandHandler's own default lets an edited
+    # message through, and editing a message into "/deletemydata" must not run it.
+    command = filters.UpdateType.MESSAGE & private
+    # Group -1 runs first for every update: it turns away what is not a person's own private
+    # chat, applies the allowance, and remembers the sender.
     app.add_handler(TypeHandler(Update, basics.screen_update), group=-1)
 
-    app.add_handler(CommandHandler("start", pairing.start, filters=private))
-    app.add_handler(CommandHandler("invite", pairing.invite, filters=private))
-    app.add_handler(CommandHandler("unpair", pairing.unpair, filters=private))
-    app.add_handler(CommandHandler("help", basics.show_help, filters=private))
-    app.add_handler(CommandHandler("today", basics.show_today, filters=private))
-    app.add_handler(CommandHandler("time", schedule.set_time, filters=private))
-    app.add_handler(CommandHandler("timezone", schedule.set_timezone, filters=private))
-    app.add_handler(CommandHandler("settings", settings.show_settings, filters=private))
-    app.add_handler(CommandHandler("pause", everyday.pause, filters=private))
-    app.add_handler(CommandHandler("resume", everyday.resume, filters=private))
-    app.add_handler(CommandHandler("reminders", everyday.reminders, filters=private))
-    app.add_handler(CommandHandler("skip", everyday.skip, filters=private))
-    app.add_handler(CommandHandler("ask", everyday.ask, filters=private))
-    app.add_handler(CommandHandler("history", everyday.history, filters=private))
-    app.add_handler(CommandHandler("streak", everyday.streak, filters=private))
-    app.add_handler(CommandHandler("deletemydata", privacy.ask_to_delete, filters=private))
-    app.add_handler(CommandHandler("export", privacy.export, filters=private))
-    app.add_handler(CommandHandler("support", privacy.support, filters=private))
-    app.add_handler(CommandHandler("stats", admin.show_stats, filters=private))
+    app.add_handler(CommandHandler("start", pairing.start, filters=command))
+    app.add_handler(CommandHandler("invite", pairing.invite, filters=command))
+    app.add_handler(CommandHandler("unpair", pairing.unpair, filters=command))
+    app.add_handler(CommandHandler("help", basics.show_help, filters=command))
+    app.add_handler(CommandHandler("today", basics.show_today, filters=command))
+    app.add_handler(CommandHandler("time", schedule.set_time, filters=command))
+    app.add_handler(CommandHandler("timezone", schedule.set_timezone, filters=command))
+    app.add_handler(CommandHandler("settings", settings.show_settings, filters=command))
+    app.add_handler(CommandHandler("pause", everyday.pause, filters=command))
+    app.add_handler(CommandHandler("resume", everyday.resume, filters=command))
+    app.add_handler(CommandHandler("reminders", everyday.reminders, filters=command))
+    app.add_handler(CommandHandler("skip", everyday.skip, filters=command))
+    app.add_handler(CommandHandler("ask", everyday.ask, filters=command))
+    app.add_handler(CommandHandler("history", everyday.history, filters=command))
+    app.add_handler(CommandHandler("streak", everyday.streak, filters=command))
+    app.add_handler(CommandHandler("deletemydata", privacy.ask_to_delete, filters=command))
+    app.add_handler(CommandHandler("export", privacy.export, filters=command))
+    app.add_handler(CommandHandler("support", privacy.support, filters=command))
+    app.add_handler(CommandHandler("stats", admin.show_stats, filters=command))
     app.add_handler(CallbackQueryHandler(pairing.invite_button, pattern=r"^invite$"))
     app.add_handler(CallbackQueryHandler(pairing.answer_invite, pattern=r"^(accept:|decline$)"))
     app.add_handler(CallbackQueryHandler(pairing.confirm_unpair, pattern=r"^unpair:"))

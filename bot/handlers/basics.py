@@ -1,4 +1,5 @@
-"""Help, /today, unknown input, group chats, membership changes and the one error handler."""
+"""The screen every update passes first, help, /today, unknown input, membership changes and the
+one error handler."""
 
 from __future__ import annotations
 
@@ -6,31 +7,50 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot import controls, texts
 from bot import services as use
 from bot.context import NearerContext
+from bot.domain.allowance import Kind, Verdict
 from bot.handlers.common import sender
 
 log = logging.getLogger(__name__)
 
 
 async def screen_update(update: object, context: NearerContext) -> None:
-    """Remember who wrote; turn away groups and channels (Nearer is for private chats)."""
+    """Let through only what a person sent in their own private chat, within their allowance;
+    remember who wrote. Everything else stops here, logged with ids only."""
     if not isinstance(update, Update):
         return
     chat, user = update.effective_chat, update.effective_user
-    if chat is None or user is None:
-        # Channel posts, polls and the like: nothing a partner sent in a private chat.
-        log.info("update %d without a private sender ignored", update.update_id)
+    kind = _kind_of(update)
+    if kind is None or chat is None or user is None:
+        # Business messages, channel posts, polls, an unreadable update: nothing a partner
+        # sent in their own chat with the bot.
+        log.info("update %d of a kind Nearer does not handle ignored", update.update_id)
         raise ApplicationHandlerStop
-    if chat.type != ChatType.PRIVATE or user.is_bot:
-        message = update.message
-        if message is not None and message.text and message.text.startswith("/"):
-            await message.reply_text(texts.GROUP_ONLY_PRIVATE)
-        log.info("update %d from a %s chat ignored", update.update_id, chat.type)
+    if update.my_chat_member is not None and chat.type != ChatType.PRIVATE:
+        await _leave_group(update, context)
+        raise ApplicationHandlerStop
+    if chat.type != ChatType.PRIVATE or chat.id != user.id or user.is_bot:
+        # A group (no reply at all: a reply per command paced the bot at 20 a minute), or a
+        # chat that is not the person's own: never stored as the person's chat.
+        log.info(
+            "update %d from %s chat %d user %d ignored",
+            update.update_id,
+            chat.type,
+            chat.id,
+            user.id,
+        )
+        raise ApplicationHandlerStop
+    verdict = context.intake.allowances.take(user.id, kind, context.intake.arrival(update))
+    if verdict is not Verdict.HANDLE:
+        log.info("update %d from user %d over the allowance: %s", update.update_id, user.id,
+                 verdict.value)  # fmt: skip
+        if verdict is Verdict.WARN:
+            await _ask_to_slow_down(update, context)
         raise ApplicationHandlerStop
     if update.my_chat_member is not None:
         return
@@ -38,6 +58,46 @@ async def screen_update(update: object, context: NearerContext) -> None:
     if registration.paused_partner is not None:
         partner = texts.esc(registration.paused_partner.first_name)
         await context.bot.send_message(chat.id, texts.WELCOME_BACK.format(partner=partner))
+
+
+def _kind_of(update: Update) -> Kind | None:
+    """What an update spends from the allowance; None for the kinds Nearer does not handle."""
+    if update.callback_query is not None or update.my_chat_member is not None:
+        return Kind.ACTION
+    if update.message is not None:
+        text = update.message.text or ""
+        return Kind.ACTION if text.startswith("/") else Kind.MESSAGE
+    if update.edited_message is not None:
+        return Kind.MESSAGE
+    return None
+
+
+async def _ask_to_slow_down(update: Update, context: NearerContext) -> None:
+    """The one note a person gets when they run out of allowance."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(texts.SLOW_DOWN)
+    elif update.effective_chat is not None and update.my_chat_member is None:
+        await context.bot.send_message(update.effective_chat.id, texts.SLOW_DOWN)
+
+
+async def _leave_group(update: Update, context: NearerContext) -> None:
+    """Added to a group or channel: one short note (groups only), then leave."""
+    change = update.my_chat_member
+    assert change is not None
+    chat = change.chat
+    status = change.new_chat_member.status
+    if status not in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR):
+        log.info("update %d: membership in %s chat %d ended", update.update_id, chat.type, chat.id)
+        return
+    adder = change.from_user.id
+    welcome = context.intake.allowances.take(adder, Kind.ACTION, context.intake.arrival(update))
+    log.info("added to %s chat %d by user %d; leaving", chat.type, chat.id, adder)
+    if chat.type != ChatType.CHANNEL and welcome is Verdict.HANDLE:
+        try:
+            await context.bot.send_message(chat.id, texts.GROUP_ADDED)
+        except TelegramError as error:  # not allowed to write there: leave all the same
+            log.info("no note in chat %d: %s", chat.id, type(error).__name__)
+    await context.bot.leave_chat(chat.id)
 
 
 async def show_help(update: Update, context: NearerContext) -> None:

@@ -243,10 +243,13 @@ class FakeUser:
         await self.api.push_update({"edited_message": dict(stored)})
         return stored
 
-    async def press(self, message: JSON, label: str, *, data: str | None = None) -> JSON:
+    async def press(
+        self, message: JSON, label: str, *, data: str | None = None, timeout: float = 10.0
+    ) -> JSON:
         """Press the inline button whose text contains `label` (or send forged `data`).
 
-        Returns what the bot answered the callback query with.
+        Returns what the bot answered the callback query with (TimeoutError if it did not
+        answer within `timeout` seconds).
         """
         if data is None:
             data = self.api.button_data(message, label)
@@ -261,7 +264,10 @@ class FakeUser:
             "data": data,
         }
         await self.api.push_update({"callback_query": query})
-        return await asyncio.wait_for(answered, timeout=10)
+        try:
+            return await asyncio.wait_for(answered, timeout=timeout)
+        finally:
+            self.api.pending_queries.pop(query_id, None)
 
     async def block(self) -> None:
         """Block the bot (Telegram then sends the bot a my_chat_member update)."""
@@ -326,6 +332,49 @@ class FakeUser:
         return [m.get("text") or m.get("caption") or "" for m in self.inbox]
 
 
+class FakeGroup:
+    """A group chat people write in; the bot is in it only after someone adds it."""
+
+    def __init__(self, api: FakeBotAPI, chat_id: int, title: str) -> None:
+        self.api = api
+        self.id = chat_id
+        self.title = title
+        self.inbox: list[JSON] = []
+        self.bot_is_member = False
+
+    @property
+    def chat_json(self) -> JSON:
+        return {"id": self.id, "type": "group", "title": self.title}
+
+    def _deliver(self, message: JSON) -> None:
+        self.inbox.append(message)
+
+    async def add_bot(self, by: FakeUser) -> None:
+        """`by` adds the bot to the group (Telegram then sends a my_chat_member update)."""
+        self.bot_is_member = True
+        change = {
+            "chat": self.chat_json,
+            "from": by.json,
+            "date": int(time.time()),
+            "old_chat_member": {"user": self.api.bot_json, "status": "left"},
+            "new_chat_member": {"user": self.api.bot_json, "status": "member"},
+        }
+        await self.api.push_update({"my_chat_member": change})
+
+    async def send(self, by: FakeUser, text: str) -> JSON:
+        """`by` writes `text` in the group (a command when it starts with '/')."""
+        message: JSON = {"from": by.json, "chat": self.chat_json, "date": int(time.time()),
+                         "text": text}  # fmt: skip
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": utf16_length(command)}
+            ]
+        self.api.chat(self.id).add(message)
+        await self.api.push_update({"message": message})
+        return message
+
+
 class FakeBotAPI:
     """The fake Bot API server. `await start()`, then act through `user(...)`."""
 
@@ -351,6 +400,12 @@ class FakeBotAPI:
         self.limits = limits or Limits()
         self.faults = faults or Faults()
         self.users: dict[int, FakeUser] = {}
+        self.groups: dict[int, FakeGroup] = {}
+        # The update types the bot asked for (getUpdates or setWebhook); like Telegram, the
+        # fake then holds back every other type, unless `honour_allowed_updates` is off
+        # (a server that sends everything, to test what the bot does with the unexpected).
+        self.allowed_updates: list[str] | None = None
+        self.honour_allowed_updates = True
         self.chats: dict[int, Chat] = {}
         self.updates: deque[JSON] = deque()
         self.next_update_id = 1
@@ -404,6 +459,12 @@ class FakeBotAPI:
         if user_id not in self.users:
             self.users[user_id] = FakeUser(self, user_id, first_name, username)
         return self.users[user_id]
+
+    def group(self, chat_id: int, title: str = "A group") -> FakeGroup:
+        """Return the group chat with (negative) `chat_id`, creating it on first use."""
+        if chat_id not in self.groups:
+            self.groups[chat_id] = FakeGroup(self, chat_id, title)
+        return self.groups[chat_id]
 
     def chat(self, chat_id: int) -> Chat:
         """Return the stored chat with `chat_id`."""
@@ -513,6 +574,7 @@ class FakeBotAPI:
         if not str(url).startswith(("http://", "https://")):
             raise ApiError(400, "Bad Request: bad webhook: invalid URL")
         self.webhook = {"url": url, "secret_token": params.get("secret_token")}
+        self._note_allowed_updates(params)
         return True
 
     async def _m_getWebhookInfo(self, params: JSON) -> JSON:
@@ -533,8 +595,10 @@ class FakeBotAPI:
     async def _m_getUpdates(self, params: JSON) -> list[JSON]:
         offset = _int(params, "offset", 0)
         timeout = float(params.get("timeout", 0) or 0)
+        self._note_allowed_updates(params)
         while self.updates and self.updates[0]["update_id"] < offset:
             self.updates.popleft()
+        self._hold_back_unwanted()
         if not self.updates and timeout > 0 and self._server is not None:
             self._update_arrived.clear()
             with contextlib.suppress(TimeoutError):
@@ -545,12 +609,31 @@ class FakeBotAPI:
             self.fetched_update_id = max(self.fetched_update_id, batch[-1]["update_id"])
         return batch
 
+    def _note_allowed_updates(self, params: JSON) -> None:
+        allowed = _json(params, "allowed_updates")
+        if isinstance(allowed, list):
+            self.allowed_updates = [str(kind) for kind in allowed]
+
+    def _wanted(self, update: JSON) -> bool:
+        if not self.honour_allowed_updates or not self.allowed_updates:
+            return True
+        return any(kind in update for kind in self.allowed_updates)
+
+    def _hold_back_unwanted(self) -> None:
+        if any(not self._wanted(u) for u in self.updates):
+            self.updates = deque(u for u in self.updates if self._wanted(u))
+
     def updates_unfetched(self) -> list[JSON]:
         """Updates queued for the bot that it has not fetched yet."""
         return [u for u in self.updates if u["update_id"] > self.fetched_update_id]
 
-    def _target(self, params: JSON) -> tuple[int, FakeUser]:
+    def _target(self, params: JSON) -> tuple[int, FakeUser | FakeGroup]:
         chat_id = _int(params, "chat_id")
+        group = self.groups.get(chat_id)
+        if group is not None:
+            if not group.bot_is_member:
+                raise ApiError(403, "Forbidden: bot is not a member of the group chat")
+            return chat_id, group
         user = self.users.get(chat_id)
         if user is None or not user.started:
             raise ApiError(400, "Bad Request: chat not found")
@@ -561,7 +644,7 @@ class FakeBotAPI:
     def _bot_message(self, chat_id: int, params: JSON, **content: Any) -> JSON:
         message: JSON = {
             "from": self.bot_json,
-            "chat": self.users[chat_id].chat_json,
+            "chat": (self.groups.get(chat_id) or self.users[chat_id]).chat_json,
             "date": int(time.time()),
             **content,
         }
@@ -674,6 +757,16 @@ class FakeBotAPI:
             raise ApiError(400, "Bad Request: text is too long")
         if not future.done():
             future.set_result({"text": text, "show_alert": _bool(params, "show_alert")})
+        return True
+
+    async def _m_leaveChat(self, params: JSON) -> bool:
+        chat_id, _ = self._target(params)
+        group = self.groups.get(chat_id)
+        if group is None:
+            raise ApiError(
+                400, "Bad Request: chat member status can't be changed in private chats"
+            )
+        group.bot_is_member = False
         return True
 
     async def _m_sendChatAction(self, params: JSON) -> bool:

@@ -87,6 +87,8 @@ class RunningBot:
         self.runtime: Runtime | None = None
         self.webhook_url: str | None = None
         self.build_options: dict[str, Any] = {}
+        # Sends to one chat are spaced as for Telegram only when `paced` (tests want speed).
+        self.paced = False
 
     async def start(self) -> None:
         """Build the Application and start polling the fake API."""
@@ -97,13 +99,14 @@ class RunningBot:
             telegram_api_base_url=self.api.base_url,
             **self.settings,
         )
+        pacing: dict[str, Any] = {} if self.paced else {"chat_interval": 0.0}
         self.app, self.runtime = build_application(
             settings,
             clock=self.clock,
             library=self.library,
             run_jobs=False,
-            chat_interval=0.0,
             ops_address="127.0.0.1",
+            **pacing,
             **self.build_options,
         )
         await open_app(self.app)

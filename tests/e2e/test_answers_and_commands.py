@@ -189,21 +189,6 @@ async def test_a_day_missed_while_the_bot_was_down_is_skipped_not_sent_late(
     assert (await bot.tick()).delivered == 1
 
 
-async def test_group_chats_are_told_nearer_works_in_private_only(
-    bot: RunningBot, api: FakeBotAPI
-) -> None:
-    alice = api.user(1, "Alice")
-    alice.started = True
-    group = {"id": -100, "type": "group", "title": "Friends"}
-    message = {"message_id": 1, "from": alice.json, "chat": group, "date": 0, "text": "/start",
-               "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}  # fmt: skip
-    api.users[-100] = api.user(-100, "Friends")
-    api.users[-100].started = True
-    await api.push_update({"message": message})
-    reply = await api.users[-100].receive()
-    assert "private chats only" in _text(reply)
-
-
 async def test_unknown_commands_and_unpaired_messages_get_a_hint(
     bot: RunningBot, api: FakeBotAPI
 ) -> None:
