@@ -17,6 +17,7 @@ from telegram.error import InvalidToken, NetworkError
 from bot.config import Settings, SettingsError, load_settings
 from bot.content import ContentError, count_table, library_problems, load_library
 from bot.context import NearerApp
+from bot.files import create_private, tighten_database
 from bot.storage import Database, StorageUnavailable, read_health
 
 
@@ -123,6 +124,7 @@ def run_bot() -> int:
         library = load_library()
     except ContentError as error:
         raise StartupError(f"content error: {error}") from None
+    tighten_database(settings.database_path)
     preflight(settings)
     app, _ = build_application(settings, library=library)
     _serve(app, settings)
@@ -157,6 +159,7 @@ def _database_only() -> Settings:
 def migrate() -> int:
     """Open the database, apply migrations and report the schema version."""
     settings = _database_only()
+    tighten_database(settings.database_path)
 
     async def _migrate() -> int:
         db = await Database.open(settings.database_path)
@@ -252,6 +255,8 @@ def demo() -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Dispatch a subcommand; configuration and start-up problems end with one clear line."""
     args = _parser().parse_args(argv)
+    # The database, its side files and backups hold what people wrote (see bot.files).
+    create_private()
     try:
         if args.command == "content":
             return check_content()

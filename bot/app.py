@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.content import Library, load_library
 from bot.context import BotData, NearerApp, NearerContext
 from bot.delivery import PER_CHAT_INTERVAL, Dispatcher
+from bot.domain.allowance import AllowanceBook
 from bot.handlers import register_handlers
 from bot.ops import OpsServer, TickStats
 from bot.ordering import ChatOrderedUpdateProcessor
@@ -53,12 +54,14 @@ def build_application(
     chat_interval: float = PER_CHAT_INTERVAL,
     ops_address: str = "0.0.0.0",  # noqa: S104 - health checks come from outside the container
     read_timeout: float | None = None,
+    allowances: AllowanceBook | None = None,
 ) -> tuple[NearerApp, Runtime]:
     """Build the Application; storage opens in post_init and closes in post_shutdown.
 
     `clock` lets tests move time; `run_jobs=False` leaves the repeating tick to the caller;
     `chat_interval` is the pause between two messages to one chat; `read_timeout` overrides
-    how long a Bot API call may take (tests with injected timeouts shorten it).
+    how long a Bot API call may take (tests with injected timeouts shorten it); `allowances`
+    replaces everyone's allowance (a fuzzer acting at machine speed lifts it).
     """
     content = library if library is not None else load_library()
     context_types = ContextTypes(context=NearerContext, bot_data=BotData)
@@ -66,7 +69,7 @@ def build_application(
     limiter = FairRateLimiter(settings.send_rate * RATE_HEADROOM, max_retries=RATE_LIMIT_RETRIES)
     # Long polling confirms updates only once handled, except those of a chat slow by itself
     # (see bot.polling); the intake also holds everyone's allowance (bot.domain.allowance).
-    intake = Intake(limiter=limiter)
+    intake = Intake(limiter=limiter, allowances=allowances)
     updates: asyncio.Queue[object] = asyncio.Queue()
     builder: Any = (
         ApplicationBuilder()

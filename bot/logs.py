@@ -6,6 +6,24 @@ import logging
 import sys
 from types import TracebackType
 
+# Libraries whose DEBUG lines carry what people wrote: python-telegram-bot logs every request's
+# parameters (answer texts included) and aiosqlite every statement with its values.
+CONTENT_LOGGERS = ("telegram", "aiosqlite")
+
+
+class ContentFilter(logging.Filter):
+    """Drop the data python-telegram-bot attaches when it cannot read an update (it quotes the
+    whole update, message text included)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith("telegram") or "Received data" not in str(record.msg):
+            return True
+        kind = type(record.exc_info[1]).__name__ if record.exc_info and record.exc_info[1] else ""
+        head = str(record.msg).split("Received data", 1)[0].strip()
+        record.msg, record.args = f"{head} (update content not logged) {kind}".strip(), None
+        record.exc_info, record.exc_text = None, None
+        return True
+
 
 class RedactFilter(logging.Filter):
     """Replace secrets (the bot token) wherever they would appear in a log line."""
@@ -30,11 +48,13 @@ class RedactFilter(logging.Filter):
 
 
 def setup_logging(level: str, secrets: list[str]) -> None:
-    """Log to stderr at `level`; HTTP client chatter (which would show URLs) stays quiet."""
+    """Log to stderr at `level`; HTTP client chatter (which would show URLs) stays quiet, and
+    libraries that would log what people wrote stay at INFO or above even at DEBUG."""
     handler = logging.StreamHandler()
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S")
     )
+    handler.addFilter(ContentFilter())
     handler.addFilter(RedactFilter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -42,6 +62,8 @@ def setup_logging(level: str, secrets: list[str]) -> None:
     # httpx logs every request URL at INFO, and a Bot API URL contains the token.
     for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.Application"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    for talkative in CONTENT_LOGGERS:
+        logging.getLogger(talkative).setLevel(max(logging.INFO, root.level))
     # An exception nothing caught would be printed by Python itself, bypassing the filter;
     # python-telegram-bot's InvalidToken, for one, quotes the whole token it was given.
     sys.excepthook = _log_uncaught

@@ -410,6 +410,8 @@ WELCOME_BACK = "👋 Welcome back! Your pairing with <b>{partner}</b> is paused 
 
 # One note when someone uses up their allowance; nothing more until it refills. Also the
 # answer to a pressed button (at most 200 characters).
-SLOW_DOWN = "🐢 That's a lot at once! I'll take a short breather and listen again in a few seconds."
+SLOW_DOWN = (
+    "🐢 That's a lot at once! I'll take a short breather and listen again in a few seconds."
+)
 # The one note when the bot is added to a group, just before it leaves.
 GROUP_ADDED = "👋 Nearer works in private chats only, so I'm leaving this group. Open a private chat with me and send /start to begin."

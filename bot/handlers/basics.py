@@ -97,7 +97,10 @@ async def _leave_group(update: Update, context: NearerContext) -> None:
             await context.bot.send_message(chat.id, texts.GROUP_ADDED)
         except TelegramError as error:  # not allowed to write there: leave all the same
             log.info("no note in chat %d: %s", chat.id, type(error).__name__)
-    await context.bot.leave_chat(chat.id)
+    try:
+        await context.bot.leave_chat(chat.id)
+    except TelegramError as error:  # removed meanwhile, or a chat Telegram will not let us leave
+        log.info("could not leave chat %d: %s", chat.id, type(error).__name__)
 
 
 async def show_help(update: Update, context: NearerContext) -> None:

@@ -760,13 +760,13 @@ class FakeBotAPI:
         return True
 
     async def _m_leaveChat(self, params: JSON) -> bool:
-        chat_id, _ = self._target(params)
-        group = self.groups.get(chat_id)
-        if group is None:
+        chat_id = _int(params, "chat_id")
+        if chat_id > 0:
             raise ApiError(
                 400, "Bad Request: chat member status can't be changed in private chats"
             )
-        group.bot_is_member = False
+        if chat_id in self.groups:
+            self.groups[chat_id].bot_is_member = False
         return True
 
     async def _m_sendChatAction(self, params: JSON) -> bool:
