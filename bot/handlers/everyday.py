@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import controls, texts
+from bot import services as use
 from bot.context import NearerContext
 from bot.domain.models import Answer, AnswerKind
 from bot.handlers.common import sender
@@ -135,6 +136,9 @@ async def history(update: Update, context: NearerContext) -> None:
     """Show the newest page of revealed questions with both answers."""
     user, message = sender(update)
     page = await controls.history(context.services, user.id, 0)
+    if page.total == 0 and await use.pairing_of(context.services, user.id) is None:
+        await message.reply_text(texts.NOT_PAIRED)  # says how to pair
+        return
     text, keyboard = _history_page(page)
     await message.reply_text(text, reply_markup=keyboard)
 

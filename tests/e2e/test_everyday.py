@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from bot import texts
 from bot.sandbox.fake_bot_api import FakeBotAPI, FakeUser
 from tests.support import RunningBot, pair_up
 
@@ -260,6 +261,14 @@ async def test_a_question_from_ask_comes_on_a_later_day_marked_as_from_the_partn
     assert "What <b>song</b>" in _text(to_alice)
 
 
+async def test_history_from_someone_never_paired_says_how_to_pair(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    carol = api.user(3, "Carol")
+    await carol.send("/history")
+    assert (await carol.receive())["html"] == texts.NOT_PAIRED
+
+
 async def test_history_pages_through_revealed_answers_newest_first(
     bot: RunningBot, api: FakeBotAPI
 ) -> None:
@@ -278,9 +287,6 @@ async def test_history_pages_through_revealed_answers_newest_first(
     await alice.press(page, "Older")
     edited = await alice.receive()
     assert "6–7 of 7" in _text(edited)
-    carol = api.user(3, "Carol")
-    await carol.send("/history")
-    assert "Nothing here yet" in _text(await carol.receive())
 
 
 async def test_a_seven_day_streak_is_celebrated_and_paused_days_do_not_break_it(
