@@ -69,7 +69,9 @@ def build_application(
     limiter = FairRateLimiter(settings.send_rate * RATE_HEADROOM, max_retries=RATE_LIMIT_RETRIES)
     # Long polling confirms updates only once handled, except those of a chat slow by itself
     # (see bot.polling); the intake also holds everyone's allowance (bot.domain.allowance).
-    intake = Intake(limiter=limiter, allowances=allowances)
+    # Allowances run on the bot's clock, like every rule about what people do (a simulated
+    # day spends and refills them as a real one would); flood waits are real seconds.
+    intake = Intake(limiter=limiter, allowances=allowances, clock=lambda: clock().timestamp())
     updates: asyncio.Queue[object] = asyncio.Queue()
     builder: Any = (
         ApplicationBuilder()

@@ -25,6 +25,6 @@ def create_private() -> None:
 def tighten_database(path: Path) -> None:
     """Make an existing database and its SQLite side files readable by this user only."""
     for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        with contextlib.suppress(FileNotFoundError, PermissionError):
+        with contextlib.suppress(OSError):  # missing, or a path the start-up checks report
             if file.stat().st_mode & 0o077:
                 file.chmod(PRIVATE_FILE)

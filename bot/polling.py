@@ -57,7 +57,10 @@ RECHECK = 0.05  # seconds between looks at flood waits and allowances, which cha
 
 
 class Intake:
-    """Updates on their way in: when each arrived and which chats are still handling some."""
+    """Updates on their way in: when each arrived and which chats are still handling some.
+
+    `clock` gives seconds on the bot's clock; the allowances are spent and refilled on it.
+    """
 
     def __init__(
         self,

@@ -54,6 +54,23 @@ async def test_a_flooder_gets_a_burst_of_replies_one_slow_down_note_then_silence
     assert replies == [texts.HELP] * ACTIONS.burst + [texts.SLOW_DOWN]
 
 
+async def test_a_silenced_flooder_is_heard_again_once_the_allowance_has_refilled(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    flooder = api.user(1, "Flo")
+    for _ in range(2 * ACTIONS.burst):
+        await flooder.send("/help")
+    await bot.settle()
+    flooder.unread()
+    bot.clock.advance(seconds=ACTIONS.silence_seconds() - 1)
+    await flooder.send("/help")
+    await bot.settle()
+    assert flooder.unread() == []
+    bot.clock.advance(seconds=1)
+    await flooder.send("/help")
+    assert _html(await flooder.receive()) == texts.HELP
+
+
 async def test_a_flooders_button_presses_get_one_slow_down_answer_then_silence(
     bot: RunningBot, api: FakeBotAPI
 ) -> None:

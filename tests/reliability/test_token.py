@@ -87,10 +87,11 @@ async def _drive(bot: RunningBot, people: list[int], hours: int) -> int:
                     await user.reply(message, f"answer at hour {hour}")
                     sent += 1
         if hour % 6 == 0:
-            # A command from a group the fake does not know: the reply fails with a traceback.
-            group = {"id": -500 - hour, "type": "group", "title": "G"}
+            # A command from a chat the fake does not know: the reply fails with a traceback.
+            stranger = {"id": 500 + hour, "is_bot": False, "first_name": "S"}
+            chat = {"id": 500 + hour, "type": "private", "first_name": "S"}
             await api.push_update({"message": {
-                "message_id": 1, "from": api.users[people[0]].json, "chat": group,
+                "message_id": 1, "from": stranger, "chat": chat,
                 "date": int(time.time()), "text": "/start",
                 "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}})  # fmt: skip
             presser = api.users[people[1]]
