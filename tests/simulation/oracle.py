@@ -1,0 +1,1568 @@
+"""An independent model of what each simulated person must receive, checked as the run goes.
+
+The oracle never asks the bot's own code what should happen: the local-day and send-time
+arithmetic, the frequency days, quiet hours, pause ends and which question an answer belongs to
+are all written here, from the product's rules as the README and the issue state them. It reads
+`bot.texts` only to recognise what kind of message the fake Bot API delivered (a question, a
+reveal, a nudge, an acknowledgement), and `content/` to know the library's questions.
+
+It is fed one ordered timeline: what each person sent (with the driver's note of what they
+meant: an answer, a correction, an appreciation...) and every message the bot delivered. A
+person's state changes when the bot acknowledges it to them (the reply to /pause, the edited
+menu after a settings button), so refused or slowed-down actions change nothing in the model.
+
+Invariants (numbered as in issue 10):
+1. one question per scheduled local day to each active, unpaused pair, the same to both, none
+   while paused or after unpairing, DST neither skipping nor doubling a day;
+2. an answer reaches only the partner, only in a reveal, only once both answered; a gift only
+   the partner; nothing of one pair reaches anyone else;
+3. nudges only to active, unpaused pairs with nudges on; one reminder per question and person,
+   never in quiet hours;
+4. ticks finish within a bound; every update is handled; no unhandled exception;
+5. after /deletemydata nothing of the person remains (see storage_scan);
+6. after a crash nothing is lost and only what was in flight repeats;
+7. fairness under a flood (checked by the driver's fairness phase).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import re
+import tomllib
+from collections import Counter, deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot import texts
+from tests.simulation.population import MARKER_LETTERS, MARKER_PREFIX, Person
+
+UTC = dt.UTC
+JSON = dict[str, Any]
+CONTENT = Path(__file__).resolve().parents[2] / "content"
+MARKER = re.compile(rf"\b{MARKER_PREFIX}[a-z]{{{MARKER_LETTERS}}}\b")
+DEFAULT_ZONE = "UTC"
+DEFAULT_SEND_TIME = dt.time(9, 0)
+NUDGE_TIME = dt.time(19, 0)
+DEFAULT_QUIET = (dt.time(22, 0), dt.time(8, 0))
+DEFAULT_REMINDER_HOURS = 4
+INVITE_LIFETIME = dt.timedelta(hours=24)
+# How long a due message may take to arrive: deferred sends (a 429, a 5xx) come back on later
+# steps, and the driver adds steps after faults so this is never waited out for nothing.
+DELIVERY_GRACE = dt.timedelta(hours=3)
+STORY_LENGTH = 30
+
+
+# Time arithmetic, written here on purpose (not imported from the bot) ------------------------
+
+
+def local_day(moment: dt.datetime, zone: str) -> dt.date:
+    """The calendar date `moment` falls on in `zone`."""
+    return moment.astimezone(ZoneInfo(zone)).date()
+
+
+def local_clock(moment: dt.datetime, zone: str) -> dt.time:
+    """The wall-clock time `moment` shows in `zone`."""
+    return moment.astimezone(ZoneInfo(zone)).time().replace(tzinfo=None)
+
+
+def wall_moment(day: dt.date, clock: dt.time, zone: str) -> dt.datetime:
+    """The UTC instant the wall clock in `zone` shows `clock` on `day`.
+
+    A time that does not exist (skipped when clocks spring forward) is read with the offset in
+    force before the jump, so it moves forward by the gap; a time that happens twice (clocks
+    fall back) means its first occurrence. Either way a day has exactly one such instant.
+    """
+    tz = ZoneInfo(zone)
+    wall = dt.datetime.combine(day, clock)
+    probe = wall.replace(tzinfo=UTC)
+    offsets = {
+        offset
+        for hours in (-30, -15, 0, 15, 30)
+        if (offset := (probe + dt.timedelta(hours=hours)).astimezone(tz).utcoffset()) is not None
+    }
+    instants = sorted(
+        (wall - offset).replace(tzinfo=UTC)
+        for offset in offsets
+        if ((wall - offset).replace(tzinfo=UTC)).astimezone(tz).replace(tzinfo=None) == wall
+    )
+    if instants:
+        return instants[0]
+    return (wall - min(offsets)).replace(tzinfo=UTC)  # in a gap: the offset before the jump
+
+
+def is_question_day(day: dt.date, frequency: str) -> bool:
+    """Whether `day` is a question day for `frequency` (as /settings describes them)."""
+    weekday = day.weekday()
+    if frequency == "weekdays":
+        return weekday < 5
+    if frequency == "weekends":
+        return weekday >= 5
+    if frequency == "three_a_week":
+        return weekday in (0, 2, 4)
+    return True
+
+
+def next_send(
+    now: dt.datetime, zone: str, clock: dt.time, frequency: str, last_day: dt.date | None
+) -> dt.datetime:
+    """The next send moment not before `now`, on a question day after `last_day`."""
+    day = local_day(now, zone)
+    if last_day is not None and last_day >= day:
+        day = last_day + dt.timedelta(days=1)
+    for _ in range(20):
+        if is_question_day(day, frequency):
+            moment = wall_moment(day, clock, zone)
+            if moment >= now:
+                return moment
+        day += dt.timedelta(days=1)
+    raise AssertionError("no question day within 20 days")
+
+
+def in_quiet(moment: dt.datetime, zone: str, quiet: tuple[dt.time, dt.time]) -> bool:
+    """Whether `moment` falls in the quiet hours [start, end) of `zone` (may span midnight)."""
+    start, end = quiet
+    if start == end:
+        return False
+    clock = local_clock(moment, zone)
+    return start <= clock < end if start < end else (clock >= start or clock < end)
+
+
+def library_questions() -> frozenset[str]:
+    """Every question text of the content library, read from content/questions/*.toml."""
+    found = set()
+    for path in sorted((CONTENT / "questions").glob("*.toml")):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        found.update(str(item["text"]) for item in data.get("questions", []))
+    return frozenset(found)
+
+
+# Recognising messages ------------------------------------------------------------------------
+
+# Kinds of message, each recognised by the catalogue templates named (those that exist).
+_KINDS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
+    # (kind, template names, prefix only)
+    ("question", ("QUESTION", "QUESTION_FROM_PARTNER"), False),
+    ("exercise", ("EXERCISE",), False),
+    ("reveal", ("REVEAL_HEADER",), True),
+    ("gift", ("GIFT_HEADER",), True),
+    ("nudge", ("NUDGE",), False),
+    ("reminder", ("REMINDER", "REMINDER_PARTNER_ANSWERED"), False),
+    ("paired", ("PAIRED",), False),
+    ("unpaired", ("UNPAIR_DONE",), False),
+    ("deleted", ("DELETE_DONE",), False),
+    ("paused", ("PAUSED", "PAUSED_UPDATED"), False),
+    ("resumed", ("RESUMED",), False),
+    ("not_paused", ("NOT_PAUSED",), False),
+    ("schedule_changed", ("SCHEDULE_CHANGED",), False),
+    ("reminders_on", ("REMINDERS_ON",), False),
+    ("reminders_off", ("REMINDERS_OFF",), False),
+    ("settings_menu", ("SETTINGS",), False),
+    ("invite_link", ("INVITE_CREATED",), False),
+    ("invite_offer", ("INVITE_OFFER",), False),
+    ("history", ("HISTORY_HEADER",), True),
+    ("unreachable", ("PARTNER_UNREACHABLE",), False),
+    ("pause_ended", ("PAUSE_ENDED",), False),
+    ("ack_saved", ("SAVED", "SAVED_REPLACED", "SAVED_REVEALING"), False),
+    ("ack_edit_saved", ("EDIT_SAVED",), False),
+    ("ack_edit_refused", ("EDIT_AFTER_REVEAL",), False),
+    ("ack_gift", ("GIFT_SENT",), False),
+    (
+        "ack_refused",
+        ("ALREADY_REVEALED", "SEVERAL_OPEN", "STALE_REPLY", "NO_OPEN_QUESTION",
+         "NO_OPEN_QUESTION_PAUSED", "NOT_PAIRED", "UNSUPPORTED_ANSWER"),
+        False,
+    ),
+)  # fmt: skip
+# Messages a partner gets because the other one did something (counted for coalescing).
+PARTNER_NOTICES = (
+    "PAUSED_PARTNER",
+    "RESUMED_PARTNER",
+    "SCHEDULE_CHANGED_PARTNER",
+    "SETTINGS_CHANGED_PARTNER",
+    "CHANGES_ONE",
+    "CHANGES_MANY",
+    "SKIPPED_PARTNER",
+    "SKIPPED_PARTNER_NOTE",
+)
+
+
+def _template_pattern(template: str, *, prefix: bool, note: bool = False) -> re.Pattern[str]:
+    pieces = re.split(r"\{(\w+)\}", template)
+    seen: set[str] = set()
+    # A question may come with a line above it (why it was swapped).
+    regex = r"(?:(?P<note>[^\n].*?)\n\n)??" if note else ""
+    for index, piece in enumerate(pieces):
+        if index % 2 == 0:
+            regex += re.escape(piece)
+        elif piece in seen:
+            regex += f"(?P={piece})"
+        else:
+            seen.add(piece)
+            regex += f"(?P<{piece}>.*?)"
+    return re.compile(r"\A" + regex + ("" if prefix else r"\Z"), re.DOTALL)
+
+
+class Catalogue:
+    """Recognises the kind of a message the bot sent, from its structure and the templates."""
+
+    def __init__(self) -> None:
+        self.patterns: list[tuple[str, re.Pattern[str]]] = []
+        for kind, names, prefix in _KINDS:
+            for name in names:
+                template = getattr(texts, name, None)
+                if isinstance(template, str):
+                    pattern = _template_pattern(template, prefix=prefix, note=kind == "question")
+                    self.patterns.append((kind, pattern))
+        self.notices = [
+            _template_pattern(template, prefix=False)
+            for name in PARTNER_NOTICES
+            if isinstance(template := getattr(texts, name, None), str)
+        ]
+
+    def classify(self, message: JSON) -> tuple[str, dict[str, str]]:
+        """Return the kind of `message` and the template fields found in it (unescaped)."""
+        buttons = button_data(message)
+        if "document" in message:
+            return "export", {}
+        if "copied_from" in message:
+            if any(data.startswith("react:") for data in buttons):
+                return "reveal_media", {}
+            if any(data.startswith("heart:") for data in buttons):
+                return "gift_media", {}
+            return "copied", {}
+        raw = str(message.get("html") or message.get("text") or "")
+        for kind, pattern in self.patterns:
+            match = pattern.match(raw)
+            if match:
+                found = match.groupdict()
+                return kind, {k: html.unescape(v) for k, v in found.items() if v is not None}
+        if any(pattern.match(raw) for pattern in self.notices):
+            return "partner_notice", {}
+        return "other", {}
+
+    def is_partner_notice(self, message: JSON) -> bool:
+        """Whether `message` tells a partner about a change the other one made."""
+        raw = str(message.get("html") or message.get("text") or "")
+        return any(pattern.match(raw) for pattern in self.notices)
+
+
+def button_data(message: JSON) -> list[str]:
+    """The callback data of every inline button under `message`."""
+    markup = message.get("reply_markup") or {}
+    return [
+        str(button.get("callback_data"))
+        for row in markup.get("inline_keyboard", [])
+        for button in row
+        if button.get("callback_data") is not None
+    ]
+
+
+def marks_in(message: JSON) -> tuple[set[str], set[str]]:
+    """The marker words and the file ids a message carries (text, caption, media, file)."""
+    words: set[str] = set()
+    for key in ("text", "caption", "html"):
+        value = message.get(key)
+        if isinstance(value, str):
+            words.update(MARKER.findall(value))
+    document = message.get("document_bytes")
+    if isinstance(document, bytes | bytearray):
+        words.update(MARKER.findall(document.decode("utf-8", "replace")))
+    files = set()
+    for key in ("voice", "video_note"):
+        if isinstance(message.get(key), dict):
+            files.add(str(message[key].get("file_id")))
+    for size in message.get("photo") or []:
+        files.add(str(size.get("file_id")))
+    return words, files
+
+
+# The model -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Intent:
+    """What the driver meant by something a person sent."""
+
+    kind: str  # answer, correction, gift, edit, command, press, block, unblock, other
+    prompt: Prompt | None = None
+    marker: str | None = None
+    file_id: str | None = None
+    media: str = "text"
+    command: str = ""
+    argument: str = ""
+    data: str = ""
+    change: tuple[str, Any] | None = None
+    origin_pair: int | None = None
+    edited_message: int | None = None
+    isolated: bool = False
+
+
+@dataclass
+class Record:
+    """One entry of the timeline: something a person sent, or something the bot delivered."""
+
+    seq: int
+    direction: str  # "out" (a person to the bot), "in" (the bot to a person), "note"
+    user_id: int
+    moment: dt.datetime
+    real: float
+    message: JSON = field(default_factory=dict)
+    intent: Intent | None = None
+
+
+@dataclass
+class Mark:
+    """Where a marker word or file id came from and who may see it."""
+
+    author: int
+    pair: int | None  # the oracle's pair key when it was written
+    partner: int | None
+    kind: str  # answer, gift, ask, unsaved, other
+    seq: int
+    prompt: Prompt | None = None
+    media: str = "text"
+
+
+@dataclass
+class Pending:
+    """Something a person sent that the bot is about to acknowledge (or silently drop)."""
+
+    kind: str  # answer, correction, gift, edit
+    predicted: str  # saved, refused, gift, edit_saved, edit_refused
+    reason: str = ""
+    mark: Mark | None = None
+    prompt: Prompt | None = None
+    revealed_here: bool = False
+
+
+@dataclass
+class Prompt:
+    """A question as the oracle expects it: one pair, one local day (or a replacement)."""
+
+    key: int
+    pair: Pair
+    day: dt.date
+    created: dt.datetime
+    text: str | None = None
+    delivered: dict[int, int] = field(default_factory=dict)  # user -> seq of first copy
+    answers: dict[int, list[Mark]] = field(default_factory=dict)
+    answer_message: dict[int, int] = field(default_factory=dict)  # user -> message id
+    revealed_seq: int | None = None
+    reveals_seen: set[int] = field(default_factory=set)
+    reminded: set[int] = field(default_factory=set)
+    skipped: bool = False
+    replaces: bool = False  # a swapped question (/skip)
+
+    @property
+    def revealed(self) -> bool:
+        return self.revealed_seq is not None
+
+    def answered(self, user_id: int) -> bool:
+        return bool(self.answers.get(user_id))
+
+
+@dataclass
+class Pair:
+    """An active or ended pairing as the oracle models it."""
+
+    key: int
+    members: tuple[int, int]
+    formed: dt.datetime
+    zone: str = DEFAULT_ZONE
+    send_time: dt.time = DEFAULT_SEND_TIME
+    frequency: str = "daily"
+    ended: dt.datetime | None = None
+    paused: bool = False
+    pause_until: dt.datetime | None = None
+    limbo: bool = False  # a member is blocked: the bot pauses when a message fails
+    last_day: dt.date | None = None
+    next_due: dt.datetime | None = None
+    next_nudge: dt.datetime | None = None
+    nudge_days: dict[int, set[dt.date]] = field(default_factory=dict)
+    prompts: list[Prompt] = field(default_factory=list)
+    zone_changed: dt.datetime | None = None
+
+    def partner_of(self, user_id: int) -> int:
+        first, second = self.members
+        return second if user_id == first else first
+
+    @property
+    def active(self) -> bool:
+        return self.ended is None
+
+    def open_prompts(self) -> list[Prompt]:
+        return [p for p in self.prompts if not p.revealed and not p.skipped]
+
+
+@dataclass
+class Who:
+    """A person as the oracle models them."""
+
+    person: Person
+    pair: Pair | None = None
+    blocked: bool = False
+    deleted_seq: int | None = None
+    former_pairs: list[int] = field(default_factory=list)
+    reminders_on: bool = False
+    reminder_hours: int = DEFAULT_REMINDER_HOURS
+    quiet: tuple[dt.time, dt.time] = DEFAULT_QUIET
+    nudges_on: bool = True
+    last_nudge: tuple[dt.datetime, int] | None = None  # (moment, seq) of the latest nudge
+    story: deque[str] = field(default_factory=lambda: deque(maxlen=STORY_LENGTH))
+
+    @property
+    def user_id(self) -> int:
+        return self.person.user_id
+
+    @property
+    def name(self) -> str:
+        return self.person.name
+
+    def reset_settings(self) -> None:
+        self.reminders_on = False
+        self.reminder_hours = DEFAULT_REMINDER_HOURS
+        self.quiet = DEFAULT_QUIET
+        self.nudges_on = True
+
+
+@dataclass
+class Invite:
+    """An invite link as the oracle knows it."""
+
+    code: str
+    inviter: int
+    created: dt.datetime
+    inviter_pairings: int  # how many pairings the inviter had when it was made
+    used: bool = False
+
+
+@dataclass
+class Expectation:
+    """A message someone must receive by `deadline` (or may receive, when not required)."""
+
+    kind: str  # question, nudge, reminder, reveal
+    user_id: int
+    pair: int
+    deadline: dt.datetime
+    prompt: Prompt | None = None
+    day: dt.date | None = None
+    required: bool = True
+
+
+@dataclass
+class Violation:
+    """One broken invariant."""
+
+    invariant: str
+    kind: str
+    text: str
+    moment: dt.datetime
+    day: int
+    people: tuple[int, ...]
+
+
+@dataclass
+class Oracle:
+    """The independent model and its checks. Feed it the timeline with `observe`."""
+
+    people: dict[int, Who]
+    seed: int
+    start: dt.datetime
+    catalogue: Catalogue = field(default_factory=Catalogue)
+    questions: frozenset[str] = field(default_factory=library_questions)
+    pairs: list[Pair] = field(default_factory=list)
+    marks: dict[str, Mark] = field(default_factory=dict)
+    invites: dict[str, Invite] = field(default_factory=dict)
+    pairings: Counter[int] = field(default_factory=Counter)
+    expectations: list[Expectation] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+    kinds_seen: Counter[str] = field(default_factory=Counter)
+    events: Counter[str] = field(default_factory=Counter)
+    duplicates: Counter[str] = field(default_factory=Counter)
+    crash_windows: list[tuple[int, int]] = field(default_factory=list)
+    crash_moments: list[dt.datetime] = field(default_factory=list)
+    deletions: list[tuple[int, int, dt.datetime]] = field(default_factory=list)  # user, seq
+    names: dict[str, int] = field(default_factory=dict)
+    custom_texts: dict[str, Mark] = field(default_factory=dict)
+    now: dt.datetime = field(default_factory=lambda: dt.datetime(2000, 1, 1, tzinfo=UTC))
+    isolated: dict[int, int] = field(default_factory=dict)  # presser -> victim pair key
+    printed: int = 0
+    print_limit: int = 12
+    last_seq: int = 0
+    answered_accepts: dict[int, str] = field(default_factory=dict)  # accepter -> code
+    waiting: dict[int, Pending] = field(default_factory=dict)  # per person, awaiting its ack
+    # Commands sent and not yet acknowledged, per person: (command, argument).
+    pending: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.names = {who.name: uid for uid, who in self.people.items()}
+
+    # Reporting -----------------------------------------------------------------------------
+
+    def day_index(self, moment: dt.datetime | None = None) -> int:
+        return ((moment or self.now) - self.start) // dt.timedelta(days=1)
+
+    def stamp(self) -> str:
+        return f"D{self.day_index():03d} {self.now:%Y-%m-%d %H:%M}Z"
+
+    def note(self, user_id: int, line: str) -> None:
+        who = self.people.get(user_id)
+        if who is not None:
+            who.story.append(f"{self.stamp()} {line}")
+
+    def violate(self, invariant: str, kind: str, text: str, *people: int) -> None:
+        """Record a violation and print it with the story of everyone involved."""
+        involved: list[int] = []
+        for uid in people:
+            who = self.people.get(uid)
+            if who is None:
+                continue
+            involved.append(uid)
+            if who.pair is not None:
+                involved.append(who.pair.partner_of(uid))
+        involved = list(dict.fromkeys(involved))
+        violation = Violation(invariant, kind, text, self.now, self.day_index(), tuple(involved))
+        self.violations.append(violation)
+        if self.printed < self.print_limit:
+            self.printed += 1
+            print(self.story(violation))
+
+    def story(self, violation: Violation) -> str:
+        lines = [
+            "",
+            f"VIOLATION of invariant {violation.invariant} ({violation.kind}), seed "
+            f"{self.seed}, simulated day {violation.day} ({violation.moment:%Y-%m-%d %H:%M}Z):",
+            f"  {violation.text}",
+            f"  replay: NEARER_SIM_SEED={self.seed}",
+        ]
+        recent = [m for m in self.crash_moments if violation.moment - m < dt.timedelta(days=2)]
+        if recent:
+            lines.append("  crashes in the two days before: " + ", ".join(
+                f"{m:%Y-%m-%d %H:%M}Z" for m in recent))  # fmt: skip
+        for uid in violation.people:
+            who = self.people[uid]
+            lines.append(f"  story of {who.name} ({uid}):")
+            lines.extend(f"    {line}" for line in who.story)
+        return "\n".join(lines)
+
+    def summary(self) -> dict[str, int]:
+        """Violations counted by invariant and kind."""
+        counts: Counter[str] = Counter(f"{v.invariant}:{v.kind}" for v in self.violations)
+        return dict(sorted(counts.items()))
+
+    # Helpers ---------------------------------------------------------------------------------
+
+    def who(self, user_id: int) -> Who:
+        return self.people[user_id]
+
+    def mark_for(self, author: int, kind: str, seq: int, prompt: Prompt | None) -> Mark:
+        who = self.who(author)
+        pair = who.pair
+        partner = pair.partner_of(author) if pair is not None else None
+        return Mark(author, pair.key if pair else None, partner, kind, seq, prompt)
+
+    def register(self, mark: Mark, marker: str | None, file_id: str | None) -> None:
+        if marker:
+            self.marks[marker] = mark
+        if file_id:
+            self.marks[file_id] = mark
+
+    def expect(self, expectation: Expectation) -> None:
+        self.expectations.append(expectation)
+
+    def take_expectation(
+        self, kind: str, user_id: int, pair: int, prompt: Prompt | None = None
+    ) -> Expectation | None:
+        for index, expectation in enumerate(self.expectations):
+            if (
+                expectation.kind == kind
+                and expectation.user_id == user_id
+                and expectation.pair == pair
+                and (prompt is None or expectation.prompt is prompt)
+            ):
+                return self.expectations.pop(index)
+        return None
+
+    def drop_expectations(self, pair: Pair, *, keep_allowed: bool) -> None:
+        """A pair paused or ended: nothing more is required of it (what was queued may come)."""
+        kept = []
+        for expectation in self.expectations:
+            if expectation.pair == pair.key:
+                if not keep_allowed:
+                    continue
+                expectation.required = False
+            kept.append(expectation)
+        self.expectations = kept
+
+    def in_crash_window(self, seq: int) -> bool:
+        return any(start <= seq <= end for start, end in self.crash_windows)
+
+    # The tick: what falls due ---------------------------------------------------------------
+
+    def before_tick(self, moment: dt.datetime) -> None:
+        """Work out what the tick at `moment` must deliver, before it runs."""
+        self.now = moment
+        for pair in self.pairs:
+            if not pair.active:
+                continue
+            if pair.paused and pair.pause_until is not None and pair.pause_until <= moment:
+                self.resume(pair, moment, by_tick=True)
+            if pair.paused or pair.limbo:
+                continue
+            self.questions_due(pair, moment)
+            self.nudges_due(pair, moment)
+            self.reminders_due(pair, moment)
+
+    def questions_due(self, pair: Pair, moment: dt.datetime) -> None:
+        while pair.next_due is not None and pair.next_due <= moment:
+            day = local_day(pair.next_due, pair.zone)
+            if day != local_day(moment, pair.zone):
+                # Only after the bot was down the whole local day; the driver never is.
+                self.violate(
+                    "1", "missed-day", f"pair {pair.key}: the question day {day} passed unsent",
+                    *pair.members,
+                )  # fmt: skip
+                pair.next_due = next_send(moment, pair.zone, pair.send_time, pair.frequency, day)
+                continue
+            self.new_prompt(pair, day, moment)
+            pair.last_day = day
+            pair.next_due = next_send(moment, pair.zone, pair.send_time, pair.frequency, day)
+
+    def new_prompt(self, pair: Pair, day: dt.date, moment: dt.datetime) -> Prompt:
+        prompt = Prompt(len(pair.prompts) + 1, pair, day, moment)
+        pair.prompts.append(prompt)
+        for uid in pair.members:
+            if not self.who(uid).blocked:
+                self.expect(
+                    Expectation("question", uid, pair.key, moment + DELIVERY_GRACE, prompt, day)
+                )
+        return prompt
+
+    def nudges_due(self, pair: Pair, moment: dt.datetime) -> None:
+        if pair.next_nudge is None or pair.next_nudge > moment:
+            return
+        day = local_day(pair.next_nudge, pair.zone)
+        lenient = pair.zone_changed is not None and moment - pair.zone_changed < dt.timedelta(
+            hours=30
+        )
+        for uid in pair.members:
+            who = self.who(uid)
+            days = pair.nudge_days.setdefault(uid, set())
+            if who.nudges_on and not who.blocked and day not in days:
+                days.add(day)
+                self.expect(
+                    Expectation(
+                        "nudge", uid, pair.key, moment + DELIVERY_GRACE, day=day,
+                        required=not lenient,
+                    )
+                )  # fmt: skip
+        pair.next_nudge = next_send(moment, pair.zone, NUDGE_TIME, "daily", day)
+
+    def reminders_due(self, pair: Pair, moment: dt.datetime) -> None:
+        for prompt in pair.open_prompts():
+            if moment - prompt.created > dt.timedelta(days=1):
+                continue
+            for uid in pair.members:
+                who = self.who(uid)
+                if (
+                    who.reminders_on
+                    and not who.blocked
+                    and uid not in prompt.reminded
+                    and not prompt.answered(uid)
+                    and uid in prompt.delivered
+                    and local_day(moment, pair.zone) == prompt.day
+                    and moment >= prompt.created + dt.timedelta(hours=who.reminder_hours)
+                    and not in_quiet(moment, pair.zone, who.quiet)
+                ):
+                    prompt.reminded.add(uid)
+                    self.expect(
+                        Expectation("reminder", uid, pair.key, moment + DELIVERY_GRACE, prompt)
+                    )
+
+    def upcoming(self, after: dt.datetime) -> list[dt.datetime]:
+        """Moments after `after` at which something falls due (for the driver's stepping)."""
+        moments = []
+        for pair in self.pairs:
+            if not pair.active:
+                continue
+            if pair.paused:
+                if pair.pause_until is not None:
+                    moments.append(pair.pause_until)
+                continue
+            if pair.limbo:
+                continue
+            moments += [m for m in (pair.next_due, pair.next_nudge) if m is not None]
+            for prompt in pair.open_prompts():
+                for uid in pair.members:
+                    who = self.who(uid)
+                    if not who.reminders_on or uid in prompt.reminded or prompt.answered(uid):
+                        continue
+                    due = prompt.created + dt.timedelta(hours=who.reminder_hours)
+                    moments.append(due)
+                    if in_quiet(max(due, after), pair.zone, who.quiet):
+                        day = local_day(max(due, after), pair.zone)
+                        moments.append(wall_moment(day, who.quiet[1], pair.zone))
+        return [m for m in moments if m > after]
+
+    def after_step(self, moment: dt.datetime) -> None:
+        """Check deadlines once the step's deliveries are observed."""
+        late = [e for e in self.expectations if e.deadline < moment]
+        self.expectations = [e for e in self.expectations if e.deadline >= moment]
+        for expectation in late:
+            if not expectation.required:
+                continue
+            who = self.who(expectation.user_id)
+            if who.blocked or (who.deleted_seq is not None and who.pair is None):
+                continue
+            what = expectation.kind
+            if expectation.day is not None:
+                what += f" for {expectation.day}"
+            invariant = {"question": "1", "reveal": "2", "nudge": "3", "reminder": "3"}.get(
+                expectation.kind, "4"
+            )
+            self.violate(
+                invariant,
+                f"missing-{expectation.kind}",
+                f"{who.name} never received the {what} (pair {expectation.pair}; due by "
+                f"{expectation.deadline - DELIVERY_GRACE:%Y-%m-%d %H:%M}Z)",
+                expectation.user_id,
+            )
+
+    # Pairs changing -------------------------------------------------------------------------
+
+    def form_pair(self, inviter: int, accepter: int, moment: dt.datetime, seq: int) -> Pair:
+        pair = Pair(len(self.pairs) + 1, (inviter, accepter), moment)
+        self.pairs.append(pair)
+        for uid in pair.members:
+            who = self.who(uid)
+            who.pair = pair
+            self.pairings[uid] += 1
+            self.note(uid, f"paired as pair {pair.key} with {self.who(pair.partner_of(uid)).name}")
+        today = local_day(moment, pair.zone)
+        self.new_prompt(pair, today, moment)  # the first question comes at once
+        pair.last_day = today
+        pair.next_due = next_send(moment, pair.zone, pair.send_time, pair.frequency, today)
+        pair.next_nudge = next_send(moment, pair.zone, NUDGE_TIME, "daily", None)
+        self.events["pairings"] += 1
+        return pair
+
+    def end_pair(self, pair: Pair, moment: dt.datetime) -> None:
+        if not pair.active:
+            return
+        pair.ended = moment
+        self.drop_expectations(pair, keep_allowed=False)
+        for uid in pair.members:
+            who = self.who(uid)
+            if who.pair is pair:
+                who.pair = None
+                who.former_pairs.append(pair.key)
+        self.events["pairs_ended"] += 1
+
+    def pause(self, pair: Pair, by: int, until: dt.datetime | None) -> None:
+        pair.paused, pair.pause_until = True, until
+        pair.next_due = pair.next_nudge = None
+        self.drop_expectations(pair, keep_allowed=True)
+
+    def resume(self, pair: Pair, moment: dt.datetime, *, by_tick: bool = False) -> None:
+        pair.paused, pair.pause_until = False, None
+        if any(self.who(uid).blocked for uid in pair.members):
+            pair.limbo = True  # the bot pauses again once a message to the blocked one fails
+            return
+        pair.next_due = next_send(moment, pair.zone, pair.send_time, pair.frequency, pair.last_day)
+        pair.next_nudge = next_send(moment, pair.zone, NUDGE_TIME, "daily", None)
+        if by_tick:
+            self.events["pauses_ended"] += 1
+
+    def change_schedule(self, pair: Pair, moment: dt.datetime, what: str, value: Any) -> None:
+        if what == "time":
+            pair.send_time = value
+        elif what == "zone":
+            if value != pair.zone:
+                pair.zone_changed = moment
+            pair.zone = value
+        elif what == "frequency":
+            pair.frequency = value
+        if pair.paused or pair.limbo:
+            return
+        pair.next_due = next_send(moment, pair.zone, pair.send_time, pair.frequency, pair.last_day)
+        pair.next_nudge = next_send(moment, pair.zone, NUDGE_TIME, "daily", None)
+
+    # The timeline ----------------------------------------------------------------------------
+
+    def observe(self, record: Record) -> None:
+        """Take one timeline entry, in order."""
+        self.last_seq = record.seq
+        self.now = record.moment
+        if record.direction == "out":
+            self.sent(record)
+        elif record.direction == "in":
+            self.delivered(record)
+        elif record.direction == "note" and record.intent is not None:
+            if record.intent.kind == "silent":
+                self.silent(record.user_id)
+            else:
+                self.applied(record.user_id, record.intent, record.seq)
+
+    # What people sent ----------------------------------------------------------------------
+
+    def sent(self, record: Record) -> None:
+        intent = record.intent or Intent("other")
+        uid = record.user_id
+        who = self.who(uid)
+        self.events[f"action_{intent.kind}"] += 1
+        if intent.kind in ("answer", "correction"):
+            self.answer(record, intent)
+        elif intent.kind == "gift":
+            mark = self.mark_for(uid, "gift", record.seq, None)
+            self.register(mark, intent.marker, intent.file_id)
+            self.waiting[uid] = Pending("gift", "gift", "", mark)
+            self.note(uid, f"→ appreciation {intent.marker or intent.file_id}")
+        elif intent.kind == "edit":
+            self.edit(record, intent)
+        elif intent.kind == "ask":
+            mark = self.mark_for(uid, "ask", record.seq, None)
+            self.register(mark, intent.marker, None)
+            self.note(uid, f"→ /ask {intent.marker}")
+        elif intent.kind == "block":
+            who.blocked = True
+            self.note(uid, "blocks the bot")
+            pair = who.pair
+            if pair is not None and not pair.paused:
+                self.pause(pair, uid, None)
+        elif intent.kind == "unblock":
+            who.blocked = False
+            self.note(uid, "unblocks the bot")
+        elif intent.kind == "press":
+            self.note(uid, f"presses {intent.data!r}")
+            if intent.isolated and intent.origin_pair is not None:
+                self.isolated[uid] = intent.origin_pair
+            if intent.data.startswith("accept:"):
+                self.answered_accepts[uid] = intent.data.removeprefix("accept:")
+        elif intent.kind == "command":
+            self.note(uid, f"→ {intent.command} {intent.argument}".rstrip())
+            self.command_sent(record, intent)
+        else:
+            mark = self.mark_for(uid, "other", record.seq, None)
+            self.register(mark, intent.marker, intent.file_id)
+            self.note(uid, f"→ {intent.kind} {intent.marker or ''}".rstrip())
+
+    def command_sent(self, record: Record, intent: Intent) -> None:
+        uid = record.user_id
+        if intent.command == "/start" and intent.argument:
+            self.answered_accepts.pop(uid, None)
+        if intent.command in ("/pause", "/resume", "/time", "/timezone"):
+            self.pending.setdefault(uid, []).append((intent.command, intent.argument))
+
+    def take_pending(self, uid: int, accepts: Any) -> tuple[str, str] | None:
+        """The oldest unacknowledged command `accepts` agrees with (earlier ones of the same
+        command were refused or slowed down, and are dropped)."""
+        waiting = self.pending.get(uid, [])
+        for index, (command, argument) in enumerate(waiting):
+            if accepts(command, argument):
+                del waiting[: index + 1]
+                return command, argument
+        return None
+
+    def answer(self, record: Record, intent: Intent) -> None:
+        """Work out which question an answer belongs to; keep it until the bot's reply says
+        whether it was taken (a reveal may reach the partner before that reply does)."""
+        uid = record.user_id
+        who = self.who(uid)
+        pair = who.pair
+        target: Prompt | None = None
+        reason = "not paired"
+        if pair is not None:
+            if intent.prompt is not None:
+                if intent.prompt.pair is not pair or intent.prompt.skipped:
+                    reason = "a reply to a question that is no longer open"
+                else:
+                    target = intent.prompt
+            else:
+                open_prompts = pair.open_prompts()
+                unanswered = [p for p in open_prompts if not p.answered(uid)]
+                if len(unanswered) == 1:
+                    target = unanswered[0]
+                elif not unanswered and open_prompts:
+                    target = open_prompts[-1]
+                else:
+                    reason = "several open questions" if unanswered else "no open question"
+            if target is not None and target.revealed:
+                reason, target = "its question was already revealed", None
+        label = intent.marker or intent.file_id
+        if target is None or pair is None:
+            mark = self.mark_for(uid, "unsaved", record.seq, None)
+            self.register(mark, intent.marker, intent.file_id)
+            self.waiting[uid] = Pending(intent.kind, "refused", reason, mark)
+            self.note(uid, f"→ {intent.kind} ({intent.media}) {label}: {reason}")
+            return
+        mark = self.mark_for(uid, "answer", record.seq, target)
+        mark.media = intent.media
+        self.register(mark, intent.marker, intent.file_id)
+        target.answers.setdefault(uid, []).append(mark)
+        target.answer_message[uid] = int(record.message.get("message_id", 0))
+        pending = Pending(intent.kind, "saved", "", mark, target)
+        self.waiting[uid] = pending
+        self.note(uid, f"→ {intent.kind} ({intent.media}) {label} to question {target.key}")
+        self.events["answers"] += 1
+        partner = pair.partner_of(uid)
+        if target.answered(partner) and not target.revealed:
+            target.revealed_seq = record.seq
+            pending.revealed_here = True
+            self.events["reveals_due"] += 1
+            for member in pair.members:
+                if not self.who(member).blocked:
+                    self.expect(
+                        Expectation("reveal", member, pair.key, self.now + DELIVERY_GRACE, target)
+                    )
+
+    def undo(self, uid: int, pending: Pending, kind: str = "unsaved") -> None:
+        """The bot did not take what the model had taken: forget it."""
+        mark, prompt = pending.mark, pending.prompt
+        if mark is not None:
+            mark.kind = kind
+        if prompt is None or mark is None:
+            return
+        answers = prompt.answers.get(uid, [])
+        if mark in answers:
+            answers.remove(mark)
+        if pending.revealed_here:
+            prompt.revealed_seq = None
+            self.expectations = [
+                e for e in self.expectations if not (e.kind == "reveal" and e.prompt is prompt)
+            ]
+
+    def edit(self, record: Record, intent: Intent) -> None:
+        uid = record.user_id
+        pair = self.who(uid).pair
+        target = None
+        if pair is not None:
+            for prompt in pair.prompts:
+                if prompt.answer_message.get(uid) == intent.edited_message and not prompt.skipped:
+                    target = prompt
+        if target is None or target.revealed:
+            mark = self.mark_for(uid, "unsaved", record.seq, None)
+            self.register(mark, intent.marker, None)
+            predicted = "edit_refused" if target is not None else "ignored"
+            self.waiting[uid] = Pending("edit", predicted, "after the reveal", mark)
+            self.note(uid, f"→ edit {intent.marker}: not an answer to keep")
+            return
+        mark = self.mark_for(uid, "answer", record.seq, target)
+        self.register(mark, intent.marker, None)
+        target.answers.setdefault(uid, []).append(mark)
+        self.waiting[uid] = Pending("edit", "edit_saved", "", mark, target)
+        self.note(uid, f"→ edit {intent.marker} of the answer to question {target.key}")
+
+    # The bot's replies to answers, corrections, edits and appreciations ---------------------
+
+    def on_ack_saved(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        uid = who.user_id
+        pending = self.waiting.pop(uid, None)
+        if pending is None or pending.kind == "edit":
+            return
+        if pending.kind == "gift":
+            self.violate(
+                "2", "gift-taken-as-answer", f"{who.name} replied to a nudge with an "
+                "appreciation, and the bot saved it as an answer", uid,
+            )  # fmt: skip
+            if pending.mark is not None:
+                pending.mark.kind = "misfiled"
+        elif pending.predicted != "saved":
+            self.violate(
+                "2", "answer-taken-unexpectedly", f"{who.name}'s {pending.kind} was saved as "
+                f"an answer, though the model finds {pending.reason}", uid,
+            )  # fmt: skip
+            if pending.mark is not None:
+                pending.mark.kind = "misfiled"
+
+    def on_ack_refused(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        uid = who.user_id
+        pending = self.waiting.pop(uid, None)
+        if pending is None or pending.kind == "edit":
+            return
+        said = str(record.message.get("text", ""))[:70]
+        if pending.kind == "gift":
+            self.violate("2", "gift-not-passed-on", f"{who.name}'s appreciation was answered "
+                         f"with {said!r}", uid)  # fmt: skip
+        elif pending.predicted == "saved" and pending.prompt is not None:
+            self.violate(
+                "2", "answer-refused", f"{who.name}'s {pending.kind} to question "
+                f"{pending.prompt.key} was answered with {said!r}", uid,
+            )  # fmt: skip
+        self.undo(uid, pending)
+
+    def on_ack_gift(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        uid = who.user_id
+        pending = self.waiting.pop(uid, None)
+        if pending is None or pending.kind == "gift":
+            return
+        where = f"question {pending.prompt.key}" if pending.prompt else pending.reason
+        self.violate(
+            "2", "answer-taken-as-gift", f"{who.name}'s {pending.kind} ({where}) was passed "
+            "to the partner as an appreciation", uid,
+        )  # fmt: skip
+        self.undo(uid, pending, "misfiled")
+
+    def on_ack_edit_saved(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        uid = who.user_id
+        pending = self.waiting.pop(uid, None)
+        if pending is not None and pending.kind == "edit" and pending.predicted != "edit_saved":
+            self.violate("2", "edit-taken-after-reveal", f"{who.name}'s edit was taken though "
+                         "its answer was already revealed", uid)  # fmt: skip
+            if pending.mark is not None:
+                pending.mark.kind = "misfiled"
+
+    def on_ack_edit_refused(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        uid = who.user_id
+        pending = self.waiting.pop(uid, None)
+        if pending is not None and pending.kind == "edit":
+            if pending.predicted == "edit_saved":
+                self.violate("2", "edit-refused", f"{who.name}'s edit before the reveal was "
+                             "refused as if after it", uid)  # fmt: skip
+            self.undo(uid, pending)
+
+    def silent(self, uid: int) -> None:
+        """The bot handled what the person sent without a word (an allowance ran dry, or an
+        edit of a message that is not an answer): nothing of it was kept."""
+        pending = self.waiting.pop(uid, None)
+        if pending is not None:
+            self.undo(uid, pending)
+
+    def applied(self, uid: int, intent: Intent, seq: int) -> None:
+        """A settings change the bot confirmed (the menu came back showing it)."""
+        who = self.who(uid)
+        if intent.change is None:
+            return
+        what, value = intent.change
+        self.note(uid, f"settings: {what} = {value}")
+        self.events[f"setting_{what}"] += 1
+        if what == "reminders":
+            who.reminders_on = not who.reminders_on
+        elif what == "nudges":
+            who.nudges_on = not who.nudges_on
+        elif what == "quiet":
+            who.quiet = value
+        elif what == "hours":
+            who.reminder_hours = int(value)
+        elif who.pair is not None:
+            self.change_schedule(who.pair, self.now, what, value)
+
+    # What the bot delivered ------------------------------------------------------------------
+
+    def delivered(self, record: Record) -> None:
+        uid = record.user_id
+        who = self.who(uid)
+        message = record.message
+        kind, fields = self.catalogue.classify(message)
+        self.kinds_seen[kind] += 1
+        short = str(message.get("text") or message.get("caption") or kind)[:70].replace("\n", " ")
+        self.note(uid, f"← {kind}: {short}")
+        self.check_isolation(record)
+        self.check_marks(record, kind)
+        handler = getattr(self, f"on_{kind}", None)
+        if handler is not None:
+            handler(record, who, fields)
+
+    def check_isolation(self, record: Record) -> None:
+        """In a round of forged or stale presses only the pressers may hear from the bot."""
+        if not self.isolated or record.user_id in self.isolated:
+            return
+        victims = set(self.isolated.values())
+        who = self.who(record.user_id)
+        if who.pair is not None and who.pair.key in victims:
+            self.violate(
+                "2",
+                "forged-button-reached-another-pair",
+                f"{who.name} (pair {who.pair.key}) received a message while only someone "
+                "else's forged or stale button was being pressed",
+                record.user_id,
+                *self.isolated,
+            )
+
+    def check_marks(self, record: Record, kind: str) -> None:
+        """Invariant 2 and 5: whose words may appear in this message."""
+        uid = record.user_id
+        who = self.who(uid)
+        words, files = marks_in(record.message)
+        for token in sorted(words | files):
+            mark = self.marks.get(token)
+            if mark is None:
+                continue
+            author = self.who(mark.author)
+            if author.deleted_seq is not None and mark.seq < author.deleted_seq:
+                self.violate(
+                    "5",
+                    "deleted-text-delivered",
+                    f"{who.name} received {token!r}, written by {author.name} before they "
+                    f"deleted their data ({kind})",
+                    uid,
+                    mark.author,
+                )
+                continue
+            if (
+                who.deleted_seq is not None
+                and mark.seq < who.deleted_seq
+                and mark.author != uid
+                and record.seq > who.deleted_seq
+            ):
+                self.violate(
+                    "5",
+                    "old-pair-shown-after-deletion",
+                    f"{who.name} deleted their data, yet later received {token!r} from "
+                    f"{author.name} ({kind})",
+                    uid,
+                    mark.author,
+                )
+                continue
+            if mark.author == uid:
+                if kind in ("reveal", "reveal_media") and mark.kind != "ask":
+                    self.violate(
+                        "2", "own-answer-revealed", f"{who.name}'s reveal shows their own "
+                        f"words {token!r}", uid,
+                    )  # fmt: skip
+                continue
+            if mark.partner != uid:
+                self.violate(
+                    "2",
+                    "leak-to-third-person",
+                    f"{who.name} received {token!r}, which {author.name} wrote to pair "
+                    f"{mark.pair} ({kind})",
+                    uid,
+                    mark.author,
+                )
+                continue
+            self.check_partner_mark(record, kind, token, mark)
+
+    def check_partner_mark(self, record: Record, kind: str, token: str, mark: Mark) -> None:
+        uid = record.user_id
+        who, author = self.who(uid), self.who(mark.author)
+        if mark.kind == "gift":
+            if kind not in ("gift", "gift_media", "history", "export"):
+                self.violate(
+                    "2", "gift-outside-a-gift", f"{who.name} got the appreciation {token!r} "
+                    f"from {author.name} as a {kind}", uid, mark.author,
+                )  # fmt: skip
+            return
+        if mark.kind in ("ask", "misfiled"):
+            return  # a misfiled answer or gift was reported when the bot replied
+        if mark.kind == "answer" and mark.prompt is not None:
+            prompt = mark.prompt
+            if kind not in ("reveal", "reveal_media", "history", "export"):
+                self.violate(
+                    "2",
+                    "answer-outside-a-reveal",
+                    f"{who.name} received {author.name}'s answer {token!r} as a {kind}, "
+                    f"{'after' if prompt.revealed else 'before'} both had answered",
+                    uid,
+                    mark.author,
+                )
+            elif not prompt.revealed or (prompt.revealed_seq or 0) > record.seq:
+                self.violate(
+                    "2",
+                    "answer-before-both-answered",
+                    f"{who.name} received {author.name}'s answer {token!r} before answering "
+                    f"question {prompt.key} themselves",
+                    uid,
+                    mark.author,
+                )
+            return
+        self.violate(
+            "2",
+            "unsent-words-reached-partner",
+            f"{who.name} received {token!r} from {author.name}, which was never an answer or "
+            f"appreciation that was kept ({mark.kind}, as a {kind})",
+            uid,
+            mark.author,
+        )
+
+    # Kinds ---------------------------------------------------------------------------------
+
+    def on_question(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        uid = who.user_id
+        text = fields.get("question", "")
+        pair = who.pair
+        self.events["questions"] += 1
+        if text not in self.questions and not MARKER.search(text):
+            deleted_question = getattr(texts, "DELETED_QUESTION", None)
+            if text != deleted_question:
+                self.violate(
+                    "1", "unknown-question", f"{who.name} got a question that is neither from "
+                    f"the library nor written with /ask: {text[:60]!r}", uid,
+                )  # fmt: skip
+        if pair is None:
+            if who.blocked or self.in_crash_window(record.seq):
+                return
+            self.violate(
+                "1", "question-without-pair", f"{who.name} is not paired but got a question",
+                uid,
+            )  # fmt: skip
+            return
+        if fields.get("note"):
+            prompt: Prompt | None = self.replacement(pair, uid, text)
+        else:
+            expectation = self.take_expectation("question", uid, pair.key)
+            prompt = expectation.prompt if expectation is not None else None
+        if prompt is None and pair.limbo:
+            prompt = Prompt(len(pair.prompts) + 1, pair, local_day(self.now, pair.zone), self.now)
+            pair.prompts.append(prompt)
+            pair.last_day = prompt.day
+        if prompt is None:
+            earlier = [p for p in pair.prompts if p.text == text and uid in p.delivered]
+            if earlier and self.in_crash_window(earlier[-1].delivered[uid]):
+                self.duplicates["question"] += 1
+                return
+            state = "paused" if pair.paused else "active"
+            self.violate(
+                "1",
+                "unexpected-question" if not earlier else "question-twice",
+                f"{who.name} got a question nobody expected (pair {pair.key}, {state}, "
+                f"{pair.frequency} at {pair.send_time:%H:%M} {pair.zone}): {text[:50]!r}",
+                uid,
+            )
+            return
+        if prompt.text is None:
+            prompt.text = text
+        elif prompt.text != text:
+            self.violate(
+                "1", "different-questions", f"pair {pair.key}: {who.name} got {text[:40]!r} "
+                f"but the partner got {prompt.text[:40]!r} for {prompt.day}", uid,
+            )  # fmt: skip
+        prompt.delivered[uid] = record.seq
+
+    def prompt_by_text(self, pair: Pair | None, text: str) -> Prompt | None:
+        if pair is None:
+            return None
+        for prompt in reversed(pair.prompts):
+            if prompt.text == text:
+                return prompt
+        return None
+
+    def on_reveal(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        uid = who.user_id
+        text = fields.get("question", "")
+        pair = who.pair
+        prompt = self.prompt_by_text(pair, text)
+        if prompt is None:
+            for key in reversed(who.former_pairs):
+                prompt = self.prompt_by_text(self.pairs[key - 1], text)
+                if prompt is not None:
+                    break
+        if prompt is None:
+            self.violate(
+                "2", "reveal-of-unknown-question", f"{who.name} got a reveal for a question "
+                f"they were never asked: {text[:50]!r}", uid,
+            )  # fmt: skip
+            return
+        if not prompt.revealed:
+            self.violate(
+                "2",
+                "reveal-before-both-answered",
+                f"{who.name} got the reveal of question {prompt.key} ({prompt.day}) though "
+                f"the model has answers from {sorted(self.who(u).name for u in prompt.answers)}",
+                uid,
+            )
+            return
+        if uid in prompt.reveals_seen:
+            if self.in_crash_window(record.seq) or self.crash_windows:
+                self.duplicates["reveal"] += 1
+            else:
+                self.violate("2", "reveal-twice", f"{who.name} got question {prompt.key}'s "
+                             "reveal twice", uid)  # fmt: skip
+            return
+        prompt.reveals_seen.add(uid)
+        self.events["reveals"] += 1
+        self.take_expectation("reveal", uid, prompt.pair.key, prompt)
+        partner = prompt.pair.partner_of(uid)
+        latest = (prompt.answers.get(partner) or [None])[-1]
+        if latest is None or latest.media != "text":
+            return
+        words, _ = marks_in(record.message)
+        shown = {w for w in words if (m := self.marks.get(w)) is not None and m.kind == "answer"}
+        token = next((t for t, m in self.marks.items() if m is latest), None)
+        if token is not None and token not in shown:
+            self.violate(
+                "2", "reveal-shows-stale-answer", f"{who.name}'s reveal of question "
+                f"{prompt.key} shows {sorted(shown)} instead of the latest {token!r}", uid,
+            )  # fmt: skip
+
+    def on_reveal_media(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        self.events["media_reveals"] += 1
+
+    def on_nudge(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        uid = who.user_id
+        pair = who.pair
+        self.events["nudges"] += 1
+        who.last_nudge = (self.now, record.seq)
+        if pair is None or pair.paused or not who.nudges_on:
+            if pair is not None and self.take_expectation("nudge", uid, pair.key) is not None:
+                return  # queued before the pause or the switch-off
+            state = "unpaired" if pair is None else "paused" if pair.paused else "nudges off"
+            self.violate("3", "nudge-not-allowed", f"{who.name} got a nudge while {state}", uid)
+            return
+        if self.take_expectation("nudge", uid, pair.key) is None:
+            if self.in_crash_window(record.seq):
+                self.duplicates["nudge"] += 1
+                return
+            lenient = pair.zone_changed is not None and self.now - pair.zone_changed < (
+                dt.timedelta(hours=30)
+            )
+            if not lenient:
+                self.violate("3", "unexpected-nudge", f"{who.name} got a second or unexpected "
+                             f"nudge (pair {pair.key})", uid)  # fmt: skip
+
+    def on_reminder(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        uid = who.user_id
+        pair = who.pair
+        self.events["reminders"] += 1
+        text = fields.get("question", "")
+        if pair is None or pair.paused:
+            self.violate("3", "reminder-not-allowed", f"{who.name} got a reminder while "
+                         f"{'unpaired' if pair is None else 'paused'}", uid)  # fmt: skip
+            return
+        if in_quiet(self.now, pair.zone, who.quiet):
+            self.violate(
+                "3", "reminder-in-quiet-hours", f"{who.name} got a reminder at "
+                f"{local_clock(self.now, pair.zone):%H:%M} {pair.zone}, inside quiet hours "
+                f"{who.quiet[0]:%H:%M}-{who.quiet[1]:%H:%M}", uid,
+            )  # fmt: skip
+        prompt = self.prompt_by_text(pair, text)
+        if prompt is None:
+            return
+        expectation = self.take_expectation("reminder", uid, pair.key, prompt)
+        if expectation is None:
+            if self.in_crash_window(record.seq):
+                self.duplicates["reminder"] += 1
+                return
+            reason = "a second reminder" if uid in prompt.reminded else "an unexpected reminder"
+            if not who.reminders_on:
+                reason += " with reminders off"
+            elif prompt.answered(uid):
+                reason += " after answering"
+            self.violate("3", "unexpected-reminder", f"{who.name} got {reason} for question "
+                         f"{prompt.key}", uid)  # fmt: skip
+
+    def on_paired(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        uid = who.user_id
+        partner_uid = self.names.get(fields.get("partner", ""))
+        if partner_uid is None:
+            return
+        if who.pair is not None and partner_uid in who.pair.members and who.pair.active:
+            return  # the second member's copy of a pair already formed
+        accepter = uid if uid in self.answered_accepts else partner_uid
+        inviter = partner_uid if accepter == uid else uid
+        code = self.answered_accepts.pop(accepter, "")
+        invite = self.invites.get(code)
+        problem = None
+        if invite is None:
+            problem = "an invite the model never saw"
+        elif invite.inviter != inviter:
+            problem = "someone else's invite"
+        elif invite.used:
+            problem = "an invite already used"
+        elif self.now - invite.created > INVITE_LIFETIME:
+            problem = "an expired invite"
+        elif self.pairings[inviter] != invite.inviter_pairings:
+            problem = "an invite made before the inviter paired with someone else"
+        if problem is not None:
+            self.violate(
+                "pairing", "invite-not-valid", f"{self.who(accepter).name} was paired with "
+                f"{self.who(inviter).name} through {problem} ({code!r})", accepter, inviter,
+            )  # fmt: skip
+        if invite is not None:
+            invite.used = True
+        for member in (inviter, accepter):
+            old = self.who(member).pair
+            if old is not None and old.active:
+                self.violate(
+                    "pairing", "paired-twice", f"{self.who(member).name} was paired again "
+                    "while still in an active pair", member,
+                )  # fmt: skip
+                self.end_pair(old, self.now)
+        self.form_pair(inviter, accepter, self.now, record.seq)
+
+    def on_invite_link(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        link = fields.get("link", "")
+        code = link.split("?start=")[-1].split()[0] if "?start=" in link else ""
+        if code:
+            for invite in self.invites.values():
+                if invite.inviter == who.user_id:
+                    invite.used = True  # a new link replaces the earlier one
+            self.invites[code] = Invite(code, who.user_id, self.now, self.pairings[who.user_id])
+
+    def on_unpaired(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        pair = who.pair
+        if who.user_id in self.isolated:
+            self.violate("2", "stale-button-unpaired", f"{who.name}'s stale or forged button "
+                         "ended their current pairing", who.user_id)  # fmt: skip
+        if pair is not None:
+            self.end_pair(pair, self.now)
+
+    def on_deleted(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        uid = who.user_id
+        if who.pair is not None:
+            self.end_pair(who.pair, self.now)
+        who.deleted_seq = record.seq
+        who.blocked = False
+        who.reset_settings()
+        self.deletions.append((uid, record.seq, self.now))
+        self.events["deletions"] += 1
+
+    def on_paused(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        pair = who.pair
+        if pair is None:
+            return
+        label = fields.get("until", "")
+
+        def agrees(command: str, argument: str) -> bool:
+            if command != "/pause":
+                return False
+            until = self.pause_end(argument, pair)
+            if until is None:
+                return label == texts.PAUSE_UNTIL_RESUMED
+            return until.astimezone(ZoneInfo(pair.zone)).strftime("%d %B %Y") in label
+
+        taken = self.take_pending(who.user_id, agrees)
+        if taken is None:
+            self.violate(
+                "4", "pause-not-as-asked", f"{who.name} was told {label!r}, which matches no "
+                "/pause they sent", who.user_id,
+            )  # fmt: skip
+            return
+        self.pause(pair, who.user_id, self.pause_end(taken[1], pair))
+        pair.limbo = False
+        self.events["pauses"] += 1
+
+    def pause_end(self, argument: str, pair: Pair) -> dt.datetime | None:
+        """When a pause ends, from what the person typed (the model's own reading of it):
+        nothing (until resumed), `3d`, `2w`, or `until YYYY-MM-DD` (that local midnight)."""
+        argument = argument.strip().lower()
+        span = re.fullmatch(r"(\d+)\s*(d|w)", argument)
+        if span:
+            days = int(span.group(1)) * (7 if span.group(2) == "w" else 1)
+            return self.now + dt.timedelta(days=days)
+        until = re.fullmatch(r"until\s+(\d{4}-\d{2}-\d{2})", argument)
+        if until:
+            return wall_moment(dt.date.fromisoformat(until.group(1)), dt.time(0), pair.zone)
+        return None
+
+    def on_resumed(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        self.take_pending(who.user_id, lambda command, _: command == "/resume")
+        pair = who.pair
+        if pair is not None and (pair.paused or pair.limbo):
+            pair.limbo = False
+            self.resume(pair, self.now)
+            self.events["resumes"] += 1
+
+    def on_not_paused(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        self.take_pending(who.user_id, lambda command, _: command == "/resume")
+        pair = who.pair
+        if pair is not None and pair.limbo:
+            pair.limbo, pair.paused = False, False
+            pair.next_due = next_send(
+                self.now, pair.zone, pair.send_time, pair.frequency, pair.last_day
+            )
+            pair.next_nudge = next_send(self.now, pair.zone, NUDGE_TIME, "daily", None)
+        elif pair is not None and pair.paused:
+            self.violate("4", "resume-refused", f"{who.name} sent /resume while paused and was "
+                         "told they are not paused", who.user_id)  # fmt: skip
+
+    def on_schedule_changed(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        shown = fields.get("when", "")
+
+        def agrees(command: str, argument: str) -> bool:
+            if command == "/time":
+                return shown.startswith(argument.strip().zfill(5) + " ")
+            return command == "/timezone" and shown.endswith(f"({argument.strip()})")
+
+        taken = self.take_pending(who.user_id, agrees)
+        pair = who.pair
+        if taken is None or pair is None:
+            if pair is not None:
+                self.violate(
+                    "4", "schedule-not-as-asked", f"{who.name} was told the question now comes "
+                    f"at {shown!r}, which matches no /time or /timezone they sent", who.user_id,
+                )  # fmt: skip
+            return
+        command, argument = taken
+        if command == "/time":
+            hours, minutes = argument.strip().split(":")
+            self.change_schedule(pair, self.now, "time", dt.time(int(hours), int(minutes)))
+        else:
+            self.change_schedule(pair, self.now, "zone", argument.strip())
+        self.events[f"schedule{command.replace('/', '_')}"] += 1
+
+    def replacement(self, pair: Pair, uid: int, text: str) -> Prompt:
+        """A swapped question (/skip): it replaces today's open question for both."""
+        for prompt in reversed(pair.prompts):
+            if prompt.replaces and uid not in prompt.delivered and prompt.text in (None, text):
+                return prompt
+        today = local_day(self.now, pair.zone)
+        todays = [p for p in pair.open_prompts() if p.day == today]
+        if todays:
+            old = todays[-1]
+            old.skipped = True
+            self.expectations = [e for e in self.expectations if e.prompt is not old]
+        prompt = Prompt(len(pair.prompts) + 1, pair, today, self.now, replaces=True)
+        pair.prompts.append(prompt)
+        self.events["skips"] += 1
+        return prompt
+
+    def on_reminders_on(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        who.reminders_on = True
+
+    def on_reminders_off(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        who.reminders_on = False
+
+    def on_export(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        self.events["exports"] += 1
+        data = record.message.get("document_bytes")
+        if who.deleted_seq is not None and isinstance(data, bytes | bytearray):
+            try:
+                exported = json.loads(bytes(data))
+            except ValueError:
+                return
+            former = set(who.former_pairs)
+            if former and exported.get("pairs") and who.pair is None:
+                ended = [p for p in exported["pairs"] if not p.get("active")]
+                if ended and len(ended) >= len(former):
+                    self.violate(
+                        "5", "export-shows-deleted-pairs", f"{who.name} deleted their data, "
+                        f"yet their export still lists {len(ended)} ended pairing(s)",
+                        who.user_id,
+                    )  # fmt: skip
+
+    # Crashes --------------------------------------------------------------------------------
+
+    def crashed(self, start_seq: int, kill_seq: int) -> None:
+        """Messages first delivered between `start_seq` and `kill_seq` may come twice."""
+        self.crash_windows.append((start_seq, kill_seq))
+        self.crash_moments.append(self.now)
+        self.events["crashes"] += 1
+
+    # People ---------------------------------------------------------------------------------
+
+    def is_paired(self, uid: int) -> bool:
+        return self.who(uid).pair is not None
+
+    def deletion_needles(self, uid: int, before_seq: int) -> tuple[int, str, list[str]]:
+        """What must be gone after `uid` deleted their data: id, name, every marker written."""
+        who = self.who(uid)
+        words = [t for t, m in self.marks.items() if m.author == uid and m.seq < before_seq
+                 and t.startswith(MARKER_PREFIX)]  # fmt: skip
+        return uid, who.name, words
+
+    def violation_kinds(self) -> list[tuple[str, str, str]]:
+        """(invariant, kind, first text) for each kind of violation seen."""
+        first: dict[tuple[str, str], str] = {}
+        for violation in self.violations:
+            first.setdefault((violation.invariant, violation.kind), violation.text)
+        return [(inv, kind, text) for (inv, kind), text in sorted(first.items())]
+
+
+def make_oracle(people: Iterable[Person], seed: int, start: dt.datetime) -> Oracle:
+    """An oracle for `people`, nobody paired yet."""
+    return Oracle({p.user_id: Who(p) for p in people}, seed, start)
