@@ -56,7 +56,7 @@ UTC = dt.UTC
 # A Thursday: New York springs forward 3 days later, Berlin on day 24, and Adelaide and Chatham
 # fall back on day 31.
 START = dt.datetime(2026, 3, 5, 6, 0, tzinfo=UTC)
-GRID_MINUTES = 30  # people act on this grid, so steps are shared between them
+GRID_MINUTES = 120  # people act on this grid, so steps are shared between them
 REPLY_WAIT = 3.0  # real seconds an action waits for the bot's reply before giving up
 FLOOD_ACTIONS = ("/help", "/today", "/streak", "/pause", "/resume", "/time 08:00", "/settings")
 FOLLOW_UPS = (dt.timedelta(minutes=2), dt.timedelta(minutes=10), dt.timedelta(minutes=45))
@@ -304,14 +304,14 @@ class Simulation:
         self.observed = 0
         self.figures = RunFigures()
         self.question_messages: dict[tuple[int, int, int], JSON] = {}  # (user, pair, prompt)
-        self.answer_messages: dict[int, list[JSON]] = {}
+        self.answer_messages: dict[tuple[int, int], list[JSON]] = {}  # (user, pair)
         self.button_pool: list[tuple[int, int | None, JSON, str]] = []  # owner, pair, msg, data
         self.offers: dict[int, tuple[JSON, str]] = {}  # invitee -> (offer message, code)
         self.held_links: dict[int, str] = {}  # invitees who never answered keep the link
         self.next_plan = config.start
         self.follow_ups: list[dt.datetime] = []
-        self.crash_steps: set[int] = set()
-        self.fault_steps: set[int] = set()
+        self.crash_times: list[dt.datetime] = []  # the first step at or after each crashes
+        self.fault_times: list[dt.datetime] = []  # the first step at or after each has faults
         self.deletion_scans_done = 0
         self.errors: RecordCapture | None = None
         self.errors_seen = 0
@@ -404,9 +404,14 @@ class Simulation:
     async def live(self) -> None:
         """Step from event to event until the last simulated day ends."""
         end = self.config.start + dt.timedelta(days=self.config.days)
-        estimate = max(1, self.config.days * 40)
-        self.crash_steps = set(self.rng.sample(range(20, estimate), self.config.crashes))
-        self.fault_steps = set(self.rng.sample(range(10, estimate), self.config.fault_steps))
+        span = (end - self.clock.now).total_seconds()
+
+        def moments(count: int) -> list[dt.datetime]:
+            offsets = sorted(self.rng.uniform(0.02, 1.0) * span for _ in range(count))
+            return [self.clock.now + dt.timedelta(seconds=offset) for offset in offsets]
+
+        self.crash_times = moments(self.config.crashes)
+        self.fault_times = moments(self.config.fault_steps)
         moment = self.clock.now
         while not self.wedged:
             moment = self.next_moment(moment)
@@ -428,13 +433,13 @@ class Simulation:
     async def step(self, moment: dt.datetime) -> None:
         self.clock.set(moment)
         self.figures.steps += 1
-        index = self.figures.steps
         self.plan(moment)
         step_start = self.world.last_seq
         self.oracle.now = moment
         self.oracle.before_tick(moment)
-        faulty = index in self.fault_steps
+        faulty = bool(self.fault_times) and self.fault_times[0] <= moment
         if faulty:
+            self.fault_times.pop(0)
             self.api.faults.rate = 0.08
             self.api.faults.retry_after = 1
             self.api.faults.timeout_seconds = 1.5
@@ -444,7 +449,8 @@ class Simulation:
         while self.actions and self.actions[0].moment <= moment:
             due.append(heapq.heappop(self.actions))
         crash = None
-        if index in self.crash_steps:
+        if self.crash_times and self.crash_times[0] <= moment:
+            self.crash_times.pop(0)
             crash = self.rng.choice(["tick", "delivery", "actions"])
             if crash == "actions" and not due:
                 crash = "delivery"
@@ -744,7 +750,8 @@ class Simulation:
             text, marker = person.answer_text()
             intent = Intent(kind, prompt=target, marker=marker, media="text")
             message = await user.say(intent, text, reply_to=reply_to)
-            self.answer_messages.setdefault(uid, []).append(message)
+            key = (uid, self.pair_key(uid))
+            self.answer_messages.setdefault(key, []).append(message)
         else:
             caption, marker = (None, None)
             if media == "photo" and person.chance(0.5):
@@ -794,7 +801,7 @@ class Simulation:
 
     async def act_edit(self, action: Action) -> None:
         uid = action.user_id
-        messages = self.answer_messages.get(uid, [])
+        messages = self.answer_messages.get((uid, action.params["pair"]), [])
         if not messages or not self.current_pair(uid, action.params["pair"]):
             return
         message = messages[-1]
@@ -1215,7 +1222,7 @@ def percentile(values: list[float], share: float) -> float:
 
 
 async def fairness_phase(
-    seed: int, workdir: Path, library: Library, *, pairs: int = 8, seconds: float = 5.0
+    seed: int, workdir: Path, library: Library, *, pairs: int = 6, seconds: float = 4.0
 ) -> tuple[FairnessFigures, list[str]]:
     """One person floods (10 actions a second) while other couples answer: every other reveal
     must arrive within 1.5 s (p99) and the flooder's partner gets at most 3 notices."""
@@ -1296,14 +1303,23 @@ async def fairness_phase(
                     figures.missing_reveals += 1
                     continue
                 figures.reveal_latencies.append(arrival - answered_at[index])
-        # Notices to the partner are gathered over a short window: let simulated time pass it.
+        # Notices to the partner are gathered over a short window: let simulated time pass it,
+        # then count what reached the partner until a second goes by without anything new.
         clock.now += dt.timedelta(minutes=3)
         if bot.runtime is not None and bot.runtime.dispatcher is not None:
             bot.runtime.dispatcher.wake()
-        await settle(bot, 30)
+        count, quiet_since = len(partner.inbox), time.monotonic()
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline and time.monotonic() - quiet_since < 1.5:
+            await asyncio.sleep(0.05)
+            if len(partner.inbox) != count:
+                count, quiet_since = len(partner.inbox), time.monotonic()
         figures.partner_notices = len(partner.inbox) - flood_start
     finally:
-        await bot.stop()
+        # The flooder's own replies may still be trickling out at one a second: no need to
+        # wait for them.
+        if bot.app is not None:
+            await kill(bot)
         await api.stop()
     figures.p99 = percentile(figures.reveal_latencies, 0.99)
     if figures.missing_reveals:

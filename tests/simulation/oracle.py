@@ -938,17 +938,22 @@ class Oracle:
 
     def edit(self, record: Record, intent: Intent) -> None:
         uid = record.user_id
-        pair = self.who(uid).pair
+        who = self.who(uid)
+        pair = who.pair
         target = None
         if pair is not None:
             for prompt in pair.prompts:
                 if prompt.answer_message.get(uid) == intent.edited_message and not prompt.skipped:
                     target = prompt
         if target is None or target.revealed:
+            predicted = "ignored"
+            if target is not None:
+                predicted = "edit_refused"
+            elif self.answered_in_former_pair(who, intent.edited_message):
+                predicted = "ended"  # the pair is over: nothing of it is revealed any more
             mark = self.mark_for(uid, "unsaved", record.seq, None)
             self.register(mark, intent.marker, None)
-            predicted = "edit_refused" if target is not None else "ignored"
-            self.waiting[uid] = Pending("edit", predicted, "after the reveal", mark)
+            self.waiting[uid] = Pending("edit", predicted, "no open question", mark)
             self.note(uid, f"→ edit {intent.marker}: not an answer to keep")
             return
         mark = self.mark_for(uid, "answer", record.seq, target)
@@ -956,6 +961,13 @@ class Oracle:
         target.answers.setdefault(uid, []).append(mark)
         self.waiting[uid] = Pending("edit", "edit_saved", "", mark, target)
         self.note(uid, f"→ edit {intent.marker} of the answer to question {target.key}")
+
+    def answered_in_former_pair(self, who: Who, message_id: int | None) -> bool:
+        for key in who.former_pairs:
+            for prompt in self.pairs[key - 1].prompts:
+                if prompt.answer_message.get(who.user_id) == message_id:
+                    return True
+        return False
 
     # The bot's replies to answers, corrections, edits and appreciations ---------------------
 
@@ -1010,7 +1022,7 @@ class Oracle:
     def on_ack_edit_saved(self, record: Record, who: Who, fields: dict[str, str]) -> None:
         uid = who.user_id
         pending = self.waiting.pop(uid, None)
-        if pending is not None and pending.kind == "edit" and pending.predicted != "edit_saved":
+        if pending is not None and pending.kind == "edit" and pending.predicted == "edit_refused":
             self.violate("2", "edit-taken-after-reveal", f"{who.name}'s edit was taken though "
                          "its answer was already revealed", uid)  # fmt: skip
             if pending.mark is not None:
