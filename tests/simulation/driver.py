@@ -315,7 +315,10 @@ class Simulation:
         self.deletion_scans_done = 0
         self.errors: RecordCapture | None = None
         self.errors_seen = 0
-        self.flooding: set[int] = set()
+        # People who flooded: their allowance may be empty until simulated time moves on.
+        self.silenced_until: dict[int, dt.datetime] = {}
+        self.presses: list[tuple[int, asyncio.Future[JSON], str]] = []
+        self.crash_in_round = False
         self.wedged = False
         self.populating = False
 
@@ -411,6 +414,8 @@ class Simulation:
             return [self.clock.now + dt.timedelta(seconds=offset) for offset in offsets]
 
         self.crash_times = moments(self.config.crashes)
+        late = self.clock.now + dt.timedelta(seconds=0.9 * span)
+        self.schedule(late, self.rng.choice(self.people).user_id, "malformed")
         self.fault_times = moments(self.config.fault_steps)
         moment = self.clock.now
         while not self.wedged:
@@ -503,13 +508,15 @@ class Simulation:
             by_person.setdefault(action.user_id, []).append(action)
         tasks = [asyncio.create_task(self.act_all(actions)) for actions in by_person.values()]
         if crash:
+            self.crash_in_round = True
             await asyncio.sleep(self.rng.uniform(0.0, 0.02))
             await self.crash(step_start, [])
         await asyncio.gather(*tasks)
         await self.settle_and_observe()
         if isolated:
             self.oracle.isolated.clear()
-        self.flooding.clear()
+        self.check_presses()
+        self.crash_in_round = False
 
     async def act_all(self, actions: list[Action]) -> None:
         for action in actions:
@@ -536,10 +543,13 @@ class Simulation:
 
     async def settle_and_observe(self) -> None:
         started = time.monotonic()
-        if not await settle(self.bot):
+        if not await settle(self.bot) and not self.wedged:
             self.oracle.violate(
-                "4", "never-idle", "the bot did not finish its updates and outbox within 20 s"
-            )
+                "4", "never-idle", "the bot did not finish its updates and outbox within 20 s; "
+                "the run stops here",
+            )  # fmt: skip
+            self.figures.stopped_early = f"day {self.oracle.day_index()}: never idle"
+            self.wedged = True
         self.figures.slowest_settle = max(self.figures.slowest_settle, time.monotonic() - started)
         self.observe()
 
@@ -590,6 +600,11 @@ class Simulation:
         if kind == "question" and pair is not None:
             prompt = next((p for p in pair.prompts if p.delivered.get(uid) == record.seq), None)
             if prompt is None:
+                # A second copy (sent again after a crash): people reply to the newest one.
+                text = str(message.get("text", ""))
+                for earlier in pair.prompts:
+                    if uid in earlier.delivered and earlier.text and earlier.text in text:
+                        self.question_messages[(uid, pair.key, earlier.key)] = message
                 return
             self.question_messages[(uid, pair.key, prompt.key)] = message
             if person.chance(person.traits.answer_share):
@@ -606,6 +621,10 @@ class Simulation:
             if person.chance(person.traits.edit_share):
                 at = now + dt.timedelta(hours=person.rng.uniform(0.1, 3))
                 self.schedule(at, uid, "edit", pair=pair.key)
+        elif kind == "paired" and person.chance(0.04):
+            # Second thoughts: some unpair within the day (and their old links lie around).
+            at = now + dt.timedelta(hours=person.rng.uniform(2.0, 20.0))
+            self.schedule(at, uid, "unpair")
         elif kind == "invite_offer":
             data = next((d for d in button_data(message) if d.startswith("accept:")), "")
             code = data.removeprefix("accept:")
@@ -693,7 +712,9 @@ class Simulation:
         origin: int | None = None,
     ) -> asyncio.Future[JSON]:
         intent = Intent("press", data=data, change=change, isolated=isolated, origin_pair=origin)
-        return await self.user(uid).tap(intent, message, data)
+        future = await self.user(uid).tap(intent, message, data)
+        self.presses.append((uid, future, data))
+        return future
 
     async def open_link(self, uid: int, code: str) -> None:
         intent = Intent("command", command="/start", argument=code)
@@ -767,8 +788,33 @@ class Simulation:
         reply = await self.wait_for(
             uid, before, lambda m: self.catalogue.classify(m)[0].startswith("ack_")
         )
-        if reply is None:
-            self.world.add("note", uid, {}, Intent("silent"))
+        if reply is not None:
+            return
+        self.world.add("note", uid, {}, Intent("silent"))
+        pending = self.oracle.waiting.get(uid)
+        if pending is None or pending.kind == "edit" or self.silenced(uid):
+            return
+        if self.crash_in_round:
+            self.oracle.violate("6", "lost-in-a-crash", f"{self.by_id[uid].name}'s "
+                                f"{pending.kind} got no reply after the restart", uid)  # fmt: skip
+        else:
+            self.oracle.violate("4", "update-not-handled", f"{self.by_id[uid].name}'s "
+                                f"{pending.kind} got no reply at all", uid)  # fmt: skip
+
+    def silenced(self, uid: int) -> bool:
+        until = self.silenced_until.get(uid)
+        return until is not None and self.clock.now <= until
+
+    def check_presses(self) -> None:
+        """Every button press gets an answer (unless its presser just flooded)."""
+        for uid, future, data in self.presses:
+            if not future.done() and not self.silenced(uid):
+                where = "after a crash" if self.crash_in_round else "at all"
+                self.oracle.violate(
+                    "6" if self.crash_in_round else "4", "press-not-answered",
+                    f"{self.by_id[uid].name}'s press of {data!r} was never answered {where}", uid,
+                )  # fmt: skip
+        self.presses = []
 
     async def act_correct(self, action: Action) -> None:
         """A second message that replaces the answer: a plain message when every open question
@@ -1125,10 +1171,48 @@ class Simulation:
         uid = action.user_id
         if self.oracle.who(uid).blocked:
             return
-        self.flooding.add(uid)
+        self.silenced_until[uid] = action.moment + dt.timedelta(minutes=5)
         person = self.by_id[uid]
         for _ in range(15):
             await self.command(uid, person.rng.choice(FLOOD_ACTIONS))
+
+    async def act_business(self, action: Action) -> None:
+        """A `business_message`: the person's message arrives from a chat that is not theirs
+        (a chat with someone else, here another person of the run). It must not re-point
+        where the bot writes to them."""
+        uid = action.user_id
+        others = [p.user_id for p in self.people if p.user_id != uid]
+        if self.oracle.who(uid).blocked or not others:
+            return
+        other = self.user(self.by_id[uid].rng.choice(others))
+        user = self.user(uid)
+        text, marker = self.by_id[uid].answer_text()
+        message = self.api.chat(other.id).add(
+            {
+                "from": user.json,
+                "chat": other.chat_json,
+                "date": int(time.time()),
+                "text": text,
+                "business_connection_id": "sim-business",
+            }
+        )
+        await self.api.push_update({"business_message": message})
+        self.world.add("out", uid, message, Intent("other", marker=marker))
+
+    async def act_malformed(self, action: Action) -> None:
+        """An update the Bot API server got wrong (a voice without a file id): it must be
+        skipped, not wedge everyone's updates."""
+        user = self.user(action.user_id)
+        message = self.api.chat(user.id).add(
+            {
+                "from": user.json,
+                "chat": user.chat_json,
+                "date": int(time.time()),
+                "voice": {"duration": 3},
+            }
+        )
+        await self.api.push_update({"message": message})
+        self.world.add("out", user.id, message, Intent("other"))
 
     # Invariant 5 -----------------------------------------------------------------------------
 
@@ -1139,7 +1223,7 @@ class Simulation:
             self.deletion_scans_done += 1
             user_id, name, markers = self.oracle.deletion_needles(uid, seq)
             traces = sqlite_traces(self.database, Needles(user_id, (name, *markers)))
-            for trace in traces[:5]:
+            for trace in list(dict.fromkeys(traces))[:5]:
                 self.oracle.violate(
                     "5", "data-left-after-deletion", f"after {name} deleted their data, {trace}",
                     uid,
