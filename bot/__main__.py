@@ -184,7 +184,7 @@ def backup(target: Path) -> int:
         raise StartupError(f"There is no database at {settings.database_path} to back up.")
 
     async def _backup() -> None:
-        db = await Database.open(settings.database_path)
+        db = await Database.open_existing(settings.database_path)
         try:
             await db.backup_to(target)
         finally:
@@ -208,7 +208,7 @@ def stats() -> int:
     now = dt.datetime.now(dt.UTC)
 
     async def _stats() -> dict[str, int | float]:
-        db = await Database.open(settings.database_path)
+        db = await Database.open_existing(settings.database_path)
         try:
             async with db.transaction() as tx:
                 return await tx.stats(now)

@@ -322,7 +322,7 @@ class Transaction:
         await self._run("UPDATE people SET pair_id = NULL WHERE pair_id = ?", (pair_id,))
         await self._run(
             "UPDATE outbox SET status = 'failed', error = 'pair ended', finished_at = ?,"
-            " payload = '{}' WHERE status = 'pending' AND (prompt_id IN"
+            " payload = '{}' WHERE status IN ('pending', 'claimed') AND (prompt_id IN"
             " (SELECT id FROM prompts WHERE pair_id = ?) OR coalesce_key LIKE ?)",
             (to_ts(now), pair_id, f"changes:{pair_id}:%"),
         )
@@ -1215,6 +1215,31 @@ class Database:
         except BaseException:
             await conn.close()
             raise
+        return database
+
+    @classmethod
+    async def open_existing(cls, path: Path) -> Database:
+        """Open a database another process (a running bot) may be using, for backups and
+        figures: never created, never migrated; its schema must be the one this code knows."""
+        if not await asyncio.to_thread(path.exists):
+            raise StorageUnavailable(f"no database at {path}")
+        try:
+            conn = await aiosqlite.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None)
+        except sqlite3.Error as error:
+            raise StorageUnavailable(f"cannot open the database at {path}: {error}") from None
+        database = cls(conn, path)
+        try:
+            await conn.execute("PRAGMA busy_timeout = 5000")
+            version = await database.schema_version()
+        except sqlite3.Error as error:
+            await conn.close()
+            raise StorageUnavailable(f"cannot read the database at {path}: {error}") from None
+        if version != len(MIGRATIONS):
+            await conn.close()
+            raise StorageUnavailable(
+                f"the database at {path} has schema {version} and this code expects "
+                f"{len(MIGRATIONS)}; run `python -m bot migrate` with the matching version first"
+            )
         return database
 
     async def close(self) -> None:

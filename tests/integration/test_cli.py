@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from bot.storage import Database
+from bot.storage.migrations import MIGRATIONS
 
 TOKEN = "123456789:AAH-cli-test-token-abcdefghijklmnop"
 
@@ -185,3 +186,22 @@ def test_an_unreachable_bot_api_stops_start_up_in_one_line(tmp_path: Path) -> No
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and TOKEN not in result.stderr
     assert "Cannot reach Telegram" in result.stderr.strip().splitlines()[-1]
+
+
+def test_backup_and_stats_never_migrate_the_database_of_a_running_older_bot(
+    tmp_path: Path,
+) -> None:
+    older = len(MIGRATIONS) - 1
+    path = tmp_path / "db.sqlite3"
+    with sqlite3.connect(path) as conn:
+        for number, script in enumerate(MIGRATIONS[:older], start=1):
+            conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+    before = path.read_bytes()
+    for command in (("backup", str(tmp_path / "copy.sqlite3")), ("stats",)):
+        result = _run(tmp_path, *command)
+        assert result.returncode != 0
+        assert f"schema {older}" in _one_line(result)
+    assert path.read_bytes() == before
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == older
+    assert not (tmp_path / "copy.sqlite3").exists()

@@ -150,3 +150,66 @@ async def test_two_answers_at_the_same_instant_reveal_exactly_once(
         reveals = await tx.claim_outbox(NOW, 100)
     assert sorted(item.user_id for item in reveals if item.kind is MessageKind.REVEAL) == [1, 2]
     await db.close()
+
+
+async def test_a_row_withdrawn_while_in_flight_is_never_put_back_to_pending(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "db.sqlite3")
+    await _people(db, 1, 2)
+    async with db.transaction() as tx:
+        pair = await tx.create_pair((1, 2), SCHEDULE, 1, NOW)
+        assert pair is not None
+        prompt = await tx.create_prompt(
+            pair.id, PromptKind.QUESTION, content_id="a", text="A?", local_date=NOW.date(), now=NOW
+        )
+        assert prompt is not None
+        await tx.enqueue(
+            [NewMessage(1, 1, MessageKind.QUESTION, prompt.id) for _ in range(2)], NOW
+        )
+        first, second = await tx.claim_outbox(NOW, 10, per_chat=2)
+        await tx.end_pair(pair.id, NOW)  # marks both failed while they are in flight
+        await tx.finish(first.id, sent=True, now=NOW)
+        assert await tx.retry_later(second.id, NOW, "network")
+        assert await tx.outbox_counts() == {"failed": 2}
+        assert await tx.claim_outbox(NOW, 10) == []
+    await db.close()
+
+
+async def test_reminders_not_yet_due_never_hold_up_one_that_is(
+    tmp_path: Path, library: Library
+) -> None:
+    from bot.scheduling import BATCH_SIZE, run_tick
+
+    db = await Database.open(tmp_path / "db.sqlite3")
+    settings = load_settings(
+        _env_file=None,
+        bot_token="123456789:TEST-token-for-the-local-fake-api",
+        database_path=tmp_path / "db.sqlite3",
+    )
+    services = Services(settings=settings, db=db, library=library, clock=lambda: NOW)
+    sent = NOW - dt.timedelta(hours=5)
+    async with db.transaction() as tx:
+        # Many people whose 12-hour reminder is not due, all asked earlier than the one who is.
+        for index in range(BATCH_SIZE * 2 + 1):
+            a, b = 100 + 2 * index, 101 + 2 * index
+            await tx.upsert_person(a, a, "A", NOW)
+            await tx.upsert_person(b, b, "B", NOW)
+            pair = await tx.create_pair((a, b), SCHEDULE, index, NOW)
+            assert pair is not None
+            late = index == BATCH_SIZE * 2
+            await tx.set_person_settings(a, reminders_on=True, reminder_hours=4 if late else 12)
+            await tx.create_prompt(
+                pair.id,
+                PromptKind.QUESTION,
+                content_id="q",
+                text="Q?",
+                local_date=NOW.date(),
+                now=sent + dt.timedelta(minutes=1 if late else 0),
+            )
+    report = await run_tick(services, NOW)
+    assert report.reminders == 1
+    async with db.transaction() as tx:
+        reminders = [i for i in await tx.claim_outbox(NOW, 500) if i.kind is MessageKind.REMINDER]
+    assert [item.user_id for item in reminders] == [100 + 4 * BATCH_SIZE]
+    await db.close()

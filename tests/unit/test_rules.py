@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot.domain import rules
 from bot.domain.models import Invite
+from bot.domain.outbox import merge_changes
 from bot.domain.rules import (
     INVITE_CODE_ALPHABET,
     invite_expires_at,
@@ -45,3 +47,41 @@ def test_an_invite_works_for_24_hours_and_only_once() -> None:
     assert not invite_is_usable(invite, NOW + dt.timedelta(hours=24))
     used = Invite("code" * 4, 1, NOW, invite_expires_at(NOW), used_at=NOW)
     assert not invite_is_usable(used, NOW)
+
+
+def test_a_plain_message_belongs_to_an_open_question_even_one_already_answered() -> None:
+    role = rules.message_role(
+        replies_to_nudge=False, replies_to_question=False, question_open=True, nudge_open=True
+    )
+    assert role is rules.MessageRole.ANSWER
+
+
+def test_a_reply_to_the_nudge_is_an_appreciation_even_with_a_question_open() -> None:
+    role = rules.message_role(
+        replies_to_nudge=True, replies_to_question=False, question_open=True, nudge_open=True
+    )
+    assert role is rules.MessageRole.GIFT
+
+
+def test_a_plain_message_soon_after_a_nudge_with_nothing_open_is_an_appreciation() -> None:
+    after_nudge = rules.message_role(
+        replies_to_nudge=False, replies_to_question=False, question_open=False, nudge_open=True
+    )
+    without_nudge = rules.message_role(
+        replies_to_nudge=False, replies_to_question=False, question_open=False, nudge_open=False
+    )
+    assert (after_nudge, without_nudge) == (rules.MessageRole.GIFT, rules.MessageRole.ANSWER)
+
+
+def test_changes_made_within_the_window_fold_into_one_and_an_undone_change_drops_out() -> None:
+    pending = merge_changes({}, "pause", "running", "paused", "paused Nearer")
+    pending = merge_changes(pending, "depth", "grow", "deepest", "set the depth to deepest")
+    pending = merge_changes(pending, "depth", "deepest", "gentle", "set the depth to gentle")
+    assert pending["depth"] == {
+        "before": "grow",
+        "after": "gentle",
+        "text": "set the depth to gentle",
+    }
+    pending = merge_changes(pending, "pause", "paused", "running", "resumed Nearer")
+    assert list(pending) == ["depth"]
+    assert merge_changes(pending, "depth", "gentle", "grow", "back") == {}
