@@ -1,10 +1,10 @@
 """Sending what the outbox holds: paced, prioritised, and turning Telegram errors into outcomes.
 
 A feeder claims pending rows (most urgent first) into a small in-memory priority queue; a few
-workers send them. The queue holds about a second of sending, so a reveal that arrives during a
-morning broadcast waits behind at most that, not behind the whole backlog. The overall rate is
-enforced by python-telegram-bot's AIORateLimiter; the one-message-per-second-per-chat pace is
-kept here, since the limiter only paces groups.
+workers send them. The queue holds about a second of sending and at most one row per chat, so a
+reveal that arrives during a morning broadcast, or next to one chat's backlog, waits behind at
+most that. The overall rate and a 429's pause (for its chat only) are kept by our flood limiter
+(bot.ratelimit); the one-message-per-second-per-chat pace is kept here.
 """
 
 from __future__ import annotations
