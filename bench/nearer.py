@@ -13,7 +13,7 @@ from bot.content import Library
 from bot.context import NearerApp
 from bot.delivery import PER_CHAT_INTERVAL, Dispatcher
 from bot.sandbox.harness import close_app, open_app
-from bot.services import Services
+from bot.usecases.common import Services
 
 
 class NearerBot:

@@ -23,8 +23,8 @@ from bot.ordering import ChatOrderedUpdateProcessor
 from bot.polling import ConfirmAfterHandling, Intake
 from bot.ratelimit import FairRateLimiter
 from bot.scheduling import run_tick
-from bot.services import Clock, Services, system_clock
 from bot.storage import Database
+from bot.usecases.common import Clock, Services, system_clock
 
 log = logging.getLogger(__name__)
 

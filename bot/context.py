@@ -7,7 +7,7 @@ from typing import Any
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.polling import Intake
-from bot.services import Services
+from bot.usecases.common import Services
 
 
 class BotData:

@@ -23,10 +23,11 @@ from telegram import Bot, InlineKeyboardMarkup, Message, MessageId
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot import controls, keyboards, texts
+from bot import keyboards, texts
 from bot.domain.models import Answer, AnswerKind, Prompt
 from bot.domain.outbox import MessageKind, OutboxItem
-from bot.services import Services
+from bot.usecases import pause
+from bot.usecases.common import Services
 
 log = logging.getLogger(__name__)
 
@@ -256,7 +257,7 @@ class Dispatcher:
             self._last_sent = {c: t for c, t in self._last_sent.items() if t > horizon}
 
     async def _send(self, item: OutboxItem, part: Part) -> int | None:
-        for attempt, pause in enumerate((*NETWORK_RETRIES, None)):
+        for attempt, wait in enumerate((*NETWORK_RETRIES, None)):
             try:
                 return await self._call(item, part)
             except RetryAfter as flood:
@@ -272,12 +273,12 @@ class Dispatcher:
                 raise _GiveUp(f"bad request: {error.message}") from None
             except NetworkError as error:  # includes timeouts and dropped connections
                 self.counts["network_errors"] += 1
-                if pause is None:
+                if wait is None:
                     raise _TryLater(f"network: {type(error).__name__}", 0) from None
                 log.info(
                     "outbox: row %d network error (attempt %d), retrying", item.id, attempt + 1
                 )
-                await asyncio.sleep(pause)
+                await asyncio.sleep(wait)
             except TelegramError as error:
                 raise _GiveUp(f"telegram: {error.message}") from None
             finally:
@@ -306,7 +307,7 @@ class Dispatcher:
         now = self._services.clock()
         async with self._services.db.transaction() as tx:
             changed = await tx.set_blocked(item.user_id, now)
-            paused = await controls.pause_for_unreachable(tx, item.user_id, now)
+            paused = await pause.pause_for_unreachable(tx, item.user_id, now)
         if changed:
             log.warning("user %d cannot be reached (blocked the bot or deactivated)", item.user_id)
         if paused:

@@ -19,7 +19,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Summa
 from prometheus_client.registry import Collector
 
 from bot.domain.outbox import MessageKind
-from bot.services import Services
+from bot.usecases.common import Services
 
 if TYPE_CHECKING:
     from bot.delivery import Dispatcher

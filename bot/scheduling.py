@@ -11,12 +11,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
-from bot import controls
-from bot import services as use
 from bot.content import Library
 from bot.domain import schedule
 from bot.domain.models import Pair
 from bot.storage import StoreTransaction
+from bot.usecases import common, nudges, pause, questions, reminders
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +65,13 @@ async def _handle_due_pair(
         else:
             await tx.set_next_due(pair.id, today_due)
         return
-    await use.start_question(tx, library, pair, day, now)
-    await use.start_exercise(tx, library, pair, day, pair.exercise_weekday, now)
+    await questions.start_question(tx, library, pair, day, now)
+    await questions.start_exercise(tx, library, pair, day, pair.exercise_weekday, now)
     await tx.set_next_due(pair.id, schedule.next_due(now, pair.schedule, last_sent_day=day))
     report.delivered += 1
 
 
-async def run_tick(services: use.Services, now: dt.datetime | None = None) -> TickReport:
+async def run_tick(services: common.Services, now: dt.datetime | None = None) -> TickReport:
     """Do everything due at `now`: questions, ended pauses, nudges and reminders.
 
     Work is done in batches, each batch one transaction, so a crash loses at most a batch that
@@ -80,12 +79,12 @@ async def run_tick(services: use.Services, now: dt.datetime | None = None) -> Ti
     """
     moment = now or services.clock()
     report = TickReport()
-    reminders = controls.ReminderCursor()
+    cursor = reminders.ReminderCursor()
     steps: list[Callable[[StoreTransaction], Awaitable[int]]] = [
-        lambda tx: _count(controls.end_due_pauses(tx, moment, BATCH_SIZE), report, "pauses_ended"),
+        lambda tx: _count(pause.end_due_pauses(tx, moment, BATCH_SIZE), report, "pauses_ended"),
         lambda tx: claim_due_pairs(tx, services.library, moment, BATCH_SIZE, report),
         lambda tx: _nudge_batch(tx, services, moment, report),
-        lambda tx: controls.send_due_reminders(tx, moment, BATCH_SIZE, reminders),
+        lambda tx: reminders.send_due_reminders(tx, moment, BATCH_SIZE, cursor),
     ]
     for step in steps:
         for _ in range(MAX_BATCHES):
@@ -101,7 +100,7 @@ async def run_tick(services: use.Services, now: dt.datetime | None = None) -> Ti
             log.warning(
                 "tick: %d batches of one step; the rest waits for the next tick", MAX_BATCHES
             )
-    report.reminders = reminders.queued
+    report.reminders = cursor.queued
     if report.delivered or report.skipped or report.nudges or report.reminders:
         log.info(
             "tick: %d questions, %d skipped, %d nudges, %d reminders, %d pauses ended",
@@ -121,9 +120,9 @@ async def _count(work: Awaitable[int], report: TickReport, field: str) -> int:
 
 
 async def _nudge_batch(
-    tx: StoreTransaction, services: use.Services, now: dt.datetime, report: TickReport
+    tx: StoreTransaction, services: common.Services, now: dt.datetime, report: TickReport
 ) -> int:
     due = await tx.due_nudges(now, BATCH_SIZE)
     for pair in due:
-        report.nudges += await controls.send_due_nudges(tx, services, pair, now)
+        report.nudges += await nudges.send_due_nudges(tx, services, pair, now)
     return len(due)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from telegram import Message, Update
 
-from bot import services as use
 from bot import texts
 from bot.context import NearerContext
 from bot.domain.models import AnswerKind
 from bot.handlers.common import sender
+from bot.usecases import answers, common
 
 
-def classify(message: Message, user_id: int) -> use.IncomingAnswer | None:
+def classify(message: Message, user_id: int) -> answers.IncomingAnswer | None:
     """Turn a message into an answer, or None when its kind cannot be an answer."""
     kind: AnswerKind
     file_id: str | None = None
@@ -27,7 +27,7 @@ def classify(message: Message, user_id: int) -> use.IncomingAnswer | None:
     else:
         return None
     reply_to = message.reply_to_message.message_id if message.reply_to_message else None
-    return use.IncomingAnswer(
+    return answers.IncomingAnswer(
         user_id=user_id,
         chat_id=message.chat_id,
         message_id=message.message_id,
@@ -43,10 +43,10 @@ async def take_answer(update: Update, context: NearerContext) -> None:
     user, message = sender(update)
     incoming = classify(message, user.id)
     if incoming is None:
-        paired = await use.pairing_of(context.services, user.id)
+        paired = await common.pairing_of(context.services, user.id)
         await message.reply_text(texts.UNSUPPORTED_ANSWER if paired else texts.NOT_PAIRED)
         return
-    received = await use.receive_message(context.services, incoming)
+    received = await answers.receive_message(context.services, incoming)
     if received.gift_to is not None:
         partner = texts.esc(received.gift_to.first_name)
         await message.reply_text(texts.GIFT_SENT.format(partner=partner))
@@ -55,22 +55,22 @@ async def take_answer(update: Update, context: NearerContext) -> None:
     await message.reply_text(_reply_for(received.answer, context))
 
 
-def _reply_for(result: use.AnswerResult, context: NearerContext) -> str:
+def _reply_for(result: answers.AnswerResult, context: NearerContext) -> str:
     partner = texts.esc(result.partner.first_name if result.partner else "your partner")
     outcome = result.outcome
-    if outcome is use.AnswerOutcome.NO_OPEN_QUESTION and result.pair is not None:
+    if outcome is answers.AnswerOutcome.NO_OPEN_QUESTION and result.pair is not None:
         pair = result.pair
         when = texts.next_time(pair.next_due_at, pair.schedule, context.services.clock())
         return texts.NO_OPEN_QUESTION.format(when=when)
     return {
-        use.AnswerOutcome.NOT_PAIRED: texts.NOT_PAIRED,
-        use.AnswerOutcome.NO_OPEN_QUESTION: texts.NO_OPEN_QUESTION_PAUSED,
-        use.AnswerOutcome.SEVERAL_OPEN: texts.SEVERAL_OPEN.format(count=result.open_count),
-        use.AnswerOutcome.STALE_REPLY: texts.STALE_REPLY,
-        use.AnswerOutcome.ALREADY_REVEALED: texts.ALREADY_REVEALED,
-        use.AnswerOutcome.SAVED: texts.SAVED.format(partner=partner),
-        use.AnswerOutcome.REPLACED: texts.SAVED_REPLACED.format(partner=partner),
-        use.AnswerOutcome.REVEALED: texts.SAVED_REVEALING.format(partner=partner),
+        answers.AnswerOutcome.NOT_PAIRED: texts.NOT_PAIRED,
+        answers.AnswerOutcome.NO_OPEN_QUESTION: texts.NO_OPEN_QUESTION_PAUSED,
+        answers.AnswerOutcome.SEVERAL_OPEN: texts.SEVERAL_OPEN.format(count=result.open_count),
+        answers.AnswerOutcome.STALE_REPLY: texts.STALE_REPLY,
+        answers.AnswerOutcome.ALREADY_REVEALED: texts.ALREADY_REVEALED,
+        answers.AnswerOutcome.SAVED: texts.SAVED.format(partner=partner),
+        answers.AnswerOutcome.REPLACED: texts.SAVED_REPLACED.format(partner=partner),
+        answers.AnswerOutcome.REVEALED: texts.SAVED_REVEALING.format(partner=partner),
     }[outcome]
 
 
@@ -80,9 +80,9 @@ async def edit_answer(update: Update, context: NearerContext) -> None:
     incoming = classify(message, user.id)
     if incoming is None:
         return
-    outcome, partner = await use.edit_answer(context.services, incoming)
-    if outcome is use.EditOutcome.UPDATED:
+    outcome, partner = await answers.edit_answer(context.services, incoming)
+    if outcome is answers.EditOutcome.UPDATED:
         await message.reply_text(texts.EDIT_SAVED)
-    elif outcome is use.EditOutcome.AFTER_REVEAL:
+    elif outcome is answers.EditOutcome.AFTER_REVEAL:
         name = texts.esc(partner.first_name if partner else "your partner")
         await message.reply_text(texts.EDIT_AFTER_REVEAL.format(partner=name))

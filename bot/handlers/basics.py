@@ -10,11 +10,11 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot import controls, texts
-from bot import services as use
+from bot import texts
 from bot.context import NearerContext
 from bot.domain.allowance import Kind, Verdict
 from bot.handlers.common import sender
+from bot.usecases import pairing, pause, questions
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ async def screen_update(update: object, context: NearerContext) -> None:
         raise ApplicationHandlerStop
     if update.my_chat_member is not None:
         return
-    registration = await use.register(context.services, user.id, chat.id, user.first_name)
+    registration = await pairing.register(context.services, user.id, chat.id, user.first_name)
     if registration.paused_partner is not None:
         partner = texts.esc(registration.paused_partner.first_name)
         await context.bot.send_message(chat.id, texts.WELCOME_BACK.format(partner=partner))
@@ -112,7 +112,7 @@ async def show_help(update: Update, context: NearerContext) -> None:
 async def show_today(update: Update, context: NearerContext) -> None:
     """Show the open questions and who has answered them (never what)."""
     user, message = sender(update)
-    view = await use.today(context.services, user.id)
+    view = await questions.today(context.services, user.id)
     if view.pair is None:
         await message.reply_text(texts.NOT_PAIRED)
         return
@@ -155,7 +155,7 @@ async def track_membership(update: Update, context: NearerContext) -> None:
     status = change.new_chat_member.status
     blocked = status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
     user_id = change.from_user.id
-    partner = await controls.note_blocked(context.services, user_id, blocked=blocked)
+    partner = await pause.note_blocked(context.services, user_id, blocked=blocked)
     log.info("user %d %s the bot", user_id, "blocked" if blocked else "unblocked")
     if partner is not None:
         welcome = texts.WELCOME_BACK.format(partner=texts.esc(partner.first_name))

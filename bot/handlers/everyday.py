@@ -4,27 +4,30 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import controls, texts
-from bot import services as use
+from bot import texts
 from bot.context import NearerContext
 from bot.domain.models import Answer, AnswerKind
 from bot.handlers.common import sender
+from bot.usecases import common, nudges, questions, settings
+from bot.usecases import history as history_cases
+from bot.usecases import pause as pause_cases
+from bot.usecases import reminders as reminder_cases
 
 
 async def pause(update: Update, context: NearerContext) -> None:
     """Pause the pair: /pause, /pause 3d, /pause 2w, /pause until 2026-12-24."""
     user, message = sender(update)
-    result = await controls.pause(context.services, user.id, " ".join(context.args or []))
-    if result.outcome is controls.PauseOutcome.BAD_ARGUMENT:
+    result = await pause_cases.pause(context.services, user.id, " ".join(context.args or []))
+    if result.outcome is pause_cases.PauseOutcome.BAD_ARGUMENT:
         await message.reply_text(texts.PAUSE_USAGE)
         return
     if result.pair is None:
         await message.reply_text(texts.NOT_PAIRED)
         return
-    label = controls.pause_label(result.until, result.pair.schedule.timezone)
+    label = pause_cases.pause_label(result.until, result.pair.schedule.timezone)
     template = (
         texts.PAUSED_UPDATED
-        if result.outcome is controls.PauseOutcome.PAUSE_UPDATED
+        if result.outcome is pause_cases.PauseOutcome.PAUSE_UPDATED
         else texts.PAUSED
     )
     await message.reply_text(template.format(until=label))
@@ -33,12 +36,12 @@ async def pause(update: Update, context: NearerContext) -> None:
 async def resume(update: Update, context: NearerContext) -> None:
     """Resume the pair's questions from the next send time."""
     user, message = sender(update)
-    result = await controls.resume(context.services, user.id)
+    result = await pause_cases.resume(context.services, user.id)
     if result.pair is None:
         await message.reply_text(texts.NOT_PAIRED)
         return
     when = texts.next_time(result.next_due_at, result.pair.schedule, context.services.clock())
-    if result.outcome is controls.PauseOutcome.NOT_PAUSED:
+    if result.outcome is pause_cases.PauseOutcome.NOT_PAUSED:
         await message.reply_text(texts.NOT_PAUSED.format(when=when))
         return
     await message.reply_text(texts.RESUMED.format(when=when))
@@ -49,11 +52,11 @@ async def reminders(update: Update, context: NearerContext) -> None:
     user, message = sender(update)
     argument = " ".join(context.args or []).strip().lower()
     if argument not in ("on", "off"):
-        current = await controls.settings_of(context.services, user.id)
+        current = await settings.settings_of(context.services, user.id)
         state = texts.ON if current and current.person.reminders_on else texts.OFF
         await message.reply_text(texts.REMINDERS_USAGE.format(state=state))
         return
-    person = await controls.set_reminders(context.services, user.id, on=argument == "on")
+    person = await reminder_cases.set_reminders(context.services, user.id, on=argument == "on")
     if person is None or not person.reminders_on:
         await message.reply_text(texts.REMINDERS_OFF)
         return
@@ -64,13 +67,13 @@ async def reminders(update: Update, context: NearerContext) -> None:
 async def skip(update: Update, context: NearerContext) -> None:
     """Swap today's question while neither partner has answered it."""
     user, message = sender(update)
-    outcome = await controls.skip(context.services, user.id)
+    outcome = await questions.skip(context.services, user.id)
     reply = {
-        controls.SkipOutcome.NOT_PAIRED: texts.NOT_PAIRED,
-        controls.SkipOutcome.NOTHING_OPEN: texts.SKIP_NOTHING,
-        controls.SkipOutcome.TOO_LATE: texts.SKIP_TOO_LATE,
-        controls.SkipOutcome.LIMIT: texts.SKIP_LIMIT.format(count=controls.SKIPS_PER_DAY),
-        controls.SkipOutcome.SKIPPED: None,  # the new question and a note arrive via the outbox
+        questions.SkipOutcome.NOT_PAIRED: texts.NOT_PAIRED,
+        questions.SkipOutcome.NOTHING_OPEN: texts.SKIP_NOTHING,
+        questions.SkipOutcome.TOO_LATE: texts.SKIP_TOO_LATE,
+        questions.SkipOutcome.LIMIT: texts.SKIP_LIMIT.format(count=questions.SKIPS_PER_DAY),
+        questions.SkipOutcome.SKIPPED: None,  # the new question and a note arrive via the outbox
     }[outcome]
     if reply is not None:
         await message.reply_text(reply)
@@ -80,13 +83,13 @@ async def ask(update: Update, context: NearerContext) -> None:
     """Queue a question the partner wrote: /ask <question>."""
     user, message = sender(update)
     text = (message.text or "").partition(" ")[2]
-    outcome, waiting = await controls.ask(context.services, user.id, text)
+    outcome, waiting = await questions.ask(context.services, user.id, text)
     reply = {
-        controls.AskOutcome.NOT_PAIRED: texts.NOT_PAIRED,
-        controls.AskOutcome.BAD_LENGTH: texts.ASK_USAGE,
-        controls.AskOutcome.TOO_MANY: texts.ASK_TOO_MANY.format(count=waiting),
-        controls.AskOutcome.LIMIT: texts.ASK_LIMIT.format(count=waiting),
-        controls.AskOutcome.SAVED: texts.ASK_SAVED.format(count=waiting),
+        questions.AskOutcome.NOT_PAIRED: texts.NOT_PAIRED,
+        questions.AskOutcome.BAD_LENGTH: texts.ASK_USAGE,
+        questions.AskOutcome.TOO_MANY: texts.ASK_TOO_MANY.format(count=waiting),
+        questions.AskOutcome.LIMIT: texts.ASK_LIMIT.format(count=waiting),
+        questions.AskOutcome.SAVED: texts.ASK_SAVED.format(count=waiting),
     }[outcome]
     await message.reply_text(reply)
 
@@ -100,10 +103,10 @@ def _answer_text(answer: Answer | None) -> str:
     return f"{label} {texts.esc(answer.text)}".strip()
 
 
-def _history_page(page: controls.HistoryPage) -> tuple[str, InlineKeyboardMarkup | None]:
+def _history_page(page: history_cases.HistoryPage) -> tuple[str, InlineKeyboardMarkup | None]:
     if not page.entries:
         return texts.HISTORY_EMPTY, None
-    first = page.page * controls.HISTORY_PAGE + 1
+    first = page.page * history_cases.HISTORY_PAGE + 1
     lines = [
         texts.HISTORY_HEADER.format(
             first=first, last=first + len(page.entries) - 1, total=page.total
@@ -135,8 +138,8 @@ def _history_page(page: controls.HistoryPage) -> tuple[str, InlineKeyboardMarkup
 async def history(update: Update, context: NearerContext) -> None:
     """Show the newest page of revealed questions with both answers."""
     user, message = sender(update)
-    page = await controls.history(context.services, user.id, 0)
-    if page.total == 0 and await use.pairing_of(context.services, user.id) is None:
+    page = await history_cases.history(context.services, user.id, 0)
+    if page.total == 0 and await common.pairing_of(context.services, user.id) is None:
         await message.reply_text(texts.NOT_PAIRED)  # says how to pair
         return
     text, keyboard = _history_page(page)
@@ -152,7 +155,7 @@ async def turn_history_page(update: Update, context: NearerContext) -> None:
     if not raw.isdigit() or len(raw) > 6:
         await query.answer(texts.MENU_EXPIRED, show_alert=True)
         return
-    page = await controls.history(context.services, user.id, int(raw))
+    page = await history_cases.history(context.services, user.id, int(raw))
     await query.answer()
     text, keyboard = _history_page(page)
     await query.edit_message_text(text, reply_markup=keyboard)
@@ -161,7 +164,7 @@ async def turn_history_page(update: Update, context: NearerContext) -> None:
 async def streak(update: Update, context: NearerContext) -> None:
     """Show how many questions in a row both partners answered."""
     user, message = sender(update)
-    count = await controls.streak(context.services, user.id)
+    count = await history_cases.streak(context.services, user.id)
     if count is None:
         await message.reply_text(texts.NOT_PAIRED)
     elif count == 0:
@@ -178,17 +181,17 @@ async def react(update: Update, context: NearerContext) -> None:
     if query is None or user is None or query.data is None:
         return
     _, raw_id, kind = ([*query.data.split(":"), "", ""])[:3]
-    outcome = controls.ReactOutcome.EXPIRED
+    outcome = history_cases.ReactOutcome.EXPIRED
     if raw_id.isdigit() and len(raw_id) < 19:
-        outcome = await controls.react(context.services, user.id, int(raw_id), kind)
-    pairing = await controls.settings_of(context.services, user.id)
+        outcome = await history_cases.react(context.services, user.id, int(raw_id), kind)
+    pairing = await settings.settings_of(context.services, user.id)
     partner = texts.esc(pairing.partner.first_name) if pairing else ""
     alert = {
-        controls.ReactOutcome.SENT: texts.REACTED.format(partner=partner),
-        controls.ReactOutcome.ALREADY: texts.REACTED_ALREADY,
-        controls.ReactOutcome.EXPIRED: texts.MENU_EXPIRED,
+        history_cases.ReactOutcome.SENT: texts.REACTED.format(partner=partner),
+        history_cases.ReactOutcome.ALREADY: texts.REACTED_ALREADY,
+        history_cases.ReactOutcome.EXPIRED: texts.MENU_EXPIRED,
     }[outcome]
-    await query.answer(alert, show_alert=outcome is controls.ReactOutcome.EXPIRED)
+    await query.answer(alert, show_alert=outcome is history_cases.ReactOutcome.EXPIRED)
 
 
 async def heart(update: Update, context: NearerContext) -> None:
@@ -197,12 +200,12 @@ async def heart(update: Update, context: NearerContext) -> None:
     if query is None or user is None or query.data is None:
         return
     raw_id = query.data.removeprefix("heart:")
-    outcome = controls.HeartOutcome.EXPIRED
+    outcome = nudges.HeartOutcome.EXPIRED
     if raw_id.isdigit() and len(raw_id) < 19:
-        outcome = await controls.send_heart(context.services, user.id, int(raw_id))
+        outcome = await nudges.send_heart(context.services, user.id, int(raw_id))
     alert = {
-        controls.HeartOutcome.SENT: texts.HEART_SENT,
-        controls.HeartOutcome.ALREADY: texts.HEART_ALREADY,
-        controls.HeartOutcome.EXPIRED: texts.MENU_EXPIRED,
+        nudges.HeartOutcome.SENT: texts.HEART_SENT,
+        nudges.HeartOutcome.ALREADY: texts.HEART_ALREADY,
+        nudges.HeartOutcome.EXPIRED: texts.MENU_EXPIRED,
     }[outcome]
-    await query.answer(alert, show_alert=outcome is controls.HeartOutcome.EXPIRED)
+    await query.answer(alert, show_alert=outcome is nudges.HeartOutcome.EXPIRED)

@@ -6,10 +6,10 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import controls, texts
-from bot import services as use
+from bot import texts
 from bot.context import NearerContext
 from bot.handlers.common import sender
+from bot.usecases import common, pairing
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ async def start(update: Update, context: NearerContext) -> None:
     if context.args:
         await _show_invite(update, context, context.args[0])
         return
-    pairing = await use.pairing_of(context.services, user.id)
+    pairing = await common.pairing_of(context.services, user.id)
     if pairing is None:
         name = texts.esc(user.first_name)
         await message.reply_text(texts.START.format(name=name), reply_markup=INVITE_KEYBOARD)
@@ -56,9 +56,9 @@ async def invite_button(update: Update, context: NearerContext) -> None:
 
 
 async def _send_invite(context: NearerContext, user_id: int, name: str, chat_id: int) -> None:
-    result = await use.create_invite(context.services, user_id)
+    result = await pairing.create_invite(context.services, user_id)
     if result.limit_reached:
-        limit = texts.INVITE_LIMIT.format(count=use.INVITES_PER_DAY)
+        limit = texts.INVITE_LIMIT.format(count=pairing.INVITES_PER_DAY)
         await context.bot.send_message(chat_id, limit)
         return
     if result.invite is None:
@@ -74,33 +74,33 @@ async def _send_invite(context: NearerContext, user_id: int, name: str, chat_id:
     )
 
 
-def _refusal(status: use.InviteStatus) -> str:
+def _refusal(status: pairing.InviteStatus) -> str:
     inviter = texts.esc(status.inviter.first_name if status.inviter else "Your partner")
     partner = texts.esc(status.partner.first_name if status.partner else "someone")
     return {
-        use.InviteCheck.OWN: texts.INVITE_OWN,
-        use.InviteCheck.UNKNOWN: texts.INVITE_UNKNOWN,
-        use.InviteCheck.EXPIRED: texts.INVITE_EXPIRED,
-        use.InviteCheck.YOU_ARE_PAIRED: texts.INVITE_YOU_ARE_PAIRED.format(partner=partner),
-        use.InviteCheck.INVITER_PAIRED: texts.INVITE_INVITER_PAIRED.format(inviter=inviter),
-        use.InviteCheck.OK: texts.INVITE_UNKNOWN,
+        pairing.InviteCheck.OWN: texts.INVITE_OWN,
+        pairing.InviteCheck.UNKNOWN: texts.INVITE_UNKNOWN,
+        pairing.InviteCheck.EXPIRED: texts.INVITE_EXPIRED,
+        pairing.InviteCheck.YOU_ARE_PAIRED: texts.INVITE_YOU_ARE_PAIRED.format(partner=partner),
+        pairing.InviteCheck.INVITER_PAIRED: texts.INVITE_INVITER_PAIRED.format(inviter=inviter),
+        pairing.InviteCheck.OK: texts.INVITE_UNKNOWN,
     }[status.check]
 
 
 # Wrong or stale codes count towards the slow-down that stops guessing invite codes.
-_FAILED_CHECKS = (use.InviteCheck.UNKNOWN, use.InviteCheck.EXPIRED)
+_FAILED_CHECKS = (pairing.InviteCheck.UNKNOWN, pairing.InviteCheck.EXPIRED)
 
 
 async def _show_invite(update: Update, context: NearerContext, code: str) -> None:
     user, message = sender(update)
-    if await controls.invite_attempts_blocked(context.services, user.id):
+    if await pairing.invite_attempts_blocked(context.services, user.id):
         log.info("invite attempts of user %d slowed down", user.id)
         await message.reply_text(texts.INVITE_SLOW_DOWN)
         return
-    status = await use.check_invite(context.services, code, user.id)
+    status = await pairing.check_invite(context.services, code, user.id)
     if status.check in _FAILED_CHECKS:
-        await controls.note_invite_failure(context.services, user.id)
-    if status.check is not use.InviteCheck.OK or status.inviter is None:
+        await pairing.note_invite_failure(context.services, user.id)
+    if status.check is not pairing.InviteCheck.OK or status.inviter is None:
         log.info("invite refused for user %d: %s", user.id, status.check.name)
         await message.reply_text(_refusal(status))
         return
@@ -120,7 +120,7 @@ async def answer_invite(update: Update, context: NearerContext) -> None:
     if query is None or user is None or query.data is None:
         return
     # Forged button data is another way to guess codes: the same slow-down applies.
-    if query.data != "decline" and await controls.invite_attempts_blocked(
+    if query.data != "decline" and await pairing.invite_attempts_blocked(
         context.services, user.id
     ):
         await query.answer(texts.INVITE_SLOW_DOWN, show_alert=True)
@@ -130,10 +130,10 @@ async def answer_invite(update: Update, context: NearerContext) -> None:
         await query.edit_message_text(texts.INVITE_DECLINED)
         return
     code = query.data.removeprefix("accept:")
-    result = await use.accept_invite(context.services, code, user.id)
+    result = await pairing.accept_invite(context.services, code, user.id)
     if result.pair is None:
         if result.status.check in _FAILED_CHECKS:
-            await controls.note_invite_failure(context.services, user.id)
+            await pairing.note_invite_failure(context.services, user.id)
         await query.edit_message_text(_refusal(result.status))
         return
     inviter = result.status.inviter
@@ -145,11 +145,11 @@ async def answer_invite(update: Update, context: NearerContext) -> None:
 async def unpair(update: Update, context: NearerContext) -> None:
     """Ask to confirm ending the pairing."""
     user, message = sender(update)
-    pairing = await use.pairing_of(context.services, user.id)
-    if pairing is None:
+    found = await common.pairing_of(context.services, user.id)
+    if found is None:
         await message.reply_text(texts.NOT_PAIRED)
         return
-    pair, partner = pairing
+    pair, partner = found
     keyboard = InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(texts.UNPAIR_YES, callback_data=f"unpair:yes:{pair.id}")],
@@ -173,7 +173,7 @@ async def confirm_unpair(update: Update, context: NearerContext) -> None:
     _, _, raw_id = query.data.partition("unpair:yes:")
     partner = None
     if raw_id.isdigit() and len(raw_id) < 19:
-        partner = await use.unpair(context.services, user.id, int(raw_id))
+        partner = await pairing.unpair(context.services, user.id, int(raw_id))
     if partner is None:
         await query.answer(texts.MENU_EXPIRED, show_alert=True)
         return

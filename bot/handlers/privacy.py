@@ -7,15 +7,16 @@ import json
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import controls, texts
+from bot import texts
 from bot.context import NearerContext
 from bot.handlers.common import sender
+from bot.usecases import privacy, settings
 
 
 async def ask_to_delete(update: Update, context: NearerContext) -> None:
     """Explain what will be deleted and ask to confirm."""
     user, message = sender(update)
-    pairing = await controls.settings_of(context.services, user.id)
+    pairing = await settings.settings_of(context.services, user.id)
     note = ""
     if pairing is not None:
         note = texts.DELETE_PARTNER_NOTE.format(partner=texts.esc(pairing.partner.first_name))
@@ -40,7 +41,7 @@ async def confirm_delete(update: Update, context: NearerContext) -> None:
     if query.data != f"delete:yes:{user.id}":
         await query.answer(texts.MENU_EXPIRED, show_alert=True)
         return
-    await controls.delete_my_data(context.services, user.id)
+    await privacy.delete_my_data(context.services, user.id)
     await query.answer()
     await query.edit_message_text(texts.DELETE_DONE)
 
@@ -48,7 +49,7 @@ async def confirm_delete(update: Update, context: NearerContext) -> None:
 async def export(update: Update, context: NearerContext) -> None:
     """Send the person a JSON file of their own data."""
     user, message = sender(update)
-    data = await controls.export(context.services, user.id)
+    data = await privacy.export(context.services, user.id)
     payload = json.dumps(data, ensure_ascii=False, indent=2).encode()
     await message.reply_document(
         document=io.BytesIO(payload), filename="nearer-export.json", caption=texts.EXPORT_CAPTION

@@ -6,11 +6,11 @@ import datetime as dt
 
 from telegram import Update
 
-from bot import services as use
 from bot import texts
 from bot.context import NearerContext
 from bot.domain.parsing import ParseError, parse_send_time, parse_timezone
 from bot.handlers.common import sender
+from bot.usecases import settings
 
 
 async def _apply(
@@ -21,7 +21,7 @@ async def _apply(
     timezone: str | None = None,
 ) -> None:
     user, message = sender(update)
-    change = await use.change_schedule(
+    change = await settings.change_schedule(
         context.services, user.id, send_time=send_time, timezone=timezone
     )
     if change is None:

@@ -13,12 +13,12 @@ from collections.abc import Awaitable
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot import controls, texts
-from bot import services as use
+from bot import texts
 from bot.context import NearerContext
 from bot.domain.models import DepthPreference, Frequency
 from bot.domain.selection import category_is_on
 from bot.handlers.common import sender
+from bot.usecases import common, settings
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def _quiet_label(start: dt.time, end: dt.time) -> str:
     return f"{start.strftime('%H:%M')}–{end.strftime('%H:%M')}"
 
 
-def _main(view: controls.Pairing, context: NearerContext) -> tuple[str, InlineKeyboardMarkup]:
+def _main(view: common.Pairing, context: NearerContext) -> tuple[str, InlineKeyboardMarkup]:
     pair, person = view.pair, view.person
     categories = context.services.library.categories.values()
     on = sum(category_is_on(category, pair.preferences) for category in categories)
@@ -89,7 +89,7 @@ def _main(view: controls.Pairing, context: NearerContext) -> tuple[str, InlineKe
 
 
 def _submenu(
-    view: controls.Pairing, screen: str, context: NearerContext
+    view: common.Pairing, screen: str, context: NearerContext
 ) -> tuple[str, InlineKeyboardMarkup]:
     pair, person = view.pair, view.person
     p = pair.id
@@ -136,7 +136,7 @@ def _submenu(
 async def show_settings(update: Update, context: NearerContext) -> None:
     """Open the settings menu."""
     user, message = sender(update)
-    view = await controls.settings_of(context.services, user.id)
+    view = await settings.settings_of(context.services, user.id)
     if view is None:
         await message.reply_text(texts.NOT_PAIRED)
         return
@@ -150,7 +150,7 @@ async def press_setting(update: Update, context: NearerContext) -> None:
     if query is None or user is None or query.data is None:
         return
     parts = query.data.split(":")
-    view = await controls.settings_of(context.services, user.id)
+    view = await settings.settings_of(context.services, user.id)
     if len(parts) < 3 or view is None or parts[1] != str(view.pair.id):
         await query.answer(texts.MENU_EXPIRED, show_alert=True)
         return
@@ -163,7 +163,7 @@ async def press_setting(update: Update, context: NearerContext) -> None:
     if screen == "done":
         await _edit(query.edit_message_text(texts.SETTINGS_CLOSED))
         return
-    fresh = await controls.settings_of(context.services, user.id)
+    fresh = await settings.settings_of(context.services, user.id)
     if fresh is None:
         return
     text, keyboard = _submenu(fresh, screen, context)
@@ -179,7 +179,7 @@ async def _edit(edit: Awaitable[object]) -> None:
 
 
 async def _apply(
-    context: NearerContext, user_id: int, view: controls.Pairing, action: str, value: str
+    context: NearerContext, user_id: int, view: common.Pairing, action: str, value: str
 ) -> tuple[str | None, str]:
     """Apply one button; return the screen to show next (None: expired) and an alert text."""
     services = context.services
@@ -189,38 +189,38 @@ async def _apply(
         return action, ""
     if action == "t" and value in {t.replace(":", "") for t in TIMES}:
         send_time = dt.time(int(value[:2]), int(value[2:]))
-        await use.change_schedule(services, user_id, send_time=send_time)
+        await settings.change_schedule(services, user_id, send_time=send_time)
         return "main", ""
     if action == "z" and value.isdigit() and int(value) < len(ZONES):
-        await use.change_schedule(services, user_id, timezone=ZONES[int(value)])
+        await settings.change_schedule(services, user_id, timezone=ZONES[int(value)])
         return "main", ""
     if action == "f" and value in {f.value for f in Frequency}:
-        await use.change_schedule(services, user_id, frequency=Frequency(value))
+        await settings.change_schedule(services, user_id, frequency=Frequency(value))
         return "main", ""
     if action == "c":
-        outcome = await controls.change_preferences(
+        outcome = await settings.change_preferences(
             services, user_id, pair_id, toggle_category=value
         )
-        if outcome is controls.SettingOutcome.REFUSED:
+        if outcome is settings.SettingOutcome.REFUSED:
             return "topics", texts.SETTINGS_LAST_TOPIC
-        return ("topics", "") if outcome is controls.SettingOutcome.CHANGED else (None, "")
+        return ("topics", "") if outcome is settings.SettingOutcome.CHANGED else (None, "")
     if action == "d" and value in {d.value for d in DepthPreference}:
-        await controls.change_preferences(services, user_id, pair_id, depth=DepthPreference(value))
+        await settings.change_preferences(services, user_id, pair_id, depth=DepthPreference(value))
         return "main", ""
     if action == "rem" and not value:
-        await controls.change_personal(
+        await settings.change_personal(
             services, user_id, reminders_on=not view.person.reminders_on
         )
         return "main", ""
     if action == "nud" and not value:
-        await controls.change_personal(services, user_id, nudges_on=not view.person.nudges_on)
+        await settings.change_personal(services, user_id, nudges_on=not view.person.nudges_on)
         return "main", ""
     if action == "h" and value.isdigit() and int(value) in REMINDER_HOURS:
-        await controls.change_personal(services, user_id, reminder_hours=int(value))
+        await settings.change_personal(services, user_id, reminder_hours=int(value))
         return "main", ""
     if action == "q" and value.isdigit() and int(value) < len(QUIET_PRESETS):
         start, end = QUIET_PRESETS[int(value)]
         quiet = (dt.time.fromisoformat(start), dt.time.fromisoformat(end))
-        await controls.change_personal(services, user_id, quiet=quiet)
+        await settings.change_personal(services, user_id, quiet=quiet)
         return "main", ""
     return None, ""

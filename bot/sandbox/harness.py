@@ -18,7 +18,7 @@ from bot.content import Library
 from bot.context import NearerApp
 from bot.sandbox.fake_bot_api import FakeBotAPI, FakeUser
 from bot.scheduling import TickReport, run_tick
-from bot.services import CHANGE_WINDOW, Services
+from bot.usecases.common import CHANGE_WINDOW, Services
 
 UTC = dt.UTC
 

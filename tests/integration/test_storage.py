@@ -12,9 +12,10 @@ from bot.config import load_settings
 from bot.content import Library
 from bot.domain.models import AnswerKind, PromptKind, Schedule
 from bot.domain.outbox import MessageKind, NewMessage
-from bot.services import IncomingAnswer, Services, submit_answer
 from bot.storage import Database
 from bot.storage.migrations import MIGRATIONS
+from bot.usecases.answers import IncomingAnswer, submit_answer
+from bot.usecases.common import Services
 
 NOW = dt.datetime(2026, 1, 14, 8, 0, tzinfo=dt.UTC)
 SCHEDULE = Schedule("UTC", dt.time(9, 0))

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot import controls, texts
+from bot import texts
 from bot.sandbox.fake_bot_api import JSON, FakeBotAPI, FakeUser
+from bot.usecases import pairing
 from tests.reliability.support import record_figures, sizes, text_of
 from tests.support import RunningBot
 
@@ -49,7 +50,7 @@ async def test_wrong_codes_slow_a_person_down_even_for_a_real_code(
 ) -> None:
     alice, mallory, bob = api.user(1, "Alice"), api.user(66, "Mallory"), api.user(2, "Bob")
     code = await _invite_code(alice)
-    for _ in range(controls.INVITE_FAILURE_LIMIT):
+    for _ in range(pairing.INVITE_FAILURE_LIMIT):
         assert UNKNOWN in text_of(await _open(mallory, secrets.token_urlsafe(12)))
     assert SLOW_DOWN in text_of(await _open(mallory, secrets.token_urlsafe(12)))
     refused = await _open(mallory, code)  # the real code is not even looked up now
@@ -128,7 +129,7 @@ async def test_guessers_get_at_most_five_codes_looked_up_per_ten_minutes(
             "seconds": round(time.monotonic() - started, 1),
         },
     )
-    assert worst <= controls.INVITE_FAILURE_LIMIT
+    assert worst <= pairing.INVITE_FAILURE_LIMIT
     assert slowed > 0
     async with bot.services.db.transaction() as tx:
         assert all([await tx.active_pair_of(g.id) is None for g in guessers])

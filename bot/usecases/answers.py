@@ -1,0 +1,279 @@
+"""Incoming messages: classified once (answer or appreciation), saved, and revealed once
+both partners answered."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, replace
+from enum import Enum, auto
+from typing import Any
+
+from bot import texts
+from bot.domain import rules, schedule, streaks
+from bot.domain.models import (
+    Answer,
+    AnswerKind,
+    Pair,
+    Person,
+    Prompt,
+    PromptKind,
+)
+from bot.domain.outbox import MessageKind, NewMessage
+from bot.storage import StoreTransaction
+from bot.usecases.common import Services, members_of, notice_to
+
+log = logging.getLogger(__name__)
+
+
+class AnswerOutcome(Enum):
+    """What became of something a partner sent as an answer."""
+
+    NOT_PAIRED = auto()
+    NO_OPEN_QUESTION = auto()
+    SEVERAL_OPEN = auto()
+    STALE_REPLY = auto()
+    ALREADY_REVEALED = auto()
+    SAVED = auto()
+    REPLACED = auto()
+    REVEALED = auto()
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    """The outcome with what its reply needs."""
+
+    outcome: AnswerOutcome
+    partner: Person | None = None
+    pair: Pair | None = None
+    open_count: int = 0
+
+
+@dataclass(frozen=True)
+class IncomingAnswer:
+    """An answer as it arrived from Telegram, already classified."""
+
+    user_id: int
+    chat_id: int
+    message_id: int
+    kind: AnswerKind
+    text: str
+    file_id: str | None = None
+    reply_to_message_id: int | None = None
+
+
+async def _target_prompt(
+    tx: StoreTransaction, pair: Pair, incoming: IncomingAnswer
+) -> Prompt | AnswerOutcome:
+    if incoming.reply_to_message_id is not None:
+        replied = await tx.prompt_for_message(incoming.chat_id, incoming.reply_to_message_id)
+        if replied is not None and replied.kind is PromptKind.QUESTION:
+            return replied if replied.pair_id == pair.id else AnswerOutcome.STALE_REPLY
+    open_prompts = await tx.open_prompts(pair.id)
+    if not open_prompts:
+        return AnswerOutcome.NO_OPEN_QUESTION
+    unanswered = [p for p in open_prompts if not await tx.has_answered(p.id, incoming.user_id)]
+    if len(unanswered) == 1:
+        return unanswered[0]
+    if not unanswered:
+        return open_prompts[-1]  # answering again replaces the latest answer
+    return AnswerOutcome.SEVERAL_OPEN
+
+
+GIFT_WINDOW = dt.timedelta(hours=12)  # how long a plain message after a nudge counts as a gift
+
+
+@dataclass(frozen=True)
+class Received:
+    """What became of a partner's message: an answer's outcome, or an appreciation passed on
+    to `gift_to`."""
+
+    answer: AnswerResult | None = None
+    gift_to: Person | None = None
+
+
+async def receive_message(services: Services, incoming: IncomingAnswer) -> Received:
+    """Take a message a partner wrote: decide once, in one transaction, whether it answers a
+    question or is an appreciation for the partner, and act on it."""
+    now = services.clock()
+    async with services.db.transaction() as tx:
+        pair = await tx.active_pair_of(incoming.user_id)
+        if pair is None:
+            return Received(AnswerResult(AnswerOutcome.NOT_PAIRED))
+        gift_to = await pass_on_gift(tx, pair, incoming, now)
+        if gift_to is not None:
+            services.events["gifts"] += 1
+            outcome: Received = Received(gift_to=gift_to)
+        else:
+            outcome = Received(await _take_answer(tx, pair, incoming, now))
+    if outcome.gift_to is not None:
+        log.info("gift: pair %d user %d", pair.id, incoming.user_id)
+    if outcome.answer is not None and outcome.answer.outcome is AnswerOutcome.REVEALED:
+        services.events["reveals"] += 1
+    services.wake_delivery()
+    return outcome
+
+
+async def submit_answer(services: Services, incoming: IncomingAnswer) -> AnswerResult:
+    """Save an answer (committed before any reply) and reveal both when it is the second."""
+    now = services.clock()
+    async with services.db.transaction() as tx:
+        pair = await tx.active_pair_of(incoming.user_id)
+        if pair is None:
+            return AnswerResult(AnswerOutcome.NOT_PAIRED)
+        result = await _take_answer(tx, pair, incoming, now)
+    if result.outcome is AnswerOutcome.REVEALED:
+        services.events["reveals"] += 1
+        services.wake_delivery()
+    return result
+
+
+async def pass_on_gift(
+    tx: StoreTransaction, pair: Pair, incoming: IncomingAnswer, now: dt.datetime
+) -> Person | None:
+    """Pass the message to the partner if it is an appreciation; return the partner."""
+    partner = await tx.get_person(pair.partner_of(incoming.user_id))
+    sender = await tx.get_person(incoming.user_id)
+    if partner is None or sender is None:
+        return None
+    passed_on = await tx.gift_for_message(incoming.chat_id, incoming.message_id)
+    if passed_on is not None and passed_on.user_id == incoming.user_id:
+        return partner  # the same message again (a repeat after a crash): sent once
+    replied_nudge = None
+    replied_prompt = None
+    if incoming.reply_to_message_id is not None:
+        replied_nudge = await tx.nudge_for_message(incoming.chat_id, incoming.reply_to_message_id)
+        replied_prompt = await tx.prompt_for_message(
+            incoming.chat_id, incoming.reply_to_message_id
+        )
+    open_nudge = None
+    if replied_nudge is None:
+        open_nudge = await tx.open_nudge(incoming.user_id, now - GIFT_WINDOW)
+    role = rules.message_role(
+        replies_to_nudge=replied_nudge is not None,
+        replies_to_question=replied_prompt is not None,
+        question_open=bool(await tx.open_prompts(pair.id)),
+        nudge_open=open_nudge is not None,
+    )
+    nudge = replied_nudge or open_nudge
+    if role is not rules.MessageRole.GIFT or nudge is None:
+        return None
+    if nudge.user_id != incoming.user_id or nudge.pair_id != pair.id:
+        return None  # a nudge of an earlier pairing: its partner is not this one
+    await tx.mark_gift(nudge.id, now, incoming.chat_id, incoming.message_id)
+    payload: dict[str, Any] = {
+        "nudge_id": nudge.id,
+        "from_name": sender.first_name,
+        "kind": incoming.kind.value,
+        "text": incoming.text,
+        "from_chat": incoming.chat_id,
+        "message_id": incoming.message_id,
+    }
+    gift = NewMessage(
+        partner.user_id,
+        partner.chat_id,
+        MessageKind.GIFT,
+        None,
+        payload,
+        about_user_id=sender.user_id,
+    )
+    await tx.enqueue([gift], now)
+    return partner
+
+
+async def _take_answer(
+    tx: StoreTransaction, pair: Pair, incoming: IncomingAnswer, now: dt.datetime
+) -> AnswerResult:
+    partner = await tx.get_person(pair.partner_of(incoming.user_id))
+    again = await tx.answer_for_message(incoming.chat_id, incoming.message_id)
+    if again is not None and again.user_id == incoming.user_id:
+        # The same message handled twice: after a crash, updates not yet confirmed to
+        # Telegram come again (see bot.polling). It is saved already; say so again.
+        answered = await tx.get_prompt(again.prompt_id)
+        shared = answered is not None and answered.revealed_at is not None
+        outcome = AnswerOutcome.REVEALED if shared else AnswerOutcome.SAVED
+        return AnswerResult(outcome, partner, pair)
+    target = await _target_prompt(tx, pair, incoming)
+    if isinstance(target, AnswerOutcome):
+        count = len(await tx.open_prompts(pair.id))
+        return AnswerResult(target, partner, pair, open_count=count)
+    if target.revealed_at is not None:
+        return AnswerResult(AnswerOutcome.ALREADY_REVEALED, partner, pair)
+    replaced = await tx.save_answer(
+        Answer(
+            prompt_id=target.id,
+            user_id=incoming.user_id,
+            kind=incoming.kind,
+            text=incoming.text,
+            file_id=incoming.file_id,
+            chat_id=incoming.chat_id,
+            message_id=incoming.message_id,
+            answered_at=now,
+        ),
+        now,
+    )
+    log.info("answer saved: pair %d prompt %d user %d", pair.id, target.id, incoming.user_id)
+    if await _reveal_if_due(tx, pair, target, now):
+        return AnswerResult(AnswerOutcome.REVEALED, partner, pair)
+    return AnswerResult(AnswerOutcome.REPLACED if replaced else AnswerOutcome.SAVED, partner, pair)
+
+
+async def _reveal_if_due(
+    tx: StoreTransaction, pair: Pair, prompt: Prompt, now: dt.datetime
+) -> bool:
+    answered = {answer.user_id for answer in await tx.answers_to(prompt.id)}
+    if not rules.reveal_is_due(answered, pair.members):
+        return False
+    if not await tx.mark_revealed(prompt.id, now):
+        return False  # someone else's transaction revealed it first
+    await tx.enqueue(
+        [
+            NewMessage(
+                person.user_id,
+                person.chat_id,
+                MessageKind.REVEAL,
+                prompt.id,
+                payload={"partner_id": pair.partner_of(person.user_id)},
+                about_user_id=pair.partner_of(person.user_id),
+            )
+            for person in await members_of(tx, pair)
+        ],
+        now,
+    )
+    log.info("reveal: pair %d prompt %d", pair.id, prompt.id)
+    today = schedule.local_date(now, pair.schedule.timezone)
+    milestone = streaks.milestone_reached(
+        streaks.current_streak(await tx.streak_days(pair.id), today)
+    )
+    if milestone is not None:
+        text = texts.STREAK_MILESTONE.format(count=milestone)
+        await tx.enqueue([notice_to(p, text) for p in await members_of(tx, pair)], now)
+    return True
+
+
+class EditOutcome(Enum):
+    """What became of an edited message."""
+
+    NOT_AN_ANSWER = auto()
+    AFTER_REVEAL = auto()
+    UPDATED = auto()
+
+
+async def edit_answer(
+    services: Services, incoming: IncomingAnswer
+) -> tuple[EditOutcome, Person | None]:
+    """Apply an edit to an answer that has not been revealed yet."""
+    now = services.clock()
+    async with services.db.transaction() as tx:
+        answer = await tx.answer_for_message(incoming.chat_id, incoming.message_id)
+        if answer is None or answer.user_id != incoming.user_id:
+            return EditOutcome.NOT_AN_ANSWER, None
+        prompt = await tx.get_prompt(answer.prompt_id)
+        pair = await tx.get_pair(prompt.pair_id) if prompt else None
+        partner = await tx.get_person(pair.partner_of(incoming.user_id)) if pair else None
+        if prompt is None or prompt.revealed_at is not None:
+            return EditOutcome.AFTER_REVEAL, partner
+        await tx.save_answer(
+            replace(answer, kind=incoming.kind, text=incoming.text, file_id=incoming.file_id), now
+        )
+    return EditOutcome.UPDATED, partner

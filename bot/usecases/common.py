@@ -1,0 +1,134 @@
+"""What every use case shares: the services object, the clock, partner notices and who is
+paired with whom."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.config import Settings
+from bot.content import Library
+from bot.domain.models import (
+    Pair,
+    Person,
+    Schedule,
+)
+from bot.domain.outbox import MessageKind, NewMessage, merge_changes
+from bot.storage import Store, StoreTransaction
+
+log = logging.getLogger(__name__)
+
+
+def system_clock() -> dt.datetime:
+    """The real time, timezone-aware."""
+    return dt.datetime.now(dt.UTC)
+
+
+Clock = Callable[[], dt.datetime]
+
+
+@dataclass
+class Services:
+    """What every use case needs; built once by the app and shared by handlers and jobs."""
+
+    settings: Settings
+    db: Store
+    library: Library
+    clock: Clock = system_clock
+    # Wakes the delivery loop after something was added to the outbox.
+    wake_delivery: Callable[[], None] = field(default=lambda: None)
+    # Events counted since start-up (reveals, gifts...), for metrics.
+    events: Counter[str] = field(default_factory=Counter)
+
+    def default_schedule(self) -> Schedule:
+        """The schedule a new pair starts with."""
+        return Schedule(
+            timezone=self.settings.default_timezone, send_time=self.settings.default_send_time
+        )
+
+
+DAY = dt.timedelta(days=1)
+
+
+def notice_to(person: Person, text: str, *, about: Person | None = None) -> NewMessage:
+    """An outbox row carrying a ready-made text to `person`; `about` is whoever the text names
+    (deleting their data withdraws it)."""
+    return NewMessage(
+        person.user_id,
+        person.chat_id,
+        MessageKind.NOTICE,
+        payload={"text": text},
+        about_user_id=None if about is None else about.user_id,
+    )
+
+
+CHANGE_WINDOW = dt.timedelta(seconds=60)  # changes a partner makes within it become one notice
+
+
+async def tell_partner(
+    tx: StoreTransaction,
+    pair_id: int,
+    actor: Person,
+    partner: Person,
+    change: tuple[str, str, str, str],
+    now: dt.datetime,
+) -> None:
+    """Tell the partner about a shared change (topic, state before, state after, text): changes
+    within CHANGE_WINDOW become one notice, and a change undone within it tells nothing."""
+    topic, before, after, text = change
+    key = f"changes:{pair_id}:{actor.user_id}:{partner.user_id}"
+    pending = await tx.pending_payload(key)
+    if pending is not None:
+        merged = merge_changes(pending.get("changes", {}), topic, before, after, text)
+        await tx.replace_pending_payload(key, {**pending, "changes": merged} if merged else None)
+        return
+    changes = merge_changes({}, topic, before, after, text)
+    if not changes:
+        return
+    message = NewMessage(
+        partner.user_id,
+        partner.chat_id,
+        MessageKind.CHANGES,
+        payload={"from_name": actor.first_name, "changes": changes},
+        about_user_id=actor.user_id,
+        coalesce_key=key,
+        delay=CHANGE_WINDOW,
+    )
+    await tx.enqueue([message], now)
+
+
+async def members_of(tx: StoreTransaction, pair: Pair) -> list[Person]:
+    """Return both people of a pair (fewer if one deleted their data)."""
+    people = [await tx.get_person(member) for member in pair.members]
+    return [person for person in people if person is not None]
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """The acting person, their active pair and their partner."""
+
+    person: Person
+    pair: Pair
+    partner: Person
+
+
+async def pairing_in(tx: StoreTransaction, user_id: int) -> Pairing | None:
+    pair = await tx.active_pair_of(user_id)
+    if pair is None:
+        return None
+    person = await tx.get_person(user_id)
+    partner = await tx.get_person(pair.partner_of(user_id))
+    if person is None or partner is None:
+        return None
+    return Pairing(person, pair, partner)
+
+
+async def pairing_of(services: Services, user_id: int) -> tuple[Pair, Person] | None:
+    """Return the person's active pair and partner, if paired."""
+    async with services.db.transaction() as tx:
+        pair = await tx.active_pair_of(user_id)
+        partner = None if pair is None else await tx.get_person(pair.partner_of(user_id))
+    return None if pair is None or partner is None else (pair, partner)

@@ -1,0 +1,89 @@
+"""History, streaks and reactions to revealed answers."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from enum import Enum, auto
+
+from bot import texts
+from bot.domain import schedule, streaks
+from bot.domain.models import (
+    HistoryEntry,
+)
+from bot.usecases.common import Services, notice_to, pairing_in
+
+log = logging.getLogger(__name__)
+
+
+HISTORY_PAGE = 5
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    """One page of a person's history."""
+
+    entries: tuple[HistoryEntry, ...]
+    page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages there are."""
+        return max(1, -(-self.total // HISTORY_PAGE))
+
+
+async def history(services: Services, user_id: int, page: int) -> HistoryPage:
+    """Return one page of the person's revealed questions, newest first (their pairs only)."""
+    page = max(0, page)
+    async with services.db.transaction() as tx:
+        entries, total = await tx.revealed_history(user_id, page * HISTORY_PAGE, HISTORY_PAGE)
+    return HistoryPage(tuple(entries), page, total)
+
+
+async def streak(services: Services, user_id: int) -> int | None:
+    """Return the pair's current streak, or None when not paired."""
+    async with services.db.transaction() as tx:
+        pair = await tx.active_pair_of(user_id)
+        if pair is None:
+            return None
+        days = await tx.streak_days(pair.id)
+    return streaks.current_streak(
+        days, schedule.local_date(services.clock(), pair.schedule.timezone)
+    )
+
+
+class ReactOutcome(Enum):
+    """What a reaction button did."""
+
+    SENT = auto()
+    ALREADY = auto()
+    EXPIRED = auto()
+
+
+REACTIONS = {"heart": texts.REACTION_HEART, "talk": texts.REACTION_TALK}
+
+
+async def react(services: Services, user_id: int, prompt_id: int, kind: str) -> ReactOutcome:
+    """Tell the partner how their revealed answer landed (a heart, or 'let's talk')."""
+    now = services.clock()
+    if kind not in REACTIONS:
+        return ReactOutcome.EXPIRED
+    async with services.db.transaction() as tx:
+        pairing = await pairing_in(tx, user_id)
+        prompt = await tx.get_prompt(prompt_id)
+        if (
+            pairing is None
+            or prompt is None
+            or prompt.pair_id != pairing.pair.id
+            or prompt.revealed_at is None
+        ):
+            return ReactOutcome.EXPIRED
+        if not await tx.add_reaction(prompt.id, user_id, kind, now):
+            return ReactOutcome.ALREADY
+        text = REACTIONS[kind].format(
+            name=texts.esc(pairing.person.first_name), question=texts.esc(prompt.text)
+        )
+        await tx.enqueue([notice_to(pairing.partner, text, about=pairing.person)], now)
+    services.wake_delivery()
+    return ReactOutcome.SENT

@@ -1,0 +1,206 @@
+"""Pairing: registering people, invites (with their daily limit and the wrong-code slow-down),
+accepting and unpairing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from dataclasses import dataclass
+from enum import Enum, auto
+
+from bot import texts
+from bot.domain import rules, schedule
+from bot.domain.models import (
+    Invite,
+    Pair,
+    Person,
+)
+from bot.storage import StoreTransaction
+from bot.usecases.common import DAY, Services, notice_to
+from bot.usecases.questions import start_question
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Registration:
+    """Who wrote, and the partner to name when they come back after blocking the bot."""
+
+    person: Person
+    paused_partner: Person | None = None
+
+
+async def register(
+    services: Services, user_id: int, chat_id: int, first_name: str
+) -> Registration:
+    """Record (or refresh) someone who wrote to the bot; notice when they come back."""
+    now = services.clock()
+    async with services.db.transaction() as tx:
+        before = await tx.get_person(user_id)
+        person = await tx.upsert_person(user_id, chat_id, first_name or "Your partner", now)
+        if before is None or not before.blocked:
+            return Registration(person)
+        await tx.set_blocked(user_id, None)
+        pair = await tx.active_pair_of(user_id)
+        if pair is None or not pair.paused or pair.paused_by != user_id:
+            return Registration(person)
+        log.info("user %d is back after blocking the bot", user_id)
+        return Registration(person, await tx.get_person(pair.partner_of(user_id)))
+
+
+# Daily allowances: enough for any real use, few enough that nobody can spam their partner.
+INVITES_PER_DAY = 10
+
+
+@dataclass(frozen=True)
+class InviteResult:
+    """A fresh invite, the partner that makes one unnecessary, or the day's limit reached."""
+
+    invite: Invite | None
+    partner: Person | None = None
+    limit_reached: bool = False
+
+
+async def create_invite(services: Services, user_id: int) -> InviteResult:
+    """Create a new invite for `user_id`, replacing their earlier one."""
+    now = services.clock()
+    async with services.db.transaction() as tx:
+        pair = await tx.active_pair_of(user_id)
+        if pair is not None:
+            return InviteResult(None, await tx.get_person(pair.partner_of(user_id)))
+        if await tx.action_count(user_id, "invite", now, DAY) >= INVITES_PER_DAY:
+            return InviteResult(None, limit_reached=True)
+        await tx.count_action(user_id, "invite", now, DAY)
+        invite = Invite(
+            code=rules.new_invite_code(),
+            inviter_id=user_id,
+            created_at=now,
+            expires_at=rules.invite_expires_at(now),
+        )
+        await tx.replace_invite(invite)
+    log.info("invite created by user %d", user_id)
+    return InviteResult(invite)
+
+
+class InviteCheck(Enum):
+    """Whether an invite can be accepted by the person who opened it."""
+
+    OK = auto()
+    OWN = auto()
+    UNKNOWN = auto()
+    EXPIRED = auto()
+    YOU_ARE_PAIRED = auto()
+    INVITER_PAIRED = auto()
+
+
+@dataclass(frozen=True)
+class InviteStatus:
+    """The check's verdict with the people it mentions."""
+
+    check: InviteCheck
+    inviter: Person | None = None
+    partner: Person | None = None
+
+
+async def _check_invite(
+    tx: StoreTransaction, code: str, user_id: int, now: dt.datetime
+) -> InviteStatus:
+    invite = await tx.get_invite(code) if rules.looks_like_invite_code(code) else None
+    if invite is None:
+        return InviteStatus(InviteCheck.UNKNOWN)
+    inviter = await tx.get_person(invite.inviter_id)
+    if invite.inviter_id == user_id:
+        return InviteStatus(InviteCheck.OWN, inviter)
+    if inviter is None or not rules.invite_is_usable(invite, now):
+        return InviteStatus(InviteCheck.EXPIRED, inviter)
+    own_pair = await tx.active_pair_of(user_id)
+    if own_pair is not None:
+        partner = await tx.get_person(own_pair.partner_of(user_id))
+        return InviteStatus(InviteCheck.YOU_ARE_PAIRED, inviter, partner)
+    if await tx.active_pair_of(inviter.user_id) is not None:
+        return InviteStatus(InviteCheck.INVITER_PAIRED, inviter)
+    return InviteStatus(InviteCheck.OK, inviter)
+
+
+async def check_invite(services: Services, code: str, user_id: int) -> InviteStatus:
+    """Say whether `user_id` may accept the invite `code`, without changing anything."""
+    async with services.db.transaction() as tx:
+        return await _check_invite(tx, code, user_id, services.clock())
+
+
+@dataclass(frozen=True)
+class AcceptResult:
+    """The outcome of accepting an invite; `pair` is set when it worked."""
+
+    status: InviteStatus
+    pair: Pair | None = None
+
+
+async def accept_invite(services: Services, code: str, user_id: int) -> AcceptResult:
+    """Pair the invitee with the inviter and send both their first question at once."""
+    now = services.clock()
+    async with services.db.transaction() as tx:
+        status = await _check_invite(tx, code, user_id, now)
+        if status.check is not InviteCheck.OK or status.inviter is None:
+            return AcceptResult(status)
+        accepter = await tx.get_person(user_id)
+        if accepter is None or not await tx.use_invite(code, user_id, now):
+            return AcceptResult(InviteStatus(InviteCheck.EXPIRED, status.inviter))
+        inviter = status.inviter
+        pair = await tx.create_pair(
+            (inviter.user_id, user_id), services.default_schedule(), secrets.randbits(31), now
+        )
+        if pair is None:
+            return AcceptResult(InviteStatus(InviteCheck.INVITER_PAIRED, inviter))
+        sched = pair.schedule
+        # The accepter sees this text in place of the invite offer; the inviter gets a message.
+        text = texts.paired(accepter.first_name, sched)
+        await tx.enqueue([notice_to(inviter, text, about=accepter)], now)
+        today = schedule.local_date(now, sched.timezone)
+        await start_question(tx, services.library, pair, today, now, urgent=True)
+        await tx.set_next_due(pair.id, schedule.next_due(now, sched, last_sent_day=today))
+        await tx.set_next_nudge(pair.id, schedule.next_due(now, pair.nudge_schedule, None))
+    log.info("pair %d formed", pair.id)
+    services.wake_delivery()
+    return AcceptResult(status, pair)
+
+
+async def unpair(services: Services, user_id: int, pair_id: int) -> Person | None:
+    """End the person's pairing `pair_id` and tell their partner; None if not in that pair."""
+    now = services.clock()
+    async with services.db.transaction() as tx:
+        pair = await tx.active_pair_of(user_id)
+        if pair is None or pair.id != pair_id:
+            return None
+        actor = await tx.get_person(user_id)
+        partner = await tx.get_person(pair.partner_of(user_id))
+        await tx.end_pair(pair.id, now)
+        if partner is not None and actor is not None:
+            text = texts.UNPAIR_PARTNER.format(name=texts.esc(actor.first_name))
+            await tx.enqueue([notice_to(partner, text, about=actor)], now)
+    log.info("pair %d ended by a member", pair.id)
+    services.wake_delivery()
+    return partner
+
+
+INVITE_FAILURE_WINDOW = dt.timedelta(minutes=10)
+
+
+INVITE_FAILURE_LIMIT = 5
+
+
+async def note_invite_failure(services: Services, user_id: int) -> bool:
+    """Count a wrong invite code; True when the person has tried too many and must wait."""
+    now = services.clock()
+    since = now - INVITE_FAILURE_WINDOW
+    async with services.db.transaction() as tx:
+        await tx.note_invite_failure(user_id, now, since)
+        return await tx.invite_failures(user_id, since) > INVITE_FAILURE_LIMIT
+
+
+async def invite_attempts_blocked(services: Services, user_id: int) -> bool:
+    """Say whether the person tried too many wrong codes lately and must wait."""
+    since = services.clock() - INVITE_FAILURE_WINDOW
+    async with services.db.transaction() as tx:
+        return await tx.invite_failures(user_id, since) >= INVITE_FAILURE_LIMIT

@@ -1,0 +1,159 @@
+"""Pause and resume, timed pauses ending, and pausing for someone Telegram cannot reach."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, replace
+from enum import Enum, auto
+from zoneinfo import ZoneInfo
+
+from bot import texts
+from bot.domain import schedule
+from bot.domain.models import (
+    Pair,
+    Person,
+    PromptKind,
+)
+from bot.domain.parsing import ParseError, parse_pause
+from bot.storage import StoreTransaction
+from bot.usecases.common import Services, members_of, notice_to, pairing_in, tell_partner
+
+log = logging.getLogger(__name__)
+
+
+class PauseOutcome(Enum):
+    """What /pause and /resume did."""
+
+    NOT_PAIRED = auto()
+    BAD_ARGUMENT = auto()
+    PAUSED = auto()
+    PAUSE_UPDATED = auto()
+    RESUMED = auto()
+    NOT_PAUSED = auto()
+
+
+@dataclass(frozen=True)
+class PauseResult:
+    """The outcome with the moments its reply mentions."""
+
+    outcome: PauseOutcome
+    until: dt.datetime | None = None
+    next_due_at: dt.datetime | None = None
+    pair: Pair | None = None
+
+
+def pause_label(until: dt.datetime | None, timezone: str) -> str:
+    """Describe how long a pause lasts: 'until you resume' or 'until Thursday 24 December'."""
+    if until is None:
+        return texts.PAUSE_UNTIL_RESUMED
+    day = until.astimezone(ZoneInfo(timezone)).strftime("%A %d %B %Y")
+    return texts.PAUSE_UNTIL.format(date=day)
+
+
+async def pause(services: Services, user_id: int, argument: str) -> PauseResult:
+    """Pause the pair (or change the end of a pause); tell the partner."""
+    now = services.clock()
+    async with services.db.transaction() as tx:
+        pairing = await pairing_in(tx, user_id)
+        if pairing is None:
+            return PauseResult(PauseOutcome.NOT_PAIRED)
+        zone = pairing.pair.schedule.timezone
+        try:
+            until = parse_pause(argument, now, zone)
+        except ParseError:
+            return PauseResult(PauseOutcome.BAD_ARGUMENT)
+        pair = pairing.pair
+        outcome = PauseOutcome.PAUSE_UPDATED if pair.paused else PauseOutcome.PAUSED
+        if pair.paused and pair.pause_ends_at == until:
+            return PauseResult(outcome, until, pair=pair)  # the same pause again: nothing to tell
+        await tx.pause(pair.id, until, user_id)
+        text = texts.CHANGE_PAUSED.format(until=pause_label(until, zone))
+        change = (
+            "pause",
+            _pause_state(pair),
+            _pause_state(replace(pair, paused=True, pause_ends_at=until)),
+            text,
+        )
+        await tell_partner(tx, pair.id, pairing.person, pairing.partner, change, now)
+    services.wake_delivery()
+    return PauseResult(outcome, until, pair=pair)
+
+
+def _pause_state(pair: Pair) -> str:
+    if not pair.paused:
+        return "running"
+    return f"paused until {pair.pause_ends_at.isoformat() if pair.pause_ends_at else 'resumed'}"
+
+
+async def _resume(tx: StoreTransaction, pair: Pair, now: dt.datetime) -> dt.datetime | None:
+    last_day = await tx.last_prompt_day(pair.id, PromptKind.QUESTION)
+    due = schedule.next_due(now, pair.schedule, last_sent_day=last_day)
+    nudge = schedule.next_due(now, pair.nudge_schedule, None)
+    return due if await tx.resume(pair.id, due, nudge) else None
+
+
+async def resume(services: Services, user_id: int) -> PauseResult:
+    """Resume the pair's questions from the next send time; tell the partner."""
+    now = services.clock()
+    async with services.db.transaction() as tx:
+        pairing = await pairing_in(tx, user_id)
+        if pairing is None:
+            return PauseResult(PauseOutcome.NOT_PAIRED)
+        if not pairing.pair.paused:
+            return PauseResult(
+                PauseOutcome.NOT_PAUSED, next_due_at=pairing.pair.next_due_at, pair=pairing.pair
+            )
+        due = await _resume(tx, pairing.pair, now)
+        when = texts.next_time(due, pairing.pair.schedule, now)
+        change = (
+            "pause",
+            _pause_state(pairing.pair),
+            "running",
+            texts.CHANGE_RESUMED.format(when=when),
+        )
+        await tell_partner(tx, pairing.pair.id, pairing.person, pairing.partner, change, now)
+    services.wake_delivery()
+    return PauseResult(PauseOutcome.RESUMED, next_due_at=due, pair=pairing.pair)
+
+
+async def end_due_pauses(tx: StoreTransaction, now: dt.datetime, limit: int) -> int:
+    """Resume the pairs whose timed pause is over, with a note to both; return how many."""
+    ended = await tx.pauses_ending(now, limit)
+    for pair in ended:
+        due = await _resume(tx, pair, now)
+        text = texts.PAUSE_ENDED.format(when=texts.next_time(due, pair.schedule, now))
+        await tx.enqueue([notice_to(p, text) for p in await members_of(tx, pair)], now)
+    return len(ended)
+
+
+async def pause_for_unreachable(
+    tx: StoreTransaction, user_id: int, now: dt.datetime
+) -> tuple[Pair, Person] | None:
+    """Pause the pair of someone Telegram says blocked the bot; tell the partner once."""
+    pairing = await pairing_in(tx, user_id)
+    if pairing is None or pairing.pair.paused:
+        return None
+    await tx.pause(pairing.pair.id, None, user_id)
+    text = texts.PARTNER_UNREACHABLE.format(name=texts.esc(pairing.person.first_name))
+    await tx.enqueue([notice_to(pairing.partner, text, about=pairing.person)], now)
+    return pairing.pair, pairing.partner
+
+
+async def note_blocked(services: Services, user_id: int, *, blocked: bool) -> Person | None:
+    """Record that a person blocked (pausing the pair, partner told once) or unblocked the bot.
+
+    On unblocking, returns the partner to name in a welcome-back offer to resume.
+    """
+    now = services.clock()
+    partner = None
+    async with services.db.transaction() as tx:
+        if blocked:
+            await tx.set_blocked(user_id, now)
+            await pause_for_unreachable(tx, user_id, now)
+        elif await tx.set_blocked(user_id, None):
+            pairing = await pairing_in(tx, user_id)
+            if pairing and pairing.pair.paused and pairing.pair.paused_by == user_id:
+                partner = pairing.partner
+    services.wake_delivery()
+    return partner

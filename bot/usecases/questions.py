@@ -1,0 +1,267 @@
+"""The day's question and exercise, /today, /skip and /ask."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from enum import Enum, auto
+
+from bot import texts
+from bot.content import Library
+from bot.domain import schedule, selection
+from bot.domain.models import (
+    Pair,
+    Person,
+    Prompt,
+    PromptKind,
+)
+from bot.domain.outbox import MessageKind, NewMessage
+from bot.storage import StoreTransaction
+from bot.usecases.common import DAY, Services, members_of, pairing_in
+
+log = logging.getLogger(__name__)
+
+
+async def start_question(
+    tx: StoreTransaction,
+    library: Library,
+    pair: Pair,
+    day: dt.date,
+    now: dt.datetime,
+    *,
+    urgent: bool = False,
+    notes: dict[int, str] | None = None,
+) -> Prompt | None:
+    """Choose the pair's question for local `day` and queue it for both; None if already sent.
+
+    A question a partner wrote with /ask comes first; otherwise the library's choice rules pick.
+    `notes` puts a line above the question for some members (e.g. why it was swapped).
+    """
+    custom = await tx.next_custom_question(pair.id)
+    if custom is not None:
+        custom_id, author_id, text = custom
+        prompt = await tx.create_prompt(
+            pair.id,
+            PromptKind.QUESTION,
+            content_id=None,
+            text=text,
+            local_date=day,
+            now=now,
+            author_id=author_id,
+        )
+        if prompt is not None:
+            await tx.use_custom_question(custom_id, prompt.id, now)
+            await _queue_question(tx, pair, prompt, now, urgent=urgent, notes=notes)
+        return prompt
+    question = selection.choose_question(
+        library.questions,
+        library.categories,
+        history=await tx.content_history(pair.id, PromptKind.QUESTION),
+        shared_answers=await tx.shared_answer_count(pair.id),
+        preferences=pair.preferences,
+        seed=pair.seed,
+    )
+    if question is None:
+        log.error("pair %d: the library has no question its settings allow", pair.id)
+        return None
+    prompt = await tx.create_prompt(
+        pair.id,
+        PromptKind.QUESTION,
+        content_id=question.id,
+        text=question.text,
+        local_date=day,
+        now=now,
+    )
+    if prompt is None:
+        return None
+    await _queue_question(tx, pair, prompt, now, urgent=urgent, notes=notes)
+    return prompt
+
+
+async def _queue_question(
+    tx: StoreTransaction,
+    pair: Pair,
+    prompt: Prompt,
+    now: dt.datetime,
+    *,
+    urgent: bool,
+    notes: dict[int, str] | None = None,
+) -> None:
+    # The text is rendered now, so sending a morning's questions needs no reads per message.
+    people = await members_of(tx, pair)
+    names = {person.user_id: person.first_name for person in people}
+    author = names.get(prompt.author_id) if prompt.author_id is not None else None
+    messages = []
+    for person in people:
+        partner_id = pair.partner_of(person.user_id)
+        partner = names.get(partner_id, "your partner")
+        text = texts.question(prompt.text, partner, author)
+        note = (notes or {}).get(person.user_id)
+        if note:
+            text = f"{note}\n\n{text}"
+        messages.append(
+            NewMessage(
+                person.user_id,
+                person.chat_id,
+                MessageKind.QUESTION,
+                prompt.id,
+                payload={"text": text},
+                urgent=urgent,
+                about_user_id=partner_id if partner_id in names else None,
+            )
+        )
+    await tx.enqueue(messages, now)
+
+
+async def start_exercise(
+    tx: StoreTransaction,
+    library: Library,
+    pair: Pair,
+    day: dt.date,
+    weekday: int,
+    now: dt.datetime,
+) -> Prompt | None:
+    """Queue the exercise for local `day` when its cadence says there is one."""
+    cadence = schedule.exercise_cadence_for(day, weekday)
+    if cadence is None:
+        return None
+    exercise = selection.choose_exercise(
+        library.exercises,
+        cadence,
+        history=await tx.content_history(pair.id, PromptKind.EXERCISE),
+        seed=pair.seed,
+    )
+    if exercise is None:
+        return None
+    prompt = await tx.create_prompt(
+        pair.id,
+        PromptKind.EXERCISE,
+        content_id=exercise.id,
+        text=exercise.title,
+        local_date=day,
+        now=now,
+    )
+    if prompt is None:
+        return None
+    await tx.enqueue(
+        [
+            NewMessage(p.user_id, p.chat_id, MessageKind.EXERCISE, prompt.id)
+            for p in await members_of(tx, pair)
+        ],
+        now,
+    )
+    return prompt
+
+
+@dataclass(frozen=True)
+class OpenQuestion:
+    """An open question and who has answered it (never what)."""
+
+    prompt: Prompt
+    you_answered: bool
+    partner_answered: bool
+
+
+@dataclass(frozen=True)
+class TodayView:
+    """What /today shows."""
+
+    pair: Pair | None
+    partner: Person | None = None
+    open_questions: tuple[OpenQuestion, ...] = ()
+
+
+async def today(services: Services, user_id: int) -> TodayView:
+    """Return the person's open questions with who has answered each."""
+    async with services.db.transaction() as tx:
+        pair = await tx.active_pair_of(user_id)
+        if pair is None:
+            return TodayView(None)
+        partner_id = pair.partner_of(user_id)
+        items = []
+        for prompt in await tx.open_prompts(pair.id):
+            answered = {a.user_id for a in await tx.answers_to(prompt.id)}
+            items.append(OpenQuestion(prompt, user_id in answered, partner_id in answered))
+        return TodayView(pair, await tx.get_person(partner_id), tuple(items))
+
+
+class SkipOutcome(Enum):
+    """What /skip did."""
+
+    NOT_PAIRED = auto()
+    NOTHING_OPEN = auto()
+    TOO_LATE = auto()
+    LIMIT = auto()
+    SKIPPED = auto()
+
+
+SKIPS_PER_DAY = 3
+
+
+ASKS_PER_DAY = 10
+
+
+async def skip(services: Services, user_id: int) -> SkipOutcome:
+    """Swap today's question for another while neither partner has answered; tell both."""
+    now = services.clock()
+    async with services.db.transaction() as tx:
+        pairing = await pairing_in(tx, user_id)
+        if pairing is None:
+            return SkipOutcome.NOT_PAIRED
+        pair = pairing.pair
+        today = schedule.local_date(now, pair.schedule.timezone)
+        todays = [p for p in await tx.open_prompts(pair.id) if p.local_date == today]
+        if not todays:
+            return SkipOutcome.NOTHING_OPEN
+        if await tx.action_count(user_id, "skip", now, DAY) >= SKIPS_PER_DAY:
+            return SkipOutcome.LIMIT
+        if not await tx.skip_prompt(todays[-1].id, now):
+            return SkipOutcome.TOO_LATE
+        await tx.count_action(user_id, "skip", now, DAY)
+        for member in (pairing.person, pairing.partner):  # the old question, if still unsent
+            await tx.cancel_pending(member.user_id, todays[-1].id, now)
+        name = texts.esc(pairing.person.first_name)
+        notes = {
+            pairing.person.user_id: texts.SKIPPED_NOTE,
+            pairing.partner.user_id: texts.SKIPPED_PARTNER_NOTE.format(name=name),
+        }
+        await start_question(tx, services.library, pair, today, now, urgent=True, notes=notes)
+    services.wake_delivery()
+    return SkipOutcome.SKIPPED
+
+
+class AskOutcome(Enum):
+    """What /ask did."""
+
+    NOT_PAIRED = auto()
+    BAD_LENGTH = auto()
+    TOO_MANY = auto()
+    LIMIT = auto()
+    SAVED = auto()
+
+
+async def ask(services: Services, user_id: int, text: str) -> tuple[AskOutcome, int]:
+    """Queue a question a partner wrote for a coming day; return the outcome and queue size."""
+    question = " ".join(text.split())
+    if not question or len(question) > MAX_ASK_CHARS:
+        return AskOutcome.BAD_LENGTH, 0
+    async with services.db.transaction() as tx:
+        pairing = await pairing_in(tx, user_id)
+        if pairing is None:
+            return AskOutcome.NOT_PAIRED, 0
+        waiting = await tx.waiting_custom_questions(pairing.pair.id)
+        if waiting >= MAX_WAITING_QUESTIONS:
+            return AskOutcome.TOO_MANY, waiting
+        now = services.clock()
+        if await tx.action_count(user_id, "ask", now, DAY) >= ASKS_PER_DAY:
+            return AskOutcome.LIMIT, ASKS_PER_DAY
+        await tx.count_action(user_id, "ask", now, DAY)
+        await tx.add_custom_question(pairing.pair.id, user_id, question, now)
+    return AskOutcome.SAVED, waiting + 1
+
+
+MAX_WAITING_QUESTIONS = 20
+
+
+MAX_ASK_CHARS = 300

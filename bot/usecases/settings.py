@@ -1,0 +1,164 @@
+"""Shared settings (time, time zone, frequency, topics, depth) and each person's own."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, replace
+from enum import Enum, auto
+
+from bot import texts
+from bot.domain import schedule, selection
+from bot.domain.models import (
+    DepthPreference,
+    Frequency,
+    Pair,
+    Person,
+    Preferences,
+    PromptKind,
+)
+from bot.usecases.common import Pairing, Services, pairing_in, tell_partner
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ScheduleChange:
+    """A pair's new schedule and when its next question now comes."""
+
+    pair: Pair
+    next_due_at: dt.datetime | None
+
+
+async def change_schedule(
+    services: Services,
+    user_id: int,
+    *,
+    send_time: dt.time | None = None,
+    timezone: str | None = None,
+    frequency: Frequency | None = None,
+) -> ScheduleChange | None:
+    """Change the pair's send time, zone or frequency from the next due question; tell the
+    partner."""
+    now = services.clock()
+    async with services.db.transaction() as tx:
+        pair = await tx.active_pair_of(user_id)
+        if pair is None:
+            return None
+        new = replace(
+            pair.schedule,
+            send_time=send_time or pair.schedule.send_time,
+            timezone=timezone or pair.schedule.timezone,
+            frequency=frequency or pair.schedule.frequency,
+        )
+        if new == pair.schedule:  # nothing changes, so nobody is told anything
+            return ScheduleChange(pair, pair.next_due_at)
+        await tx.set_schedule(pair.id, new)
+        last_day = await tx.last_prompt_day(pair.id, PromptKind.QUESTION)
+        due = None
+        if not pair.paused:
+            due = schedule.next_due(now, new, last_sent_day=last_day)
+            await tx.set_next_due(pair.id, due)
+            changed = replace(pair, schedule=new)
+            await tx.set_next_nudge(pair.id, schedule.next_due(now, changed.nudge_schedule, None))
+        actor = await tx.get_person(user_id)
+        partner = await tx.get_person(pair.partner_of(user_id))
+        if partner is not None and actor is not None:
+            old = pair.schedule
+            if new.frequency != old.frequency:
+                how_often = texts.FREQUENCY_NAMES[new.frequency.value]
+                text = texts.CHANGE_FREQUENCY.format(frequency=how_often)
+                change = ("frequency", old.frequency.value, new.frequency.value, text)
+                await tell_partner(tx, pair.id, actor, partner, change, now)
+            if (new.send_time, new.timezone) != (old.send_time, old.timezone):
+                text = texts.CHANGE_SCHEDULE.format(
+                    when=texts.when(new), next=texts.next_time(due, new, now)
+                )
+                change = ("schedule", texts.when(old), texts.when(new), text)
+                await tell_partner(tx, pair.id, actor, partner, change, now)
+        updated = replace(pair, schedule=new, next_due_at=due)
+    services.wake_delivery()
+    return ScheduleChange(updated, due)
+
+
+async def settings_of(services: Services, user_id: int) -> Pairing | None:
+    """Return what the settings menu shows for `user_id`."""
+    async with services.db.transaction() as tx:
+        return await pairing_in(tx, user_id)
+
+
+class SettingOutcome(Enum):
+    """What a settings button did."""
+
+    CHANGED = auto()
+    EXPIRED = auto()
+    REFUSED = auto()
+
+
+async def change_preferences(
+    services: Services,
+    user_id: int,
+    pair_id: int,
+    *,
+    toggle_category: str | None = None,
+    depth: DepthPreference | None = None,
+) -> SettingOutcome:
+    """Turn a topic on or off, or pick a depth, for the pair; tell the partner."""
+    now = services.clock()
+    categories = services.library.categories
+    async with services.db.transaction() as tx:
+        pairing = await pairing_in(tx, user_id)
+        if pairing is None or pairing.pair.id != pair_id:
+            return SettingOutcome.EXPIRED
+        prefs = pairing.pair.preferences
+        if toggle_category is not None:
+            category = categories.get(toggle_category)
+            if category is None:
+                return SettingOutcome.EXPIRED
+            was_on = selection.category_is_on(category, prefs)
+            prefs = _toggled(prefs, category.id, sensitive=category.sensitive)
+            on = [c for c in categories.values() if selection.category_is_on(c, prefs)]
+            if not on:
+                return SettingOutcome.REFUSED
+            state = texts.ON if not was_on else texts.OFF
+            text = texts.CHANGE_TOPIC.format(topic=texts.esc(category.name), state=state)
+            change = (f"topic:{category.id}", str(was_on), str(not was_on), text)
+        elif depth is not None:
+            if depth is prefs.depth:
+                return SettingOutcome.CHANGED  # already chosen: nothing changes, nobody is told
+            text = texts.CHANGE_DEPTH.format(depth=texts.DEPTH_NAMES[depth.value])
+            change = ("depth", prefs.depth.value, depth.value, text)
+            prefs = replace(prefs, depth=depth)
+        else:
+            return SettingOutcome.EXPIRED
+        await tx.set_preferences(pair_id, prefs)
+        await tell_partner(tx, pair_id, pairing.person, pairing.partner, change, now)
+    services.wake_delivery()
+    return SettingOutcome.CHANGED
+
+
+def _toggled(prefs: Preferences, category_id: str, *, sensitive: bool) -> Preferences:
+    if sensitive:
+        return replace(prefs, enabled_sensitive=prefs.enabled_sensitive ^ {category_id})
+    return replace(prefs, disabled_categories=prefs.disabled_categories ^ {category_id})
+
+
+async def change_personal(
+    services: Services,
+    user_id: int,
+    *,
+    reminders_on: bool | None = None,
+    nudges_on: bool | None = None,
+    quiet: tuple[dt.time, dt.time] | None = None,
+    reminder_hours: int | None = None,
+) -> Person | None:
+    """Change the person's own settings."""
+    async with services.db.transaction() as tx:
+        await tx.set_person_settings(
+            user_id,
+            reminders_on=reminders_on,
+            nudges_on=nudges_on,
+            quiet=quiet,
+            reminder_hours=reminder_hours,
+        )
+        return await tx.get_person(user_id)
