@@ -2,52 +2,137 @@
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
-from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 from typing import Any
 
+from bot.domain import selection
 from bot.domain.models import (
     AppreciationPrompt,
     Cadence,
     Category,
     Depth,
+    DepthPreference,
     Exercise,
     LoveLanguage,
+    Preferences,
     Question,
 )
+from bot.domain.selection import Format, Heat, LibraryQuestion, Stage
 
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 
 MAX_QUESTION_CHARS = 300
+MAX_OPTION_CHARS = 32
 MAX_HOW_TO_CHARS = 700
 MAX_TITLE_CHARS = 60
-MIN_QUESTIONS = 400
+MIN_QUESTIONS = 1200
 MIN_PER_CATEGORY = 25
+MIN_PER_SETTING = 365
 MIN_EXERCISES = 20
 MIN_APPRECIATION = 60
+MIN_PER_OCCASION = 3
+OCCASIONS = ("anniversary", "hundredth", "one_year", "new_year")
 # Share of all questions per depth, with the tolerance the library may drift by.
-DEPTH_TARGETS = {Depth.LIGHT: 0.40, Depth.MEDIUM: 0.40, Depth.DEEP: 0.20}
-DEPTH_TOLERANCE = 0.05
-NEAR_DUPLICATE_SIMILARITY = 0.5
+DEPTH_TARGETS = {Depth.LIGHT: 0.40, Depth.MEDIUM: 0.38, Depth.DEEP: 0.22}
+DEPTH_TOLERANCE = 0.06
+PLAYFUL_TARGET = 0.25
+PLAYFUL_TOLERANCE = 0.05
+MAX_SAME_OPENING = 0.30  # no first word may open more than this share of questions
+MAX_SAME_PROMPT_OPENING = 0.25
+SIMULATED_DAYS = 3 * 365
+NEAR_DUPLICATE_SIMILARITY = 0.45
+ALLOWED_DUPLICATES_FILE = "near_duplicates_allowed.toml"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
-_WORD = re.compile(r"[a-z']+")
-# Words too common to say anything about whether two questions ask the same thing.
-_STOPWORDS = frozenset(
-    """
-    a an and are as at be but by can do does for from has have how i if in is it its me
-    my of on or so that the their them there they this to was what when where which who
-    why will with would you your yours you're partner partner's one
-    """.split()
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+_DOUBLE_ASK = re.compile(
+    r"(?:,|;|:)\s*and\s+(?:what|how|why|where|when|who|which|would|do|does|is|are|can)\b"
 )
+# The US spellings our British house style refuses (content/README.md), with the fix.
+US_SPELLINGS = {
+    "favorite": "favourite",
+    "favorites": "favourites",
+    "color": "colour",
+    "colors": "colours",
+    "colorful": "colourful",
+    "humor": "humour",
+    "behavior": "behaviour",
+    "behaviors": "behaviours",
+    "neighbor": "neighbour",
+    "neighbors": "neighbours",
+    "neighborhood": "neighbourhood",
+    "honor": "honour",
+    "flavor": "flavour",
+    "flavors": "flavours",
+    "harbor": "harbour",
+    "cozy": "cosy",
+    "gray": "grey",
+    "mom": "mum",
+    "jewelry": "jewellery",
+    "pajamas": "pyjamas",
+    "realize": "realise",
+    "realized": "realised",
+    "recognize": "recognise",
+    "recognized": "recognised",
+    "apologize": "apologise",
+    "apologized": "apologised",
+    "organize": "organise",
+    "organized": "organised",
+    "prioritize": "prioritise",
+    "socialize": "socialise",
+    "socializing": "socialising",
+    "criticize": "criticise",
+    "criticized": "criticised",
+    "memorize": "memorise",
+    "sympathize": "sympathise",
+    "center": "centre",
+    "theater": "theatre",
+    "traveling": "travelling",
+    "traveled": "travelled",
+    "canceled": "cancelled",
+    "labeled": "labelled",
+    "counselor": "counsellor",
+    "toward": "towards",
+    "afterward": "afterwards",
+    "defense": "defence",
+    "offense": "offence",
+    "program": "programme",
+}
 
 
 class ContentError(ValueError):
     """A content file breaks a rule; the message names the file and the entry."""
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryCategory(Category):
+    """A category with its content-2.0 flags; `sensitive` means opt-in for the rest of the bot."""
+
+    delicate: bool = False  # the rebuilding-trust track: gentle pace, consent of both
+    support: bool = False  # its texts point to /support
+    heat_levels: bool = False  # every question carries a heat (intimacy)
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryExercise(Exercise):
+    """An exercise with a version for couples who live apart."""
+
+    apart_how_to: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Occasion:
+    """A day that matters to a pair, with the questions that replace the daily one."""
+
+    id: str
+    name: str
+    questions: tuple[LibraryQuestion, ...]
 
 
 @dataclass(frozen=True)
@@ -58,14 +143,22 @@ class Library:
     questions: tuple[Question, ...]
     exercises: tuple[Exercise, ...]
     appreciation: tuple[AppreciationPrompt, ...]
+    occasions: dict[str, Occasion] = field(default_factory=dict)
+    allowed_duplicates: frozenset[frozenset[str]] = frozenset()
     questions_by_id: dict[str, Question] = field(init=False, repr=False)
     exercises_by_id: dict[str, Exercise] = field(init=False, repr=False)
     appreciation_by_id: dict[str, AppreciationPrompt] = field(init=False, repr=False)
+    occasion_questions_by_id: dict[str, LibraryQuestion] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "questions_by_id", {q.id: q for q in self.questions})
         object.__setattr__(self, "exercises_by_id", {e.id: e for e in self.exercises})
         object.__setattr__(self, "appreciation_by_id", {p.id: p for p in self.appreciation})
+        by_id = {q.id: q for o in self.occasions.values() for q in o.questions}
+        object.__setattr__(self, "occasion_questions_by_id", by_id)
+
+
+# Loading --------------------------------------------------------------------------------------
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -85,6 +178,13 @@ def _text(where: str, entry: dict[str, Any], key: str, limit: int) -> str:
     if "<" in value or ">" in value:
         raise ContentError(f"{where}: '{key}' must be plain text (no '<' or '>')")
     return value.strip()
+
+
+def _flag(where: str, entry: dict[str, Any], key: str) -> bool:
+    value = entry.get(key, False)
+    if not isinstance(value, bool):
+        raise ContentError(f"{where}: '{key}' must be true or false")
+    return value
 
 
 def _entry_id(where: str, entry: dict[str, Any], seen: set[str]) -> str:
@@ -109,7 +209,93 @@ def _entries(path: Path, data: dict[str, Any], key: str) -> Iterator[tuple[str, 
         yield where, entry
 
 
-def _load_category(path: Path, seen: set[str]) -> tuple[Category, list[Question]]:
+_QUESTION_KEYS = frozenset(
+    "id depth text tags format options low high series stage apart apart_text heat".split()
+)
+
+
+def _choice(where: str, entry: dict[str, Any], key: str, allowed: Iterable[str]) -> str | None:
+    value = entry.get(key)
+    if value is None:
+        return None
+    names = sorted(allowed)
+    if value not in names:
+        raise ContentError(f"{where}: '{key}' must be one of {', '.join(names)}")
+    return str(value)
+
+
+def _question(
+    where: str, entry: dict[str, Any], category: str, seen: set[str], *, heat_levels: bool
+) -> LibraryQuestion:
+    """Validate one [[questions]] entry, including the rules of its format."""
+    unknown = set(entry) - _QUESTION_KEYS
+    if unknown:
+        raise ContentError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    question_id = _entry_id(where, entry, seen)
+    depth = entry.get("depth")
+    if depth not in (1, 2, 3):
+        raise ContentError(f"{where}: 'depth' must be 1, 2 or 3")
+    tags = entry.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise ContentError(f"{where}: 'tags' must be a list of words")
+    text = _text(where, entry, "text", MAX_QUESTION_CHARS)
+    kind = Format(_choice(where, entry, "format", {f.value for f in Format}) or "open")
+    options: tuple[str, ...] = ()
+    if kind in selection.CHOICE_FORMATS:
+        raw = entry.get("options")
+        if not isinstance(raw, list) or len(raw) != 2:
+            raise ContentError(f"{where}: '{kind.value}' needs exactly two 'options'")
+        options = tuple(_text(where, {"option": o}, "option", MAX_OPTION_CHARS) for o in raw)
+        if options[0].casefold() == options[1].casefold():
+            raise ContentError(f"{where}: the two 'options' must differ")
+    elif "options" in entry:
+        raise ContentError(f"{where}: only this_or_that and would_you_rather take 'options'")
+    if kind is Format.WOULD_YOU_RATHER and not text.startswith("Would you rather"):
+        raise ContentError(f"{where}: a would_you_rather text starts with 'Would you rather'")
+    if kind is Format.FINISH and not text.endswith("…"):
+        raise ContentError(f"{where}: a finish text ends with '…' (one character)")
+    low = high = ""
+    if kind is Format.RATE:
+        low = _text(where, entry, "low", MAX_OPTION_CHARS)
+        high = _text(where, entry, "high", MAX_OPTION_CHARS)
+    elif "low" in entry or "high" in entry:
+        raise ContentError(f"{where}: only rate questions take 'low' and 'high'")
+    series = entry.get("series")
+    if series is not None and (not isinstance(series, str) or not _ID.match(series)):
+        raise ContentError(f"{where}: 'series' must be lowercase letters, digits and dashes")
+    stage = _choice(where, entry, "stage", {s.value for s in Stage})
+    apart = entry.get("apart")
+    if apart is not None and not isinstance(apart, bool):
+        raise ContentError(f"{where}: 'apart' must be true or false")
+    apart_text = None
+    if "apart_text" in entry:
+        if apart is not None:
+            raise ContentError(f"{where}: 'apart_text' is for questions that suit everyone")
+        apart_text = _text(where, entry, "apart_text", MAX_QUESTION_CHARS)
+    heat = _choice(where, entry, "heat", {h.value for h in Heat})
+    if heat_levels and heat is None:
+        raise ContentError(f"{where}: this category needs a 'heat' on every question")
+    if heat is not None and not heat_levels:
+        raise ContentError(f"{where}: 'heat' only in a category with heat_levels = true")
+    return LibraryQuestion(
+        id=question_id,
+        category=category,
+        depth=Depth(depth),
+        text=text,
+        tags=tuple(tags),
+        format=kind,
+        options=options,
+        low=low,
+        high=high,
+        series=series,
+        stage=Stage(stage) if stage else None,
+        apart=apart,
+        apart_text=apart_text,
+        heat=Heat(heat) if heat else None,
+    )
+
+
+def _load_category(path: Path, seen: set[str]) -> tuple[LibraryCategory, list[LibraryQuestion]]:
     data = _read(path)
     header = data.get("category")
     if not isinstance(header, dict):
@@ -118,36 +304,25 @@ def _load_category(path: Path, seen: set[str]) -> tuple[Category, list[Question]
     category_id = header.get("id")
     if category_id != path.stem:
         raise ContentError(f"{where}: 'id' must match the file name '{path.stem}'")
-    sensitive = header.get("sensitive", False)
-    if not isinstance(sensitive, bool):
-        raise ContentError(f"{where}: 'sensitive' must be true or false")
-    category = Category(
+    delicate = _flag(where, header, "sensitive")
+    category = LibraryCategory(
         id=path.stem,
         name=_text(where, header, "name", 40),
         description=_text(where, header, "description", 200),
-        sensitive=sensitive,
+        # The rest of the bot reads `sensitive` as "only when the pair turns it on".
+        sensitive=delicate or _flag(where, header, "opt_in"),
+        delicate=delicate,
+        support=_flag(where, header, "support"),
+        heat_levels=_flag(where, header, "heat_levels"),
     )
-    questions = []
-    for where, entry in _entries(path, data, "questions"):
-        depth = entry.get("depth")
-        if depth not in (1, 2, 3):
-            raise ContentError(f"{where}: 'depth' must be 1, 2 or 3")
-        tags = entry.get("tags", [])
-        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-            raise ContentError(f"{where}: 'tags' must be a list of words")
-        questions.append(
-            Question(
-                id=_entry_id(where, entry, seen),
-                category=category.id,
-                depth=Depth(depth),
-                text=_text(where, entry, "text", MAX_QUESTION_CHARS),
-                tags=tuple(tags),
-            )
-        )
+    questions = [
+        _question(where, entry, category.id, seen, heat_levels=category.heat_levels)
+        for where, entry in _entries(path, data, "questions")
+    ]
     return category, questions
 
 
-def _load_exercises(path: Path, seen: set[str]) -> list[Exercise]:
+def _load_exercises(path: Path, seen: set[str]) -> list[LibraryExercise]:
     data = _read(path)
     exercises = []
     for where, entry in _entries(path, data, "exercises"):
@@ -158,12 +333,17 @@ def _load_exercises(path: Path, seen: set[str]) -> list[Exercise]:
         if not isinstance(minutes, int) or not 1 <= minutes <= 600:
             raise ContentError(f"{where}: 'minutes' must be a whole number from 1 to 600")
         exercises.append(
-            Exercise(
+            LibraryExercise(
                 id=_entry_id(where, entry, seen),
                 cadence=Cadence(cadence),
                 title=_text(where, entry, "title", MAX_TITLE_CHARS),
                 minutes=minutes,
                 how_to=_text(where, entry, "how_to", MAX_HOW_TO_CHARS),
+                apart_how_to=(
+                    _text(where, entry, "apart_how_to", MAX_HOW_TO_CHARS)
+                    if "apart_how_to" in entry
+                    else ""
+                ),
             )
         )
     return exercises
@@ -188,6 +368,40 @@ def _load_appreciation(path: Path, seen: set[str]) -> list[AppreciationPrompt]:
     return prompts
 
 
+def _load_occasions(path: Path, seen: set[str]) -> dict[str, Occasion]:
+    data = _read(path)
+    occasions = {}
+    for where, entry in _entries(path, data, "occasions"):
+        occasion_id = entry.get("id")
+        if occasion_id not in OCCASIONS:
+            raise ContentError(f"{where}: 'id' must be one of {', '.join(OCCASIONS)}")
+        name = _text(where, entry, "name", 40)
+        raw = entry.get("questions")
+        if not isinstance(raw, list) or not raw or not all(isinstance(q, dict) for q in raw):
+            raise ContentError(f"{where}: needs a non-empty [[occasions.questions]] list")
+        questions = tuple(
+            _question(
+                f"{where}, question {q.get('id', '?')}", q, "occasion", seen, heat_levels=False
+            )
+            for q in raw
+        )
+        occasions[occasion_id] = Occasion(occasion_id, name, questions)
+    return occasions
+
+
+def _load_allowed(path: Path) -> frozenset[frozenset[str]]:
+    if not path.exists():
+        return frozenset()
+    pairs = set()
+    for where, entry in _entries(path, _read(path), "allowed"):
+        ids = entry.get("ids")
+        if not isinstance(ids, list) or len(ids) != 2 or not all(isinstance(i, str) for i in ids):
+            raise ContentError(f"{where}: 'ids' must list two ids")
+        _text(where, entry, "why", 300)
+        pairs.add(frozenset(ids))
+    return frozenset(pairs)
+
+
 def load_library(content_dir: Path = DEFAULT_CONTENT_DIR) -> Library:
     """Read and validate every content file; raise ContentError naming the file and entry."""
     question_dir = content_dir / "questions"
@@ -203,57 +417,364 @@ def load_library(content_dir: Path = DEFAULT_CONTENT_DIR) -> Library:
         questions.extend(found)
     exercises = _load_exercises(content_dir / "exercises.toml", seen)
     appreciation = _load_appreciation(content_dir / "appreciation.toml", seen)
-    return Library(categories, tuple(questions), tuple(exercises), tuple(appreciation))
+    occasions_path = content_dir / "occasions.toml"
+    occasions = _load_occasions(occasions_path, seen) if occasions_path.exists() else {}
+    return Library(
+        categories,
+        tuple(questions),
+        tuple(exercises),
+        tuple(appreciation),
+        occasions=occasions,
+        allowed_duplicates=_load_allowed(content_dir / ALLOWED_DUPLICATES_FILE),
+    )
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS)
+# Near-duplicates by meaning -------------------------------------------------------------------
+
+# Words that say nothing about what a question asks.
+_STOPWORDS = frozenset(
+    """
+    a about after all almost also always am an and any anything are around as at away back be
+    because been before being best both but by can could did do does doing done each either
+    else even ever every few first for from get gets getting give go goes going got had has
+    have having how i if in into is it its just last least less let like little lot make
+    makes many may me might more most much must my never new next no not now of off often on
+    once one only or other others our out over own partner partners perhaps quite rather
+    really right said say says see seem should since so some someone something sometimes
+    still such than that the their them themselves then there these they thing things think
+    this those though through time to too two up us usually very was way ways we well were
+    what when where whether which while who whom whose why will with would yet you your
+    yours yourself yourselves together s t d ll m re ve don didn doesn isn wasn won wouldn
+    couldn shouldn haven hasn aren weren day days today kind sort bit part
+    favourite share moment feel
+    """.split()
+)
+# Words that mean the same thing for our purposes: each group becomes one concept ("~first").
+_SYNONYM_GROUPS = (
+    "upset hurt stress stressed overwhelm overwhelmed rough bad frazzle frazzled worn "
+    "anxious tense difficult tough irritated",
+    "space alone breather quiet solitude",
+    "company held hold hug hugged comfort close closer closeness cuddle",
+    "calm peace peaceful relax relaxed steady steadier settle unwind grounded",
+    "picture imagine imagined head mind real place spot",
+    "tell tells notice signal signals sign gesture cue show shows recognise",
+    "reconnect reconnecting reconcile mend repair forgive sorry apology",
+    "start started begin began origin",
+    "joke jokes laugh laughter funny humour",
+    "need needs want wants",
+    "worry worries thought thoughts",
+    "talk talking chat conversation discuss",
+    "ready willing",
+    "now immediately",
+    "gift present",
+    "message note text",
+    "older old aging elderly",
+)
+_CONCEPT = {word: "~" + group.split()[0] for group in _SYNONYM_GROUPS for word in group.split()}
+# Two-word phrases that mean one thing.
+_PHRASES = (
+    (re.compile(r"\b(?:make|made|making|makes) up\b"), " reconcile "),
+    (re.compile(r"\b(?:right|straight) away\b"), " immediately "),
+    (re.compile(r"\binside jokes?\b"), " insidejoke "),
+    (re.compile(r"\btaking up (?:more )?space\b"), " worry "),
+)
+_SUFFIXES = ("ingly", "ings", "ing", "edly", "ed", "ies", "es", "s", "ly")
+_IRREGULAR = {"given": "give", "gave": "give", "felt": "feel", "kept": "keep", "knew": "know"}
 
 
-def similarity(first: str, second: str) -> float:
-    """Jaccard similarity of the meaningful words of two texts (0 = unrelated, 1 = same)."""
-    a, b = _words(first), _words(second)
+def _stem(word: str) -> str:
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            stem = word[: -len(suffix)]
+            return stem + "y" if suffix == "ies" else stem
+    return word
+
+
+def concepts(text: str) -> frozenset[str]:
+    """Return the meaningful concepts of a text: stemmed content words, synonyms merged."""
+    lowered = text.lower().replace("’", "'").replace("‘", "'")
+    for pattern, replacement in _PHRASES:
+        lowered = pattern.sub(replacement, lowered)
+    found = set()
+    for raw in _WORD.findall(lowered):
+        word = raw.split("'")[0]
+        concept = _CONCEPT.get(word)
+        if concept is None:
+            if word in _STOPWORDS or len(word) < 3:
+                continue
+            word = _IRREGULAR.get(word, word)
+            stem = _stem(word)
+            concept = _CONCEPT.get(stem, stem)
+            if concept in _STOPWORDS:
+                continue
+        found.add(concept)
+    return frozenset(found)
+
+
+def similarity(first: str, second: str, weights: Mapping[str, float] | None = None) -> float:
+    """Weighted Dice overlap of two texts' concepts (0 = unrelated, 1 = the same)."""
+    a, b = concepts(first), concepts(second)
     if not a or not b:
         return 1.0 if a == b else 0.0
-    return len(a & b) / len(a | b)
+
+    def weight(items: Iterable[str]) -> float:
+        return sum(weights.get(c, 1.0) if weights else 1.0 for c in items)
+
+    return 2 * weight(a & b) / (weight(a) + weight(b))
+
+
+def _rarity(texts: Sequence[frozenset[str]]) -> dict[str, float]:
+    """Inverse document frequency: a shared rare concept says more than a common one."""
+    counts = Counter(c for text in texts for c in text)
+    total = len(texts) + 1
+    return {c: math.log(total / n) for c, n in counts.items()}
 
 
 def near_duplicates(
-    texts: Iterable[tuple[str, str]], threshold: float = NEAR_DUPLICATE_SIMILARITY
+    texts: Iterable[tuple[str, str]],
+    threshold: float = NEAR_DUPLICATE_SIMILARITY,
+    *,
+    allowed: frozenset[frozenset[str]] = frozenset(),
 ) -> list[tuple[str, str, float]]:
-    """Return (id, id, similarity) for every pair of texts at or above `threshold`."""
-    return [
-        (a_id, b_id, score)
-        for (a_id, a_text), (b_id, b_text) in combinations(list(texts), 2)
-        if (score := similarity(a_text, b_text)) >= threshold
-    ]
+    """Return (id, id, similarity) for every pair of texts at or above `threshold`.
+
+    Only pairs sharing at least two concepts are scored, so a library of thousands stays fast.
+    """
+    items = list(texts)
+    bags = [concepts(text) for _, text in items]
+    weights = _rarity(bags) if len(items) > 20 else None
+    index: defaultdict[str, list[int]] = defaultdict(list)
+    for position, bag in enumerate(bags):
+        for concept in bag:
+            index[concept].append(position)
+    shared: Counter[tuple[int, int]] = Counter()
+    for positions in index.values():
+        shared.update(combinations(positions, 2))
+    found = []
+    for (i, j), count in sorted(shared.items()):
+        if count < 2 or frozenset({items[i][0], items[j][0]}) in allowed:
+            continue
+        a, b = bags[i], bags[j]
+
+        def weight(items_: Iterable[str]) -> float:
+            return sum(weights.get(c, 1.0) if weights else 1.0 for c in items_)
+
+        score = 2 * weight(a & b) / (weight(a) + weight(b))
+        if score >= threshold:
+            found.append((items[i][0], items[j][0], round(score, 2)))
+    return found
 
 
-def library_problems(library: Library) -> list[str]:
-    """Return every rule the library as a whole breaks (counts, balance, near-duplicates)."""
+# Style ----------------------------------------------------------------------------------------
+
+
+def style_problems(item_id: str, text: str) -> list[str]:
+    """Return the house-style rules a text breaks: quotes, spelling, one ask per question."""
     problems = []
-    total = len(library.questions)
+    if '"' in text or "'" in text:
+        problems.append(f"{item_id}: straight quote or apostrophe (use “ ” ‘ ’)")
+    for word in _WORD.findall(text.lower().replace("’", "'")):
+        if word in US_SPELLINGS:
+            problems.append(f"{item_id}: US spelling '{word}' (write '{US_SPELLINGS[word]}')")
+    if text.count("“") != text.count("”"):
+        problems.append(f"{item_id}: unbalanced quotation marks")
+    if "..." in text:
+        problems.append(f"{item_id}: three dots (use the one character …)")
+    return problems
+
+
+def ask_problems(question: Question) -> list[str]:
+    """Return why a question asks more than one thing (two question marks, a chained ask)."""
+    problems = []
+    if question.text.count("?") > 1:
+        problems.append(f"{question.id}: asks more than one question")
+    if _DOUBLE_ASK.search(question.text):
+        problems.append(f"{question.id}: chains a second ask with “, and …”")
+    return problems
+
+
+def _opening(text: str) -> str:
+    return text.split(maxsplit=1)[0].strip(",:").casefold()
+
+
+# Pools and simulation -------------------------------------------------------------------------
+
+SETTINGS = tuple(DepthPreference)
+
+
+def default_pool(
+    library: Library, preference: DepthPreference, *, formats: frozenset[str] | None = None
+) -> list[Question]:
+    """Return every question a pair with default topics may get once fully grown."""
+    return selection.allowed_questions(
+        library.questions,
+        library.categories,
+        Preferences(depth=preference),
+        10_000,
+        formats=formats,
+    )
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """What a pair with one depth setting is sent over `days` daily questions."""
+
+    preference: DepthPreference
+    formats: frozenset[str] | None
+    picked: tuple[Question, ...]
+
+    @property
+    def first_repeat(self) -> int | None:
+        """The 1-based day a question first comes again, or None."""
+        seen: set[str] = set()
+        for day, question in enumerate(self.picked, start=1):
+            if question.id in seen:
+                return day
+            seen.add(question.id)
+        return None
+
+    @property
+    def shortest_gap(self) -> int | None:
+        """The fewest days between two sendings of one question, or None."""
+        last: dict[str, int] = {}
+        gaps = []
+        for day, question in enumerate(self.picked):
+            if question.id in last:
+                gaps.append(day - last[question.id])
+            last[question.id] = day
+        return min(gaps) if gaps else None
+
+    @property
+    def longest_deep_run(self) -> int:
+        """The most deep questions sent in a row."""
+        run = best = 0
+        for question in self.picked:
+            run = run + 1 if question.depth is Depth.DEEP else 0
+            best = max(best, run)
+        return best
+
+    @property
+    def year_two_differs(self) -> bool:
+        """Whether year 2 sends questions in another order than year 1."""
+        first = [q.id for q in self.picked[:365]]
+        second = [q.id for q in self.picked[365:730]]
+        return bool(second) and first != second
+
+    @property
+    def playful_share(self) -> float:
+        """The share of playful formats among the questions sent."""
+        playful = sum(selection.format_of(q) is not Format.OPEN for q in self.picked)
+        return playful / len(self.picked) if self.picked else 0.0
+
+    def depth_by_month(self, months: int = 6) -> list[tuple[int, Counter[Depth]]]:
+        """Return the depth counts of each 30-day month, for the first `months` months."""
+        return [
+            (month + 1, Counter(q.depth for q in self.picked[month * 30 : month * 30 + 30]))
+            for month in range(months)
+        ]
+
+
+def simulate(
+    library: Library,
+    preference: DepthPreference = DepthPreference.GROW,
+    *,
+    days: int = SIMULATED_DAYS,
+    seed: int = 1,
+    formats: frozenset[str] | None = None,
+) -> Simulation:
+    """Send one pair with default topics a question a day; every question is answered by both."""
+    history: list[str] = []
+    picked: list[Question] = []
+    for day in range(days):
+        question = selection.choose_question(
+            library.questions,
+            library.categories,
+            history=history,
+            shared_answers=day,
+            preferences=Preferences(depth=preference),
+            seed=seed,
+            formats=formats,
+        )
+        if question is None:
+            break
+        history.append(question.id)
+        picked.append(question)
+    return Simulation(preference, formats, tuple(picked))
+
+
+def simulations(library: Library) -> list[Simulation]:
+    """Simulate three years for every depth setting, with every format and with open only.
+
+    The result is kept on the library, so the report and the problems share one run.
+    """
+    cached: list[Simulation] | None = getattr(library, "_simulations", None)
+    if cached is None:
+        cached = [
+            simulate(library, preference, formats=formats)
+            for formats in (None, selection.RENDERABLE_FORMATS)
+            for preference in SETTINGS
+        ]
+        object.__setattr__(library, "_simulations", cached)
+    return cached
+
+
+# The whole library ----------------------------------------------------------------------------
+
+
+def library_problems(library: Library, runs: Sequence[Simulation] | None = None) -> list[str]:
+    """Return every rule the library as a whole breaks (counts, balance, style, choice rules)."""
+    problems = []
+    questions = library.questions
+    total = len(questions)
     if total < MIN_QUESTIONS:
         problems.append(f"questions: {total} in all, at least {MIN_QUESTIONS} needed")
-    per_category = Counter(q.category for q in library.questions)
+    per_category = Counter(q.category for q in questions)
     for category_id in library.categories:
         if per_category[category_id] < MIN_PER_CATEGORY:
             problems.append(
                 f"{category_id}.toml: {per_category[category_id]} questions,"
                 f" at least {MIN_PER_CATEGORY} needed"
             )
-    per_depth = Counter(q.depth for q in library.questions)
+    per_depth = Counter(q.depth for q in questions)
     for depth, share in DEPTH_TARGETS.items():
         actual = per_depth[depth] / total if total else 0.0
         if abs(actual - share) > DEPTH_TOLERANCE:
             problems.append(
                 f"questions: depth {int(depth)} is {actual:.0%} of all, expected about {share:.0%}"
             )
+    playful = sum(selection.format_of(q) is not Format.OPEN for q in questions)
+    if total and abs(playful / total - PLAYFUL_TARGET) > PLAYFUL_TOLERANCE:
+        problems.append(
+            f"questions: {playful / total:.0%} are playful formats, expected about"
+            f" {PLAYFUL_TARGET:.0%}"
+        )
+    for preference in SETTINGS:
+        for formats in (None, selection.RENDERABLE_FORMATS):
+            size = len(default_pool(library, preference, formats=formats))
+            if size < MIN_PER_SETTING:
+                label = "all formats" if formats is None else "open only"
+                problems.append(
+                    f"questions: depth setting {preference.value} ({label}) draws from {size},"
+                    f" at least {MIN_PER_SETTING} needed"
+                )
+    openings = Counter(_opening(q.text) for q in questions)
+    word, count = openings.most_common(1)[0] if openings else ("", 0)
+    if total and count / total > MAX_SAME_OPENING:
+        problems.append(f"questions: {count / total:.0%} start with “{word}”, at most 30 %")
+    prompt_openings = Counter(
+        " ".join(p.text.split()[:2]).casefold() for p in library.appreciation
+    )
+    phrase, count = prompt_openings.most_common(1)[0] if prompt_openings else ("", 0)
+    if library.appreciation and count / len(library.appreciation) > MAX_SAME_PROMPT_OPENING:
+        problems.append(f"appreciation.toml: {count} prompts start with “{phrase}”")
     if len(library.exercises) < MIN_EXERCISES:
         problems.append(f"exercises.toml: {len(library.exercises)}, at least {MIN_EXERCISES}")
     for cadence in Cadence:
         if not any(e.cadence is cadence for e in library.exercises):
             problems.append(f"exercises.toml: no {cadence.value} exercise")
+    for exercise in library.exercises:
+        if not isinstance(exercise, LibraryExercise) or not exercise.apart_how_to:
+            problems.append(f"exercises.toml: {exercise.id} has no version for couples apart")
     if len(library.appreciation) < MIN_APPRECIATION:
         problems.append(
             f"appreciation.toml: {len(library.appreciation)}, at least {MIN_APPRECIATION}"
@@ -261,31 +782,135 @@ def library_problems(library: Library) -> list[str]:
     for language in LoveLanguage:
         if not any(p.language is language for p in library.appreciation):
             problems.append(f"appreciation.toml: no prompt for {language.value}")
+    for occasion_id in OCCASIONS:
+        occasion = library.occasions.get(occasion_id)
+        if occasion is None or len(occasion.questions) < MIN_PER_OCCASION:
+            problems.append(
+                f"occasions.toml: {occasion_id} needs at least {MIN_PER_OCCASION} questions"
+            )
     if not any(not c.sensitive for c in library.categories.values()):
         problems.append("questions: every category is sensitive; at least one must not be")
-    texts = [(q.id, q.text) for q in library.questions]
+    every_question = [*questions, *library.occasion_questions_by_id.values()]
+    for question in every_question:
+        problems.extend(ask_problems(question))
+        problems.extend(style_problems(question.id, question.text))
+        if isinstance(question, LibraryQuestion):
+            for extra in (*question.options, question.low, question.high, question.apart_text):
+                if extra:
+                    problems.extend(style_problems(question.id, extra))
+    for prompt in library.appreciation:
+        problems.extend(style_problems(prompt.id, prompt.text))
+    for exercise in library.exercises:
+        for text in (exercise.title, exercise.how_to, getattr(exercise, "apart_how_to", "")):
+            problems.extend(style_problems(exercise.id, text))
+    texts = [(q.id, q.text) for q in every_question]
     texts += [(p.id, p.text) for p in library.appreciation]
-    for a_id, b_id, score in near_duplicates(texts):
+    for a_id, b_id, score in near_duplicates(texts, allowed=library.allowed_duplicates):
         problems.append(f"near-duplicates: {a_id} and {b_id} (similarity {score:.2f})")
+    for run in runs if runs is not None else simulations(library):
+        label = f"{run.preference.value}" + (" (open only)" if run.formats else "")
+        gap = run.shortest_gap
+        if len(run.picked) < SIMULATED_DAYS:
+            problems.append(f"simulation {label}: ran out of questions on day {len(run.picked)}")
+        if gap is not None and gap < REPEAT_DAYS:
+            problems.append(f"simulation {label}: a question came again after {gap} days")
+        if run.longest_deep_run > selection.MAX_DEEP_RUN:
+            problems.append(f"simulation {label}: {run.longest_deep_run} deep questions in a row")
+        if not run.year_two_differs:
+            problems.append(f"simulation {label}: year 2 repeats year 1's order")
+        if run.picked and run.picked[0].depth is not Depth.LIGHT:
+            problems.append(f"simulation {label}: the first question is not light")
     return problems
 
 
-def count_table(library: Library) -> str:
-    """Render a table of question counts per category and depth."""
-    counts = Counter((q.category, q.depth) for q in library.questions)
-    header = f"{'category':<16}{'light':>7}{'medium':>8}{'deep':>6}{'total':>7}"
-    lines = [header, "-" * len(header)]
+REPEAT_DAYS = 365
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]], first: int = 18) -> list[str]:
+    widths = [first] + [max(7, len(h) + 2) for h in header[1:]]
+    line = "".join(
+        f"{h:<{w}}" if i == 0 else f"{h:>{w}}"
+        for i, (h, w) in enumerate(zip(header, widths, strict=True))
+    )
+    out = [line, "-" * len(line)]
+    for row in rows:
+        out.append(
+            "".join(
+                f"{c!s:<{w}}" if i == 0 else f"{c!s:>{w}}"
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
+    return out
+
+
+def count_table(library: Library, runs: Sequence[Simulation] | None = None) -> str:
+    """Render the check's figures: counts per category, depth and format, and the simulation."""
+    questions = library.questions
+    by_depth = Counter((q.category, q.depth) for q in questions)
+    by_format = Counter((q.category, selection.format_of(q)) for q in questions)
+    lines = ["Questions per category and depth (* opt-in, ! delicate)", ""]
+    rows: list[list[object]] = []
     for category_id, category in library.categories.items():
-        row = [counts[(category_id, depth)] for depth in Depth]
-        label = category_id + (" *" if category.sensitive else "")
-        lines.append(f"{label:<16}{row[0]:>7}{row[1]:>8}{row[2]:>6}{sum(row):>7}")
-    totals = [sum(counts[(c, depth)] for c in library.categories) for depth in Depth]
-    lines.append("-" * len(header))
-    lines.append(f"{'all':<16}{totals[0]:>7}{totals[1]:>8}{totals[2]:>6}{sum(totals):>7}")
+        mark = " !" if getattr(category, "delicate", False) else " *" if category.sensitive else ""
+        depths = [by_depth[(category_id, d)] for d in Depth]
+        playful = sum(by_format[(category_id, f)] for f in selection.PLAYFUL_FORMATS)
+        rows.append([category_id + mark, *depths, playful, sum(depths)])
+    totals = [sum(by_depth[(c, d)] for c in library.categories) for d in Depth]
+    playful_total = sum(selection.format_of(q) is not Format.OPEN for q in questions)
+    rows.append(["all", *totals, playful_total, sum(totals)])
+    lines += _table(["category", "light", "medium", "deep", "playful", "total"], rows)
+    formats = Counter(selection.format_of(q) for q in questions)
+    lines += ["", "Questions per format", ""]
+    lines += _table(
+        ["format", "count", "share"],
+        [[f.value, formats[f], f"{formats[f] / max(1, len(questions)):.0%}"] for f in Format],
+    )
+    extras: Counter[str] = Counter()
+    for q in questions:
+        if isinstance(q, LibraryQuestion):
+            extras["apart only"] += q.apart is True
+            extras["together only"] += q.apart is False
+            extras["with an apart version"] += q.apart_text is not None
+            extras["stage-specific"] += q.stage is not None
+            extras["in a series"] += q.series is not None
+    lines += ["", "Shaped questions: " + ", ".join(f"{k} {v}" for k, v in extras.items())]
+    pools = [
+        [
+            p.value,
+            len(default_pool(library, p)),
+            len(default_pool(library, p, formats=selection.RENDERABLE_FORMATS)),
+        ]
+        for p in SETTINGS
+    ]
+    lines += ["", "Pool per depth setting, default topics (all formats / open only)", ""]
+    lines += _table(["setting", "all", "open"], pools)
+    runs = runs if runs is not None else simulations(library)
+    lines += ["", f"Choice simulation: one pair, {SIMULATED_DAYS} daily questions, seed 1", ""]
+    sim_rows = [
+        [
+            r.preference.value + (" open" if r.formats else ""),
+            r.first_repeat or "none",
+            r.shortest_gap or "none",
+            r.longest_deep_run,
+            "yes" if r.year_two_differs else "NO",
+            f"{r.playful_share:.0%}",
+        ]
+        for r in runs
+    ]
+    lines += _table(
+        ["setting", "first repeat", "min gap", "deep run", "y2 differs", "playful"], sim_rows
+    )
+    grow = next((r for r in runs if r.preference is DepthPreference.GROW and not r.formats), None)
+    if grow is not None:
+        lines += ["", "Depth curve, setting grow (questions per 30-day month)", ""]
+        curve = [
+            [f"month {m}", c[Depth.LIGHT], c[Depth.MEDIUM], c[Depth.DEEP]]
+            for m, c in grow.depth_by_month()
+        ]
+        lines += _table(["month", "light", "medium", "deep"], curve)
     cadences = Counter(e.cadence.value for e in library.exercises)
     languages = Counter(p.language.value for p in library.appreciation)
     lines.append("")
-    lines.append("* sensitive: sent only to pairs that turn it on")
     lines.append(
         "exercises: "
         + ", ".join(f"{c.value} {cadences[c.value]}" for c in Cadence)
@@ -295,5 +920,8 @@ def count_table(library: Library) -> str:
         "appreciation prompts: "
         + ", ".join(f"{lang.value} {languages[lang.value]}" for lang in LoveLanguage)
         + f" (total {len(library.appreciation)})"
+    )
+    lines.append(
+        "occasions: " + ", ".join(f"{o.id} {len(o.questions)}" for o in library.occasions.values())
     )
     return "\n".join(lines)
