@@ -17,15 +17,15 @@ import math
 import time
 import warnings
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from telegram import Bot, InlineKeyboardMarkup, Message, MessageId
+from telegram import Bot, Message, MessageId
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot import keyboards, texts
-from bot.domain.models import Answer, AnswerKind, Prompt
+from bot import render
 from bot.domain.outbox import MessageKind, OutboxItem
+from bot.render import Part
 from bot.usecases import pause
 from bot.usecases.common import Services
 
@@ -40,18 +40,6 @@ RETRY_LATER_BASE = dt.timedelta(seconds=15)
 # Rows one chat may have in flight: a chat's backlog (paced at ~1/s) never fills the queue that
 # every other chat's reveals wait in.
 CLAIMS_PER_CHAT = 1
-
-
-@dataclass(frozen=True)
-class Part:
-    """One Bot API call that delivers a piece of an outbox row."""
-
-    text: str | None = None
-    copy_from: tuple[int, int] | None = None  # (chat_id, message_id) of the original answer
-    fallback_text: str | None = None  # sent when the original can no longer be copied
-    prompt_id: int | None = None  # remember that this message carried the prompt
-    nudge_id: int | None = None  # remember that this message carried the nudge
-    reply_markup: InlineKeyboardMarkup | None = None
 
 
 class _GiveUp(Exception):
@@ -314,117 +302,44 @@ class Dispatcher:
             self.wake()
 
     async def _render(self, item: OutboxItem) -> list[Part]:
-        """Build the API calls for a row from what is stored now."""
-        if item.kind is MessageKind.NOTICE:
-            return [Part(text=chunk) for chunk in texts.chunks(str(item.payload.get("text", "")))]
-        if item.kind is MessageKind.NUDGE:
-            return await self._render_nudge(item)
-        if item.kind is MessageKind.GIFT:
-            return _render_gift(item)
-        if item.kind is MessageKind.CHANGES:
-            return _render_changes(item)
-        if item.kind is MessageKind.QUESTION:  # rendered when queued (services._queue_question)
-            return [Part(text=str(item.payload.get("text", "")), prompt_id=item.prompt_id)]
-        if item.prompt_id is None:
+        """Build the API calls for a row from its parameters and what is stored now."""
+        view = await self._view(item)
+        if view is None:
             return []
+        return render.render(item, view, self._services.library, self._services.clock())
+
+    async def _view(self, item: OutboxItem) -> render.View | None:
+        """Read what a row refers to; None when that is gone (the row has nothing to send)."""
+        if item.kind in (MessageKind.GIFT, MessageKind.CHANGES):
+            return render.View()
         async with self._services.db.transaction() as tx:
-            prompt = await tx.get_prompt(item.prompt_id)
-            pair = await tx.get_pair(prompt.pair_id) if prompt else None
-            if prompt is None or pair is None or item.user_id not in pair.members:
-                return []
+            if item.kind is MessageKind.NUDGE:
+                nudge = await tx.get_nudge(int(item.payload.get("nudge_id", 0)))
+                pair = await tx.get_pair(nudge.pair_id) if nudge else None
+                if nudge is None or pair is None or pair.ended_at is not None:
+                    return None
+                partner = await tx.get_person(pair.partner_of(item.user_id))
+                return render.View(
+                    partner_name=partner.first_name if partner else None,
+                    nudge_id=nudge.id,
+                    nudge_content_id=nudge.content_id,
+                )
+            prompt = None if item.prompt_id is None else await tx.get_prompt(item.prompt_id)
+            if item.kind is MessageKind.NOTICE:
+                return render.View(prompt=prompt)
+            if prompt is None:
+                return None
+            if item.kind in (MessageKind.QUESTION, MessageKind.EXERCISE):
+                return render.View(prompt=prompt)
+            pair = await tx.get_pair(prompt.pair_id)
+            if pair is None or item.user_id not in pair.members:
+                return None
             partner_id = pair.partner_of(item.user_id)
             partner = await tx.get_person(partner_id)
             answers = await tx.answers_to(prompt.id) if item.kind is MessageKind.REVEAL else []
-        partner_name = partner.first_name if partner else "your partner"
-        if item.kind is MessageKind.REMINDER:
-            template = (
-                texts.REMINDER_PARTNER_ANSWERED
-                if item.payload.get("partner_answered")
-                else texts.REMINDER
-            )
-            text = template.format(
-                partner=texts.esc(partner_name), question=texts.esc(prompt.text)
-            )
-            return [Part(text=text, prompt_id=prompt.id)]
-        if item.kind is MessageKind.EXERCISE:
-            exercise = self._services.library.exercises_by_id.get(prompt.content_id or "")
-            return [] if exercise is None else [Part(text=texts.exercise(exercise))]
-        if item.kind is MessageKind.REVEAL:
-            return _render_reveal(prompt, partner_name, partner_id, answers)
-        return []
-
-    async def _render_nudge(self, item: OutboxItem) -> list[Part]:
-        async with self._services.db.transaction() as tx:
-            nudge = await tx.get_nudge(int(item.payload.get("nudge_id", 0)))
-            pair = await tx.get_pair(nudge.pair_id) if nudge else None
-            partner = await tx.get_person(pair.partner_of(item.user_id)) if pair else None
-        prompt = self._services.library.appreciation_by_id.get(nudge.content_id) if nudge else None
-        if nudge is None or prompt is None or pair is None or pair.ended_at is not None:
-            return []
-        name = partner.first_name if partner else "your partner"
-        text = texts.NUDGE.format(prompt=texts.esc(prompt.text), partner=texts.esc(name))
-        return [Part(text=text, nudge_id=nudge.id)]
-
-
-def _render_reveal(
-    prompt: Prompt, partner_name: str, partner_id: int, answers: list[Answer]
-) -> list[Part]:
-    theirs = next((a for a in answers if a.user_id == partner_id), None)
-    if theirs is None:
-        return []
-    header = texts.REVEAL_HEADER.format(
-        question=texts.esc(prompt.text), partner=texts.esc(partner_name)
-    )
-    reactions = keyboards.reveal_reactions(prompt.id)
-    if theirs.kind is AnswerKind.TEXT:
-        pieces = texts.chunks(f"{header}\n\n{texts.esc(theirs.text)}")
-        parts = [Part(text=piece) for piece in pieces]
-        parts[-1] = replace(parts[-1], reply_markup=reactions)
-        return parts
-    fallback = texts.esc(theirs.text) or texts.REVEAL_MEDIA_FALLBACK.format(
-        partner=texts.esc(partner_name), kind=texts.KIND_NAMES[theirs.kind]
-    )
-    return [
-        Part(text=header),
-        Part(
-            copy_from=(theirs.chat_id, theirs.message_id),
-            fallback_text=fallback,
-            reply_markup=reactions,
-        ),
-    ]
-
-
-def _render_changes(item: OutboxItem) -> list[Part]:
-    changes = item.payload.get("changes") or {}
-    lines = [str(change.get("text", "")) for change in changes.values()]
-    name = texts.esc(str(item.payload.get("from_name", "")))
-    if not lines:
-        return []
-    if len(lines) == 1:
-        text = texts.CHANGES_ONE.format(name=name, change=lines[0])
-    else:
-        items = "\n".join(texts.CHANGES_ITEM.format(change=line) for line in lines)
-        text = texts.CHANGES_MANY.format(name=name, changes=items)
-    return [Part(text=chunk) for chunk in texts.chunks(text)]
-
-
-def _render_gift(item: OutboxItem) -> list[Part]:
-    payload = item.payload
-    nudge_id = int(payload.get("nudge_id", 0))
-    header = texts.GIFT_HEADER.format(name=texts.esc(str(payload.get("from_name", ""))))
-    heart = keyboards.heart_back(nudge_id)
-    text = str(payload.get("text", ""))
-    if payload.get("kind") == AnswerKind.TEXT.value:
-        pieces = texts.chunks(f"{header}\n\n{texts.esc(text)}")
-        parts = [Part(text=piece) for piece in pieces]
-        parts[-1] = replace(parts[-1], reply_markup=heart)
-        return parts
-    kind = texts.KIND_NAMES.get(AnswerKind(payload.get("kind", "text")), "message")
-    return [
-        Part(text=header),
-        Part(
-            copy_from=(int(payload.get("from_chat", 0)), int(payload.get("message_id", 0))),
-            fallback_text=texts.esc(text) or f"({kind})",
-            reply_markup=heart,
-        ),
-    ]
+        return render.View(
+            prompt=prompt,
+            partner_id=partner_id,
+            partner_name=partner.first_name if partner else None,
+            answers=tuple(answers),
+        )

@@ -13,6 +13,7 @@ from bot.domain.models import AnswerKind, Exercise, Schedule
 from bot.domain.schedule import local_date
 
 TELEGRAM_TEXT_LIMIT = 4096
+YOUR_PARTNER = "your partner"  # when a partner's name is gone (they deleted their data)
 
 
 def esc(text: str) -> str:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Any
 
+from bot.domain.models import Schedule
+
 
 class MessageKind(StrEnum):
     """What an outbox row delivers; the sender renders each kind from stored state."""
@@ -19,6 +21,19 @@ class MessageKind(StrEnum):
     REMINDER = "reminder"
     GIFT = "gift"
     CHANGES = "changes"  # what a partner changed, coalesced over a short window
+
+
+class Notice(StrEnum):
+    """Which notice a NOTICE row carries; its parameters sit beside it in the payload."""
+
+    PAIRED = "paired"
+    UNPAIRED = "unpaired"
+    HEART = "heart"
+    REACTION = "reaction"
+    UNREACHABLE = "unreachable"
+    PAUSE_ENDED = "pause_ended"
+    STREAK = "streak"
+    PARTNER_DELETED = "partner_deleted"
 
 
 class Priority(IntEnum):
@@ -76,13 +91,15 @@ class NewMessage:
         return Priority.INTERACTIVE if self.urgent else priority_of(self.kind)
 
 
-# A change notice's payload: {"changes": {topic: {"before": state, "after": state, "text": ...}}}.
-# A topic is what changed ("pause", "time", "topic:money"...); states are short comparable
-# strings; `text` describes the latest change.
-Changes = dict[str, dict[str, str]]
+# A change notice's payload: {"changes": {topic: {"before": state, "after": state, "change":
+# parameters}}}. A topic is what changed ("pause", "schedule", "topic:money"...); states are short
+# comparable strings; `change` describes the latest change for the renderer.
+Changes = dict[str, dict[str, Any]]
 
 
-def merge_changes(pending: Changes, topic: str, before: str, after: str, text: str) -> Changes:
+def merge_changes(
+    pending: Changes, topic: str, before: str, after: str, change: dict[str, Any]
+) -> Changes:
     """Fold one more change into the changes a partner has not been told about yet.
 
     The first `before` of a topic is kept; a topic changed back to where it started drops out,
@@ -93,5 +110,19 @@ def merge_changes(pending: Changes, topic: str, before: str, after: str, text: s
     if first == after:
         merged.pop(topic, None)
     else:
-        merged[topic] = {"before": first, "after": after, "text": text}
+        merged[topic] = {"before": first, "after": after, "change": change}
     return merged
+
+
+def schedule_params(schedule: Schedule) -> dict[str, str]:
+    """A pair's schedule as outbox parameters."""
+    return {
+        "timezone": schedule.timezone,
+        "send_time": schedule.send_time.strftime("%H:%M"),
+        "frequency": schedule.frequency.value,
+    }
+
+
+def moment_param(moment: dt.datetime | None) -> str | None:
+    """A moment as an outbox parameter."""
+    return None if moment is None else moment.isoformat()

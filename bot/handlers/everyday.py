@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import texts
+from bot import render, texts
 from bot.context import NearerContext
 from bot.domain.models import Answer, AnswerKind
 from bot.handlers.common import sender
@@ -24,7 +24,7 @@ async def pause(update: Update, context: NearerContext) -> None:
     if result.pair is None:
         await message.reply_text(texts.NOT_PAIRED)
         return
-    label = pause_cases.pause_label(result.until, result.pair.schedule.timezone)
+    label = render.pause_label(result.until, result.pair.schedule.timezone)
     template = (
         texts.PAUSED_UPDATED
         if result.outcome is pause_cases.PauseOutcome.PAUSE_UPDATED

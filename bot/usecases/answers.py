@@ -9,7 +9,6 @@ from dataclasses import dataclass, replace
 from enum import Enum, auto
 from typing import Any
 
-from bot import texts
 from bot.domain import rules, schedule, streaks
 from bot.domain.models import (
     Answer,
@@ -19,7 +18,7 @@ from bot.domain.models import (
     Prompt,
     PromptKind,
 )
-from bot.domain.outbox import MessageKind, NewMessage
+from bot.domain.outbox import MessageKind, NewMessage, Notice
 from bot.storage import StoreTransaction
 from bot.usecases.common import Services, members_of, notice_to
 
@@ -246,8 +245,10 @@ async def _reveal_if_due(
         streaks.current_streak(await tx.streak_days(pair.id), today)
     )
     if milestone is not None:
-        text = texts.STREAK_MILESTONE.format(count=milestone)
-        await tx.enqueue([notice_to(p, text) for p in await members_of(tx, pair)], now)
+        notices = [
+            notice_to(p, Notice.STREAK, {"count": milestone}) for p in await members_of(tx, pair)
+        ]
+        await tx.enqueue(notices, now)
     return True
 
 

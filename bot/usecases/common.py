@@ -8,6 +8,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.config import Settings
 from bot.content import Library
@@ -16,7 +17,7 @@ from bot.domain.models import (
     Person,
     Schedule,
 )
-from bot.domain.outbox import MessageKind, NewMessage, merge_changes
+from bot.domain.outbox import MessageKind, NewMessage, Notice, merge_changes
 from bot.storage import Store, StoreTransaction
 
 log = logging.getLogger(__name__)
@@ -53,16 +54,28 @@ class Services:
 DAY = dt.timedelta(days=1)
 
 
-def notice_to(person: Person, text: str, *, about: Person | None = None) -> NewMessage:
-    """An outbox row carrying a ready-made text to `person`; `about` is whoever the text names
-    (deleting their data withdraws it)."""
+def notice_to(
+    person: Person,
+    notice: Notice,
+    params: dict[str, Any] | None = None,
+    *,
+    about: Person | None = None,
+    prompt_id: int | None = None,
+) -> NewMessage:
+    """An outbox row carrying a notice (rendered when sent) to `person`; `about` is whoever it
+    names (deleting their data withdraws it)."""
     return NewMessage(
         person.user_id,
         person.chat_id,
         MessageKind.NOTICE,
-        payload={"text": text},
+        prompt_id,
+        payload={"notice": notice.value, "params": params or {}},
         about_user_id=None if about is None else about.user_id,
     )
+
+
+# A change for `tell_partner`: (topic, state before, state after, parameters for the renderer).
+Change = tuple[str, str, str, dict[str, Any]]
 
 
 CHANGE_WINDOW = dt.timedelta(seconds=60)  # changes a partner makes within it become one notice
@@ -73,19 +86,19 @@ async def tell_partner(
     pair_id: int,
     actor: Person,
     partner: Person,
-    change: tuple[str, str, str, str],
+    change: Change,
     now: dt.datetime,
 ) -> None:
-    """Tell the partner about a shared change (topic, state before, state after, text): changes
-    within CHANGE_WINDOW become one notice, and a change undone within it tells nothing."""
-    topic, before, after, text = change
+    """Tell the partner about a shared change: changes within CHANGE_WINDOW become one notice,
+    and a change undone within it tells nothing."""
+    topic, before, after, params = change
     key = f"changes:{pair_id}:{actor.user_id}:{partner.user_id}"
     pending = await tx.pending_payload(key)
     if pending is not None:
-        merged = merge_changes(pending.get("changes", {}), topic, before, after, text)
+        merged = merge_changes(pending.get("changes", {}), topic, before, after, params)
         await tx.replace_pending_payload(key, {**pending, "changes": merged} if merged else None)
         return
-    changes = merge_changes({}, topic, before, after, text)
+    changes = merge_changes({}, topic, before, after, params)
     if not changes:
         return
     message = NewMessage(

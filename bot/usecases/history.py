@@ -6,11 +6,11 @@ import logging
 from dataclasses import dataclass
 from enum import Enum, auto
 
-from bot import texts
 from bot.domain import schedule, streaks
 from bot.domain.models import (
     HistoryEntry,
 )
+from bot.domain.outbox import Notice
 from bot.usecases.common import Services, notice_to, pairing_in
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ class ReactOutcome(Enum):
     EXPIRED = auto()
 
 
-REACTIONS = {"heart": texts.REACTION_HEART, "talk": texts.REACTION_TALK}
+REACTIONS = frozenset({"heart", "talk"})
 
 
 async def react(services: Services, user_id: int, prompt_id: int, kind: str) -> ReactOutcome:
@@ -81,9 +81,10 @@ async def react(services: Services, user_id: int, prompt_id: int, kind: str) -> 
             return ReactOutcome.EXPIRED
         if not await tx.add_reaction(prompt.id, user_id, kind, now):
             return ReactOutcome.ALREADY
-        text = REACTIONS[kind].format(
-            name=texts.esc(pairing.person.first_name), question=texts.esc(prompt.text)
+        params = {"name": pairing.person.first_name, "reaction": kind}
+        notice = notice_to(
+            pairing.partner, Notice.REACTION, params, about=pairing.person, prompt_id=prompt.id
         )
-        await tx.enqueue([notice_to(pairing.partner, text, about=pairing.person)], now)
+        await tx.enqueue([notice], now)
     services.wake_delivery()
     return ReactOutcome.SENT

@@ -6,12 +6,11 @@ import datetime as dt
 import logging
 from enum import Enum, auto
 
-from bot import texts
 from bot.domain import schedule, selection
 from bot.domain.models import (
     Pair,
 )
-from bot.domain.outbox import MessageKind, NewMessage
+from bot.domain.outbox import MessageKind, NewMessage, Notice
 from bot.storage import StoreTransaction
 from bot.usecases.common import Services, members_of, notice_to, pairing_in
 
@@ -72,7 +71,9 @@ async def send_heart(services: Services, user_id: int, nudge_id: int) -> HeartOu
             return HeartOutcome.EXPIRED
         if not await tx.mark_heart(nudge.id, now):
             return HeartOutcome.ALREADY
-        text = texts.HEART_RECEIVED.format(name=texts.esc(pairing.person.first_name))
-        await tx.enqueue([notice_to(pairing.partner, text, about=pairing.person)], now)
+        params = {"name": pairing.person.first_name}
+        await tx.enqueue(
+            [notice_to(pairing.partner, Notice.HEART, params, about=pairing.person)], now
+        )
     services.wake_delivery()
     return HeartOutcome.SENT

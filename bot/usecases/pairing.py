@@ -9,13 +9,13 @@ import secrets
 from dataclasses import dataclass
 from enum import Enum, auto
 
-from bot import texts
 from bot.domain import rules, schedule
 from bot.domain.models import (
     Invite,
     Pair,
     Person,
 )
+from bot.domain.outbox import Notice, schedule_params
 from bot.storage import StoreTransaction
 from bot.usecases.common import DAY, Services, notice_to
 from bot.usecases.questions import start_question
@@ -155,8 +155,8 @@ async def accept_invite(services: Services, code: str, user_id: int) -> AcceptRe
             return AcceptResult(InviteStatus(InviteCheck.INVITER_PAIRED, inviter))
         sched = pair.schedule
         # The accepter sees this text in place of the invite offer; the inviter gets a message.
-        text = texts.paired(accepter.first_name, sched)
-        await tx.enqueue([notice_to(inviter, text, about=accepter)], now)
+        params = {"partner": accepter.first_name, **schedule_params(sched)}
+        await tx.enqueue([notice_to(inviter, Notice.PAIRED, params, about=accepter)], now)
         today = schedule.local_date(now, sched.timezone)
         await start_question(tx, services.library, pair, today, now, urgent=True)
         await tx.set_next_due(pair.id, schedule.next_due(now, sched, last_sent_day=today))
@@ -177,8 +177,8 @@ async def unpair(services: Services, user_id: int, pair_id: int) -> Person | Non
         partner = await tx.get_person(pair.partner_of(user_id))
         await tx.end_pair(pair.id, now)
         if partner is not None and actor is not None:
-            text = texts.UNPAIR_PARTNER.format(name=texts.esc(actor.first_name))
-            await tx.enqueue([notice_to(partner, text, about=actor)], now)
+            params = {"name": actor.first_name}
+            await tx.enqueue([notice_to(partner, Notice.UNPAIRED, params, about=actor)], now)
     log.info("pair %d ended by a member", pair.id)
     services.wake_delivery()
     return partner

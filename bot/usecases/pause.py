@@ -6,15 +6,14 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, replace
 from enum import Enum, auto
-from zoneinfo import ZoneInfo
 
-from bot import texts
 from bot.domain import schedule
 from bot.domain.models import (
     Pair,
     Person,
     PromptKind,
 )
+from bot.domain.outbox import Notice, moment_param, schedule_params
 from bot.domain.parsing import ParseError, parse_pause
 from bot.storage import StoreTransaction
 from bot.usecases.common import Services, members_of, notice_to, pairing_in, tell_partner
@@ -43,14 +42,6 @@ class PauseResult:
     pair: Pair | None = None
 
 
-def pause_label(until: dt.datetime | None, timezone: str) -> str:
-    """Describe how long a pause lasts: 'until you resume' or 'until Thursday 24 December'."""
-    if until is None:
-        return texts.PAUSE_UNTIL_RESUMED
-    day = until.astimezone(ZoneInfo(timezone)).strftime("%A %d %B %Y")
-    return texts.PAUSE_UNTIL.format(date=day)
-
-
 async def pause(services: Services, user_id: int, argument: str) -> PauseResult:
     """Pause the pair (or change the end of a pause); tell the partner."""
     now = services.clock()
@@ -68,12 +59,12 @@ async def pause(services: Services, user_id: int, argument: str) -> PauseResult:
         if pair.paused and pair.pause_ends_at == until:
             return PauseResult(outcome, until, pair=pair)  # the same pause again: nothing to tell
         await tx.pause(pair.id, until, user_id)
-        text = texts.CHANGE_PAUSED.format(until=pause_label(until, zone))
+        params = {"what": "paused", "until": moment_param(until), "timezone": zone}
         change = (
             "pause",
             _pause_state(pair),
             _pause_state(replace(pair, paused=True, pause_ends_at=until)),
-            text,
+            params,
         )
         await tell_partner(tx, pair.id, pairing.person, pairing.partner, change, now)
     services.wake_delivery()
@@ -105,13 +96,12 @@ async def resume(services: Services, user_id: int) -> PauseResult:
                 PauseOutcome.NOT_PAUSED, next_due_at=pairing.pair.next_due_at, pair=pairing.pair
             )
         due = await _resume(tx, pairing.pair, now)
-        when = texts.next_time(due, pairing.pair.schedule, now)
-        change = (
-            "pause",
-            _pause_state(pairing.pair),
-            "running",
-            texts.CHANGE_RESUMED.format(when=when),
-        )
+        params = {
+            "what": "resumed",
+            "next": moment_param(due),
+            **schedule_params(pairing.pair.schedule),
+        }
+        change = ("pause", _pause_state(pairing.pair), "running", params)
         await tell_partner(tx, pairing.pair.id, pairing.person, pairing.partner, change, now)
     services.wake_delivery()
     return PauseResult(PauseOutcome.RESUMED, next_due_at=due, pair=pairing.pair)
@@ -122,8 +112,9 @@ async def end_due_pauses(tx: StoreTransaction, now: dt.datetime, limit: int) -> 
     ended = await tx.pauses_ending(now, limit)
     for pair in ended:
         due = await _resume(tx, pair, now)
-        text = texts.PAUSE_ENDED.format(when=texts.next_time(due, pair.schedule, now))
-        await tx.enqueue([notice_to(p, text) for p in await members_of(tx, pair)], now)
+        params = {"next": moment_param(due), **schedule_params(pair.schedule)}
+        notices = [notice_to(p, Notice.PAUSE_ENDED, params) for p in await members_of(tx, pair)]
+        await tx.enqueue(notices, now)
     return len(ended)
 
 
@@ -135,8 +126,9 @@ async def pause_for_unreachable(
     if pairing is None or pairing.pair.paused:
         return None
     await tx.pause(pairing.pair.id, None, user_id)
-    text = texts.PARTNER_UNREACHABLE.format(name=texts.esc(pairing.person.first_name))
-    await tx.enqueue([notice_to(pairing.partner, text, about=pairing.person)], now)
+    params = {"name": pairing.person.first_name}
+    notice = notice_to(pairing.partner, Notice.UNREACHABLE, params, about=pairing.person)
+    await tx.enqueue([notice], now)
     return pairing.pair, pairing.partner
 
 

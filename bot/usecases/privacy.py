@@ -11,6 +11,7 @@ from bot.domain.models import (
     Person,
     Prompt,
 )
+from bot.domain.outbox import Notice
 from bot.usecases.common import Services, notice_to, pairing_in
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ async def delete_my_data(services: Services, user_id: int) -> Person | None:
         if pairing is not None:
             await tx.end_pair(pairing.pair.id, now)
             partner = pairing.partner
-            await tx.enqueue([notice_to(partner, texts.DELETE_PARTNER)], now)
+            await tx.enqueue([notice_to(partner, Notice.PARTNER_DELETED)], now)
         await tx.delete_person(user_id, texts.DELETED_QUESTION)
     await services.db.forget_deleted()
     log.info("user %d deleted their data", user_id)

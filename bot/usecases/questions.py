@@ -7,7 +7,6 @@ import logging
 from dataclasses import dataclass
 from enum import Enum, auto
 
-from bot import texts
 from bot.content import Library
 from bot.domain import schedule, selection
 from bot.domain.models import (
@@ -31,7 +30,7 @@ async def start_question(
     now: dt.datetime,
     *,
     urgent: bool = False,
-    notes: dict[int, str] | None = None,
+    notes: dict[int, dict[str, str]] | None = None,
 ) -> Prompt | None:
     """Choose the pair's question for local `day` and queue it for both; None if already sent.
 
@@ -86,27 +85,24 @@ async def _queue_question(
     now: dt.datetime,
     *,
     urgent: bool,
-    notes: dict[int, str] | None = None,
+    notes: dict[int, dict[str, str]] | None = None,
 ) -> None:
-    # The text is rendered now, so sending a morning's questions needs no reads per message.
+    # Names travel as parameters, so sending a morning's questions needs one read per message.
     people = await members_of(tx, pair)
     names = {person.user_id: person.first_name for person in people}
     author = names.get(prompt.author_id) if prompt.author_id is not None else None
     messages = []
     for person in people:
         partner_id = pair.partner_of(person.user_id)
-        partner = names.get(partner_id, "your partner")
-        text = texts.question(prompt.text, partner, author)
+        payload = {"partner": names.get(partner_id), "author": author}
         note = (notes or {}).get(person.user_id)
-        if note:
-            text = f"{note}\n\n{text}"
         messages.append(
             NewMessage(
                 person.user_id,
                 person.chat_id,
                 MessageKind.QUESTION,
                 prompt.id,
-                payload={"text": text},
+                payload={**payload, "note": note} if note else payload,
                 urgent=urgent,
                 about_user_id=partner_id if partner_id in names else None,
             )
@@ -221,10 +217,9 @@ async def skip(services: Services, user_id: int) -> SkipOutcome:
         await tx.count_action(user_id, "skip", now, DAY)
         for member in (pairing.person, pairing.partner):  # the old question, if still unsent
             await tx.cancel_pending(member.user_id, todays[-1].id, now)
-        name = texts.esc(pairing.person.first_name)
         notes = {
-            pairing.person.user_id: texts.SKIPPED_NOTE,
-            pairing.partner.user_id: texts.SKIPPED_PARTNER_NOTE.format(name=name),
+            pairing.person.user_id: {"key": "skipped"},
+            pairing.partner.user_id: {"key": "skipped_partner", "name": pairing.person.first_name},
         }
         await start_question(tx, services.library, pair, today, now, urgent=True, notes=notes)
     services.wake_delivery()

@@ -7,7 +7,6 @@ import logging
 from dataclasses import dataclass, replace
 from enum import Enum, auto
 
-from bot import texts
 from bot.domain import schedule, selection
 from bot.domain.models import (
     DepthPreference,
@@ -17,6 +16,7 @@ from bot.domain.models import (
     Preferences,
     PromptKind,
 )
+from bot.domain.outbox import moment_param, schedule_params
 from bot.usecases.common import Pairing, Services, pairing_in, tell_partner
 
 log = logging.getLogger(__name__)
@@ -66,15 +66,19 @@ async def change_schedule(
         if partner is not None and actor is not None:
             old = pair.schedule
             if new.frequency != old.frequency:
-                how_often = texts.FREQUENCY_NAMES[new.frequency.value]
-                text = texts.CHANGE_FREQUENCY.format(frequency=how_often)
-                change = ("frequency", old.frequency.value, new.frequency.value, text)
-                await tell_partner(tx, pair.id, actor, partner, change, now)
-            if (new.send_time, new.timezone) != (old.send_time, old.timezone):
-                text = texts.CHANGE_SCHEDULE.format(
-                    when=texts.when(new), next=texts.next_time(due, new, now)
+                how_often = {"what": "frequency", "frequency": new.frequency.value}
+                await tell_partner(
+                    tx,
+                    pair.id,
+                    actor,
+                    partner,
+                    ("frequency", old.frequency.value, new.frequency.value, how_often),
+                    now,
                 )
-                change = ("schedule", texts.when(old), texts.when(new), text)
+            if (new.send_time, new.timezone) != (old.send_time, old.timezone):
+                params = {"what": "schedule", "next": moment_param(due), **schedule_params(new)}
+                before = f"{old.send_time} {old.timezone}"
+                change = ("schedule", before, f"{new.send_time} {new.timezone}", params)
                 await tell_partner(tx, pair.id, actor, partner, change, now)
         updated = replace(pair, schedule=new, next_due_at=due)
     services.wake_delivery()
@@ -120,14 +124,13 @@ async def change_preferences(
             on = [c for c in categories.values() if selection.category_is_on(c, prefs)]
             if not on:
                 return SettingOutcome.REFUSED
-            state = texts.ON if not was_on else texts.OFF
-            text = texts.CHANGE_TOPIC.format(topic=texts.esc(category.name), state=state)
-            change = (f"topic:{category.id}", str(was_on), str(not was_on), text)
+            params = {"what": "topic", "category": category.id, "on": not was_on}
+            change = (f"topic:{category.id}", str(was_on), str(not was_on), params)
         elif depth is not None:
             if depth is prefs.depth:
                 return SettingOutcome.CHANGED  # already chosen: nothing changes, nobody is told
-            text = texts.CHANGE_DEPTH.format(depth=texts.DEPTH_NAMES[depth.value])
-            change = ("depth", prefs.depth.value, depth.value, text)
+            params = {"what": "depth", "depth": depth.value}
+            change = ("depth", prefs.depth.value, depth.value, params)
             prefs = replace(prefs, depth=depth)
         else:
             return SettingOutcome.EXPIRED

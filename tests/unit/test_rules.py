@@ -74,14 +74,11 @@ def test_a_plain_message_soon_after_a_nudge_with_nothing_open_is_an_appreciation
 
 
 def test_changes_made_within_the_window_fold_into_one_and_an_undone_change_drops_out() -> None:
-    pending = merge_changes({}, "pause", "running", "paused", "paused Nearer")
-    pending = merge_changes(pending, "depth", "grow", "deepest", "set the depth to deepest")
-    pending = merge_changes(pending, "depth", "deepest", "gentle", "set the depth to gentle")
-    assert pending["depth"] == {
-        "before": "grow",
-        "after": "gentle",
-        "text": "set the depth to gentle",
-    }
-    pending = merge_changes(pending, "pause", "paused", "running", "resumed Nearer")
+    paused, resumed = {"what": "paused"}, {"what": "resumed"}
+    pending = merge_changes({}, "pause", "running", "paused", paused)
+    pending = merge_changes(pending, "depth", "grow", "deepest", {"depth": "deepest"})
+    pending = merge_changes(pending, "depth", "deepest", "gentle", {"depth": "gentle"})
+    assert pending["depth"] == {"before": "grow", "after": "gentle", "change": {"depth": "gentle"}}
+    pending = merge_changes(pending, "pause", "paused", "running", resumed)
     assert list(pending) == ["depth"]
-    assert merge_changes(pending, "depth", "gentle", "grow", "back") == {}
+    assert merge_changes(pending, "depth", "gentle", "grow", {"depth": "grow"}) == {}
