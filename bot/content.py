@@ -47,7 +47,9 @@ PLAYFUL_TOLERANCE = 0.05
 MAX_SAME_OPENING = 0.30  # no first word may open more than this share of questions
 MAX_SAME_PROMPT_OPENING = 0.25
 SIMULATED_DAYS = 3 * 365
-NEAR_DUPLICATE_SIMILARITY = 0.45
+NEAR_DUPLICATE_SIMILARITY = 0.45  # listed for review
+DUPLICATE_SIMILARITY = 0.7  # fails the check unless fixed or allow-listed
+MIN_CONCEPTS = 3
 ALLOWED_DUPLICATES_FILE = "near_duplicates_allowed.toml"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
@@ -446,7 +448,7 @@ _STOPWORDS = frozenset(
     what when where whether which while who whom whose why will with would yet you your
     yours yourself yourselves together s t d ll m re ve don didn doesn isn wasn won wouldn
     couldn shouldn haven hasn aren weren day days today kind sort bit part
-    favourite share moment feel
+    favourite share moment feel know
     """.split()
 )
 # Words that mean the same thing for our purposes: each group becomes one concept ("~first").
@@ -457,7 +459,7 @@ _SYNONYM_GROUPS = (
     "company held hold hug hugged comfort close closer closeness cuddle",
     "calm peace peaceful relax relaxed steady steadier settle unwind grounded",
     "picture imagine imagined head mind real place spot",
-    "tell tells notice signal signals sign gesture cue show shows recognise",
+    "tell tells notice signal signals sign gesture cue recognise",
     "reconnect reconnecting reconcile mend repair forgive sorry apology",
     "start started begin began origin",
     "joke jokes laugh laughter funny humour",
@@ -555,6 +557,8 @@ def near_duplicates(
         if count < 2 or frozenset({items[i][0], items[j][0]}) in allowed:
             continue
         a, b = bags[i], bags[j]
+        if min(len(a), len(b)) < MIN_CONCEPTS and not (a <= b or b <= a):
+            continue  # too short to judge unless one says nothing the other doesn't
 
         def weight(items_: Iterable[str]) -> float:
             return sum(weights.get(c, 1.0) if weights else 1.0 for c in items_)
@@ -563,6 +567,22 @@ def near_duplicates(
         if score >= threshold:
             found.append((items[i][0], items[j][0], round(score, 2)))
     return found
+
+
+def duplicate_candidates(
+    library: Library, threshold: float = NEAR_DUPLICATE_SIMILARITY
+) -> list[tuple[str, str, float]]:
+    """Near-duplicate pairs among the questions (with occasions) and among the prompts."""
+    questions = [*library.questions, *library.occasion_questions_by_id.values()]
+    found = near_duplicates(
+        [(q.id, q.text) for q in questions], threshold, allowed=library.allowed_duplicates
+    )
+    found += near_duplicates(
+        [(p.id, p.text) for p in library.appreciation],
+        threshold,
+        allowed=library.allowed_duplicates,
+    )
+    return sorted(found, key=lambda pair: -pair[2])
 
 
 # Style ----------------------------------------------------------------------------------------
@@ -803,9 +823,7 @@ def library_problems(library: Library, runs: Sequence[Simulation] | None = None)
     for exercise in library.exercises:
         for text in (exercise.title, exercise.how_to, getattr(exercise, "apart_how_to", "")):
             problems.extend(style_problems(exercise.id, text))
-    texts = [(q.id, q.text) for q in every_question]
-    texts += [(p.id, p.text) for p in library.appreciation]
-    for a_id, b_id, score in near_duplicates(texts, allowed=library.allowed_duplicates):
+    for a_id, b_id, score in duplicate_candidates(library, DUPLICATE_SIMILARITY):
         problems.append(f"near-duplicates: {a_id} and {b_id} (similarity {score:.2f})")
     for run in runs if runs is not None else simulations(library):
         label = f"{run.preference.value}" + (" (open only)" if run.formats else "")
@@ -908,6 +926,15 @@ def count_table(library: Library, runs: Sequence[Simulation] | None = None) -> s
             for m, c in grow.depth_by_month()
         ]
         lines += _table(["month", "light", "medium", "deep"], curve)
+    review = duplicate_candidates(library)
+    lines += [
+        "",
+        f"Near-duplicates: {len(review)} pairs at similarity >= {NEAR_DUPLICATE_SIMILARITY}"
+        f" listed for review, 0 allowed at >= {DUPLICATE_SIMILARITY}"
+        f" ({len(library.allowed_duplicates)} reviewed pairs in {ALLOWED_DUPLICATES_FILE});"
+        " the closest:",
+    ]
+    lines += [f"  {score:.2f}  {a} / {b}" for a, b, score in review[:5]]
     cadences = Counter(e.cadence.value for e in library.exercises)
     languages = Counter(p.language.value for p in library.appreciation)
     lines.append("")
