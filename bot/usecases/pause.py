@@ -149,3 +149,13 @@ async def note_blocked(services: Services, user_id: int, *, blocked: bool) -> Pe
                 partner = pairing.partner
     services.wake_delivery()
     return partner
+
+
+async def mark_unreachable(services: Services, user_id: int) -> bool:
+    """Record that Telegram cannot reach a person (they blocked the bot or are gone): pause
+    their pair and tell the partner once. True if this was news."""
+    now = services.clock()
+    async with services.db.transaction() as tx:
+        changed = await tx.set_blocked(user_id, now)
+        await pause_for_unreachable(tx, user_id, now)
+    return changed

@@ -24,8 +24,8 @@ from typing import Any
 
 import pytest
 
-from bot import delivery
 from bot.content import Library
+from bot.delivery import sender
 from bot.domain import schedule
 from bot.domain.models import Schedule
 from bot.sandbox.fake_bot_api import JSON, SENDING_METHODS, FakeBotAPI, FakeUser, Faults
@@ -206,7 +206,7 @@ async def test_a_day_with_ten_percent_faults_delivers_every_message_owed(
     if size.label == "reduced":
         # Shorter in-process backoff between network retries (same number of retries) keeps
         # the reduced run quick; the full run keeps the real pauses.
-        monkeypatch.setattr(delivery, "NETWORK_RETRIES", (0.05, 0.1, 0.2))
+        monkeypatch.setattr(sender, "NETWORK_RETRIES", (0.05, 0.1, 0.2))
     rng = random.Random(20260114 + size.pairs)
     api = FakeBotAPI(
         faults=Faults(rate=0.0, timeout_seconds=size.read_timeout * 1.6, seed=size.pairs)

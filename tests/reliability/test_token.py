@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from bot import delivery
 from bot.content import Library
+from bot.delivery import sender
 from bot.logs import setup_logging
 from bot.sandbox.fake_bot_api import FakeBotAPI, Faults
 from bot.sandbox.harness import FakeClock, RunningBot
@@ -136,7 +136,7 @@ async def test_the_token_is_in_no_log_record_during_a_run_with_faults(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     if size.label == "reduced":  # same retries, shorter pauses between them
-        monkeypatch.setattr(delivery, "NETWORK_RETRIES", (0.05, 0.1, 0.2))
+        monkeypatch.setattr(sender, "NETWORK_RETRIES", (0.05, 0.1, 0.2))
     rng = random.Random(99)
     token = FakeBotAPI().token
     root = logging.getLogger()

@@ -1,0 +1,95 @@
+"""The sender: one part of an outbox row as one Bot API call, with Telegram's errors turned
+into outcomes the pump handles on purpose."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import warnings
+from dataclasses import replace
+
+from telegram import Bot, Message, MessageId
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.render import Part
+
+log = logging.getLogger(__name__)
+
+NETWORK_RETRIES = (0.5, 1.0, 2.0)  # in-process backoff before a row waits for a later round
+
+
+class GiveUp(Exception):
+    """The row cannot be delivered; the reason is stored and logged."""
+
+
+class Unreachable(GiveUp):
+    """Telegram says the person cannot be reached (blocked the bot, deactivated)."""
+
+
+class TryLater(Exception):
+    """The row should be tried again after `delay` seconds."""
+
+    def __init__(self, reason: str, delay: float) -> None:
+        super().__init__(reason)
+        self.delay = delay
+
+
+def flood_wait_seconds(flood: RetryAfter) -> float:
+    """How long a 429 asks us to wait, in seconds."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PTB 22 warns that retry_after becomes a timedelta
+        wait = flood.retry_after
+    return wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
+
+
+class Sender:
+    """Makes the Bot API call for one part; raises GiveUp, Unreachable or TryLater."""
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+        self.network_errors = 0
+
+    async def send(self, chat_id: int, part: Part, *, row: int) -> int | None:
+        """Deliver `part` to `chat_id`; return the new message's id."""
+        for attempt, wait in enumerate((*NETWORK_RETRIES, None)):
+            try:
+                return await self._call(chat_id, part)
+            except RetryAfter as flood:
+                # The flood limiter already waited and retried; leave the row for a later round.
+                raise TryLater("flood wait", flood_wait_seconds(flood)) from None
+            except Forbidden as error:
+                raise Unreachable(f"forbidden: {error.message}") from None
+            except BadRequest as error:
+                if part.copy_from is not None and "not found" in error.message.lower():
+                    part = replace(part, text=part.fallback_text, copy_from=None)
+                    continue
+                raise GiveUp(f"bad request: {error.message}") from None
+            except NetworkError as error:  # includes timeouts and dropped connections
+                self.network_errors += 1
+                if wait is None:
+                    raise TryLater(f"network: {type(error).__name__}", 0) from None
+                log.info("outbox: row %d network error (attempt %d), retrying", row, attempt + 1)
+                await asyncio.sleep(wait)
+            except TelegramError as error:
+                raise GiveUp(f"telegram: {error.message}") from None
+        raise TryLater("network", 0)
+
+    async def _call(self, chat_id: int, part: Part) -> int | None:
+        sent: Message | MessageId
+        if part.copy_from is not None:
+            sent = await self._bot.copy_message(
+                chat_id=chat_id,
+                from_chat_id=part.copy_from[0],
+                message_id=part.copy_from[1],
+                reply_markup=part.reply_markup,
+            )
+        else:
+            sent = await self._bot.send_message(
+                chat_id=chat_id,
+                text=part.text or "…",
+                parse_mode=ParseMode.HTML,
+                reply_markup=part.reply_markup,
+            )
+        return sent.message_id

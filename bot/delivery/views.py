@@ -1,0 +1,43 @@
+"""What an outbox row refers to, read when it is sent, for the renderer."""
+
+from __future__ import annotations
+
+from bot.domain.outbox import MessageKind, OutboxItem
+from bot.render import View
+from bot.storage import StoreTransaction
+
+
+async def load_view(tx: StoreTransaction, item: OutboxItem) -> View | None:
+    """Read what `item` refers to; None when that is gone (the row has nothing to send)."""
+    if item.kind in (MessageKind.GIFT, MessageKind.CHANGES):
+        return View()
+    if item.kind is MessageKind.NUDGE:
+        nudge = await tx.get_nudge(int(item.payload.get("nudge_id", 0)))
+        pair = await tx.get_pair(nudge.pair_id) if nudge else None
+        if nudge is None or pair is None or pair.ended_at is not None:
+            return None
+        partner = await tx.get_person(pair.partner_of(item.user_id))
+        return View(
+            partner_name=partner.first_name if partner else None,
+            nudge_id=nudge.id,
+            nudge_content_id=nudge.content_id,
+        )
+    prompt = None if item.prompt_id is None else await tx.get_prompt(item.prompt_id)
+    if item.kind is MessageKind.NOTICE:
+        return View(prompt=prompt)
+    if prompt is None:
+        return None
+    if item.kind in (MessageKind.QUESTION, MessageKind.EXERCISE):
+        return View(prompt=prompt)
+    pair = await tx.get_pair(prompt.pair_id)
+    if pair is None or item.user_id not in pair.members:
+        return None
+    partner_id = pair.partner_of(item.user_id)
+    partner = await tx.get_person(partner_id)
+    answers = await tx.answers_to(prompt.id) if item.kind is MessageKind.REVEAL else []
+    return View(
+        prompt=prompt,
+        partner_id=partner_id,
+        partner_name=partner.first_name if partner else None,
+        answers=tuple(answers),
+    )
