@@ -18,6 +18,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, SummaryMetricFamily
 from prometheus_client.registry import Collector
 
+from bot import texts
 from bot.domain.outbox import MessageKind
 from bot.usecases.common import Services
 
@@ -188,15 +189,4 @@ class OpsServer:
 
 def format_stats(figures: dict[str, int | float], now: dt.datetime) -> list[str]:
     """Render /stats and `python -m bot stats` figures as lines (no user data, only counts)."""
-    return [
-        f"Nearer at {now.strftime('%Y-%m-%d %H:%M')} UTC",
-        f"pairs: {figures['pairs_active']} active, {figures['pairs_paused']} paused,"
-        f" {figures['pairs_blocked']} with a blocked member, {figures['pairs_ended']} ended",
-        f"last 7 days: {figures['questions_7d']} questions,"
-        f" {figures['answer_rate_7d']:.0%} answered, {figures['both_answered_rate_7d']:.0%}"
-        " answered by both",
-        f"last 30 days: {figures['questions_30d']} questions,"
-        f" {figures['answer_rate_30d']:.0%} answered, {figures['both_answered_rate_30d']:.0%}"
-        " answered by both",
-        f"messages queued: {figures['messages_queued']}",
-    ]
+    return texts.STATS.format(at=now.strftime("%Y-%m-%d %H:%M"), **figures).split("\n")

@@ -14,6 +14,7 @@ from bot.domain.schedule import local_date
 
 TELEGRAM_TEXT_LIMIT = 4096
 YOUR_PARTNER = "your partner"  # when a partner's name is gone (they deleted their data)
+YOUR_PARTNER_START = "Your partner"  # the same at the start of a sentence
 
 
 def esc(text: str) -> str:
@@ -340,6 +341,26 @@ DEPTH_NAMES = {
     "deepest": "deepest",
 }
 QUIET_OFF = "none"
+SETTINGS_TOPICS_COUNT = "{on} of {total} on"
+SETTINGS_BUTTON_TIME = "🕰 Time"
+SETTINGS_BUTTON_ZONE = "🌍 Time zone"
+SETTINGS_BUTTON_FREQUENCY = "📅 Frequency"
+SETTINGS_BUTTON_TOPICS = "🗂 Topics"
+SETTINGS_BUTTON_DEPTH = "🌊 Depth"
+SETTINGS_BUTTON_QUIET = "🌙 Quiet hours"
+SETTINGS_BUTTON_HOURS = "⏰ Reminder timing"
+SETTINGS_BUTTON_REMINDERS = "🔔 Reminders: {state}"
+SETTINGS_BUTTON_NUDGES = "💌 Nudges: {state}"
+HOURS_LABEL = "{hours} h"
+
+# The operator's figures (/stats for ADMIN_USER_IDS and `python -m bot stats`).
+STATS = (
+    "Nearer at {at} UTC\n"
+    "pairs: {pairs_active} active, {pairs_paused} paused, {pairs_blocked} with a blocked member, {pairs_ended} ended\n"
+    "last 7 days: {questions_7d} questions, {answer_rate_7d:.0%} answered, {both_answered_rate_7d:.0%} answered by both\n"
+    "last 30 days: {questions_30d} questions, {answer_rate_30d:.0%} answered, {both_answered_rate_30d:.0%} answered by both\n"
+    "messages queued: {messages_queued}"
+)
 
 # Day to day ------------------------------------------------------------------------------
 
@@ -388,6 +409,7 @@ DELETE_KEPT = "Okay, nothing was deleted."
 # Carries no name: nothing of the person who deleted their data may stay in the outbox.
 DELETE_PARTNER = "Your partner deleted their Nearer data, so your pairing has ended. Your own answers stay in your /history. Take care 💛"
 DELETED_QUESTION = "(a question written by a partner who has since deleted their data)"
+EXPORT_FILENAME = "nearer-export.json"
 EXPORT_CAPTION = "📦 Your Nearer data: your answers, the questions, your settings, and your partner's answers only where they were shared with you."
 SUPPORT = (
     "💛 <b>Nearer is not therapy</b>\n\n"

@@ -155,7 +155,7 @@ class Dispatcher:
                 log.exception(
                     "outbox: unexpected error delivering row %d (%s)", item.id, item.kind
                 )
-                await self._retry_later(item, "unexpected error", RETRY_LATER_BASE.total_seconds())
+                await self._retry_later(item, "unexpected_error", RETRY_LATER_BASE.total_seconds())
             finally:
                 self._busy.discard(task)
                 self._queue.task_done()

@@ -248,7 +248,7 @@ class HistoryEntry:
     prompt: Prompt
     mine: Answer | None
     theirs: Answer | None
-    partner_name: str
+    partner_name: str  # empty when the partner deleted their data
 
 
 @dataclass(frozen=True, slots=True)

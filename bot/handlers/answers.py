@@ -56,7 +56,7 @@ async def take_answer(update: Update, context: NearerContext) -> None:
 
 
 def _reply_for(result: answers.AnswerResult, context: NearerContext) -> str:
-    partner = texts.esc(result.partner.first_name if result.partner else "your partner")
+    partner = texts.esc(result.partner.first_name if result.partner else texts.YOUR_PARTNER)
     outcome = result.outcome
     if outcome is answers.AnswerOutcome.NO_OPEN_QUESTION and result.pair is not None:
         pair = result.pair
@@ -84,5 +84,5 @@ async def edit_answer(update: Update, context: NearerContext) -> None:
     if outcome is answers.EditOutcome.UPDATED:
         await message.reply_text(texts.EDIT_SAVED)
     elif outcome is answers.EditOutcome.AFTER_REVEAL:
-        name = texts.esc(partner.first_name if partner else "your partner")
+        name = texts.esc(partner.first_name if partner else texts.YOUR_PARTNER)
         await message.reply_text(texts.EDIT_AFTER_REVEAL.format(partner=name))

@@ -116,7 +116,7 @@ async def show_today(update: Update, context: NearerContext) -> None:
     if view.pair is None:
         await message.reply_text(texts.NOT_PAIRED)
         return
-    partner = texts.esc(view.partner.first_name if view.partner else "your partner")
+    partner = texts.esc(view.partner.first_name if view.partner else texts.YOUR_PARTNER)
     if not view.open_questions:
         when = texts.next_time(view.pair.next_due_at, view.pair.schedule, context.services.clock())
         await message.reply_text(texts.TODAY_NONE.format(when=when))

@@ -118,7 +118,7 @@ def _history_page(page: history_cases.HistoryPage) -> tuple[str, InlineKeyboardM
                 date=entry.prompt.local_date.strftime("%d %b %Y"),
                 question=texts.esc(entry.prompt.text),
                 mine=_answer_text(entry.mine),
-                partner=texts.esc(entry.partner_name),
+                partner=texts.esc(entry.partner_name) or texts.YOUR_PARTNER_START,
                 theirs=_answer_text(entry.theirs),
             )
         )

@@ -62,7 +62,7 @@ async def _send_invite(context: NearerContext, user_id: int, name: str, chat_id:
         await context.bot.send_message(chat_id, limit)
         return
     if result.invite is None:
-        partner = texts.esc(result.partner.first_name if result.partner else "someone")
+        partner = texts.esc(result.partner.first_name if result.partner else texts.YOUR_PARTNER)
         await context.bot.send_message(
             chat_id, texts.INVITE_ALREADY_PAIRED.format(partner=partner)
         )
@@ -75,8 +75,8 @@ async def _send_invite(context: NearerContext, user_id: int, name: str, chat_id:
 
 
 def _refusal(status: pairing.InviteStatus) -> str:
-    inviter = texts.esc(status.inviter.first_name if status.inviter else "Your partner")
-    partner = texts.esc(status.partner.first_name if status.partner else "someone")
+    inviter = texts.esc(status.inviter.first_name if status.inviter else texts.YOUR_PARTNER_START)
+    partner = texts.esc(status.partner.first_name if status.partner else texts.YOUR_PARTNER)
     return {
         pairing.InviteCheck.OWN: texts.INVITE_OWN,
         pairing.InviteCheck.UNKNOWN: texts.INVITE_UNKNOWN,
@@ -138,7 +138,7 @@ async def answer_invite(update: Update, context: NearerContext) -> None:
         return
     inviter = result.status.inviter
     await query.edit_message_text(
-        texts.paired(inviter.first_name if inviter else "your partner", result.pair.schedule)
+        texts.paired(inviter.first_name if inviter else texts.YOUR_PARTNER, result.pair.schedule)
     )
 
 

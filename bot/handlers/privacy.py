@@ -52,7 +52,7 @@ async def export(update: Update, context: NearerContext) -> None:
     data = await privacy.export(context.services, user.id)
     payload = json.dumps(data, ensure_ascii=False, indent=2).encode()
     await message.reply_document(
-        document=io.BytesIO(payload), filename="nearer-export.json", caption=texts.EXPORT_CAPTION
+        document=io.BytesIO(payload), filename=texts.EXPORT_FILENAME, caption=texts.EXPORT_CAPTION
     )
 
 

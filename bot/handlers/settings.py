@@ -22,14 +22,8 @@ from bot.usecases import common, settings
 
 log = logging.getLogger(__name__)
 
-TIMES = ("07:00", "08:00", "09:00", "12:00", "18:00", "19:00", "20:00", "21:00")
-ZONES = (
-    "UTC", "Europe/London", "Europe/Berlin", "Europe/Kyiv", "America/New_York",
-    "America/Chicago", "America/Los_Angeles", "America/Sao_Paulo", "Asia/Kolkata",
-    "Asia/Singapore", "Asia/Tokyo", "Australia/Sydney",
-)  # fmt: skip
-REMINDER_HOURS = (1, 2, 4, 6, 8, 12)
-QUIET_PRESETS = (("22:00", "08:00"), ("23:00", "07:00"), ("21:00", "09:00"), ("00:00", "00:00"))
+TIMES, ZONES = settings.TIMES, settings.ZONES
+REMINDER_HOURS, QUIET_PRESETS = settings.REMINDER_HOURS, settings.QUIET_PRESETS
 
 
 def _button(label: str, pair_id: int, action: str) -> InlineKeyboardButton:
@@ -66,7 +60,7 @@ def _main(view: common.Pairing, context: NearerContext) -> tuple[str, InlineKeyb
     text = texts.SETTINGS.format(
         when=texts.when(pair.schedule),
         frequency=texts.FREQUENCY_NAMES[pair.schedule.frequency.value],
-        topics=f"{on} of {len(categories)} on",
+        topics=texts.SETTINGS_TOPICS_COUNT.format(on=on, total=len(categories)),
         depth=texts.DEPTH_NAMES[pair.preferences.depth.value],
         reminders=texts.ON if person.reminders_on else texts.OFF,
         hours=person.reminder_hours,
@@ -74,14 +68,25 @@ def _main(view: common.Pairing, context: NearerContext) -> tuple[str, InlineKeyb
         quiet=_quiet_label(person.quiet_start, person.quiet_end),
     )
     p = pair.id
+    reminders = texts.ON if person.reminders_on else texts.OFF
+    nudges = texts.ON if person.nudges_on else texts.OFF
     keyboard = [
-        [_button("🕰 Time", p, "time"), _button("🌍 Time zone", p, "zone")],
-        [_button("📅 Frequency", p, "freq"), _button("🗂 Topics", p, "topics")],
-        [_button("🌊 Depth", p, "depth"), _button("🌙 Quiet hours", p, "quiet")],
-        [_button("⏰ Reminder timing", p, "hours")],
         [
-            _button(f"🔔 Reminders: {texts.ON if person.reminders_on else texts.OFF}", p, "rem"),
-            _button(f"💌 Nudges: {texts.ON if person.nudges_on else texts.OFF}", p, "nud"),
+            _button(texts.SETTINGS_BUTTON_TIME, p, "time"),
+            _button(texts.SETTINGS_BUTTON_ZONE, p, "zone"),
+        ],
+        [
+            _button(texts.SETTINGS_BUTTON_FREQUENCY, p, "freq"),
+            _button(texts.SETTINGS_BUTTON_TOPICS, p, "topics"),
+        ],
+        [
+            _button(texts.SETTINGS_BUTTON_DEPTH, p, "depth"),
+            _button(texts.SETTINGS_BUTTON_QUIET, p, "quiet"),
+        ],
+        [_button(texts.SETTINGS_BUTTON_HOURS, p, "hours")],
+        [
+            _button(texts.SETTINGS_BUTTON_REMINDERS.format(state=reminders), p, "rem"),
+            _button(texts.SETTINGS_BUTTON_NUDGES.format(state=nudges), p, "nud"),
         ],
         [_button(texts.BUTTON_CLOSE, p, "done")],
     ]
@@ -118,7 +123,7 @@ def _submenu(
         text = texts.SETTINGS_DEPTH.format(depth=texts.DEPTH_NAMES[current])
         return text, _choices(p, "d", texts.DEPTH_NAMES, current, width=2)
     if screen == "hours":
-        hours = {str(h): f"{h} h" for h in REMINDER_HOURS}
+        hours = {str(h): texts.HOURS_LABEL.format(hours=h) for h in REMINDER_HOURS}
         text = texts.SETTINGS_REMINDER_HOURS.format(hours=person.reminder_hours)
         return text, _choices(p, "h", hours, str(person.reminder_hours), width=3)
     if screen == "quiet":

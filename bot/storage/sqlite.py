@@ -540,7 +540,7 @@ class Transaction:
                     prompt,
                     answers.get(user_id),
                     answers.get(partner_id),
-                    partner.first_name if partner else "Your partner",
+                    partner.first_name if partner else "",
                 )
             )
         return entries, int(total_row[0])

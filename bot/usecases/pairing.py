@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 from enum import Enum, auto
 
+from bot import texts
 from bot.domain import rules, schedule
 from bot.domain.models import (
     Invite,
@@ -38,7 +39,9 @@ async def register(
     now = services.clock()
     async with services.db.transaction() as tx:
         before = await tx.get_person(user_id)
-        person = await tx.upsert_person(user_id, chat_id, first_name or "Your partner", now)
+        person = await tx.upsert_person(
+            user_id, chat_id, first_name or texts.YOUR_PARTNER_START, now
+        )
         if before is None or not before.blocked:
             return Registration(person)
         await tx.set_blocked(user_id, None)

@@ -74,7 +74,7 @@ async def pause(services: Services, user_id: int, argument: str) -> PauseResult:
 def _pause_state(pair: Pair) -> str:
     if not pair.paused:
         return "running"
-    return f"paused until {pair.pause_ends_at.isoformat() if pair.pause_ends_at else 'resumed'}"
+    return f"paused:{pair.pause_ends_at.isoformat() if pair.pause_ends_at else 'open'}"
 
 
 async def _resume(tx: StoreTransaction, pair: Pair, now: dt.datetime) -> dt.datetime | None:

@@ -21,6 +21,16 @@ from bot.usecases.common import Pairing, Services, pairing_in, tell_partner
 
 log = logging.getLogger(__name__)
 
+# The choices the settings menu offers (besides /time and /timezone, which take any value).
+TIMES = ("07:00", "08:00", "09:00", "12:00", "18:00", "19:00", "20:00", "21:00")
+ZONES = (
+    "UTC", "Europe/London", "Europe/Berlin", "Europe/Kyiv", "America/New_York",
+    "America/Chicago", "America/Los_Angeles", "America/Sao_Paulo", "Asia/Kolkata",
+    "Asia/Singapore", "Asia/Tokyo", "Australia/Sydney",
+)  # fmt: skip
+REMINDER_HOURS = (1, 2, 4, 6, 8, 12)
+QUIET_PRESETS = (("22:00", "08:00"), ("23:00", "07:00"), ("21:00", "09:00"), ("00:00", "00:00"))
+
 
 @dataclass(frozen=True)
 class ScheduleChange:

@@ -1,0 +1,80 @@
+"""Every user-facing word lives in the text catalogue (bot/texts.py), so a translation can
+replace them all: the modules that build what people see hold no prose of their own."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from bot import texts
+
+BOT = Path(__file__).resolve().parents[2] / "bot"
+# The modules whose strings could reach a person: handlers, use cases, the renderer, delivery,
+# keyboards and the domain.
+SCANNED = [
+    *sorted((BOT / "handlers").glob("*.py")),
+    *sorted((BOT / "usecases").glob("*.py")),
+    *sorted((BOT / "delivery").glob("*.py")),
+    *sorted((BOT / "domain").glob("*.py")),
+    BOT / "render.py",
+    BOT / "keyboards.py",
+]
+PROSE = re.compile(r"[A-Za-z]{2,}[ ,.!?'’]+[A-Za-z]{2,}")
+# Strings that are not words for people: what Telegram answers in its errors, matched on.
+TELEGRAM_ERRORS = {
+    "message to edit not found",
+    "message can't be edited",
+    "there is no text in the message to edit",
+    "not modified",
+    "not found",
+    "nothing left to send",
+}
+LOGGING = {"debug", "info", "warning", "error", "exception", "critical"}
+
+
+def _skipped_nodes(tree: ast.AST) -> set[int]:
+    """Ids of string nodes that are docstrings, log lines or exception messages."""
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        first = body[0] if isinstance(body, list) and body else None
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+            skipped.add(id(first.value))
+        inside = None
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in LOGGING or name[:1].isupper():  # log.info(...), SomeError("...")
+                inside = node
+        if isinstance(node, ast.Raise):
+            inside = node
+        if inside is not None:
+            skipped.update(id(child) for child in ast.walk(inside))
+    return skipped
+
+
+def _prose_outside_the_catalogue() -> list[str]:
+    found = []
+    for path in SCANNED:
+        tree = ast.parse(path.read_text())
+        skipped = _skipped_nodes(tree)
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
+                continue
+            if id(node) in skipped or node.value in TELEGRAM_ERRORS:
+                continue
+            if PROSE.search(node.value):
+                found.append(f"{path.relative_to(BOT.parent)}:{node.lineno}: {node.value!r}")
+    return found
+
+
+def test_no_words_for_people_are_written_outside_the_catalogue() -> None:
+    assert _prose_outside_the_catalogue() == []
+
+
+def test_the_check_would_find_a_reply_written_in_a_handler() -> None:
+    handler = ast.parse('async def f(m):\n    await m.reply_text("Thanks, saved!")\n')
+    constants = [n.value for n in ast.walk(handler) if isinstance(n, ast.Constant)]
+    assert any(PROSE.search(str(value)) for value in constants)
+    assert not PROSE.search("react:12:heart") and not PROSE.search(texts.ON)
