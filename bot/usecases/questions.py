@@ -60,6 +60,8 @@ async def start_question(
         shared_answers=await tx.shared_answer_count(pair.id),
         preferences=pair.preferences,
         seed=pair.seed,
+        # Until the renderer shows buttons, guesses and scales, only open questions are sent.
+        formats=selection.RENDERABLE_FORMATS,
     )
     if question is None:
         log.error("pair %d: the library has no question its settings allow", pair.id)
