@@ -71,6 +71,7 @@ class World:
     def __init__(self, clock: Callable[[], dt.datetime]) -> None:
         self.clock = clock
         self.records: list[Record] = []
+        self.last_seq = 0
         self._seq = itertools.count(1)
 
     def add(
@@ -85,11 +86,13 @@ class World:
             intent,
         )  # fmt: skip
         self.records.append(record)
+        self.last_seq = record.seq
         return record
 
-    @property
-    def last_seq(self) -> int:
-        return self.records[-1].seq if self.records else 0
+    def take(self) -> list[Record]:
+        """Hand over every record so far and forget them (a long run keeps only its model)."""
+        records, self.records = self.records, []
+        return records
 
 
 class SimUser(FakeUser):
@@ -182,7 +185,7 @@ async def settle(bot: RunningBot, timeout: float = 20.0) -> bool:
         assert bot.app is not None and bot.runtime is not None
         assert bot.runtime.dispatcher is not None
         busy = (
-            bool(bot.api.updates_unfetched())
+            bool(bot.api.updates)  # fetched but not yet confirmed: not handled yet
             or not bot.app.update_queue.empty()
             or bot.app.update_processor.current_concurrent_updates > 0
             or not await bot.runtime.dispatcher.idle()
@@ -301,7 +304,6 @@ class Simulation:
         self.rng = random.Random(config.seed ^ 0x5EED)
         self.actions: list[Action] = []
         self.order = itertools.count()
-        self.observed = 0
         self.figures = RunFigures()
         self.question_messages: dict[tuple[int, int, int], JSON] = {}  # (user, pair, prompt)
         self.answer_messages: dict[tuple[int, int], list[JSON]] = {}  # (user, pair)
@@ -357,7 +359,8 @@ class Simulation:
                 await self.final_checks()
             finally:
                 if self.bot.app is not None:
-                    await self.bot.stop()
+                    # A wedged bot cannot stop gracefully (its last getUpdates fails too).
+                    await (kill(self.bot) if self.wedged else self.bot.stop())
                 await self.api.stop()
         self.figures.wall = time.monotonic() - started
         self.figures.updates = self.api.next_update_id - 1
@@ -474,6 +477,7 @@ class Simulation:
         for number, round_ in enumerate(self.rounds(due)):
             await self.play_round(round_, crash=crash == "actions" and number == 0)
         self.oracle.after_step(moment)
+        self.oracle.step_over(self.world.last_seq)
         self.check_errors()
         await self.scan_deletions()
 
@@ -554,13 +558,24 @@ class Simulation:
         self.observe()
 
     def observe(self) -> None:
-        records = self.world.records
-        while self.observed < len(records):
-            record = records[self.observed]
-            self.observed += 1
-            self.oracle.observe(record)
-            if record.direction == "in":
-                self.react(record)
+        while self.world.records:
+            for record in self.world.take():
+                self.oracle.observe(record)
+                if record.direction == "in":
+                    self.react(record)
+
+    def compact(self) -> None:
+        """Once a simulated day: forget old messages, so a year of a big run fits in memory.
+        People keep their recent messages; chats keep what people sent (reveals copy it)."""
+        for user in self.api.users.values():
+            if len(user.inbox) > 60:
+                del user.inbox[:-60]
+                user.read = len(user.inbox)
+        bot_id = self.api.bot_json["id"]
+        for chat in self.api.chats.values():
+            sent = [k for k, m in chat.messages.items() if m["from"]["id"] == bot_id]
+            for key in sent[:-60]:
+                del chat.messages[key]
 
     def check_errors(self) -> None:
         assert self.errors is not None
@@ -568,6 +583,11 @@ class Simulation:
         for line in lines[self.errors_seen :]:
             self.oracle.violate("4", "unhandled-error", line.splitlines()[0][:300])
         self.errors_seen = len(lines)
+        if self.errors_seen > 200 and not self.wedged:
+            self.oracle.violate("4", "failing-over-and-over", f"{self.errors_seen} errors "
+                                "logged; the run stops here")  # fmt: skip
+            self.figures.stopped_early = f"day {self.oracle.day_index()}: errors over and over"
+            self.wedged = True
 
     # Crashes ---------------------------------------------------------------------------------
 
@@ -647,6 +667,7 @@ class Simulation:
     def plan(self, moment: dt.datetime) -> None:
         """Once a day: what each person may do in the next 24 hours."""
         while self.next_plan <= moment:
+            self.compact()
             window = self.next_plan
             self.next_plan += dt.timedelta(days=1)
             for person in self.people:

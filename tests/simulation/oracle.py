@@ -159,6 +159,8 @@ _KINDS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("resumed", ("RESUMED",), False),
     ("not_paused", ("NOT_PAUSED",), False),
     ("schedule_changed", ("SCHEDULE_CHANGED",), False),
+    # A swap announced on its own, before the new question (older wording of /skip).
+    ("skipped", ("SKIPPED", "SKIPPED_PARTNER"), False),
     ("reminders_on", ("REMINDERS_ON",), False),
     ("reminders_off", ("REMINDERS_OFF",), False),
     ("settings_menu", ("SETTINGS",), False),
@@ -398,6 +400,16 @@ class Pair:
     def open_prompts(self) -> list[Prompt]:
         return [p for p in self.prompts if not p.revealed and not p.skipped]
 
+    def recent_open_prompts(self, since: dt.datetime) -> list[Prompt]:
+        """Open questions created after `since` (reminders only concern the last day)."""
+        recent = []
+        for prompt in reversed(self.prompts):
+            if prompt.created < since:
+                break
+            if not prompt.revealed and not prompt.skipped:
+                recent.append(prompt)
+        return recent
+
 
 @dataclass
 class Who:
@@ -484,15 +496,17 @@ class Oracle:
     kinds_seen: Counter[str] = field(default_factory=Counter)
     events: Counter[str] = field(default_factory=Counter)
     duplicates: Counter[str] = field(default_factory=Counter)
-    crash_windows: list[tuple[int, int]] = field(default_factory=list)
+    # (step start, kill, end of that step): what was first sent between the first two may be
+    # sent again until the third.
+    crash_windows: list[list[int]] = field(default_factory=list)
     crash_moments: list[dt.datetime] = field(default_factory=list)
     deletions: list[tuple[int, int, dt.datetime]] = field(default_factory=list)  # user, seq
     names: dict[str, int] = field(default_factory=dict)
     custom_texts: dict[str, Mark] = field(default_factory=dict)
     now: dt.datetime = field(default_factory=lambda: dt.datetime(2000, 1, 1, tzinfo=UTC))
     isolated: dict[int, int] = field(default_factory=dict)  # presser -> victim pair key
-    printed: int = 0
-    print_limit: int = 12
+    printed: Counter[str] = field(default_factory=Counter)
+    print_limit: int = 2
     last_seq: int = 0
     answered_accepts: dict[int, str] = field(default_factory=dict)  # accepter -> code
     waiting: dict[int, Pending] = field(default_factory=dict)  # per person, awaiting its ack
@@ -528,8 +542,9 @@ class Oracle:
         involved = list(dict.fromkeys(involved))
         violation = Violation(invariant, kind, text, self.now, self.day_index(), tuple(involved))
         self.violations.append(violation)
-        if self.printed < self.print_limit:
-            self.printed += 1
+        # The first few of each kind are told in full; the rest are counted.
+        self.printed[kind] += 1
+        if self.printed[kind] <= self.print_limit:
             print(self.story(violation))
 
     def story(self, violation: Violation) -> str:
@@ -595,12 +610,23 @@ class Oracle:
             if expectation.pair == pair.key:
                 if not keep_allowed:
                     continue
-                expectation.required = False
+                # A pause stops what is scheduled; answers given are still revealed.
+                expectation.required = expectation.kind == "reveal" and expectation.required
             kept.append(expectation)
         self.expectations = kept
 
-    def in_crash_window(self, seq: int) -> bool:
-        return any(start <= seq <= end for start, end in self.crash_windows)
+    def in_flight_at_a_crash(self, seq: int) -> bool:
+        """Whether a message first delivered at `seq` was in flight when the bot was killed."""
+        return any(start <= seq <= kill for start, kill, _ in self.crash_windows)
+
+    def after_a_crash(self, seq: int) -> bool:
+        """Whether `seq` falls in a step in which the bot was killed (repeats may come)."""
+        return any(start <= seq <= end for start, _, end in self.crash_windows)
+
+    def step_over(self, seq: int) -> None:
+        """The driver finished a step: repeats after its crash, if any, are over."""
+        for window in self.crash_windows:
+            window[2] = min(window[2], seq)
 
     # The tick: what falls due ---------------------------------------------------------------
 
@@ -664,9 +690,7 @@ class Oracle:
         pair.next_nudge = next_send(moment, pair.zone, NUDGE_TIME, "daily", day)
 
     def reminders_due(self, pair: Pair, moment: dt.datetime) -> None:
-        for prompt in pair.open_prompts():
-            if moment - prompt.created > dt.timedelta(days=1):
-                continue
+        for prompt in pair.recent_open_prompts(moment - dt.timedelta(days=1)):
             for uid in pair.members:
                 who = self.who(uid)
                 if (
@@ -697,7 +721,7 @@ class Oracle:
             if pair.limbo:
                 continue
             moments += [m for m in (pair.next_due, pair.next_nudge) if m is not None]
-            for prompt in pair.open_prompts():
+            for prompt in pair.recent_open_prompts(after - dt.timedelta(days=1)):
                 for uid in pair.members:
                     who = self.who(uid)
                     if not who.reminders_on or uid in prompt.reminded or prompt.answered(uid):
@@ -1206,7 +1230,7 @@ class Oracle:
                     f"the library nor written with /ask: {text[:60]!r}", uid,
                 )  # fmt: skip
         if pair is None:
-            if who.blocked or self.in_crash_window(record.seq):
+            if who.blocked or self.after_a_crash(record.seq):
                 return
             self.violate(
                 "1", "question-without-pair", f"{who.name} is not paired but got a question",
@@ -1224,7 +1248,7 @@ class Oracle:
             pair.last_day = prompt.day
         if prompt is None:
             earlier = [p for p in pair.prompts if p.text == text and uid in p.delivered]
-            if earlier and self.in_crash_window(earlier[-1].delivered[uid]):
+            if earlier and self.in_flight_at_a_crash(earlier[-1].delivered[uid]):
                 self.duplicates["question"] += 1
                 return
             state = "paused" if pair.paused else "active"
@@ -1279,7 +1303,7 @@ class Oracle:
             )
             return
         if uid in prompt.reveals_seen:
-            if self.in_crash_window(record.seq) or self.crash_windows:
+            if self.after_a_crash(record.seq):
                 self.duplicates["reveal"] += 1
             else:
                 self.violate("2", "reveal-twice", f"{who.name} got question {prompt.key}'s "
@@ -1316,7 +1340,7 @@ class Oracle:
             self.violate("3", "nudge-not-allowed", f"{who.name} got a nudge while {state}", uid)
             return
         if self.take_expectation("nudge", uid, pair.key) is None:
-            if self.in_crash_window(record.seq):
+            if self.after_a_crash(record.seq):
                 self.duplicates["nudge"] += 1
                 return
             lenient = pair.zone_changed is not None and self.now - pair.zone_changed < (
@@ -1331,7 +1355,13 @@ class Oracle:
         pair = who.pair
         self.events["reminders"] += 1
         text = fields.get("question", "")
-        if pair is None or pair.paused:
+        prompt = self.prompt_by_text(pair, text)
+        queued = (
+            prompt is not None
+            and pair is not None
+            and self.take_expectation("reminder", uid, pair.key, prompt) is not None
+        )
+        if pair is None or (pair.paused and not queued):
             self.violate("3", "reminder-not-allowed", f"{who.name} got a reminder while "
                          f"{'unpaired' if pair is None else 'paused'}", uid)  # fmt: skip
             return
@@ -1341,12 +1371,10 @@ class Oracle:
                 f"{local_clock(self.now, pair.zone):%H:%M} {pair.zone}, inside quiet hours "
                 f"{who.quiet[0]:%H:%M}-{who.quiet[1]:%H:%M}", uid,
             )  # fmt: skip
-        prompt = self.prompt_by_text(pair, text)
         if prompt is None:
             return
-        expectation = self.take_expectation("reminder", uid, pair.key, prompt)
-        if expectation is None:
-            if self.in_crash_window(record.seq):
+        if not queued:
+            if self.after_a_crash(record.seq):
                 self.duplicates["reminder"] += 1
                 return
             reason = "a second reminder" if uid in prompt.reminded else "an unexpected reminder"
@@ -1507,6 +1535,21 @@ class Oracle:
             self.change_schedule(pair, self.now, "zone", argument.strip())
         self.events[f"schedule{command.replace('/', '_')}"] += 1
 
+    def on_skipped(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        pair = who.pair
+        if pair is None:
+            return
+        for prompt in reversed(pair.prompts):
+            if prompt.replaces and prompt.created == self.now and prompt.text is None:
+                return  # the partner's copy of the same swap
+        prompt = self.replacement(pair, who.user_id, "")
+        prompt.text = None
+        for uid in pair.members:
+            if not self.who(uid).blocked:
+                self.expect(
+                    Expectation("question", uid, pair.key, self.now + DELIVERY_GRACE, prompt)
+                )
+
     def replacement(self, pair: Pair, uid: int, text: str) -> Prompt:
         """A swapped question (/skip): it replaces today's open question for both."""
         for prompt in reversed(pair.prompts):
@@ -1551,7 +1594,7 @@ class Oracle:
 
     def crashed(self, start_seq: int, kill_seq: int) -> None:
         """Messages first delivered between `start_seq` and `kill_seq` may come twice."""
-        self.crash_windows.append((start_seq, kill_seq))
+        self.crash_windows.append([start_seq, kill_seq, 1 << 62])
         self.crash_moments.append(self.now)
         self.events["crashes"] += 1
 
