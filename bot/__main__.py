@@ -17,6 +17,7 @@ from telegram.error import InvalidToken, NetworkError
 from bot.config import Settings, SettingsError, load_settings
 from bot.content import ContentError, count_table, library_problems, load_library
 from bot.context import NearerApp
+from bot.domain.health import scheduler_stalled
 from bot.files import create_private, tighten_database
 from bot.storage import Database, StorageUnavailable, read_health
 
@@ -238,7 +239,7 @@ def healthcheck() -> int:
         print("unhealthy: the scheduler has not ticked yet", file=sys.stderr)
         return 1
     age = (dt.datetime.now(dt.UTC) - report.last_tick_at).total_seconds()
-    if age > max(3 * settings.tick_seconds, 60):
+    if scheduler_stalled(age, settings.tick_seconds):
         print(f"unhealthy: the scheduler last ticked {age:.0f} s ago", file=sys.stderr)
         return 1
     print(f"healthy: database ok, last tick {age:.0f} s ago")

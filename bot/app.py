@@ -117,7 +117,6 @@ def build_application(
         if settings.ops_port is not None:
             runtime.ops = OpsServer(
                 services,
-                dispatcher,
                 runtime.ticks,
                 tick_seconds=settings.tick_seconds,
                 jobs=run_jobs,
@@ -148,14 +147,16 @@ def build_application(
 async def run_and_record_tick(services: Services, ticks: TickStats) -> None:
     """The repeating job: do what is due now, time it, and leave a heartbeat in the database."""
     started = time.monotonic()
+    metrics = services.metrics
     try:
         await run_tick(services)
         async with services.db.transaction() as tx:
             await tx.set_meta("last_tick_at", services.clock().isoformat())
     except Exception:
-        ticks.failures += 1
+        metrics.tick_failures.inc()
         raise
-    ticks.record(time.monotonic() - started)
+    metrics.tick_duration.observe(time.monotonic() - started)
+    ticks.record()
 
 
 # Exactly the updates a handler is registered for (bot.handlers): Telegram sends nothing else,

@@ -7,7 +7,6 @@ import datetime as dt
 import json
 import logging
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -15,32 +14,25 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, SummaryMetricFamily
-from prometheus_client.registry import Collector
 
 from bot import texts
-from bot.domain.outbox import MessageKind
+from bot.domain.health import scheduler_stalled
 from bot.usecases.common import Services
 
 if TYPE_CHECKING:
-    from bot.delivery import Dispatcher
+    pass
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class TickStats:
-    """How the scheduler's tick has been doing since start-up."""
+    """When the scheduler's tick last finished (its counts are in bot.metrics)."""
 
-    count: int = 0
-    seconds_total: float = 0.0
     last_at: float | None = None  # time.monotonic() of the last finished tick
-    failures: int = 0
 
-    def record(self, seconds: float) -> None:
-        """Count one finished tick that took `seconds`."""
-        self.count += 1
-        self.seconds_total += seconds
+    def record(self) -> None:
+        """Note that a tick just finished."""
         self.last_at = time.monotonic()
 
 
@@ -67,56 +59,16 @@ async def check_health(
         details["database"] = f"error: {type(error).__name__}"
         ok = False
     if jobs:
-        allowed = max(3 * tick_seconds, 60.0)
         if ticks.last_at is None:
             details["scheduler"] = "no tick yet"
             ok = False
         else:
             age = time.monotonic() - ticks.last_at
-            details["scheduler"] = "ok" if age <= allowed else "stalled"
+            stalled = scheduler_stalled(age, tick_seconds)
+            details["scheduler"] = "stalled" if stalled else "ok"
             details["last_tick_age_seconds"] = round(age, 1)
-            ok = ok and age <= allowed
+            ok = ok and not stalled
     return Health(ok, details)
-
-
-class _Metrics(Collector):
-    """Reads the running bot's counters when Prometheus scrapes."""
-
-    def __init__(self, services: Services, dispatcher: Dispatcher | None, ticks: TickStats):
-        self._services = services
-        self._dispatcher = dispatcher
-        self._ticks = ticks
-
-    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily | SummaryMetricFamily]:
-        counts = self._dispatcher.counts if self._dispatcher else {}
-        sent = CounterMetricFamily(
-            "nearer_messages_sent", "Messages delivered to Telegram, by kind", labels=["kind"]
-        )
-        for kind in MessageKind:
-            sent.add_metric([kind.value], counts.get(f"sent_{kind}", 0))
-        yield sent
-        yield CounterMetricFamily(
-            "nearer_delivery_failures", "Messages given up on", value=counts.get("failed", 0)
-        )
-        yield CounterMetricFamily(
-            "nearer_delivery_retries",
-            "Messages put back to try again later",
-            value=counts.get("deferred", 0),
-        )
-        yield CounterMetricFamily(
-            "nearer_reveals",
-            "Questions both partners answered",
-            value=self._services.events["reveals"],
-        )
-        yield SummaryMetricFamily(
-            "nearer_tick_duration_seconds",
-            "Time the scheduler's tick took",
-            count_value=self._ticks.count,
-            sum_value=self._ticks.seconds_total,
-        )
-        yield CounterMetricFamily(
-            "nearer_tick_failures", "Ticks that raised an error", value=self._ticks.failures
-        )
 
 
 class _HealthHandler(tornado.web.RequestHandler):
@@ -145,7 +97,6 @@ class OpsServer:
     def __init__(
         self,
         services: Services,
-        dispatcher: Dispatcher | None,
         ticks: TickStats,
         *,
         tick_seconds: float,
@@ -160,9 +111,7 @@ class OpsServer:
             (r"/healthz", _HealthHandler, {"server": self})
         ]
         if metrics:
-            registry = CollectorRegistry()
-            registry.register(_Metrics(services, dispatcher, ticks))
-            routes.append((r"/metrics", _MetricsHandler, {"registry": registry}))
+            routes.append((r"/metrics", _MetricsHandler, {"registry": services.metrics.registry}))
         self._app = tornado.web.Application(routes)
         self._server: tornado.httpserver.HTTPServer | None = None
         self.port = 0

@@ -96,7 +96,9 @@ async def broadcast(
         api_cpu_share = (final["cpu_seconds"] - api_cpu_started) / wall
         await asyncio.sleep(0.5)  # anything sent twice would show up now
         final = await api.stats(contains=question_marker())
-        counts = bot.dispatcher.counts
+        registry = bot.services.metrics.registry
+        deferred = registry.get_sample_value("nearer_delivery_retries_total") or 0
+        failed = registry.get_sample_value("nearer_delivery_failures_total") or 0
     span = (final["last_send"] - final["first_send"]) if final["sends"] else 0.0
     total = (final["last_send"] - started) if final["sends"] else 0.0
     errors = final["errors"]
@@ -113,8 +115,8 @@ async def broadcast(
         users_none=final["users_none"],
         users_more=final["users_more"],
         errors_429=errors.get("429_overall", 0) + errors.get("429_chat", 0),
-        deferred=counts.get("deferred", 0),
-        failed=counts.get("failed", 0),
+        deferred=int(deferred),
+        failed=int(failed),
         cpu_share=cpu_share,
         api_cpu_share=api_cpu_share,
         finished=final["sends"] >= expected,

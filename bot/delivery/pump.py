@@ -15,7 +15,6 @@ import contextlib
 import datetime as dt
 import logging
 import math
-from collections import Counter
 
 from telegram import Bot
 
@@ -50,7 +49,7 @@ class Dispatcher:
         rate: float,
         chat_interval: float = PER_CHAT_INTERVAL,
     ) -> None:
-        self._sender = Sender(bot)
+        self._sender = Sender(bot, services.metrics.network_errors)
         self._pacer = ChatPacer(chat_interval)
         self._services = services
         self._queue_size = max(8, math.ceil(rate * QUEUE_SECONDS))
@@ -60,12 +59,7 @@ class Dispatcher:
         self._tasks: list[asyncio.Task[None]] = []
         self._busy: set[asyncio.Task[None]] = set()
         self._stopping = False
-        self.counts: Counter[str] = Counter()
-
-    @property
-    def network_errors(self) -> int:
-        """Network errors met since start-up (each retried)."""
-        return self._sender.network_errors
+        self._metrics = services.metrics
 
     def wake(self) -> None:
         """Tell the feeder the outbox has new rows."""
@@ -191,16 +185,15 @@ class Dispatcher:
         except GiveUp as reason:
             if isinstance(reason, Unreachable):
                 await self._unreachable(item)
-            self.counts["failed"] += 1
+            self._metrics.delivery_failures.inc()
             log.warning("outbox: row %d (%s) not delivered: %s", item.id, item.kind, reason)
             async with self._services.db.transaction() as tx:
                 await tx.finish(item.id, sent=False, now=self._services.clock(), error=str(reason))
         else:
-            self.counts["sent"] += 1
-            self.counts[f"sent_{item.kind}"] += 1
+            self._metrics.messages_sent.labels(item.kind.value).inc()
 
     async def _retry_later(self, item: OutboxItem, reason: str, delay: float) -> None:
-        self.counts["deferred"] += 1
+        self._metrics.delivery_retries.inc()
         backoff = max(delay, RETRY_LATER_BASE.total_seconds() * (2 ** min(item.attempts, 6)))
         if delay and delay < RETRY_LATER_BASE.total_seconds():
             backoff = delay  # a flood wait says exactly how long; no need to add more
@@ -208,7 +201,7 @@ class Dispatcher:
         async with self._services.db.transaction() as tx:
             kept = await tx.retry_later(item.id, not_before, reason)
         if not kept:
-            self.counts["failed"] += 1
+            self._metrics.delivery_failures.inc()
             log.error("outbox: row %d (%s) given up after repeated failures", item.id, item.kind)
 
     async def _unreachable(self, item: OutboxItem) -> None:

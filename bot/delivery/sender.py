@@ -9,6 +9,7 @@ import logging
 import warnings
 from dataclasses import replace
 
+from prometheus_client import Counter as PromCounter
 from telegram import Bot, Message, MessageId
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -47,9 +48,9 @@ def flood_wait_seconds(flood: RetryAfter) -> float:
 class Sender:
     """Makes the Bot API call for one part; raises GiveUp, Unreachable or TryLater."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, network_errors: PromCounter) -> None:
         self._bot = bot
-        self.network_errors = 0
+        self._network_errors = network_errors
 
     async def send(self, chat_id: int, part: Part, *, row: int) -> int | None:
         """Deliver `part` to `chat_id`; return the new message's id."""
@@ -67,7 +68,7 @@ class Sender:
                     continue
                 raise GiveUp(f"bad request: {error.message}") from None
             except NetworkError as error:  # includes timeouts and dropped connections
-                self.network_errors += 1
+                self._network_errors.inc()
                 if wait is None:
                     raise TryLater(f"network: {type(error).__name__}", 0) from None
                 log.info("outbox: row %d network error (attempt %d), retrying", row, attempt + 1)

@@ -101,14 +101,14 @@ async def receive_message(services: Services, incoming: IncomingAnswer) -> Recei
             return Received(AnswerResult(AnswerOutcome.NOT_PAIRED))
         gift_to = await pass_on_gift(tx, pair, incoming, now)
         if gift_to is not None:
-            services.events["gifts"] += 1
+            services.metrics.gifts.inc()
             outcome: Received = Received(gift_to=gift_to)
         else:
             outcome = Received(await _take_answer(tx, pair, incoming, now))
     if outcome.gift_to is not None:
         log.info("gift: pair %d user %d", pair.id, incoming.user_id)
     if outcome.answer is not None and outcome.answer.outcome is AnswerOutcome.REVEALED:
-        services.events["reveals"] += 1
+        services.metrics.reveals.inc()
     services.wake_delivery()
     return outcome
 
@@ -122,7 +122,7 @@ async def submit_answer(services: Services, incoming: IncomingAnswer) -> AnswerR
             return AnswerResult(AnswerOutcome.NOT_PAIRED)
         result = await _take_answer(tx, pair, incoming, now)
     if result.outcome is AnswerOutcome.REVEALED:
-        services.events["reveals"] += 1
+        services.metrics.reveals.inc()
         services.wake_delivery()
     return result
 

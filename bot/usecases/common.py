@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +17,7 @@ from bot.domain.models import (
     Schedule,
 )
 from bot.domain.outbox import MessageKind, NewMessage, Notice, merge_changes
+from bot.metrics import Metrics
 from bot.storage import Store, StoreTransaction
 
 log = logging.getLogger(__name__)
@@ -41,8 +41,7 @@ class Services:
     clock: Clock = system_clock
     # Wakes the delivery loop after something was added to the outbox.
     wake_delivery: Callable[[], None] = field(default=lambda: None)
-    # Events counted since start-up (reveals, gifts...), for metrics.
-    events: Counter[str] = field(default_factory=Counter)
+    metrics: Metrics = field(default_factory=Metrics)
 
     def default_schedule(self) -> Schedule:
         """The schedule a new pair starts with."""

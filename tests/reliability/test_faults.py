@@ -28,6 +28,7 @@ from bot.content import Library
 from bot.delivery import sender
 from bot.domain import schedule
 from bot.domain.models import Schedule
+from bot.domain.outbox import MessageKind
 from bot.sandbox.fake_bot_api import JSON, SENDING_METHODS, FakeBotAPI, FakeUser, Faults
 from bot.sandbox.harness import FakeClock, RunningBot
 from tests.reliability.support import (
@@ -242,10 +243,7 @@ async def test_a_day_with_ten_percent_faults_delivers_every_message_owed(
             api.faults.rate = 0.0
             await asyncio.wait_for(asyncio.gather(*day.presses), 30)
             figures = await _account(day, end)
-            dispatcher = (
-                bot.runtime.dispatcher.counts if bot.runtime and bot.runtime.dispatcher else {}
-            )
-            figures["dispatcher"] = dict(dispatcher)
+            figures["dispatcher"] = _delivery_counts(bot)
         finally:
             await bot.stop()
             await api.stop()
@@ -392,3 +390,22 @@ async def _per_person(day: Day, sql: str, *markers: str) -> dict[str, int]:
 
 def _tokens_in(text: str) -> list[str]:
     return [word for word in text.split() if word.endswith("-tok")]
+
+
+def _delivery_counts(bot: RunningBot) -> dict[str, float]:
+    """The pump's counters, as /metrics shows them."""
+    registry = bot.services.metrics.registry
+
+    def value(name: str, **labels: str) -> float:
+        return registry.get_sample_value(name, labels) or 0.0
+
+    sent = {
+        kind.value: value("nearer_messages_sent_total", kind=kind.value) for kind in MessageKind
+    }
+    return {
+        "sent": sum(sent.values()),
+        **{f"sent_{kind}": count for kind, count in sent.items() if count},
+        "failed": value("nearer_delivery_failures_total"),
+        "deferred": value("nearer_delivery_retries_total"),
+        "network_errors": value("nearer_network_errors_total"),
+    }
