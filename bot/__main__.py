@@ -211,7 +211,7 @@ def stats() -> int:
     async def _stats() -> dict[str, int | float]:
         db = await Database.open_existing(settings.database_path)
         try:
-            async with db.transaction() as tx:
+            async with db.reading() as tx:
                 return await tx.stats(now)
         finally:
             await db.close()

@@ -164,8 +164,9 @@ class StoreTransaction(Protocol):
         """Return a page of the person's revealed questions, newest first, and the total."""
         ...
 
-    async def all_prompts_of(self, user_id: int) -> list[tuple[Prompt, int]]:
-        """Return every question of every pair the person was in, with the partner's id."""
+    async def all_entries_of(self, user_id: int) -> list[HistoryEntry]:
+        """Return every question of every pair the person was in, with both answers (the
+        partner's whether revealed or not: the caller decides what may be shown)."""
         ...
 
     async def pairs_of(self, user_id: int) -> list[Pair]:
@@ -404,6 +405,10 @@ class Store(Protocol):
 
     async def integrity_check(self) -> str:
         """Run SQLite's integrity check; 'ok' when the file is sound."""
+        ...
+
+    def reading(self) -> AbstractAsyncContextManager[StoreTransaction]:
+        """A read-only snapshot that never holds up writes (for long reads)."""
         ...
 
     async def forget_deleted(self) -> None:

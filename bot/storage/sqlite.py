@@ -177,11 +177,11 @@ class Transaction:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
-    async def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+    async def _one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
         async with self._conn.execute(sql, params) as cursor:
             return await cursor.fetchone()
 
-    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+    async def _all(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
         async with self._conn.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
 
@@ -515,45 +515,60 @@ class Transaction:
         )
         return [(dt.date.fromisoformat(row[0]), bool(row[1])) for row in rows]
 
+    async def _entries(
+        self, user_id: int, *, revealed_only: bool, limit: int = -1, offset: int = 0
+    ) -> list[HistoryEntry]:
+        """The person's questions with their answer, their partner's and the partner's name,
+        in one query (newest revealed first when `revealed_only`, else in order)."""
+        order = "p.revealed_at DESC, p.id DESC" if revealed_only else "p.id"
+        revealed = " AND p.revealed_at IS NOT NULL" if revealed_only else ""
+        rows = await self._all(
+            f"SELECT {_prefixed(_PROMPT_COLUMNS, 'p')},"
+            f" {_prefixed(_ANSWER_COLUMNS, 'm')}, {_prefixed(_ANSWER_COLUMNS, 't')},"
+            " o.first_name AS partner_name"
+            " FROM prompts AS p JOIN pairs AS q ON q.id = p.pair_id"
+            " LEFT JOIN answers AS m ON m.prompt_id = p.id AND m.user_id = :me"
+            " LEFT JOIN answers AS t ON t.prompt_id = p.id AND t.user_id ="
+            "   CASE WHEN q.member_a = :me THEN q.member_b ELSE q.member_a END"
+            " LEFT JOIN people AS o ON o.user_id ="
+            "   CASE WHEN q.member_a = :me THEN q.member_b ELSE q.member_a END"
+            f" WHERE (q.member_a = :me OR q.member_b = :me){revealed}"
+            f" ORDER BY {order} LIMIT :limit OFFSET :offset",
+            {"me": user_id, "limit": limit, "offset": offset},
+        )
+        prompt_width = len(_PROMPT_COLUMNS.split(","))
+        answer_width = len(_ANSWER_COLUMNS.split(","))
+        entries = []
+        for row in rows:
+            values = tuple(row)
+            mine = values[prompt_width : prompt_width + answer_width]
+            theirs = values[prompt_width + answer_width : prompt_width + 2 * answer_width]
+            entries.append(
+                HistoryEntry(
+                    _prompt(values),
+                    None if mine[0] is None else _answer(mine),
+                    None if theirs[0] is None else _answer(theirs),
+                    row["partner_name"] or "",
+                )
+            )
+        return entries
+
     async def revealed_history(
         self, user_id: int, offset: int, limit: int
     ) -> tuple[list[HistoryEntry], int]:
         """Return a page of the person's revealed questions, newest first, and the total."""
-        where = (
-            " FROM prompts AS p JOIN pairs AS q ON q.id = p.pair_id"
-            " WHERE (q.member_a = ? OR q.member_b = ?) AND p.revealed_at IS NOT NULL"
-        )
-        total_row = await self._one(f"SELECT count(*){where}", (user_id, user_id))
-        rows = await self._all(
-            f"SELECT {_prefixed(_PROMPT_COLUMNS, 'p')}, q.member_a, q.member_b{where}"
-            " ORDER BY p.revealed_at DESC, p.id DESC LIMIT ? OFFSET ?",
-            (user_id, user_id, limit, offset),
-        )
-        entries = []
-        for row in rows:
-            prompt = _prompt(row)
-            partner_id = row[-1] if row[-2] == user_id else row[-2]
-            answers = {a.user_id: a for a in await self.answers_to(prompt.id)}
-            partner = await self.get_person(partner_id)
-            entries.append(
-                HistoryEntry(
-                    prompt,
-                    answers.get(user_id),
-                    answers.get(partner_id),
-                    partner.first_name if partner else "",
-                )
-            )
-        return entries, int(total_row[0])
-
-    async def all_prompts_of(self, user_id: int) -> list[tuple[Prompt, int]]:
-        """Return every question of every pair the person was in, with the partner's id."""
-        rows = await self._all(
-            f"SELECT {_prefixed(_PROMPT_COLUMNS, 'p')}, q.member_a, q.member_b"
-            " FROM prompts AS p JOIN pairs AS q ON q.id = p.pair_id"
-            " WHERE (q.member_a = ? OR q.member_b = ?) ORDER BY p.id",
+        total_row = await self._one(
+            "SELECT count(*) FROM prompts AS p JOIN pairs AS q ON q.id = p.pair_id"
+            " WHERE (q.member_a = ? OR q.member_b = ?) AND p.revealed_at IS NOT NULL",
             (user_id, user_id),
         )
-        return [(_prompt(row), row[-1] if row[-2] == user_id else row[-2]) for row in rows]
+        entries = await self._entries(user_id, revealed_only=True, limit=limit, offset=offset)
+        return entries, int(total_row[0])
+
+    async def all_entries_of(self, user_id: int) -> list[HistoryEntry]:
+        """Return every question of every pair the person was in, with both answers (the
+        partner's whether revealed or not: the caller decides what may be shown)."""
+        return await self._entries(user_id, revealed_only=False)
 
     async def pairs_of(self, user_id: int) -> list[Pair]:
         """Return every pair the person was ever in."""
@@ -1188,9 +1203,13 @@ class Database:
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self._conn = conn
         self.path = path
-        # One connection serves everyone; the lock keeps each transaction's statements
-        # together so an await in one handler cannot interleave with another's writes.
+        # One connection writes; the lock keeps each transaction's statements together so an
+        # await in one handler cannot interleave with another's writes.
         self._lock = asyncio.Lock()
+        # Reads that may be long (/export, /history, /stats) use a read-only connection of
+        # their own, so they never hold up the writer (WAL lets both run at once).
+        self._reader: aiosqlite.Connection | None = None
+        self._read_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path) -> Database:
@@ -1198,6 +1217,7 @@ class Database:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = await aiosqlite.connect(path, isolation_level=None)
+            conn.row_factory = sqlite3.Row  # rows read by name; by position still works
         except (OSError, sqlite3.Error) as error:
             raise StorageUnavailable(f"cannot open the database at {path}: {error}") from None
         try:
@@ -1243,7 +1263,11 @@ class Database:
         return database
 
     async def close(self) -> None:
-        """Close the connection; waits for a running transaction to finish."""
+        """Close the connections; waits for running transactions to finish."""
+        async with self._read_lock:
+            if self._reader is not None:
+                await self._reader.close()
+                self._reader = None
         async with self._lock:
             await self._conn.close()
 
@@ -1285,6 +1309,25 @@ class Database:
                     await asyncio.shield(rollback)
                 raise
             await self._conn.execute("COMMIT")
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Transaction]:
+        """Run the block as one read-only snapshot on the reader connection; writes fail."""
+        async with self._read_lock:
+            if self._reader is None:
+                self._reader = await aiosqlite.connect(
+                    f"file:{self.path}?mode=ro", uri=True, isolation_level=None
+                )
+                self._reader.row_factory = sqlite3.Row
+                await self._reader.execute("PRAGMA busy_timeout = 5000")
+            reader = self._reader
+            await reader.execute("BEGIN")
+            try:
+                yield Transaction(reader)
+            finally:
+                end = asyncio.ensure_future(reader.execute("ROLLBACK"))
+                with contextlib.suppress(sqlite3.OperationalError, asyncio.CancelledError):
+                    await asyncio.shield(end)
 
     async def forget_deleted(self) -> None:
         """Write deleted data out of the write-ahead log too: checkpoint it into the (zeroed)

@@ -21,5 +21,5 @@ async def stats(services: Services, user_id: int) -> Figures | None:
     if user_id not in services.settings.admin_user_ids:
         return None
     now = services.clock()
-    async with services.db.transaction() as tx:
+    async with services.db.reading() as tx:
         return Figures(await tx.stats(now), now)

@@ -36,14 +36,14 @@ class HistoryPage:
 async def history(services: Services, user_id: int, page: int) -> HistoryPage:
     """Return one page of the person's revealed questions, newest first (their pairs only)."""
     page = max(0, page)
-    async with services.db.transaction() as tx:
+    async with services.db.reading() as tx:
         entries, total = await tx.revealed_history(user_id, page * HISTORY_PAGE, HISTORY_PAGE)
     return HistoryPage(tuple(entries), page, total)
 
 
 async def streak(services: Services, user_id: int) -> int | None:
     """Return the pair's current streak, or None when not paired."""
-    async with services.db.transaction() as tx:
+    async with services.db.reading() as tx:
         pair = await tx.active_pair_of(user_id)
         if pair is None:
             return None

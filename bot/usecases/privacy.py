@@ -42,14 +42,14 @@ def _answer_json(kind: AnswerKind, text: str) -> dict[str, str]:
 async def export(services: Services, user_id: int) -> dict[str, Any]:
     """Collect the person's own data: their answers, the questions, their settings, and their
     partner's answers only where they were revealed to them."""
-    async with services.db.transaction() as tx:
+    async with services.db.reading() as tx:
         person = await tx.get_person(user_id)
         pairs = await tx.pairs_of(user_id)
         questions = []
-        for prompt, partner_id in await tx.all_prompts_of(user_id):
-            answers = {a.user_id: a for a in await tx.answers_to(prompt.id)}
-            mine = answers.get(user_id)
-            theirs = answers.get(partner_id) if prompt.revealed_at is not None else None
+        for entry in await tx.all_entries_of(user_id):
+            prompt, mine = entry.prompt, entry.mine
+            # The partner's answer only where it was shared with this person.
+            theirs = entry.theirs if prompt.revealed_at is not None else None
             questions.append(
                 _prompt_json(
                     prompt,

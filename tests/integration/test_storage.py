@@ -7,10 +7,11 @@ import datetime as dt
 from pathlib import Path
 
 import aiosqlite
+import pytest
 
 from bot.config import load_settings
 from bot.content import Library
-from bot.domain.models import AnswerKind, PromptKind, Schedule
+from bot.domain.models import Answer, AnswerKind, PromptKind, Schedule
 from bot.domain.outbox import MessageKind, NewMessage
 from bot.storage import Database
 from bot.storage.migrations import MIGRATIONS
@@ -213,4 +214,67 @@ async def test_reminders_not_yet_due_never_hold_up_one_that_is(
     async with db.transaction() as tx:
         reminders = [i for i in await tx.claim_outbox(NOW, 500) if i.kind is MessageKind.REMINDER]
     assert [item.user_id for item in reminders] == [100 + 4 * BATCH_SIZE]
+    await db.close()
+
+
+async def test_a_long_read_never_holds_up_a_write_and_cannot_write(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "db.sqlite3")
+    await _people(db, 1, 2)
+    async with db.reading() as reader:
+        assert (await reader.get_person(1)) is not None
+        # The writer commits while the read snapshot is still open.
+        await asyncio.wait_for(_people(db, 3), timeout=2)
+        assert await reader.get_person(3) is None  # a snapshot: the new row is not seen
+        with pytest.raises(aiosqlite.OperationalError, match="readonly"):
+            await reader.set_blocked(1, NOW)
+    async with db.reading() as reader:
+        assert await reader.get_person(3) is not None
+    await db.close()
+
+
+async def test_history_entries_carry_both_answers_and_the_partners_name(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "db.sqlite3")
+    await _people(db, 1, 2)
+    async with db.transaction() as tx:
+        pair = await tx.create_pair((1, 2), SCHEDULE, 1, NOW)
+        assert pair is not None
+        for day in range(3):
+            prompt = await tx.create_prompt(
+                pair.id,
+                PromptKind.QUESTION,
+                content_id=f"q{day}",
+                text=f"Q{day}?",
+                local_date=NOW.date() + dt.timedelta(days=day),
+                now=NOW,
+            )
+            assert prompt is not None
+            for user in (1, 2) if day < 2 else (1,):
+                answer = Answer(
+                    prompt.id,
+                    user,
+                    AnswerKind.TEXT,
+                    f"{user}:{day}",
+                    None,
+                    user,
+                    10 * day + user,
+                    NOW,
+                )
+                await tx.save_answer(answer, NOW)
+            if day < 2:
+                await tx.mark_revealed(prompt.id, NOW + dt.timedelta(days=day))
+        entries, total = await tx.revealed_history(1, 0, 10)
+        everything = await tx.all_entries_of(2)
+    assert total == 2
+    assert [
+        (e.prompt.text, e.mine and e.mine.text, e.theirs and e.theirs.text) for e in entries
+    ] == [
+        ("Q1?", "1:1", "2:1"),
+        ("Q0?", "1:0", "2:0"),
+    ]
+    assert {e.partner_name for e in entries} == {"P2"}
+    assert [(e.mine and e.mine.text, e.theirs and e.theirs.text) for e in everything] == [
+        ("2:0", "1:0"),
+        ("2:1", "1:1"),
+        (None, "1:2"),  # unrevealed: the caller decides not to show it
+    ]
     await db.close()
