@@ -34,7 +34,7 @@ bench: $(STAMP)
 	$(PY) -m bench
 
 demo: $(STAMP)
-	$(PY) -m bot demo
+	$(PY) -m sandbox.demo
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot import texts
 from bot.content import Library
-from bot.sandbox.fake_bot_api import parse_html
+from sandbox.fake_bot_api import parse_html
 
 
 @dataclass(frozen=True)

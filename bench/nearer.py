@@ -12,8 +12,8 @@ from bot.config import load_settings
 from bot.content import Library
 from bot.context import NearerApp
 from bot.delivery import PER_CHAT_INTERVAL, Dispatcher
-from bot.sandbox.harness import close_app, open_app
 from bot.usecases.common import Services
+from sandbox.harness import close_app, open_app
 
 
 class NearerBot:

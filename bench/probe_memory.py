@@ -23,8 +23,8 @@ from bench.report import peak_rss_mb, rss_mb  # noqa: E402
 from bot.app import build_application  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.content import load_library  # noqa: E402
-from bot.sandbox.harness import close_app, open_app  # noqa: E402
 from bot.scheduling import run_tick  # noqa: E402
+from sandbox.harness import close_app, open_app  # noqa: E402
 
 IMPORT_SECONDS = time.perf_counter() - IMPORT_STARTED
 

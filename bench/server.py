@@ -1,6 +1,6 @@
 """The fake Bot API in its own process, so serving it never slows the bot being measured.
 
-`python -m bench.server --users N [--enforce] ...` starts `bot.sandbox.fake_bot_api.FakeBotAPI`
+`python -m bench.server --users N [--enforce] ...` starts `sandbox.fake_bot_api.FakeBotAPI`
 (subclassed, not edited) on 127.0.0.1, registers users 1..N who have all started the bot, prints
 one JSON line `{"port": ..., "bench_port": ..., "token": ...}` on stdout, and serves until stdin
 closes or `POST /bench/shutdown`. A second port answers the benchmark's own routes:
@@ -28,7 +28,7 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
-from bot.sandbox.fake_bot_api import JSON, FakeBotAPI, FakeUser, Limits
+from sandbox.fake_bot_api import JSON, FakeBotAPI, FakeUser, Limits
 
 
 class BenchUser(FakeUser):

@@ -248,7 +248,9 @@ def healthcheck() -> int:
 
 def demo() -> int:
     """Run the scripted two-partner demo against the local fake Bot API."""
-    from bot.sandbox.demo import run_demo
+    # The demo lives in the sandbox package beside the bot (not part of the running bot);
+    # this command only starts it.
+    from sandbox.demo import run_demo
 
     return asyncio.run(run_demo())
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.content import Library, load_library
-from bot.sandbox.fake_bot_api import FakeBotAPI
+from sandbox.fake_bot_api import FakeBotAPI
 from tests.support import FakeClock, RunningBot
 
 # A Wednesday morning in winter, before the default 09:00 send time.

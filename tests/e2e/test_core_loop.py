@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.sandbox.fake_bot_api import FakeBotAPI
+from sandbox.fake_bot_api import FakeBotAPI
 from tests.support import RunningBot, pair_up
 
 

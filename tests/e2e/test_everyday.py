@@ -7,7 +7,7 @@ import datetime as dt
 import json
 
 from bot import texts
-from bot.sandbox.fake_bot_api import FakeBotAPI, FakeUser
+from sandbox.fake_bot_api import FakeBotAPI, FakeUser
 from tests.support import RunningBot, pair_up
 
 UTC = dt.UTC

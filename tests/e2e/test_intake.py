@@ -12,7 +12,7 @@ import pytest
 from bot import texts
 from bot.app import ALLOWED_UPDATES
 from bot.domain.allowance import ALLOWANCES, Kind
-from bot.sandbox.fake_bot_api import JSON, FakeBotAPI, FakeUser
+from sandbox.fake_bot_api import JSON, FakeBotAPI, FakeUser
 from tests.support import RunningBot, pair_up
 
 ACTIONS = ALLOWANCES[Kind.ACTION]

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from bot.content import Library
-from bot.sandbox.fake_bot_api import FakeBotAPI
+from sandbox.fake_bot_api import FakeBotAPI
 from tests.support import FakeClock, RunningBot, pair_up
 
 

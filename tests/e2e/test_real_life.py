@@ -17,7 +17,7 @@ from typing import Any
 from bot import texts
 from bot.domain.models import Schedule
 from bot.domain.outbox import MessageKind, NewMessage
-from bot.sandbox.fake_bot_api import JSON, FakeBotAPI, FakeUser
+from sandbox.fake_bot_api import JSON, FakeBotAPI, FakeUser
 from tests.support import RunningBot, pair_up
 
 UTC = dt.UTC

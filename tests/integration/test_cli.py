@@ -154,7 +154,7 @@ def test_the_demo_runs_without_a_token_and_shows_both_chats(tmp_path: Path) -> N
 async def test_a_token_telegram_refuses_stops_start_up_in_one_line_without_the_token(
     tmp_path: Path,
 ) -> None:
-    from bot.sandbox.fake_bot_api import FakeBotAPI
+    from sandbox.fake_bot_api import FakeBotAPI
 
     api = FakeBotAPI()  # knows only its own token, so ours is refused with 401
     await api.start()

@@ -11,7 +11,7 @@ from telegram.error import RetryAfter
 from telegram.ext import ExtBot
 
 from bot.ratelimit import FairRateLimiter
-from bot.sandbox.fake_bot_api import FakeBotAPI, Limits
+from sandbox.fake_bot_api import FakeBotAPI, Limits
 
 
 @pytest.fixture

@@ -20,9 +20,9 @@ import pytest
 
 from bot.domain import schedule
 from bot.domain.models import Schedule
-from bot.sandbox.fake_bot_api import JSON
-from bot.sandbox.harness import RunningBot
 from bot.storage import Database
+from sandbox.fake_bot_api import JSON
+from sandbox.harness import RunningBot
 
 FULL = os.environ.get("NEARER_FULL") == "1"
 UTC = dt.UTC

@@ -29,10 +29,10 @@ from bot.config import load_settings
 from bot.content import Library
 from bot.domain.models import AnswerKind, PromptKind, Schedule
 from bot.domain.outbox import MessageKind
-from bot.sandbox.fake_bot_api import JSON, FakeBotAPI, FakeUser
 from bot.storage import Database
 from bot.usecases.answers import AnswerOutcome, IncomingAnswer, submit_answer
 from bot.usecases.common import Services
+from sandbox.fake_bot_api import JSON, FakeBotAPI, FakeUser
 from tests.reliability.support import SeededPair, record_figures, seed_pairs, sizes, text_of
 
 UTC = dt.UTC

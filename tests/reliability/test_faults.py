@@ -29,8 +29,8 @@ from bot.delivery import sender
 from bot.domain import schedule
 from bot.domain.models import Schedule
 from bot.domain.outbox import MessageKind
-from bot.sandbox.fake_bot_api import JSON, SENDING_METHODS, FakeBotAPI, FakeUser, Faults
-from bot.sandbox.harness import FakeClock, RunningBot
+from sandbox.fake_bot_api import JSON, SENDING_METHODS, FakeBotAPI, FakeUser, Faults
+from sandbox.harness import FakeClock, RunningBot
 from tests.reliability.support import (
     SeededPair,
     captured,

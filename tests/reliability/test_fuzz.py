@@ -28,9 +28,9 @@ from hypothesis import strategies as st
 
 from bot.content import Library
 from bot.domain.allowance import Allowance, AllowanceBook, Kind
-from bot.sandbox.fake_bot_api import JSON, FakeBotAPI, FakeUser
-from bot.sandbox.harness import FakeClock, RunningBot, pair_up
 from bot.storage.sqlite import DELETED_MEMBER
+from sandbox.fake_bot_api import JSON, FakeBotAPI, FakeUser
+from sandbox.harness import FakeClock, RunningBot, pair_up
 from tests.reliability.support import (
     captured,
     record_figures,

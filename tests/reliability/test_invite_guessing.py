@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import pytest
 
 from bot import texts
-from bot.sandbox.fake_bot_api import JSON, FakeBotAPI, FakeUser
 from bot.usecases import pairing
+from sandbox.fake_bot_api import JSON, FakeBotAPI, FakeUser
 from tests.reliability.support import record_figures, sizes, text_of
 from tests.support import RunningBot
 

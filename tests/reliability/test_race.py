@@ -21,10 +21,10 @@ from bot.config import load_settings
 from bot.content import Library
 from bot.domain.models import AnswerKind, PromptKind, Schedule
 from bot.domain.outbox import MessageKind
-from bot.sandbox.fake_bot_api import FakeBotAPI
 from bot.storage import Database
 from bot.usecases.answers import AnswerOutcome, IncomingAnswer, submit_answer
 from bot.usecases.common import Services
+from sandbox.fake_bot_api import FakeBotAPI
 from tests.reliability.support import record_figures, settle, sizes, text_of
 from tests.support import RunningBot, pair_up
 

@@ -25,8 +25,8 @@ import pytest
 from bot.content import Library
 from bot.delivery import sender
 from bot.logs import setup_logging
-from bot.sandbox.fake_bot_api import FakeBotAPI, Faults
-from bot.sandbox.harness import FakeClock, RunningBot
+from sandbox.fake_bot_api import FakeBotAPI, Faults
+from sandbox.harness import FakeClock, RunningBot
 from tests.reliability.support import (
     RecordCapture,
     record_figures,

@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.content import Library, load_library
-from bot.sandbox.fake_bot_api import JSON, FakeBotAPI, FakeUser, Limits
-from bot.sandbox.harness import FakeClock, RunningBot
+from sandbox.fake_bot_api import JSON, FakeBotAPI, FakeUser, Limits
+from sandbox.harness import FakeClock, RunningBot
 from tests.reliability.support import RecordCapture, captured
 from tests.simulation.oracle import (
     Catalogue,

@@ -12,8 +12,8 @@ import pytest
 
 from bot.config import SettingsError, load_settings
 from bot.logs import RedactFilter
-from bot.sandbox.fake_bot_api import parse_html, utf16_length
 from bot.texts import TELEGRAM_TEXT_LIMIT, chunks, esc
+from sandbox.fake_bot_api import parse_html, utf16_length
 
 TOKEN = "123456789:AAH-secret-token-abcdefghijklmnop"
 

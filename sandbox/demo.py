@@ -7,6 +7,7 @@ with a heart back, and a pause and resume.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import re
@@ -16,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.content import load_library
-from bot.sandbox.fake_bot_api import FakeBotAPI, FakeUser
-from bot.sandbox.harness import FakeClock, RunningBot
+from sandbox.fake_bot_api import FakeBotAPI, FakeUser
+from sandbox.harness import FakeClock, RunningBot
 
 JSON = dict[str, Any]
 START = dt.datetime(2026, 2, 14, 8, 0, tzinfo=dt.UTC)
@@ -153,3 +154,7 @@ async def _script(bot: RunningBot, api: FakeBotAPI) -> None:
     print(a.render())
     print(b.render())
     print("Demo finished: the real bot, a local fake Telegram, no token, no internet.")
+
+
+if __name__ == "__main__":
+    raise SystemExit(asyncio.run(run_demo()))

@@ -16,9 +16,9 @@ from bot.app import ALLOWED_UPDATES, Runtime, build_application
 from bot.config import load_settings
 from bot.content import Library
 from bot.context import NearerApp
-from bot.sandbox.fake_bot_api import FakeBotAPI, FakeUser
 from bot.scheduling import TickReport, run_tick
 from bot.usecases.common import CHANGE_WINDOW, Services
+from sandbox.fake_bot_api import FakeBotAPI, FakeUser
 
 UTC = dt.UTC
 
