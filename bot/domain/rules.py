@@ -10,6 +10,9 @@ from enum import Enum, auto
 from bot.domain.models import Invite
 
 INVITE_LIFETIME = dt.timedelta(hours=24)
+# Wrong invite codes a person may try within the window before they must wait.
+INVITE_FAILURE_LIMIT = 5
+INVITE_FAILURE_WINDOW = dt.timedelta(minutes=10)
 INVITE_CODE_BYTES = 12  # 96 bits of randomness; the brief asks for at least 64
 INVITE_CODE_ALPHABET = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -67,3 +70,8 @@ def message_role(
     if replies_to_question or question_open:
         return MessageRole.ANSWER
     return MessageRole.GIFT if nudge_open else MessageRole.ANSWER
+
+
+def invite_guessing_blocked(recent_failures: int) -> bool:
+    """Say whether someone who tried `recent_failures` wrong codes in the window must wait."""
+    return recent_failures >= INVITE_FAILURE_LIMIT

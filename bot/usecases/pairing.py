@@ -187,10 +187,8 @@ async def unpair(services: Services, user_id: int, pair_id: int) -> Person | Non
     return partner
 
 
-INVITE_FAILURE_WINDOW = dt.timedelta(minutes=10)
-
-
-INVITE_FAILURE_LIMIT = 5
+INVITE_FAILURE_WINDOW = rules.INVITE_FAILURE_WINDOW
+INVITE_FAILURE_LIMIT = rules.INVITE_FAILURE_LIMIT
 
 
 async def note_invite_failure(services: Services, user_id: int) -> bool:
@@ -199,11 +197,11 @@ async def note_invite_failure(services: Services, user_id: int) -> bool:
     since = now - INVITE_FAILURE_WINDOW
     async with services.db.transaction() as tx:
         await tx.note_invite_failure(user_id, now, since)
-        return await tx.invite_failures(user_id, since) > INVITE_FAILURE_LIMIT
+        return rules.invite_guessing_blocked(await tx.invite_failures(user_id, since))
 
 
 async def invite_attempts_blocked(services: Services, user_id: int) -> bool:
     """Say whether the person tried too many wrong codes lately and must wait."""
     since = services.clock() - INVITE_FAILURE_WINDOW
     async with services.db.transaction() as tx:
-        return await tx.invite_failures(user_id, since) >= INVITE_FAILURE_LIMIT
+        return rules.invite_guessing_blocked(await tx.invite_failures(user_id, since))
