@@ -185,7 +185,7 @@ async def settle(bot: RunningBot, timeout: float = 20.0) -> bool:
         assert bot.app is not None and bot.runtime is not None
         assert bot.runtime.dispatcher is not None
         busy = (
-            bool(bot.api.updates)  # fetched but not yet confirmed: not handled yet
+            bool(bot.api.updates_unfetched())
             or not bot.app.update_queue.empty()
             or bot.app.update_processor.current_concurrent_updates > 0
             or not await bot.runtime.dispatcher.idle()
