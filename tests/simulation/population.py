@@ -78,7 +78,7 @@ DAILY_CHANCES: dict[str, float] = {
     "stale": 0.010,
     "forged": 0.006,
     "flood": 0.002,
-    "business": 0.0005,
+    "business": 0.003,
 }
 
 
