@@ -134,7 +134,7 @@ def in_quiet(moment: dt.datetime, zone: str, quiet: tuple[dt.time, dt.time]) -> 
 
 def library_questions() -> frozenset[str]:
     """Every question text of the content library, read from content/questions/*.toml."""
-    found = set()
+    found: set[str] = set()
     for path in sorted((CONTENT / "questions").glob("*.toml")):
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         found.update(str(item["text"]) for item in data.get("questions", []))
@@ -246,11 +246,6 @@ class Catalogue:
         if any(pattern.match(raw) for pattern in self.notices):
             return "partner_notice", {}
         return "other", {}
-
-    def is_partner_notice(self, message: JSON) -> bool:
-        """Whether `message` tells a partner about a change the other one made."""
-        raw = str(message.get("html") or message.get("text") or "")
-        return any(pattern.match(raw) for pattern in self.notices)
 
 
 def button_data(message: JSON) -> list[str]:
@@ -502,13 +497,12 @@ class Oracle:
     crash_moments: list[dt.datetime] = field(default_factory=list)
     deletions: list[tuple[int, int, dt.datetime]] = field(default_factory=list)  # user, seq
     names: dict[str, int] = field(default_factory=dict)
-    custom_texts: dict[str, Mark] = field(default_factory=dict)
     now: dt.datetime = field(default_factory=lambda: dt.datetime(2000, 1, 1, tzinfo=UTC))
     isolated: dict[int, int] = field(default_factory=dict)  # presser -> victim pair key
     printed: Counter[str] = field(default_factory=Counter)
     print_limit: int = 2
     last_seq: int = 0
-    answered_accepts: dict[int, str] = field(default_factory=dict)  # accepter -> code
+    accepting: dict[int, str] = field(default_factory=dict)  # accepter -> code
     waiting: dict[int, Pending] = field(default_factory=dict)  # per person, awaiting its ack
     # Commands sent and not yet acknowledged, per person: (command, argument).
     pending: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
@@ -866,7 +860,7 @@ class Oracle:
             if intent.isolated and intent.origin_pair is not None:
                 self.isolated[uid] = intent.origin_pair
             if intent.data.startswith("accept:"):
-                self.answered_accepts[uid] = intent.data.removeprefix("accept:")
+                self.accepting[uid] = intent.data.removeprefix("accept:")
         elif intent.kind == "command":
             self.note(uid, f"→ {intent.command} {intent.argument}".rstrip())
             self.command_sent(record, intent)
@@ -878,7 +872,7 @@ class Oracle:
     def command_sent(self, record: Record, intent: Intent) -> None:
         uid = record.user_id
         if intent.command == "/start" and intent.argument:
-            self.answered_accepts.pop(uid, None)
+            self.accepting.pop(uid, None)
         if intent.command in ("/pause", "/resume", "/time", "/timezone"):
             self.pending.setdefault(uid, []).append((intent.command, intent.argument))
 
@@ -1313,7 +1307,8 @@ class Oracle:
         self.events["reveals"] += 1
         self.take_expectation("reveal", uid, prompt.pair.key, prompt)
         partner = prompt.pair.partner_of(uid)
-        latest = (prompt.answers.get(partner) or [None])[-1]
+        theirs = prompt.answers.get(partner)
+        latest = theirs[-1] if theirs else None
         if latest is None or latest.media != "text":
             return
         words, _ = marks_in(record.message)
@@ -1392,9 +1387,9 @@ class Oracle:
             return
         if who.pair is not None and partner_uid in who.pair.members and who.pair.active:
             return  # the second member's copy of a pair already formed
-        accepter = uid if uid in self.answered_accepts else partner_uid
+        accepter = uid if uid in self.accepting else partner_uid
         inviter = partner_uid if accepter == uid else uid
-        code = self.answered_accepts.pop(accepter, "")
+        code = self.accepting.pop(accepter, "")
         invite = self.invites.get(code)
         problem = None
         if invite is None:
@@ -1599,9 +1594,6 @@ class Oracle:
         self.events["crashes"] += 1
 
     # People ---------------------------------------------------------------------------------
-
-    def is_paired(self, uid: int) -> bool:
-        return self.who(uid).pair is not None
 
     def deletion_needles(self, uid: int, before_seq: int) -> tuple[int, str, list[str]]:
         """What must be gone after `uid` deleted their data: id, name, every marker written."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 ZONES = (
     "Europe/Berlin",
@@ -136,14 +136,10 @@ class Person:
     name: str
     traits: Traits
     rng: random.Random
-    written: int = 0
-    markers: list[str] = field(default_factory=list)
 
     def marker(self) -> str:
         """A fresh marker word no other text contains."""
-        word = MARKER_PREFIX + _word(self.rng, MARKER_LETTERS)
-        self.markers.append(word)
-        return word
+        return MARKER_PREFIX + _word(self.rng, MARKER_LETTERS)
 
     def answer_text(self) -> tuple[str, str]:
         """Text for an answer (with HTML-special characters now and then) and its marker."""
