@@ -309,6 +309,7 @@ class Simulation:
         self.answer_messages: dict[tuple[int, int], list[JSON]] = {}  # (user, pair)
         self.button_pool: list[tuple[int, int | None, JSON, str]] = []  # owner, pair, msg, data
         self.offers: dict[int, tuple[JSON, str]] = {}  # invitee -> (offer message, code)
+        self.latest_nudge: dict[int, JSON] = {}
         self.held_links: dict[int, str] = {}  # invitees who never answered keep the link
         self.next_plan = config.start
         self.follow_ups: list[dt.datetime] = []
@@ -631,9 +632,12 @@ class Simulation:
                 low, high = person.traits.answer_delay
                 at = now + dt.timedelta(hours=person.rng.uniform(low, high))
                 self.schedule(at, uid, "answer", pair=pair.key, prompt=prompt.key)
-        elif kind == "nudge" and pair is not None and person.chance(person.traits.gift_share):
-            at = now + dt.timedelta(hours=person.rng.uniform(0.2, 2.5))
-            self.schedule(at, uid, "gift", pair=pair.key, nudge=message)
+        elif kind == "nudge" and pair is not None:
+            # People reply to the newest copy (one sent again after a crash, say).
+            self.latest_nudge[uid] = message
+            if person.chance(person.traits.gift_share):
+                at = now + dt.timedelta(hours=person.rng.uniform(0.2, 2.5))
+                self.schedule(at, uid, "gift", pair=pair.key)
         elif kind in ("reveal", "reveal_media") and button_data(message) and pair is not None:
             if person.chance(person.traits.react_share):
                 at = now + dt.timedelta(hours=person.rng.uniform(0.1, 3))
@@ -883,7 +887,9 @@ class Simulation:
         if not self.current_pair(uid, action.params["pair"]) or self.oracle.who(uid).blocked:
             return
         person = self.by_id[uid]
-        nudge: JSON = action.params["nudge"]
+        nudge = self.latest_nudge.get(uid)
+        if nudge is None:
+            return
         user = self.user(uid)
         pair = self.oracle.who(uid).pair
         assert pair is not None
