@@ -1,0 +1,92 @@
+"""Use cases on a real database file: what each one stores and queues."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from bot.domain.models import AnswerKind
+from bot.domain.outbox import MessageKind
+from bot.scheduling import run_tick
+from bot.usecases import answers, pause, privacy, questions, settings
+from bot.usecases.common import Services
+from sandbox.harness import FakeClock
+from tests.usecases.conftest import Couple
+
+
+def _incoming(user: int, message_id: int, text: str, reply_to: int | None = None) -> Any:
+    return answers.IncomingAnswer(
+        user_id=user,
+        chat_id=user,
+        message_id=message_id,
+        kind=AnswerKind.TEXT,
+        text=text,
+        reply_to_message_id=reply_to,
+    )
+
+
+async def _rows(services: Services, sql: str) -> list[Any]:
+    async with services.db.reading() as tx:
+        return list(await tx._all(sql))  # type: ignore[attr-defined]
+
+
+async def test_changes_within_a_minute_become_one_pending_notice(
+    services: Services, couple: Couple
+) -> None:
+    await pause.pause(services, couple.alice, "3d")
+    await settings.change_schedule(services, couple.alice, timezone="Europe/Berlin")
+    rows = await _rows(services, "SELECT payload FROM outbox WHERE kind = 'changes'")
+    assert len(rows) == 1
+    assert sorted(json.loads(rows[0][0])["changes"]) == ["pause", "schedule"]
+
+
+async def test_a_change_undone_within_the_minute_leaves_nothing_to_send(
+    services: Services, couple: Couple
+) -> None:
+    await pause.pause(services, couple.alice, "")
+    await pause.resume(services, couple.alice)
+    assert await _rows(services, "SELECT id FROM outbox WHERE kind = 'changes'") == []
+
+
+async def test_a_second_message_before_the_reveal_replaces_the_answer_and_is_not_a_gift(
+    services: Services, couple: Couple
+) -> None:
+    first = await answers.receive_message(services, _incoming(couple.alice, 10, "first"))
+    assert first.answer is not None and first.answer.outcome is answers.AnswerOutcome.SAVED
+    assert isinstance(services.clock, FakeClock)
+    services.clock.set(services.clock.now.replace(hour=19))
+    assert (await run_tick(services)).nudges == 2  # the evening nudge arrives
+    again = await answers.receive_message(services, _incoming(couple.alice, 11, "correction"))
+    assert again.gift_to is None
+    assert again.answer is not None and again.answer.outcome is answers.AnswerOutcome.REPLACED
+    assert await _rows(services, "SELECT id FROM outbox WHERE kind = 'gift'") == []
+
+
+async def test_the_fourth_swap_of_a_day_is_refused(services: Services, couple: Couple) -> None:
+    outcomes = [await questions.skip(services, couple.alice) for _ in range(4)]
+    assert outcomes == [questions.SkipOutcome.SKIPPED] * 3 + [questions.SkipOutcome.LIMIT]
+    assert isinstance(services.clock, FakeClock)
+    services.clock.advance(days=1)
+    assert await questions.skip(services, couple.alice) is not questions.SkipOutcome.LIMIT
+
+
+async def test_deleting_a_person_leaves_their_id_and_words_in_no_table(
+    services: Services, couple: Couple
+) -> None:
+    await answers.receive_message(services, _incoming(couple.bob, 20, "bob's secret words"))
+    await questions.ask(services, couple.bob, "What is bob's own question?")
+    await privacy.delete_my_data(services, couple.bob)
+    path = services.db.path  # type: ignore[attr-defined]
+    with sqlite3.connect(path) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        cells = [
+            str(value)
+            for table in tables
+            for row in conn.execute(f"SELECT * FROM {table}")
+            for value in row
+        ]
+    assert "Bob" not in cells and str(couple.bob) not in cells
+    assert not [cell for cell in cells if "bob's" in cell]
+    kinds = {row[0] for row in await _rows(services, "SELECT kind FROM outbox WHERE user_id = 1")}
+    assert MessageKind.NOTICE.value in kinds  # Alice is told, without Bob's name
