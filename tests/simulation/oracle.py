@@ -1328,6 +1328,8 @@ class Oracle:
         pair = who.pair
         self.events["nudges"] += 1
         who.last_nudge = (self.now, record.seq)
+        if pair is not None and pair.limbo:
+            return  # a member is blocked: whether the bot paused yet is not known
         if pair is None or pair.paused or not who.nudges_on:
             if pair is not None and self.take_expectation("nudge", uid, pair.key) is not None:
                 return  # queued before the pause or the switch-off
@@ -1356,6 +1358,8 @@ class Oracle:
             and pair is not None
             and self.take_expectation("reminder", uid, pair.key, prompt) is not None
         )
+        if pair is not None and pair.limbo:
+            return  # a member is blocked: whether the bot paused yet is not known
         if pair is None or (pair.paused and not queued):
             self.violate("3", "reminder-not-allowed", f"{who.name} got a reminder while "
                          f"{'unpaired' if pair is None else 'paused'}", uid)  # fmt: skip
@@ -1560,6 +1564,14 @@ class Oracle:
         pair.prompts.append(prompt)
         self.events["skips"] += 1
         return prompt
+
+    def on_unreachable(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        """The bot could not reach the partner and paused the pair (they blocked it)."""
+        pair = who.pair
+        if pair is not None and pair.active:
+            if not pair.paused:
+                self.pause(pair, pair.partner_of(who.user_id), None)
+            pair.limbo = False
 
     def on_reminders_on(self, record: Record, who: Who, fields: dict[str, str]) -> None:
         who.reminders_on = True
