@@ -17,7 +17,7 @@ from tests.simulation.driver import SimConfig, Simulation, fairness_phase
 
 DEFAULT_SEED = 20260305
 REDUCED_PAIRS = int(os.environ.get("NEARER_SIM_REDUCED_PAIRS", 12))
-REDUCED_DAYS = int(os.environ.get("NEARER_SIM_REDUCED_DAYS", 36))
+REDUCED_DAYS = int(os.environ.get("NEARER_SIM_REDUCED_DAYS", 33))
 
 
 def _seed() -> int:
