@@ -104,6 +104,8 @@ def _notice_text(notice: Notice, params: Mapping[str, Any], view: View, now: dt.
     if notice is Notice.PAUSE_ENDED:
         when = texts.next_time(_moment(params.get("next")), _schedule(params), now)
         return texts.PAUSE_ENDED.format(when=when)
+    if notice is Notice.PARTNER_BACK:
+        return texts.PARTNER_BACK.format(name=_name(params.get("name")))
     if notice is Notice.STREAK:
         return texts.STREAK_MILESTONE.format(count=int(params.get("count", 0)))
     return texts.DELETE_PARTNER

@@ -426,6 +426,8 @@ SUPPORT = (
 
 # Blocking and coming back ----------------------------------------------------------------
 
+RESUME_PARTNER_AWAY = "⏸ I still can't reach your partner on Telegram, so questions stay paused for now. I'll let you know when they're back."
+PARTNER_BACK = "👋 <b>{name}</b> is reachable again. Send /resume whenever you're both ready for questions again."
 PARTNER_UNREACHABLE = "⏸ I can't reach <b>{name}</b> on Telegram right now (they may have blocked me), so I've paused your questions. Nothing is lost; I'll let you know when they're back."
 WELCOME_BACK = "👋 Welcome back! Your pairing with <b>{partner}</b> is paused while you were away. Send /resume to start the daily questions again."
 

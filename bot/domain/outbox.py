@@ -34,6 +34,7 @@ class Notice(StrEnum):
     PAUSE_ENDED = "pause_ended"
     STREAK = "streak"
     PARTNER_DELETED = "partner_deleted"
+    PARTNER_BACK = "partner_back"
 
 
 class Priority(IntEnum):

@@ -40,6 +40,9 @@ async def resume(update: Update, context: NearerContext) -> None:
     if result.pair is None:
         await message.reply_text(texts.NOT_PAIRED)
         return
+    if result.outcome is pause_cases.PauseOutcome.PARTNER_AWAY:
+        await message.reply_text(texts.RESUME_PARTNER_AWAY)
+        return
     when = texts.next_time(result.next_due_at, result.pair.schedule, context.services.clock())
     if result.outcome is pause_cases.PauseOutcome.NOT_PAUSED:
         await message.reply_text(texts.NOT_PAUSED.format(when=when))

@@ -19,6 +19,7 @@ from bot.domain.models import (
 from bot.domain.outbox import Notice, schedule_params
 from bot.storage import StoreTransaction
 from bot.usecases.common import DAY, Services, notice_to
+from bot.usecases.pause import came_back
 from bot.usecases.questions import start_question
 
 log = logging.getLogger(__name__)
@@ -44,12 +45,7 @@ async def register(
         )
         if before is None or not before.blocked:
             return Registration(person)
-        await tx.set_blocked(user_id, None)
-        pair = await tx.active_pair_of(user_id)
-        if pair is None or not pair.paused or pair.paused_by != user_id:
-            return Registration(person)
-        log.info("user %d is back after blocking the bot", user_id)
-        return Registration(person, await tx.get_person(pair.partner_of(user_id)))
+        return Registration(person, await came_back(tx, user_id, now))
 
 
 # Daily allowances: enough for any real use, few enough that nobody can spam their partner.

@@ -30,6 +30,7 @@ class PauseOutcome(Enum):
     PAUSE_UPDATED = auto()
     RESUMED = auto()
     NOT_PAUSED = auto()
+    PARTNER_AWAY = auto()
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,9 @@ async def resume(services: Services, user_id: int) -> PauseResult:
             return PauseResult(
                 PauseOutcome.NOT_PAUSED, next_due_at=pairing.pair.next_due_at, pair=pairing.pair
             )
+        if pairing.partner.blocked:
+            # Questions would only bounce off the partner's block and pause the pair again.
+            return PauseResult(PauseOutcome.PARTNER_AWAY, pair=pairing.pair)
         due = await _resume(tx, pairing.pair, now)
         params = {
             "what": "resumed",
@@ -143,12 +147,27 @@ async def note_blocked(services: Services, user_id: int, *, blocked: bool) -> Pe
         if blocked:
             await tx.set_blocked(user_id, now)
             await pause_for_unreachable(tx, user_id, now)
-        elif await tx.set_blocked(user_id, None):
-            pairing = await pairing_in(tx, user_id)
-            if pairing and pairing.pair.paused and pairing.pair.paused_by == user_id:
-                partner = pairing.partner
+        else:
+            partner = await came_back(tx, user_id, now)
     services.wake_delivery()
     return partner
+
+
+async def came_back(tx: StoreTransaction, user_id: int, now: dt.datetime) -> Person | None:
+    """Note that someone who blocked the bot is reachable again. When their pair was paused
+    because of it, tell the partner (as promised) and return the partner, to name in the
+    offer to resume; questions resume when one of them sends /resume."""
+    if not await tx.set_blocked(user_id, None):
+        return None
+    pairing = await pairing_in(tx, user_id)
+    if pairing is None or not pairing.pair.paused or pairing.pair.paused_by != user_id:
+        return None
+    log.info("user %d is back after blocking the bot", user_id)
+    params = {"name": pairing.person.first_name}
+    await tx.enqueue(
+        [notice_to(pairing.partner, Notice.PARTNER_BACK, params, about=pairing.person)], now
+    )
+    return pairing.partner
 
 
 async def mark_unreachable(services: Services, user_id: int) -> bool:

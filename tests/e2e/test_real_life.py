@@ -279,3 +279,24 @@ async def test_an_invite_made_before_pairing_with_someone_else_never_pairs_again
     assert "reply_markup" not in reply  # no offer to pair
     async with bot.services.db.transaction() as tx:
         assert await tx.active_pair_of(alice.id) is None
+
+
+# Blocking the bot and coming back --------------------------------------------------------------
+
+
+async def test_resuming_while_the_partner_blocks_the_bot_waits_and_their_return_is_announced(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
+    await pair_up(bot, alice, bob)
+    await bob.block()
+    assert "can't reach" in _text(await alice.receive())
+    await alice.send("/resume")
+    assert _text(await alice.receive()) == texts.RESUME_PARTNER_AWAY
+    bot.clock.set((bot.clock.now + dt.timedelta(days=1)).replace(hour=9))
+    assert (await bot.tick()).delivered == 0  # still paused: questions would only bounce
+    await bob.unblock()
+    back = await alice.receive()
+    assert "Bob" in _text(back) and "/resume" in _text(back)
+    await alice.send("/resume")
+    assert "Welcome back" in _text(await alice.receive())
