@@ -58,7 +58,7 @@ async def _live(config: SimConfig, size: str, tmp_path: Path, library: Library) 
     assert not lines, f"seed {config.seed}: {len(lines)} kinds of violation:\n" + "\n".join(lines)
 
 
-async def test_a_reduced_population_lives_two_months_without_breaking_an_invariant(
+async def test_a_reduced_population_lives_a_month_without_breaking_an_invariant(
     tmp_path: Path, library: Library
 ) -> None:
     # Sized to finish well under a minute: every message is a real HTTP round trip through
