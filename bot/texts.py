@@ -102,6 +102,7 @@ SAVED_REPLACED = "✏️ Updated: your new answer replaces the one before. You'l
 SAVED_REVEALING = "✅ Saved, and <b>{partner}</b> has answered too. Here it comes 👇"
 ALREADY_REVEALED = "This question's answers were already shared, so your answer stays as it was. A new question comes tomorrow 🌱"
 EDIT_AFTER_REVEAL = "Your answer was already shared with {partner}, so the edit doesn't change it."
+EDIT_PAIR_ENDED = "That pairing has ended, so your answer stays as it was."
 EDIT_SAVED = "✏️ Got your edit: your answer is updated."
 REVEAL_HEADER = "💞 <b>You both answered!</b>\n\n<i>{question}</i>\n\n<b>{partner}</b> said:"
 REVEAL_MEDIA_FALLBACK = "({partner} answered with a {kind} that is no longer available.)"

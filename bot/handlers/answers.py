@@ -83,6 +83,8 @@ async def edit_answer(update: Update, context: NearerContext) -> None:
     outcome, partner = await answers.edit_answer(context.services, incoming)
     if outcome is answers.EditOutcome.UPDATED:
         await message.reply_text(texts.EDIT_SAVED)
+    elif outcome is answers.EditOutcome.PAIR_ENDED:
+        await message.reply_text(texts.EDIT_PAIR_ENDED)
     elif outcome is answers.EditOutcome.AFTER_REVEAL:
         name = texts.esc(partner.first_name if partner else texts.YOUR_PARTNER)
         await message.reply_text(texts.EDIT_AFTER_REVEAL.format(partner=name))

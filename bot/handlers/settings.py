@@ -47,6 +47,10 @@ def _choices(
     )
 
 
+def _flip(on: bool) -> str:
+    return "off" if on else "on"
+
+
 def _quiet_label(start: dt.time, end: dt.time) -> str:
     if start == end:
         return texts.QUIET_OFF
@@ -85,8 +89,18 @@ def _main(view: common.Pairing, context: NearerContext) -> tuple[str, InlineKeyb
         ],
         [_button(texts.SETTINGS_BUTTON_HOURS, p, "hours")],
         [
-            _button(texts.SETTINGS_BUTTON_REMINDERS.format(state=reminders), p, "rem"),
-            _button(texts.SETTINGS_BUTTON_NUDGES.format(state=nudges), p, "nud"),
+            # Each button names the state it sets, so a press handled twice (a repeat after a
+            # crash) sets it twice rather than flipping it back.
+            _button(
+                texts.SETTINGS_BUTTON_REMINDERS.format(state=reminders),
+                p,
+                f"rem:{_flip(person.reminders_on)}",
+            ),
+            _button(
+                texts.SETTINGS_BUTTON_NUDGES.format(state=nudges),
+                p,
+                f"nud:{_flip(person.nudges_on)}",
+            ),
         ],
         [_button(texts.BUTTON_CLOSE, p, "done")],
     ]
@@ -212,13 +226,11 @@ async def _apply(
     if action == "d" and value in {d.value for d in DepthPreference}:
         await settings.change_preferences(services, user_id, pair_id, depth=DepthPreference(value))
         return "main", ""
-    if action == "rem" and not value:
-        await settings.change_personal(
-            services, user_id, reminders_on=not view.person.reminders_on
-        )
+    if action == "rem" and value in ("on", "off"):
+        await settings.change_personal(services, user_id, reminders_on=value == "on")
         return "main", ""
-    if action == "nud" and not value:
-        await settings.change_personal(services, user_id, nudges_on=not view.person.nudges_on)
+    if action == "nud" and value in ("on", "off"):
+        await settings.change_personal(services, user_id, nudges_on=value == "on")
         return "main", ""
     if action == "h" and value.isdigit() and int(value) in REMINDER_HOURS:
         await settings.change_personal(services, user_id, reminder_hours=int(value))

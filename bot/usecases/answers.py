@@ -257,6 +257,7 @@ class EditOutcome(Enum):
 
     NOT_AN_ANSWER = auto()
     AFTER_REVEAL = auto()
+    PAIR_ENDED = auto()
     UPDATED = auto()
 
 
@@ -274,6 +275,8 @@ async def edit_answer(
         partner = await tx.get_person(pair.partner_of(incoming.user_id)) if pair else None
         if prompt is None or prompt.revealed_at is not None:
             return EditOutcome.AFTER_REVEAL, partner
+        if pair is None or pair.ended_at is not None:
+            return EditOutcome.PAIR_ENDED, partner
         await tx.save_answer(
             replace(answer, kind=incoming.kind, text=incoming.text, file_id=incoming.file_id), now
         )

@@ -300,3 +300,38 @@ async def test_resuming_while_the_partner_blocks_the_bot_waits_and_their_return_
     assert "Bob" in _text(back) and "/resume" in _text(back)
     await alice.send("/resume")
     assert "Welcome back" in _text(await alice.receive())
+
+
+# Found by the simulation --------------------------------------------------------------------
+
+
+async def test_a_reminders_button_handled_twice_sets_the_same_state_twice(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
+    await pair_up(bot, alice, bob)
+    await alice.send("/settings")
+    menu = await alice.receive()
+    data = api.button_data(menu, "Reminders")
+    for _ in range(2):  # the same press again, as after a crash before Telegram was told
+        await alice.press(menu, "Reminders", data=data)
+        await bot.settle()
+    async with bot.services.db.transaction() as tx:
+        person = await tx.get_person(alice.id)
+    assert person is not None and person.reminders_on
+
+
+async def test_editing_an_answer_of_an_ended_pairing_says_it_stays_as_it_was(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
+    await pair_up(bot, alice, bob)
+    answer = await alice.send("An answer before we parted")
+    await alice.receive()
+    await alice.send("/unpair")
+    confirm = await alice.receive_until(lambda m: "reply_markup" in m)
+    await alice.press(confirm[-1], "Yes")
+    await bot.settle()
+    alice.unread()
+    await alice.edit(answer, "An edit after")
+    assert _text(await alice.receive()) == texts.EDIT_PAIR_ENDED

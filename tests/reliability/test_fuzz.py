@@ -105,6 +105,7 @@ FORGED = (
     "accept:{code}", "accept:{rand}", "accept:", "decline", "invite", "unpair:yes:{pair}",
     "unpair:yes:{own_pair}", "unpair:no", "unpair:yes:{rand}", "s:{pair}:t:0900",
     "s:{own_pair}:z:{n}", "s:{own_pair}:c:{rand}", "s:{own_pair}:d:deep", "s:{own_pair}:rem",
+    "s:{own_pair}:rem:on",
     "s:{pair}:done", "s:{own_pair}:q:{n}", "s:{own_pair}:f:weekends", "s:{own_pair}",
     "h:{n}", "h:-1", "h:{big}", "react:{prompt}:heart", "react:{prompt}:talk",
     "react:{prompt}:{rand}", "react:{big}:heart", "heart:{nudge}", "heart:{big}",

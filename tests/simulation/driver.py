@@ -1009,7 +1009,11 @@ class Simulation:
         if menu is None:
             return
         choice = person.rng.choice(["freq", "time", "zone", "quiet", "hours", "rem", "nud"])
-        data = _data_ending(menu, f":{choice}")
+        data = (
+            _data_containing(menu, f":{choice}:")
+            if choice in ("rem", "nud")
+            else _data_ending(menu, f":{choice}")
+        )
         if choice in ("rem", "nud"):
             await self.press_setting(uid, menu, data)
             return
@@ -1280,6 +1284,10 @@ def _data_ending(message: JSON, suffix: str) -> str | None:
     return next((d for d in button_data(message) if d.endswith(suffix)), None)
 
 
+def _data_containing(message: JSON, part: str) -> str | None:
+    return next((d for d in button_data(message) if part in d), None)
+
+
 def _data_starting(message: JSON, prefix: str) -> str | None:
     return next((d for d in button_data(message) if d.startswith(prefix)), None)
 
@@ -1292,8 +1300,9 @@ def _setting_change(label: str, data: str) -> tuple[str, Any] | None:
         return None
     action, value = parts[2], ":".join(parts[3:])
     label = label.removeprefix("✅ ").strip()
-    if action in ("rem", "nud") and not value:
-        return ("reminders" if action == "rem" else "nudges", "toggle")
+    if action in ("rem", "nud") and value in ("on", "off"):
+        # The button names the state it sets (so a repeat after a crash sets it again).
+        return ("reminders" if action == "rem" else "nudges", value == "on")
     if action == "f" and value:
         return ("frequency", value)
     if action == "t" and len(value) == 4 and value.isdigit():
@@ -1366,7 +1375,11 @@ async def fairness_phase(
         started = time.monotonic()
 
         async def flood() -> None:
-            presses = [d for d in button_data(menu[-1]) if d.endswith((":rem", ":nud", ":freq"))]
+            presses = [
+                d
+                for d in button_data(menu[-1])
+                if d.endswith(":freq") or ":rem:" in d or ":nud:" in d
+            ]
             count = 0
             while time.monotonic() - started < seconds:
                 if rng.random() < 0.3 and presses:

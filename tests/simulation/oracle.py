@@ -1071,9 +1071,9 @@ class Oracle:
         self.note(uid, f"settings: {what} = {value}")
         self.events[f"setting_{what}"] += 1
         if what == "reminders":
-            who.reminders_on = not who.reminders_on
+            who.reminders_on = bool(value)
         elif what == "nudges":
-            who.nudges_on = not who.nudges_on
+            who.nudges_on = bool(value)
         elif what == "quiet":
             who.quiet = value
         elif what == "hours":
