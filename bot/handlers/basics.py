@@ -54,10 +54,23 @@ async def screen_update(update: object, context: NearerContext) -> None:
         raise ApplicationHandlerStop
     if update.my_chat_member is not None:
         return
-    registration = await pairing.register(context.services, user.id, chat.id, user.first_name)
+    registration = await pairing.register(
+        context.services, user.id, chat.id, user.first_name, create=_starts_pairing(update)
+    )
     if registration.paused_partner is not None:
         partner = texts.esc(registration.paused_partner.first_name)
         await context.bot.send_message(chat.id, texts.WELCOME_BACK.format(partner=partner))
+
+
+def _starts_pairing(update: Update) -> bool:
+    """Whether the update begins pairing (/start, /invite, an invite button): only then is a
+    person who is not on record yet recorded. Anything else from them (a stale button after
+    deleting their data, say) leaves no row behind."""
+    if update.callback_query is not None:
+        data = update.callback_query.data or ""
+        return data == "invite" or data.startswith("accept:")
+    words = ((update.message.text if update.message is not None else None) or "").split()
+    return bool(words) and words[0].split("@")[0] in ("/start", "/invite")
 
 
 def _kind_of(update: Update) -> Kind | None:

@@ -29,17 +29,20 @@ log = logging.getLogger(__name__)
 class Registration:
     """Who wrote, and the partner to name when they come back after blocking the bot."""
 
-    person: Person
+    person: Person | None
     paused_partner: Person | None = None
 
 
 async def register(
-    services: Services, user_id: int, chat_id: int, first_name: str
+    services: Services, user_id: int, chat_id: int, first_name: str, *, create: bool = True
 ) -> Registration:
-    """Record (or refresh) someone who wrote to the bot; notice when they come back."""
+    """Refresh someone who wrote to the bot (recording them first when `create`: they are
+    starting to pair); notice when they come back after blocking it."""
     now = services.clock()
     async with services.db.transaction() as tx:
         before = await tx.get_person(user_id)
+        if before is None and not create:
+            return Registration(None)
         person = await tx.upsert_person(
             user_id, chat_id, first_name or texts.YOUR_PARTNER_START, now
         )

@@ -335,3 +335,22 @@ async def test_editing_an_answer_of_an_ended_pairing_says_it_stays_as_it_was(
     alice.unread()
     await alice.edit(answer, "An edit after")
     assert _text(await alice.receive()) == texts.EDIT_PAIR_ENDED
+
+
+async def test_an_old_button_pressed_after_deleting_ones_data_records_nothing(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    alice, bob = api.user(1, "Alice"), api.user(2_000_003, "Bartholomew")
+    await pair_up(bot, alice, bob)
+    await alice.send("Alice's answer")
+    await bob.send("Bob's answer")
+    reveal = (await bob.receive_until(lambda m: "said:" in _text(m)))[-1]
+    await bob.send("/deletemydata")
+    confirm = await bob.receive_until(lambda m: "reply_markup" in m)
+    await bob.press(confirm[-1], "Yes")
+    await bot.settle()
+    await bob.press(reveal, "❤️")  # a stale button under an old reveal
+    await bob.send("/history")
+    await bob.receive_until(lambda m: _text(m) == texts.NOT_PAIRED)
+    await bot.settle()
+    assert _rows_mentioning(bot.database_path, [str(bob.id), "Bartholomew"]) == []
