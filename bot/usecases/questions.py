@@ -38,44 +38,38 @@ async def start_question(
     `notes` puts a line above the question for some members (e.g. why it was swapped).
     """
     custom = await tx.next_custom_question(pair.id)
+    content_id: str | None = None
+    author_id: int | None = None
     if custom is not None:
-        custom_id, author_id, text = custom
-        prompt = await tx.create_prompt(
-            pair.id,
-            PromptKind.QUESTION,
-            content_id=None,
-            text=text,
-            local_date=day,
-            now=now,
-            author_id=author_id,
+        _, author_id, text = custom
+    else:
+        question = selection.choose_question(
+            library.questions,
+            library.categories,
+            history=await tx.content_history(pair.id, PromptKind.QUESTION),
+            shared_answers=await tx.shared_answer_count(pair.id),
+            preferences=pair.preferences,
+            seed=pair.seed,
+            # Until the renderer shows buttons, guesses and scales, only open questions go out.
+            formats=selection.RENDERABLE_FORMATS,
         )
-        if prompt is not None:
-            await tx.use_custom_question(custom_id, prompt.id, now)
-            await _queue_question(tx, pair, prompt, now, urgent=urgent, notes=notes)
-        return prompt
-    question = selection.choose_question(
-        library.questions,
-        library.categories,
-        history=await tx.content_history(pair.id, PromptKind.QUESTION),
-        shared_answers=await tx.shared_answer_count(pair.id),
-        preferences=pair.preferences,
-        seed=pair.seed,
-        # Until the renderer shows buttons, guesses and scales, only open questions are sent.
-        formats=selection.RENDERABLE_FORMATS,
-    )
-    if question is None:
-        log.error("pair %d: the library has no question its settings allow", pair.id)
-        return None
+        if question is None:
+            log.error("pair %d: the library has no question its settings allow", pair.id)
+            return None
+        content_id, text = question.id, question.text
     prompt = await tx.create_prompt(
         pair.id,
         PromptKind.QUESTION,
-        content_id=question.id,
-        text=question.text,
+        content_id=content_id,
+        text=text,
         local_date=day,
         now=now,
+        author_id=author_id,
     )
     if prompt is None:
         return None
+    if custom is not None:
+        await tx.use_custom_question(custom[0], prompt.id, now)
     await _queue_question(tx, pair, prompt, now, urgent=urgent, notes=notes)
     return prompt
 
