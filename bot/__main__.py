@@ -10,7 +10,6 @@ import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from telegram.error import InvalidToken, NetworkError
 
@@ -133,18 +132,10 @@ def run_bot() -> int:
 
 
 def _serve(app: NearerApp, settings: Settings) -> None:
-    from bot.app import ALLOWED_UPDATES
+    from bot.app import ALLOWED_UPDATES, webhook_options
 
     if settings.webhook_mode:
-        assert settings.webhook_url is not None and settings.webhook_secret is not None
-        app.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret.get_secret_value(),
-            allowed_updates=ALLOWED_UPDATES,
-        )
+        app.run_webhook(**webhook_options(settings, listen=settings.webhook_listen))
     else:
         app.run_polling(allowed_updates=ALLOWED_UPDATES)
 

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -168,3 +169,17 @@ ALLOWED_UPDATES = [
     Update.CALLBACK_QUERY,
     Update.MY_CHAT_MEMBER,
 ]
+
+
+def webhook_options(settings: Settings, *, listen: str) -> dict[str, Any]:
+    """How python-telegram-bot's webhook server is started for these settings (run_webhook in
+    production, start_webhook in the harness)."""
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    return {
+        "listen": listen,
+        "port": settings.webhook_port,
+        "url_path": urlsplit(settings.webhook_url).path.lstrip("/"),
+        "webhook_url": settings.webhook_url,
+        "secret_token": settings.webhook_secret.get_secret_value(),
+        "allowed_updates": ALLOWED_UPDATES,
+    }

@@ -10,9 +10,8 @@ import datetime as dt
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from bot.app import ALLOWED_UPDATES, Runtime, build_application
+from bot.app import ALLOWED_UPDATES, Runtime, build_application, webhook_options
 from bot.config import load_settings
 from bot.content import Library
 from bot.context import NearerApp
@@ -112,16 +111,8 @@ class RunningBot:
         await open_app(self.app)
         assert self.app.updater is not None
         if settings.webhook_mode:
-            assert settings.webhook_url is not None and settings.webhook_secret is not None
             self.webhook_url = settings.webhook_url
-            await self.app.updater.start_webhook(
-                listen="127.0.0.1",
-                port=settings.webhook_port,
-                url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
-                webhook_url=settings.webhook_url,
-                secret_token=settings.webhook_secret.get_secret_value(),
-                allowed_updates=ALLOWED_UPDATES,
-            )
+            await self.app.updater.start_webhook(**webhook_options(settings, listen="127.0.0.1"))
         else:
             await self.app.updater.start_polling(
                 poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES
