@@ -1512,13 +1512,24 @@ class Oracle:
     def on_schedule_changed(self, record: Record, who: Who, fields: dict[str, str]) -> None:
         shown = fields.get("when", "")
 
-        def agrees(command: str, argument: str) -> bool:
-            if command == "/time":
-                return shown.startswith(argument.strip().zfill(5) + " ")
+        pair = who.pair
+        zone = pair.zone if pair is not None else ""
+
+        def moves_zone(command: str, argument: str) -> bool:
             return command == "/timezone" and shown.endswith(f"({argument.strip()})")
 
-        taken = self.take_pending(who.user_id, agrees)
-        pair = who.pair
+        def moves_time(command: str, argument: str) -> bool:
+            # A reply to /time shows the pair's zone as it is; "08:00 (Australia/Adelaide)"
+            # after /timezone must not be taken for an earlier, unanswered "/time 08:00".
+            return (
+                command == "/time"
+                and shown.startswith(argument.strip().zfill(5) + " ")
+                and shown.endswith(f"({zone})")
+            )
+
+        taken = self.take_pending(who.user_id, moves_zone) or self.take_pending(
+            who.user_id, moves_time
+        )
         if taken is None or pair is None:
             if pair is not None:
                 self.violate(
