@@ -1,8 +1,10 @@
 """The storage seam: what the rest of the bot may ask of a database.
 
-`bot.storage.sqlite` implements it on SQLite. Another engine (PostgreSQL, say) implements these
-two protocols and nothing outside `bot.storage` changes: services, handlers, the scheduler and
-delivery are typed against `Store` and `StoreTransaction`, never against SQLite.
+One protocol per aggregate (people, invites, pairs, prompts and answers, nudges, stats, outbox)
+makes up `StoreTransaction`; `bot.storage.sqlite` implements each as a repository on SQLite.
+Another engine (PostgreSQL, say) implements the same protocols and nothing outside
+`bot.storage` changes: use cases, handlers, the scheduler and delivery are typed against
+`Store` and `StoreTransaction`, never against SQLite.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ from bot.domain.models import (
 from bot.domain.outbox import NewMessage, OutboxItem
 
 
-class StoreTransaction(Protocol):
-    """Named reads and writes that run inside one transaction."""
+class PeopleStore(Protocol):
+    """People, their own settings and allowances, and deleting a person."""
 
     async def upsert_person(
         self, user_id: int, chat_id: int, first_name: str, now: dt.datetime
@@ -46,6 +48,38 @@ class StoreTransaction(Protocol):
         """Mark (or clear) that a person blocked the bot; True if this changed anything."""
         ...
 
+    async def set_person_settings(
+        self,
+        user_id: int,
+        *,
+        reminders_on: bool | None = None,
+        nudges_on: bool | None = None,
+        quiet: tuple[dt.time, dt.time] | None = None,
+        reminder_hours: int | None = None,
+    ) -> None:
+        """Change a person's own settings; arguments left as None stay as they are."""
+        ...
+
+    async def delete_person(self, user_id: int, placeholder_question: str) -> None:
+        """Delete everything stored about a person, in every table (see the SQLite store)."""
+        ...
+
+    async def count_action(
+        self, user_id: int, action: str, now: dt.datetime, window: dt.timedelta
+    ) -> int:
+        """Count one more `action` by the person; return how many in the current window."""
+        ...
+
+    async def action_count(
+        self, user_id: int, action: str, now: dt.datetime, window: dt.timedelta
+    ) -> int:
+        """Return how many times the person did `action` in the current window."""
+        ...
+
+
+class InviteStore(Protocol):
+    """Invites and wrong codes tried."""
+
     async def replace_invite(self, invite: Invite) -> None:
         """Store a new invite; the inviter's earlier unused invites stop working."""
         ...
@@ -57,6 +91,20 @@ class StoreTransaction(Protocol):
     async def use_invite(self, code: str, user_id: int, now: dt.datetime) -> bool:
         """Spend an unused invite; False if someone spent it first."""
         ...
+
+    async def invite_failures(self, user_id: int, since: dt.datetime) -> int:
+        """Return how many wrong invite codes the person tried since `since`."""
+        ...
+
+    async def note_invite_failure(
+        self, user_id: int, now: dt.datetime, since: dt.datetime
+    ) -> None:
+        """Count a wrong invite code; the count restarts when its window is over."""
+        ...
+
+
+class PairStore(Protocol):
+    """Pairs, their schedules, preferences and pauses."""
 
     async def create_pair(
         self, members: tuple[int, int], schedule: Schedule, seed: int, now: dt.datetime
@@ -87,6 +135,36 @@ class StoreTransaction(Protocol):
     async def due_pairs(self, now: dt.datetime, limit: int) -> list[Pair]:
         """Return up to `limit` active pairs whose next question is due at `now`, oldest first."""
         ...
+
+    async def pairs_of(self, user_id: int) -> list[Pair]:
+        """Return every pair the person was ever in."""
+        ...
+
+    async def set_preferences(self, pair_id: int, preferences: Preferences) -> None:
+        """Store which categories and depth a pair receives."""
+        ...
+
+    async def set_next_nudge(self, pair_id: int, due_at: dt.datetime | None) -> None:
+        """Store when the pair's next compliment nudge is due (None: none scheduled)."""
+        ...
+
+    async def pause(self, pair_id: int, until: dt.datetime | None, by: int) -> None:
+        """Stop everything scheduled for the pair until `until` (None: until resumed)."""
+        ...
+
+    async def resume(
+        self, pair_id: int, next_due_at: dt.datetime, next_nudge_at: dt.datetime
+    ) -> bool:
+        """End a pause and schedule the next question and nudge; False if it was not paused."""
+        ...
+
+    async def pauses_ending(self, now: dt.datetime, limit: int) -> list[Pair]:
+        """Return paused pairs whose timed pause has run out."""
+        ...
+
+
+class PromptStore(Protocol):
+    """Prompts and answers, questions partners wrote, history, streaks, reminders, reactions."""
 
     async def create_prompt(
         self,
@@ -169,44 +247,6 @@ class StoreTransaction(Protocol):
         partner's whether revealed or not: the caller decides what may be shown)."""
         ...
 
-    async def pairs_of(self, user_id: int) -> list[Pair]:
-        """Return every pair the person was ever in."""
-        ...
-
-    async def set_person_settings(
-        self,
-        user_id: int,
-        *,
-        reminders_on: bool | None = None,
-        nudges_on: bool | None = None,
-        quiet: tuple[dt.time, dt.time] | None = None,
-        reminder_hours: int | None = None,
-    ) -> None:
-        """Change a person's own settings; arguments left as None stay as they are."""
-        ...
-
-    async def set_preferences(self, pair_id: int, preferences: Preferences) -> None:
-        """Store which categories and depth a pair receives."""
-        ...
-
-    async def set_next_nudge(self, pair_id: int, due_at: dt.datetime | None) -> None:
-        """Store when the pair's next compliment nudge is due (None: none scheduled)."""
-        ...
-
-    async def pause(self, pair_id: int, until: dt.datetime | None, by: int) -> None:
-        """Stop everything scheduled for the pair until `until` (None: until resumed)."""
-        ...
-
-    async def resume(
-        self, pair_id: int, next_due_at: dt.datetime, next_nudge_at: dt.datetime
-    ) -> bool:
-        """End a pause and schedule the next question and nudge; False if it was not paused."""
-        ...
-
-    async def pauses_ending(self, now: dt.datetime, limit: int) -> list[Pair]:
-        """Return paused pairs whose timed pause has run out."""
-        ...
-
     async def add_custom_question(
         self, pair_id: int, author_id: int, text: str, now: dt.datetime
     ) -> None:
@@ -226,6 +266,31 @@ class StoreTransaction(Protocol):
     ) -> None:
         """Record that a partner's question became a day's question."""
         ...
+
+    async def reminder_candidates(
+        self,
+        now: dt.datetime,
+        since: dt.datetime,
+        limit: int,
+        after: tuple[int, int, int] | None = None,
+    ) -> list[ReminderDue]:
+        """Return people not yet reminded of an unanswered question sent between `since` and
+        `now`, in (sent_at, prompt id, user id) order after the key `after`."""
+        ...
+
+    async def mark_reminded(self, prompt_id: int, user_id: int, now: dt.datetime) -> bool:
+        """Record a reminder; False if this person was already reminded of this question."""
+        ...
+
+    async def add_reaction(
+        self, prompt_id: int, user_id: int, kind: str, now: dt.datetime
+    ) -> bool:
+        """Record a reaction to a revealed answer; False if the same one was sent before."""
+        ...
+
+
+class NudgeStore(Protocol):
+    """Compliment nudges and the appreciations they became."""
 
     async def due_nudges(self, now: dt.datetime, limit: int) -> list[Pair]:
         """Return active pairs whose compliment nudge is due."""
@@ -271,52 +336,9 @@ class StoreTransaction(Protocol):
         """Record a heart sent back for a gift; False if one was already sent."""
         ...
 
-    async def reminder_candidates(
-        self,
-        now: dt.datetime,
-        since: dt.datetime,
-        limit: int,
-        after: tuple[int, int, int] | None = None,
-    ) -> list[ReminderDue]:
-        """Return people not yet reminded of an unanswered question sent between `since` and
-        `now`, in (sent_at, prompt id, user id) order after the key `after`."""
-        ...
 
-    async def mark_reminded(self, prompt_id: int, user_id: int, now: dt.datetime) -> bool:
-        """Record a reminder; False if this person was already reminded of this question."""
-        ...
-
-    async def add_reaction(
-        self, prompt_id: int, user_id: int, kind: str, now: dt.datetime
-    ) -> bool:
-        """Record a reaction to a revealed answer; False if the same one was sent before."""
-        ...
-
-    async def invite_failures(self, user_id: int, since: dt.datetime) -> int:
-        """Return how many wrong invite codes the person tried since `since`."""
-        ...
-
-    async def note_invite_failure(
-        self, user_id: int, now: dt.datetime, since: dt.datetime
-    ) -> None:
-        """Count a wrong invite code; the count restarts when its window is over."""
-        ...
-
-    async def delete_person(self, user_id: int, placeholder_question: str) -> None:
-        """Delete everything stored about a person, in every table (see the SQLite store)."""
-        ...
-
-    async def count_action(
-        self, user_id: int, action: str, now: dt.datetime, window: dt.timedelta
-    ) -> int:
-        """Count one more `action` by the person; return how many in the current window."""
-        ...
-
-    async def action_count(
-        self, user_id: int, action: str, now: dt.datetime, window: dt.timedelta
-    ) -> int:
-        """Return how many times the person did `action` in the current window."""
-        ...
+class StatsStore(Protocol):
+    """Operator figures and small operational facts."""
 
     async def set_meta(self, key: str, value: str) -> None:
         """Store a small operational fact (e.g. when the scheduler last ticked)."""
@@ -329,6 +351,10 @@ class StoreTransaction(Protocol):
     async def stats(self, now: dt.datetime) -> dict[str, int | float]:
         """Return operator figures: pairs by state, questions and answer rates, queue size."""
         ...
+
+
+class OutboxStore(Protocol):
+    """The durable outbox."""
 
     async def enqueue(self, messages: Sequence[NewMessage], now: dt.datetime) -> None:
         """Add messages to the outbox; they are sent by the delivery loop."""
@@ -380,6 +406,19 @@ class StoreTransaction(Protocol):
     async def next_outbox_time(self) -> dt.datetime | None:
         """Return when the earliest pending message may be sent."""
         ...
+
+
+class StoreTransaction(
+    PeopleStore,
+    InviteStore,
+    PairStore,
+    PromptStore,
+    NudgeStore,
+    StatsStore,
+    OutboxStore,
+    Protocol,
+):
+    """Named reads and writes that run inside one transaction: one repository per aggregate."""
 
 
 class Store(Protocol):

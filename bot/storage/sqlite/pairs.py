@@ -1,0 +1,169 @@
+"""Pairs: forming and ending them, their schedules, preferences and pauses."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.domain.models import (
+    Pair,
+    Preferences,
+    Schedule,
+)
+from bot.storage.sqlite.rows import PAIR_COLUMNS, Repository, join_set, pair_row, prefixed, to_ts
+
+
+class PairsRepository(Repository):
+    """Pairs, in SQLite."""
+
+    async def create_pair(
+        self, members: tuple[int, int], schedule: Schedule, seed: int, now: dt.datetime
+    ) -> Pair | None:
+        """Pair two unpaired people; None (and nothing written) if either is already paired."""
+        cursor = await self._conn.execute(
+            "INSERT INTO pairs (member_a, member_b, timezone, send_time, frequency, seed,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                members[0],
+                members[1],
+                schedule.timezone,
+                schedule.send_time.strftime("%H:%M"),
+                schedule.frequency.value,
+                seed,
+                to_ts(now),
+            ),
+        )
+        pair_id = cursor.lastrowid
+        await cursor.close()
+        claimed = await self._run(
+            "UPDATE people SET pair_id = ? WHERE user_id IN (?, ?) AND pair_id IS NULL",
+            (pair_id, members[0], members[1]),
+        )
+        if claimed != 2:
+            await self._run("UPDATE people SET pair_id = NULL WHERE pair_id = ?", (pair_id,))
+            await self._run("DELETE FROM pairs WHERE id = ?", (pair_id,))
+            return None
+        assert pair_id is not None
+        # Links either of them made earlier must not pair them again after this pair ends.
+        await self._run(
+            "DELETE FROM invites WHERE used_at IS NULL AND inviter_id IN (?, ?)", members
+        )
+        return await self.get_pair(pair_id)
+
+    async def get_pair(self, pair_id: int) -> Pair | None:
+        """Return a pair, active or ended."""
+        row = await self._one(f"SELECT {PAIR_COLUMNS} FROM pairs WHERE id = ?", (pair_id,))
+        return None if row is None else pair_row(row)
+
+    async def active_pair_of(self, user_id: int) -> Pair | None:
+        """Return the pair `user_id` is in now, if any."""
+        row = await self._one(
+            f"SELECT {prefixed(PAIR_COLUMNS, 'p')}"
+            " FROM people AS x JOIN pairs AS p ON p.id = x.pair_id"
+            " WHERE x.user_id = ? AND p.ended_at IS NULL",
+            (user_id,),
+        )
+        return None if row is None else pair_row(row)
+
+    async def end_pair(self, pair_id: int, now: dt.datetime) -> bool:
+        """End a pair: no more prompts; both people are free to pair again."""
+        # An ended pair schedules nothing: a due nudge left on it came back in every batch.
+        ended = await self._run(
+            "UPDATE pairs SET ended_at = ?, next_due_at = NULL, next_nudge_at = NULL,"
+            " pause_ends_at = NULL WHERE id = ? AND ended_at IS NULL",
+            (to_ts(now), pair_id),
+        )
+        await self._run("UPDATE people SET pair_id = NULL WHERE pair_id = ?", (pair_id,))
+        await self._run(
+            "UPDATE outbox SET status = 'failed', error = 'pair ended', finished_at = ?,"
+            " payload = '{}' WHERE status IN ('pending', 'claimed') AND (prompt_id IN"
+            " (SELECT id FROM prompts WHERE pair_id = ?) OR coalesce_key LIKE ?)",
+            (to_ts(now), pair_id, f"changes:{pair_id}:%"),
+        )
+        return ended == 1
+
+    async def set_schedule(self, pair_id: int, schedule: Schedule) -> None:
+        """Store a pair's send time, time zone and frequency."""
+        await self._run(
+            "UPDATE pairs SET timezone = ?, send_time = ?, frequency = ? WHERE id = ?",
+            (
+                schedule.timezone,
+                schedule.send_time.strftime("%H:%M"),
+                schedule.frequency.value,
+                pair_id,
+            ),
+        )
+
+    async def set_next_due(self, pair_id: int, due_at: dt.datetime | None) -> None:
+        """Store when the pair's next question is due (None: nothing scheduled)."""
+        await self._run(
+            "UPDATE pairs SET next_due_at = ? WHERE id = ? AND ended_at IS NULL",
+            (None if due_at is None else to_ts(due_at), pair_id),
+        )
+
+    async def due_pairs(self, now: dt.datetime, limit: int) -> list[Pair]:
+        """Return up to `limit` active pairs whose next question is due at `now`, oldest first."""
+        rows = await self._all(
+            f"SELECT {PAIR_COLUMNS} FROM pairs WHERE next_due_at <= ? AND ended_at IS NULL"
+            " ORDER BY next_due_at LIMIT ?",
+            (to_ts(now), limit),
+        )
+        return [pair_row(row) for row in rows]
+
+    async def pairs_of(self, user_id: int) -> list[Pair]:
+        """Return every pair the person was ever in."""
+        rows = await self._all(
+            f"SELECT {PAIR_COLUMNS} FROM pairs WHERE member_a = ? OR member_b = ? ORDER BY id",
+            (user_id, user_id),
+        )
+        return [pair_row(row) for row in rows]
+
+    async def set_preferences(self, pair_id: int, preferences: Preferences) -> None:
+        """Store which categories and depth a pair receives."""
+        await self._run(
+            "UPDATE pairs SET depth = ?, disabled_categories = ?, enabled_sensitive = ?"
+            " WHERE id = ?",
+            (
+                preferences.depth.value,
+                join_set(preferences.disabled_categories),
+                join_set(preferences.enabled_sensitive),
+                pair_id,
+            ),
+        )
+
+    async def set_next_nudge(self, pair_id: int, due_at: dt.datetime | None) -> None:
+        """Store when the pair's next compliment nudge is due (None: none scheduled)."""
+        await self._run(
+            "UPDATE pairs SET next_nudge_at = ? WHERE id = ? AND ended_at IS NULL",
+            (None if due_at is None else to_ts(due_at), pair_id),
+        )
+
+    async def pause(self, pair_id: int, until: dt.datetime | None, by: int) -> None:
+        """Stop everything scheduled for the pair until `until` (None: until resumed)."""
+        await self._run(
+            "UPDATE pairs SET paused = 1, pause_ends_at = ?, paused_by = ?, next_due_at = NULL,"
+            " next_nudge_at = NULL WHERE id = ? AND ended_at IS NULL",
+            (None if until is None else to_ts(until), by, pair_id),
+        )
+
+    async def resume(
+        self, pair_id: int, next_due_at: dt.datetime, next_nudge_at: dt.datetime
+    ) -> bool:
+        """End a pause and schedule the next question and nudge; False if it was not paused."""
+        return (
+            await self._run(
+                "UPDATE pairs SET paused = 0, pause_ends_at = NULL, paused_by = NULL,"
+                " next_due_at = ?, next_nudge_at = ? WHERE id = ? AND paused = 1"
+                " AND ended_at IS NULL",
+                (to_ts(next_due_at), to_ts(next_nudge_at), pair_id),
+            )
+            == 1
+        )
+
+    async def pauses_ending(self, now: dt.datetime, limit: int) -> list[Pair]:
+        """Return paused pairs whose timed pause has run out."""
+        rows = await self._all(
+            f"SELECT {PAIR_COLUMNS} FROM pairs WHERE pause_ends_at <= ? AND paused = 1"
+            " AND ended_at IS NULL ORDER BY pause_ends_at LIMIT ?",
+            (to_ts(now), limit),
+        )
+        return [pair_row(row) for row in rows]
