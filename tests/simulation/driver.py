@@ -691,10 +691,17 @@ class Simulation:
     # Actions ---------------------------------------------------------------------------------
 
     async def wait_for(
-        self, uid: int, since: int, predicate: Callable[[JSON], bool], timeout: float = REPLY_WAIT
+        self,
+        uid: int,
+        since: int,
+        predicate: Callable[[JSON], bool],
+        timeout: float = REPLY_WAIT,
+        *,
+        until_confirmed: bool = False,
     ) -> JSON | None:
         """The first message from index `since` of the person's inbox that matches, or None once
-        the bot has handled every update without sending one."""
+        the bot has handled every update without sending one (with `until_confirmed`, every
+        update the fake still holds unconfirmed, as after a crash, counts as not handled)."""
         user = self.user(uid)
         deadline = time.monotonic() + timeout
         calm = 0
@@ -705,7 +712,8 @@ class Simulation:
             if time.monotonic() > deadline or calm >= 3:
                 return None
             await asyncio.sleep(0.003)
-            calm = 0 if self.handling() else calm + 1
+            busy = self.handling() or (until_confirmed and bool(self.api.updates))
+            calm = 0 if busy else calm + 1
 
     def handling(self) -> bool:
         """Whether the bot still has updates to fetch or handle (replies come from handlers)."""
@@ -810,9 +818,14 @@ class Simulation:
         """Wait for the bot's reply to an answer, edit or appreciation; when there is none
         (the person's allowance ran dry, or an edit of something that is not an answer), say
         so in the timeline."""
-        reply = await self.wait_for(
-            uid, before, lambda m: self.catalogue.classify(m)[0].startswith("ack_")
-        )
+
+        def is_ack(message: JSON) -> bool:
+            return self.catalogue.classify(message)[0].startswith("ack_")
+
+        reply = await self.wait_for(uid, before, is_ack)
+        if reply is None and self.crash_in_round:
+            # Killed before it replied: the restarted bot fetches the unconfirmed update again.
+            reply = await self.wait_for(uid, before, is_ack, 4 * REPLY_WAIT, until_confirmed=True)
         if reply is not None:
             return
         self.world.add("note", uid, {}, Intent("silent"))
