@@ -89,9 +89,6 @@ PAIRED = (
     "Your question arrives every day at {when}. Change it any time with /time HH:MM or "
     "/timezone, and you'll both be told.\n\nHere comes your first question 👇"
 )
-GROUP_ONLY_PRIVATE = (
-    "Nearer works in private chats only. Open a private chat with me to get started."
-)
 
 QUESTION = "🌱 <b>Today's question</b>\n\n{question}\n\n<i>Reply to this message to answer. {partner} sees your answer only once you've both answered.</i>"
 QUESTION_FROM_PARTNER = "🌱 <b>A question from {author}</b>\n\n{question}\n\n<i>Reply to this message to answer. You'll see each other's answers once you've both answered.</i>"
@@ -128,9 +125,6 @@ TIMEZONE_USAGE = (
     "<code>/timezone Tokyo</code> or <code>/timezone UTC+2</code>."
 )
 SCHEDULE_CHANGED = "🕰 Done: your daily question now comes at {when}. Next one: {next}."
-SCHEDULE_CHANGED_PARTNER = (
-    "🕰 {name} changed when your daily question comes: {when}. Next one: {next}."
-)
 
 UNPAIR_CONFIRM = "End your pairing with <b>{partner}</b>? Daily questions stop for both of you. Your past answers stay in your history."
 UNPAIR_YES = "Yes, unpair"
@@ -284,11 +278,9 @@ PAUSE_USAGE = (
 )
 PAUSED = "⏸ Paused {until}. No questions, nudges or reminders until then. Paused days never break your streak. /resume any time."
 PAUSED_UPDATED = "⏸ Still paused, now {until}."
-PAUSED_PARTNER = "⏸ {name} paused Nearer {until}. Take the time you need; nothing is lost and your streak is safe."
 PAUSE_UNTIL_RESUMED = "until you resume"
 PAUSE_UNTIL = "until {date}"
 RESUMED = "▶️ Welcome back! Your next question comes {when}."
-RESUMED_PARTNER = "▶️ {name} resumed Nearer. Your next question comes {when}."
 PAUSE_ENDED = "▶️ Your pause is over. Your next question comes {when}."
 NOT_PAUSED = "You're not paused, so there's nothing to resume. Your next question comes {when}."
 

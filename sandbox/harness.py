@@ -148,6 +148,17 @@ class RunningBot:
         self.runtime.dispatcher.wake()
         await self.settle()
 
+    async def busy(self) -> bool:
+        """Whether an update is still to be fetched or handled, or the outbox has a row due."""
+        assert self.app is not None and self.runtime is not None
+        assert self.runtime.dispatcher is not None
+        return (
+            bool(self.api.updates_unfetched())
+            or not self.app.update_queue.empty()
+            or self.app.update_processor.current_concurrent_updates > 0
+            or not await self.runtime.dispatcher.idle()
+        )
+
     async def settle(self, timeout: float = 10.0, poll: float = 0.03) -> None:
         """Wait until every update is handled and the outbox has nothing due (checked every
         `poll` seconds, three times in a row)."""
@@ -157,15 +168,7 @@ class RunningBot:
             if time.monotonic() > deadline:
                 raise TimeoutError("the bot did not settle")
             await asyncio.sleep(poll)
-            assert self.app is not None and self.runtime is not None
-            assert self.runtime.dispatcher is not None
-            busy = (
-                bool(self.api.updates_unfetched())
-                or not self.app.update_queue.empty()
-                or self.app.update_processor.current_concurrent_updates > 0
-                or not await self.runtime.dispatcher.idle()
-            )
-            calm = 0 if busy else calm + 1
+            calm = 0 if await self.busy() else calm + 1
 
 
 async def pair_up(bot: RunningBot, alice: FakeUser, bob: FakeUser) -> None:

@@ -8,7 +8,7 @@ from bot import render, texts
 from bot.context import NearerContext
 from bot.domain.models import Answer, AnswerKind
 from bot.handlers.common import sender
-from bot.usecases import common, nudges, questions, settings
+from bot.usecases import common, nudges, questions
 from bot.usecases import history as history_cases
 from bot.usecases import pause as pause_cases
 from bot.usecases import reminders as reminder_cases
@@ -55,7 +55,7 @@ async def reminders(update: Update, context: NearerContext) -> None:
     user, message = sender(update)
     argument = " ".join(context.args or []).strip().lower()
     if argument not in ("on", "off"):
-        current = await settings.settings_of(context.services, user.id)
+        current = await common.pairing_of(context.services, user.id)
         state = texts.ON if current and current.person.reminders_on else texts.OFF
         await message.reply_text(texts.REMINDERS_USAGE.format(state=state))
         return
@@ -187,7 +187,7 @@ async def react(update: Update, context: NearerContext) -> None:
     outcome = history_cases.ReactOutcome.EXPIRED
     if raw_id.isdigit() and len(raw_id) < 19:
         outcome = await history_cases.react(context.services, user.id, int(raw_id), kind)
-    pairing = await settings.settings_of(context.services, user.id)
+    pairing = await common.pairing_of(context.services, user.id)
     partner = texts.esc(pairing.partner.first_name) if pairing else ""
     alert = {
         history_cases.ReactOutcome.SENT: texts.REACTED.format(partner=partner),

@@ -29,7 +29,7 @@ async def start(update: Update, context: NearerContext) -> None:
         name = texts.esc(user.first_name)
         await message.reply_text(texts.START.format(name=name), reply_markup=INVITE_KEYBOARD)
         return
-    pair, partner = pairing
+    pair, partner = pairing.pair, pairing.partner
     await message.reply_text(
         texts.START_PAIRED.format(
             name=texts.esc(user.first_name),
@@ -149,7 +149,7 @@ async def unpair(update: Update, context: NearerContext) -> None:
     if found is None:
         await message.reply_text(texts.NOT_PAIRED)
         return
-    pair, partner = found
+    pair, partner = found.pair, found.partner
     keyboard = InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(texts.UNPAIR_YES, callback_data=f"unpair:yes:{pair.id}")],

@@ -10,13 +10,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot import texts
 from bot.context import NearerContext
 from bot.handlers.common import sender
-from bot.usecases import privacy, settings
+from bot.usecases import common, privacy
 
 
 async def ask_to_delete(update: Update, context: NearerContext) -> None:
     """Explain what will be deleted and ask to confirm."""
     user, message = sender(update)
-    pairing = await settings.settings_of(context.services, user.id)
+    pairing = await common.pairing_of(context.services, user.id)
     note = ""
     if pairing is not None:
         note = texts.DELETE_PARTNER_NOTE.format(partner=texts.esc(pairing.partner.first_name))

@@ -155,7 +155,7 @@ def _submenu(
 async def show_settings(update: Update, context: NearerContext) -> None:
     """Open the settings menu."""
     user, message = sender(update)
-    view = await settings.settings_of(context.services, user.id)
+    view = await common.pairing_of(context.services, user.id)
     if view is None:
         await message.reply_text(texts.NOT_PAIRED)
         return
@@ -169,7 +169,7 @@ async def press_setting(update: Update, context: NearerContext) -> None:
     if query is None or user is None or query.data is None:
         return
     parts = query.data.split(":")
-    view = await settings.settings_of(context.services, user.id)
+    view = await common.pairing_of(context.services, user.id)
     if len(parts) < 3 or view is None or parts[1] != str(view.pair.id):
         await query.answer(texts.MENU_EXPIRED, show_alert=True)
         return
@@ -182,7 +182,7 @@ async def press_setting(update: Update, context: NearerContext) -> None:
     if screen == "done":
         await _edit(query.edit_message_text(texts.SETTINGS_CLOSED))
         return
-    fresh = await settings.settings_of(context.services, user.id)
+    fresh = await common.pairing_of(context.services, user.id)
     if fresh is None:
         return
     text, keyboard = _submenu(fresh, screen, context)

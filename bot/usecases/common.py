@@ -138,9 +138,8 @@ async def pairing_in(tx: StoreTransaction, user_id: int) -> Pairing | None:
     return Pairing(person, pair, partner)
 
 
-async def pairing_of(services: Services, user_id: int) -> tuple[Pair, Person] | None:
-    """Return the person's active pair and partner, if paired."""
+async def pairing_of(services: Services, user_id: int) -> Pairing | None:
+    """Return the person, their active pair and their partner, if paired (what /start, the
+    settings menu and the not-paired replies look at)."""
     async with services.db.transaction() as tx:
-        pair = await tx.active_pair_of(user_id)
-        partner = None if pair is None else await tx.get_person(pair.partner_of(user_id))
-    return None if pair is None or partner is None else (pair, partner)
+        return await pairing_in(tx, user_id)

@@ -17,7 +17,7 @@ from bot.domain.models import (
     PromptKind,
 )
 from bot.domain.outbox import moment_param, schedule_params
-from bot.usecases.common import Pairing, Services, pairing_in, tell_partner
+from bot.usecases.common import Services, pairing_in, tell_partner
 
 log = logging.getLogger(__name__)
 
@@ -93,12 +93,6 @@ async def change_schedule(
         updated = replace(pair, schedule=new, next_due_at=due)
     services.wake_delivery()
     return ScheduleChange(updated, due)
-
-
-async def settings_of(services: Services, user_id: int) -> Pairing | None:
-    """Return what the settings menu shows for `user_id`."""
-    async with services.db.transaction() as tx:
-        return await pairing_in(tx, user_id)
 
 
 class SettingOutcome(Enum):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import texts
-from bot.domain.models import Schedule
+from bot.domain.models import PromptKind, Schedule
 from bot.domain.outbox import MessageKind, NewMessage
 from sandbox.fake_bot_api import JSON, FakeBotAPI, FakeUser
 from tests.support import RunningBot, pair_up
@@ -354,3 +354,34 @@ async def test_an_old_button_pressed_after_deleting_ones_data_records_nothing(
     await bob.receive_until(lambda m: _text(m) == texts.NOT_PAIRED)
     await bot.settle()
     assert _rows_mentioning(bot.database_path, [str(bob.id), "Bartholomew"]) == []
+
+
+async def test_a_due_reminder_arrives_though_many_earlier_ones_are_not_due_yet(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
+    await pair_up(bot, alice, bob)
+    await alice.send("/reminders on")  # after 4 hours
+    await alice.receive()
+    earlier = bot.clock.now - dt.timedelta(hours=1)
+    async with bot.services.db.transaction() as tx:
+        # 101 people asked earlier, whose 12-hour reminders are not due: before the fix the
+        # tick looked only at the first 50 candidates and never reached Alice.
+        for index in range(101):
+            a, b = 5000 + 2 * index, 5001 + 2 * index
+            await tx.upsert_person(a, a, "Early", earlier)
+            await tx.upsert_person(b, b, "Bird", earlier)
+            pair = await tx.create_pair((a, b), Schedule("UTC", dt.time(6)), index, earlier)
+            assert pair is not None
+            await tx.set_person_settings(a, reminders_on=True, reminder_hours=12)
+            await tx.create_prompt(
+                pair.id,
+                PromptKind.QUESTION,
+                content_id="q",
+                text="Q?",
+                local_date=earlier.date(),
+                now=earlier,
+            )
+    bot.clock.advance(hours=4, minutes=5)
+    assert (await bot.tick()).reminders == 1
+    assert "reminder" in _text(await alice.receive()).lower()

@@ -182,15 +182,7 @@ async def settle(bot: RunningBot, timeout: float = 20.0) -> bool:
         await asyncio.sleep(0.002)
         if time.monotonic() > deadline:
             return False
-        assert bot.app is not None and bot.runtime is not None
-        assert bot.runtime.dispatcher is not None
-        busy = (
-            bool(bot.api.updates_unfetched())
-            or not bot.app.update_queue.empty()
-            or bot.app.update_processor.current_concurrent_updates > 0
-            or not await bot.runtime.dispatcher.idle()
-        )
-        calm = 0 if busy else calm + 1
+        calm = 0 if await bot.busy() else calm + 1
     return True
 
 

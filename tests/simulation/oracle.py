@@ -159,8 +159,6 @@ _KINDS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("resumed", ("RESUMED",), False),
     ("not_paused", ("NOT_PAUSED",), False),
     ("schedule_changed", ("SCHEDULE_CHANGED",), False),
-    # A swap announced on its own, before the new question (older wording of /skip).
-    ("skipped", ("SKIPPED", "SKIPPED_PARTNER"), False),
     ("reminders_on", ("REMINDERS_ON",), False),
     ("reminders_off", ("REMINDERS_OFF",), False),
     ("settings_menu", ("SETTINGS",), False),
@@ -181,16 +179,7 @@ _KINDS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ),
 )  # fmt: skip
 # Messages a partner gets because the other one did something (counted for coalescing).
-PARTNER_NOTICES = (
-    "PAUSED_PARTNER",
-    "RESUMED_PARTNER",
-    "SCHEDULE_CHANGED_PARTNER",
-    "SETTINGS_CHANGED_PARTNER",
-    "CHANGES_ONE",
-    "CHANGES_MANY",
-    "SKIPPED_PARTNER",
-    "SKIPPED_PARTNER_NOTE",
-)
+PARTNER_NOTICES = ("CHANGES_ONE", "CHANGES_MANY", "SKIPPED_PARTNER_NOTE", "PARTNER_BACK")
 
 
 def _template_pattern(template: str, *, prefix: bool, note: bool = False) -> re.Pattern[str]:
@@ -1544,21 +1533,6 @@ class Oracle:
         else:
             self.change_schedule(pair, self.now, "zone", argument.strip())
         self.events[f"schedule{command.replace('/', '_')}"] += 1
-
-    def on_skipped(self, record: Record, who: Who, fields: dict[str, str]) -> None:
-        pair = who.pair
-        if pair is None:
-            return
-        for prompt in reversed(pair.prompts):
-            if prompt.replaces and prompt.created == self.now and prompt.text is None:
-                return  # the partner's copy of the same swap
-        prompt = self.replacement(pair, who.user_id, "")
-        prompt.text = None
-        for uid in pair.members:
-            if not self.who(uid).blocked:
-                self.expect(
-                    Expectation("question", uid, pair.key, self.now + DELIVERY_GRACE, prompt)
-                )
 
     def replacement(self, pair: Pair, uid: int, text: str) -> Prompt:
         """A swapped question (/skip): it replaces today's open question for both."""
