@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import logging
 import math
+import time
 
 from telegram import Bot
 
@@ -131,9 +132,14 @@ class Dispatcher:
             # row wakes it too, as its chat may have the next one waiting), but claim at most
             # every MIN_CLAIM_INTERVAL.
             busy = room <= 0 or (claimed and claimed == room)
+            claimed_at = time.monotonic()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), 0.02 if busy else IDLE_POLL_SECONDS)
-            await asyncio.sleep(MIN_CLAIM_INTERVAL)
+            # Only what is left of the interval: a feeder woken after a quiet spell (a reveal
+            # just queued) claims at once.
+            pause = claimed_at + MIN_CLAIM_INTERVAL - time.monotonic()
+            if pause > 0:
+                await asyncio.sleep(pause)
 
     async def _work(self) -> None:
         task = asyncio.current_task()
