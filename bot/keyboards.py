@@ -25,3 +25,50 @@ def heart_back(nudge_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(texts.HEART_BUTTON, callback_data=f"heart:{nudge_id}")]]
     )
+
+
+def picks(prompt_id: int, options: tuple[str, ...]) -> InlineKeyboardMarkup:
+    """One button per option under a this-or-that or would-you-rather question."""
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(option, callback_data=f"pick:{prompt_id}:{index}")]
+            for index, option in enumerate(options)
+        ]
+    )
+
+
+def rating(prompt_id: int) -> InlineKeyboardMarkup:
+    """Two rows of 1-10 under a rate-it question."""
+    row = [
+        InlineKeyboardButton(str(value), callback_data=f"pick:{prompt_id}:{value}")
+        for value in range(1, 11)
+    ]
+    return InlineKeyboardMarkup([row[:5], row[5:]])
+
+
+def guess_verdict(prompt_id: int) -> InlineKeyboardMarkup:
+    """Under a guess reveal: the partner's guess about me was right, or not quite."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(texts.VERDICT_YES, callback_data=f"verdict:{prompt_id}:1"),
+                InlineKeyboardButton(texts.VERDICT_NO, callback_data=f"verdict:{prompt_id}:0"),
+            ]
+        ]
+    )
+
+
+def consent(pair_id: int, category_id: str) -> InlineKeyboardMarkup:
+    """Asked privately: say yes to an opt-in topic the partner asked for, or not now."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    texts.CONSENT_YES, callback_data=f"consent:{pair_id}:{category_id}:yes"
+                ),
+                InlineKeyboardButton(
+                    texts.CONSENT_NO, callback_data=f"consent:{pair_id}:{category_id}:no"
+                ),
+            ]
+        ]
+    )

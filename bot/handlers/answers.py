@@ -71,7 +71,75 @@ def _reply_for(result: answers.AnswerResult, context: NearerContext) -> str:
         answers.AnswerOutcome.SAVED: texts.SAVED.format(partner=partner),
         answers.AnswerOutcome.REPLACED: texts.SAVED_REPLACED.format(partner=partner),
         answers.AnswerOutcome.REVEALED: texts.SAVED_REVEALING.format(partner=partner),
+        answers.AnswerOutcome.GUESS_NEXT: texts.GUESS_NEXT.format(partner=partner),
+        answers.AnswerOutcome.GUESS_SAVED: texts.GUESS_SAVED.format(partner=partner),
+        answers.AnswerOutcome.GUESS_TEXT_ONLY: texts.GUESS_TEXT_ONLY.format(partner=partner),
+        answers.AnswerOutcome.WHY_SAVED: texts.WHY_SAVED,
+        answers.AnswerOutcome.WHY_SENT: texts.WHY_SENT.format(partner=partner),
     }[outcome]
+
+
+def _numbers(data: str, count: int) -> list[int] | None:
+    """The numeric fields after the prefix of callback data like 'pick:12:1'; None if forged."""
+    fields = data.split(":")[1:]
+    if len(fields) != count or not all(f.isdigit() and len(f) < 19 for f in fields):
+        return None
+    return [int(f) for f in fields]
+
+
+async def pick(update: Update, context: NearerContext) -> None:
+    """Take a tapped option or rating as the answer to its question."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None or query.data is None:
+        return
+    numbers = _numbers(query.data, 2)
+    message = query.message
+    result = answers.PickResult(None)
+    if numbers is not None and message is not None:
+        result = await answers.submit_pick(
+            context.services,
+            user.id,
+            numbers[0],
+            numbers[1],
+            chat_id=message.chat.id,
+            message_id=message.message_id,
+        )
+    if result.outcome is None:
+        await query.answer(texts.MENU_EXPIRED, show_alert=True)
+        return
+    if result.outcome is answers.AnswerOutcome.ALREADY_REVEALED:
+        await query.answer(texts.PICK_TOO_LATE, show_alert=True)
+        return
+    await query.answer()
+    partner = texts.esc(result.partner.first_name if result.partner else texts.YOUR_PARTNER)
+    template = (
+        texts.PICK_REVEALING
+        if result.outcome is answers.AnswerOutcome.REVEALED
+        else texts.PICK_SAVED
+    )
+    assert message is not None
+    await context.bot.send_message(
+        message.chat.id, template.format(pick=texts.esc(result.label), partner=partner)
+    )
+
+
+async def judge_guess(update: Update, context: NearerContext) -> None:
+    """Record 'yes, that's me' or 'not quite' about the partner's guess."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None or query.data is None:
+        return
+    numbers = _numbers(query.data, 2)
+    outcome = answers.VerdictOutcome.EXPIRED
+    if numbers is not None and numbers[1] in (0, 1):
+        outcome = await answers.judge_guess(
+            context.services, user.id, numbers[0], right=numbers[1] == 1
+        )
+    if outcome is answers.VerdictOutcome.EXPIRED:
+        await query.answer(texts.MENU_EXPIRED, show_alert=True)
+        return
+    view = await common.pairing_of(context.services, user.id)
+    name = view.partner.first_name if view else texts.YOUR_PARTNER
+    await query.answer(texts.VERDICT_SAVED.format(partner=name))
 
 
 async def edit_answer(update: Update, context: NearerContext) -> None:

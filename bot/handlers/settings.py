@@ -61,6 +61,15 @@ def _main(view: common.Pairing, context: NearerContext) -> tuple[str, InlineKeyb
     pair, person = view.pair, view.person
     categories = context.services.library.categories.values()
     on = sum(category_is_on(category, pair.preferences) for category in categories)
+    anniversary = pair.anniversary
+    extra = texts.SETTINGS_EXTRA.format(
+        apart=texts.ON if pair.apart else texts.OFF,
+        stage=texts.STAGE_NAMES.get(pair.stage or "", ""),
+        anniversary=texts.anniversary_label(anniversary)
+        if anniversary
+        else texts.ANNIVERSARY_UNSET,
+        pace=texts.PACE_NAMES.get(pair.sensitive_pace, ""),
+    )
     text = texts.SETTINGS.format(
         when=texts.when(pair.schedule),
         frequency=texts.FREQUENCY_NAMES[pair.schedule.frequency.value],
@@ -87,7 +96,19 @@ def _main(view: common.Pairing, context: NearerContext) -> tuple[str, InlineKeyb
             _button(texts.SETTINGS_BUTTON_DEPTH, p, "depth"),
             _button(texts.SETTINGS_BUTTON_QUIET, p, "quiet"),
         ],
-        [_button(texts.SETTINGS_BUTTON_HOURS, p, "hours")],
+        [
+            _button(texts.SETTINGS_BUTTON_HOURS, p, "hours"),
+            _button(texts.SETTINGS_BUTTON_PACE, p, "pace"),
+        ],
+        [
+            _button(texts.SETTINGS_BUTTON_STAGE, p, "stage"),
+            # Names the state it sets, like the toggles below.
+            _button(
+                texts.SETTINGS_BUTTON_APART.format(state=texts.ON if pair.apart else texts.OFF),
+                p,
+                f"apart:{_flip(pair.apart)}",
+            ),
+        ],
         [
             # Each button names the state it sets, so a press handled twice (a repeat after a
             # crash) sets it twice rather than flipping it back.
@@ -104,7 +125,13 @@ def _main(view: common.Pairing, context: NearerContext) -> tuple[str, InlineKeyb
         ],
         [_button(texts.BUTTON_CLOSE, p, "done")],
     ]
-    return text, InlineKeyboardMarkup(keyboard)
+    return text.replace("\n\n<i>", f"\n{extra}\n\n<i>", 1), InlineKeyboardMarkup(keyboard)
+
+
+def _topic_mark(on: bool, asked: bool) -> str:
+    if on:
+        return "✅"
+    return "⏳" if asked else "⬜"
 
 
 def _submenu(
@@ -128,7 +155,8 @@ def _submenu(
     if screen == "topics":
         buttons = []
         for category in context.services.library.categories.values():
-            mark = "✅" if category_is_on(category, pair.preferences) else "⬜"
+            on = category_is_on(category, pair.preferences)
+            mark = _topic_mark(on, category.id in view.asked_topics)
             lock = " 🔒" if category.sensitive else ""
             buttons.append(_button(f"{mark} {category.name}{lock}", p, f"c:{category.id}"))
         return texts.SETTINGS_TOPICS, InlineKeyboardMarkup([*_rows(buttons, 2), back])
@@ -136,6 +164,15 @@ def _submenu(
         current = pair.preferences.depth.value
         text = texts.SETTINGS_DEPTH.format(depth=texts.DEPTH_NAMES[current])
         return text, _choices(p, "d", texts.DEPTH_NAMES, current, width=2)
+    if screen == "pace":
+        current = pair.sensitive_pace
+        text = texts.SETTINGS_PACE.format(pace=texts.PACE_NAMES.get(current, ""))
+        return text, _choices(p, "p", texts.PACE_NAMES, current, width=1)
+    if screen == "stage":
+        current = pair.stage or ""
+        text = texts.SETTINGS_STAGE.format(stage=texts.STAGE_NAMES.get(current, ""))
+        stages = {key or "none": label for key, label in texts.STAGE_NAMES.items()}
+        return text, _choices(p, "g", stages, current or "none", width=2)
     if screen == "hours":
         hours = {str(h): texts.HOURS_LABEL.format(hours=h) for h in REMINDER_HOURS}
         text = texts.SETTINGS_REMINDER_HOURS.format(hours=person.reminder_hours)
@@ -189,6 +226,53 @@ async def press_setting(update: Update, context: NearerContext) -> None:
     await _edit(query.edit_message_text(text, reply_markup=keyboard))
 
 
+async def answer_consent(update: Update, context: NearerContext) -> None:
+    """The partner's yes or not now to an opt-in topic, asked privately with buttons."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None or query.data is None:
+        return
+    fields = query.data.split(":")
+    outcome = settings.SettingOutcome.EXPIRED
+    if (
+        len(fields) == 4
+        and fields[1].isdigit()
+        and len(fields[1]) < 19
+        and fields[3] in ("yes", "no")
+    ):
+        outcome = await settings.answer_consent(
+            context.services, user.id, int(fields[1]), fields[2], yes=fields[3] == "yes"
+        )
+    if outcome is settings.SettingOutcome.EXPIRED:
+        await query.answer(texts.MENU_EXPIRED, show_alert=True)
+        return
+    await query.answer()
+    reply = (
+        texts.CONSENT_DONE
+        if outcome is settings.SettingOutcome.TURNED_ON
+        else texts.CONSENT_DECLINED
+    )
+    await _edit(query.edit_message_text(reply))
+
+
+async def set_anniversary(update: Update, context: NearerContext) -> None:
+    """/anniversary YYYY-MM-DD: the day an anniversary question replaces the daily one."""
+    user, message = sender(update)
+    raw = " ".join(context.args or [])
+    try:
+        day = dt.date.fromisoformat(raw.strip())
+    except ValueError:
+        day = None
+    today = context.services.clock().date()
+    if day is None or day > today or day.year < 1900:
+        await message.reply_text(texts.ANNIVERSARY_USAGE)
+        return
+    outcome = await settings.change_pair_options(context.services, user.id, anniversary=day)
+    if outcome is settings.SettingOutcome.EXPIRED:
+        await message.reply_text(texts.NOT_PAIRED)
+        return
+    await message.reply_text(texts.ANNIVERSARY_SET.format(day=texts.anniversary_label(day)))
+
+
 async def _edit(edit: Awaitable[object]) -> None:
     try:
         await edit
@@ -203,7 +287,10 @@ async def _apply(
     """Apply one button; return the screen to show next (None: expired) and an alert text."""
     services = context.services
     pair_id = view.pair.id
-    screens = ("main", "time", "zone", "freq", "topics", "depth", "quiet", "hours", "done")
+    screens = (
+        "main", "time", "zone", "freq", "topics", "depth", "quiet", "hours", "pace", "stage",
+        "done",
+    )  # fmt: skip
     if action in screens and not value:
         return action, ""
     if action == "t" and value in {t.replace(":", "") for t in TIMES}:
@@ -220,9 +307,25 @@ async def _apply(
         outcome = await settings.change_preferences(
             services, user_id, pair_id, toggle_category=value
         )
-        if outcome is settings.SettingOutcome.REFUSED:
-            return "topics", texts.SETTINGS_LAST_TOPIC
-        return ("topics", "") if outcome is settings.SettingOutcome.CHANGED else (None, "")
+        alerts = {
+            settings.SettingOutcome.REFUSED: texts.SETTINGS_LAST_TOPIC,
+            settings.SettingOutcome.CHANGED: "",
+            settings.SettingOutcome.ASKED: texts.CONSENT_ASKED,
+            settings.SettingOutcome.WITHDRAWN: texts.CONSENT_WITHDRAWN,
+            settings.SettingOutcome.TURNED_ON: texts.CONSENT_DONE,
+            settings.SettingOutcome.TURNED_OFF: texts.CONSENT_TURNED_OFF,
+        }
+        return ("topics", alerts[outcome]) if outcome in alerts else (None, "")
+    if action == "p" and value in settings.PACES:
+        await settings.change_pair_options(services, user_id, pair_id, pace=value)
+        return "main", ""
+    if action == "g" and value in {s or "none" for s in settings.STAGES}:
+        stage = "" if value == "none" else value
+        await settings.change_pair_options(services, user_id, pair_id, stage=stage)
+        return "main", ""
+    if action == "apart" and value in ("on", "off"):
+        await settings.change_pair_options(services, user_id, pair_id, apart=value == "on")
+        return "main", ""
     if action == "d" and value in {d.value for d in DepthPreference}:
         await settings.change_preferences(services, user_id, pair_id, depth=DepthPreference(value))
         return "main", ""

@@ -222,4 +222,28 @@ MIGRATIONS: tuple[str, ...] = (
     DELETE FROM invites WHERE used_at IS NULL AND inviter_id IN
         (SELECT user_id FROM people WHERE pair_id IS NOT NULL);
     """,
+    # 6: formats, consent and options (issue 13): answers by button (an option or a rating),
+    # guess-your-partner (the guess, the message it came in, the partner's verdict); the
+    # pair's distance, stage, anniversary and opt-in pace; each partner's yes to an opt-in
+    # topic (a topic turns on only when both said yes).
+    """
+    ALTER TABLE answers ADD COLUMN choice INTEGER;
+    ALTER TABLE answers ADD COLUMN guess TEXT;
+    ALTER TABLE answers ADD COLUMN guess_message_id INTEGER;
+    ALTER TABLE answers ADD COLUMN guess_verdict INTEGER;
+    CREATE INDEX answers_guess_message ON answers(chat_id, guess_message_id)
+        WHERE guess_message_id IS NOT NULL;
+    ALTER TABLE pairs ADD COLUMN apart INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE pairs ADD COLUMN stage TEXT;
+    ALTER TABLE pairs ADD COLUMN anniversary TEXT;
+    ALTER TABLE pairs ADD COLUMN sensitive_pace TEXT NOT NULL DEFAULT 'weekly';
+    CREATE TABLE topic_consents (
+        pair_id    INTEGER NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
+        category   TEXT    NOT NULL,
+        user_id    INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (pair_id, category, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX topic_consents_user ON topic_consents(user_id);
+    """,
 )

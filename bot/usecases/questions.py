@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from enum import Enum, auto
 
 from bot.content import Library
-from bot.domain import schedule, selection
+from bot.domain import formats, schedule, selection
 from bot.domain.models import (
     Pair,
     Person,
     Prompt,
     PromptKind,
+    Question,
 )
 from bot.domain.outbox import MessageKind, NewMessage
 from bot.storage import StoreTransaction
@@ -37,26 +38,36 @@ async def start_question(
     A question a partner wrote with /ask comes first; otherwise the library's choice rules pick.
     `notes` puts a line above the question for some members (e.g. why it was swapped).
     """
-    custom = await tx.next_custom_question(pair.id)
     content_id: str | None = None
     author_id: int | None = None
-    if custom is not None:
+    history = await tx.content_history(pair.id, PromptKind.QUESTION)
+    occasion = await _occasion_question(tx, library, pair, day, history)
+    custom = None if occasion is not None else await tx.next_custom_question(pair.id)
+    if occasion is not None:
+        special, name = occasion
+        content_id, text = special.id, selection.text_for(special, apart=pair.apart)
+        notes = {member: {"key": "occasion", "name": name} for member in pair.members} | (
+            notes or {}
+        )
+    elif custom is not None:
         _, author_id, text = custom
     else:
         question = selection.choose_question(
             library.questions,
             library.categories,
-            history=await tx.content_history(pair.id, PromptKind.QUESTION),
+            history=history,
             shared_answers=await tx.shared_answer_count(pair.id),
             preferences=pair.preferences,
             seed=pair.seed,
-            # Until the renderer shows buttons, guesses and scales, only open questions go out.
             formats=selection.RENDERABLE_FORMATS,
+            apart=pair.apart,
+            stage=pair.stage,
+            sensitive_gap=selection.SENSITIVE_PACE_GAPS.get(pair.sensitive_pace, 7),
         )
         if question is None:
             log.error("pair %d: the library has no question its settings allow", pair.id)
             return None
-        content_id, text = question.id, question.text
+        content_id, text = question.id, selection.text_for(question, apart=pair.apart)
     prompt = await tx.create_prompt(
         pair.id,
         PromptKind.QUESTION,
@@ -72,6 +83,33 @@ async def start_question(
         await tx.use_custom_question(custom[0], prompt.id, now)
     await _queue_question(tx, pair, prompt, now, urgent=urgent, notes=notes)
     return prompt
+
+
+async def _occasion_question(
+    tx: StoreTransaction, library: Library, pair: Pair, day: dt.date, history: list[str]
+) -> tuple[Question, str] | None:
+    """The occasion question for `day` and the occasion's name, when the day is one."""
+    started = (
+        schedule.local_date(pair.created_at, pair.schedule.timezone) if pair.created_at else None
+    )
+    occasion_id = formats.occasion_for(
+        day,
+        anniversary=pair.anniversary,
+        started=started,
+        question_number=await tx.question_count(pair.id) + 1,
+    )
+    occasion = library.occasions.get(occasion_id) if occasion_id else None
+    if occasion is None:
+        return None
+    fitting = [
+        q
+        for q in occasion.questions
+        if selection.fits_pair(
+            q, formats=selection.RENDERABLE_FORMATS, apart=pair.apart, stage=pair.stage
+        )
+    ]
+    question = selection.choose_occasion_question(fitting, history=history, seed=pair.seed)
+    return None if question is None else (question, occasion.name)
 
 
 async def _queue_question(

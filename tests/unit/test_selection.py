@@ -11,8 +11,8 @@ from bot.domain.selection import (
     MAX_DEEP_RUN,
     MEDIUM_FROM,
     NOT_FIRST_CATEGORIES,
+    OPEN_ONLY,
     PLAYFUL_FORMATS,
-    RENDERABLE_FORMATS,
     REPEAT_GAP,
     Format,
     LibraryQuestion,
@@ -129,7 +129,7 @@ def test_about_one_in_four_is_playful_and_never_two_in_a_row(library: Library) -
 
 
 def test_the_formats_argument_restricts_what_is_chosen(library: Library) -> None:
-    picked = _run(library, 120, Preferences(), formats=RENDERABLE_FORMATS)
+    picked = _run(library, 120, Preferences(), formats=OPEN_ONLY)
     assert {format_of(q) for q in picked} == {Format.OPEN}
 
 
@@ -142,7 +142,7 @@ def test_categories_rotate_instead_of_clustering(library: Library) -> None:
 
 def test_no_question_repeats_within_a_year_on_any_setting(library: Library) -> None:
     for preference in DepthPreference:
-        for formats in (None, RENDERABLE_FORMATS):
+        for formats in (None, OPEN_ONLY):
             picked = _run(library, 800, Preferences(depth=preference), formats=formats)
             last: dict[str, int] = {}
             for day, question in enumerate(picked):
@@ -152,7 +152,7 @@ def test_no_question_repeats_within_a_year_on_any_setting(library: Library) -> N
 
 def test_year_two_is_not_year_one_in_the_same_order(library: Library) -> None:
     prefs = Preferences(depth=DepthPreference.GENTLE)
-    picked = _run(library, 1095, prefs, formats=RENDERABLE_FORMATS)
+    picked = _run(library, 1095, prefs, formats=OPEN_ONLY)
     pool = len(allowed_questions(library.questions, library.categories, prefs, 10_000))
     first = [q.id for q in picked[:365]]
     later = [q.id for q in picked[pool : pool + 365]]
