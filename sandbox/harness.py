@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import time
 from pathlib import Path
 from typing import Any
 
+from bot import texts
 from bot.app import ALLOWED_UPDATES, Runtime, build_application, webhook_options
 from bot.config import load_settings
 from bot.content import Library
@@ -185,3 +187,13 @@ async def pair_up(bot: RunningBot, alice: FakeUser, bob: FakeUser) -> None:
     await bot.settle()
     alice.unread()
     bob.unread()
+
+
+def _template_start(template: str) -> str:
+    """The fixed words a catalogue template starts with, as a client sees them (no tags)."""
+    return re.sub(r"<[^>]+>", "", template.split("{")[0]).strip()
+
+
+def is_guess_question(message: dict[str, Any]) -> bool:
+    """Say whether a delivered question is guess-your-partner (answered, then guessed)."""
+    return _template_start(texts.QUESTION_GUESS) in (message.get("text") or "")

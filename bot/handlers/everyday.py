@@ -5,8 +5,10 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import render, texts
+from bot.content import Library
 from bot.context import NearerContext
-from bot.domain.models import Answer, AnswerKind
+from bot.domain.models import Answer, AnswerKind, Question
+from bot.domain.selection import LibraryQuestion
 from bot.handlers.common import sender
 from bot.usecases import common, nudges, questions
 from bot.usecases import history as history_cases
@@ -97,16 +99,30 @@ async def ask(update: Update, context: NearerContext) -> None:
     await message.reply_text(reply)
 
 
-def _answer_text(answer: Answer | None) -> str:
+def _answer_text(answer: Answer | None, question: Question | None = None) -> str:
     if answer is None:
         return texts.HISTORY_DELETED
     if answer.kind is AnswerKind.TEXT:
-        return texts.esc(answer.text)
-    label = f"[{texts.KIND_NAMES[answer.kind]}]"
-    return f"{label} {texts.esc(answer.text)}".strip()
+        words = texts.esc(answer.text)
+    else:
+        words = f"[{texts.KIND_NAMES[answer.kind]}] {texts.esc(answer.text)}".strip()
+    if isinstance(question, LibraryQuestion) and answer.choice is not None:
+        pick = render.pick_label(question, answer, own=True)
+        words = texts.HISTORY_PICK.format(pick=pick, why=words) if words else pick
+    if answer.guess is not None:
+        mark = texts.HISTORY_GUESS_RIGHT if answer.guess_verdict else ""
+        words = texts.HISTORY_GUESS.format(answer=words, guess=texts.esc(answer.guess), mark=mark)
+    return words
 
 
-def _history_page(page: history_cases.HistoryPage) -> tuple[str, InlineKeyboardMarkup | None]:
+def _tally_line(tally: tuple[int, int]) -> str | None:
+    right, judged = tally
+    return texts.GUESS_TALLY.format(right=right, judged=judged) if judged else None
+
+
+def _history_page(
+    page: history_cases.HistoryPage, library: Library
+) -> tuple[str, InlineKeyboardMarkup | None]:
     if not page.entries:
         return texts.HISTORY_EMPTY, None
     first = page.page * history_cases.HISTORY_PAGE + 1
@@ -115,14 +131,18 @@ def _history_page(page: history_cases.HistoryPage) -> tuple[str, InlineKeyboardM
             first=first, last=first + len(page.entries) - 1, total=page.total
         )
     ]
+    tally = _tally_line(page.tally)
+    if tally and page.page == 0:
+        lines.append(tally)
     for entry in page.entries:
+        question = library.question(entry.prompt.content_id)
         lines.append(
             texts.HISTORY_ENTRY.format(
                 date=entry.prompt.local_date.strftime("%d %b %Y"),
                 question=texts.esc(entry.prompt.text),
-                mine=_answer_text(entry.mine),
+                mine=_answer_text(entry.mine, question),
                 partner=texts.esc(entry.partner_name) or texts.YOUR_PARTNER_START,
-                theirs=_answer_text(entry.theirs),
+                theirs=_answer_text(entry.theirs, question),
             )
         )
     buttons = []
@@ -145,7 +165,7 @@ async def history(update: Update, context: NearerContext) -> None:
     if page.total == 0 and await common.pairing_of(context.services, user.id) is None:
         await message.reply_text(texts.NOT_PAIRED)  # says how to pair
         return
-    text, keyboard = _history_page(page)
+    text, keyboard = _history_page(page, context.services.library)
     await message.reply_text(text, reply_markup=keyboard)
 
 
@@ -160,22 +180,25 @@ async def turn_history_page(update: Update, context: NearerContext) -> None:
         return
     page = await history_cases.history(context.services, user.id, int(raw))
     await query.answer()
-    text, keyboard = _history_page(page)
+    text, keyboard = _history_page(page, context.services.library)
     await query.edit_message_text(text, reply_markup=keyboard)
 
 
 async def streak(update: Update, context: NearerContext) -> None:
     """Show how many questions in a row both partners answered."""
     user, message = sender(update)
-    count = await history_cases.streak(context.services, user.id)
-    if count is None:
+    streak = await history_cases.streak(context.services, user.id)
+    if streak is None:
         await message.reply_text(texts.NOT_PAIRED)
-    elif count == 0:
-        await message.reply_text(texts.STREAK_NONE)
-    else:
-        await message.reply_text(
-            texts.STREAK.format(count=count, plural="" if count == 1 else "s")
-        )
+        return
+    count = streak.count
+    text = (
+        texts.STREAK_NONE
+        if count == 0
+        else texts.STREAK.format(count=count, plural="" if count == 1 else "s")
+    )
+    tally = _tally_line(streak.tally)
+    await message.reply_text(f"{text}\n\n{tally}" if tally else text)
 
 
 async def react(update: Update, context: NearerContext) -> None:

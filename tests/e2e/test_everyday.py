@@ -8,7 +8,7 @@ import json
 
 from bot import texts
 from sandbox.fake_bot_api import FakeBotAPI, FakeUser
-from tests.support import RunningBot, pair_up
+from tests.support import RunningBot, is_guess_question, pair_up
 
 UTC = dt.UTC
 
@@ -25,6 +25,8 @@ async def _answer_today(bot: RunningBot, *users: FakeUser) -> None:
     for user in users:
         question = [m for m in user.inbox if "question" in _text(m)][-1]
         await user.reply(question, f"{user.first_name} answers")
+        if is_guess_question(question):  # a guess-your-partner question takes a guess too
+            await user.reply(question, f"{user.first_name} guesses")
     await bot.settle()
 
 
