@@ -262,7 +262,8 @@ def _render_exercise(
     item: OutboxItem, view: View, library: Library, now: dt.datetime
 ) -> list[Part]:
     exercise = library.exercises_by_id.get(view.prompt.content_id or "") if view.prompt else None
-    return [] if exercise is None else _text_parts(texts.exercise(exercise))
+    apart = bool(item.payload.get("apart"))
+    return [] if exercise is None else _text_parts(texts.exercise(exercise, apart=apart))
 
 
 def _render_reminder(

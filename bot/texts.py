@@ -253,9 +253,12 @@ def question(text: str, partner: str, author: str | None = None) -> str:
     return QUESTION.format(question=esc(text), partner=esc(partner))
 
 
-def exercise(item: Exercise) -> str:
-    """Render an exercise message."""
-    return EXERCISE.format(title=esc(item.title), minutes=item.minutes, how_to=esc(item.how_to))
+def exercise(item: Exercise, *, apart: bool = False) -> str:
+    """Render an exercise message (its version for couples apart, when they are and it has one)."""
+    how_to = getattr(item, "apart_how_to", "") if apart else ""
+    return EXERCISE.format(
+        title=esc(item.title), minutes=item.minutes, how_to=esc(how_to or item.how_to)
+    )
 
 
 def utf16_units(text: str) -> int:

@@ -176,7 +176,9 @@ async def start_exercise(
         return None
     await tx.enqueue(
         [
-            NewMessage(p.user_id, p.chat_id, MessageKind.EXERCISE, prompt.id)
+            NewMessage(
+                p.user_id, p.chat_id, MessageKind.EXERCISE, prompt.id, {"apart": pair.apart}
+            )
             for p in await members_of(tx, pair)
         ],
         now,
