@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,7 @@ from bot.domain.selection import Format, LibraryQuestion
 from sandbox.fake_bot_api import FakeBotAPI, FakeUser
 from tests.support import FakeClock, RunningBot, pair_up
 
-JSON = dict
+JSON = dict[str, Any]
 
 
 def _start(template: str) -> str:
@@ -186,7 +187,7 @@ async def test_a_written_answer_to_a_pick_question_counts_in_ones_own_words(
 async def test_rate_is_answered_on_the_number_row_with_an_optional_why(
     bot: RunningBot, api: FakeBotAPI
 ) -> None:
-    alice, bob, question_a, question_b = await _paired(bot, api)
+    alice, bob, question_a, _ = await _paired(bot, api)
     assert "Not at all" in _text(question_a) and "Completely" in _text(question_a)
     rows = question_a["reply_markup"]["inline_keyboard"]
     assert [b["text"] for row in rows for b in row] == [str(n) for n in range(1, 11)]
@@ -240,8 +241,8 @@ async def test_that_is_me_counts_a_right_guess_in_streak_and_history(
     await bot.settle()
     verdict = [m for m in bob.inbox if "reply_markup" in m and texts.VERDICT_YES in str(m)][-1]
     alice.unread()
-    answer = await bob.press(verdict, texts.VERDICT_YES)
-    assert answer.get("text") == texts.VERDICT_SAVED.format(partner="Alice")
+    pressed = await bob.press(verdict, texts.VERDICT_YES)
+    assert pressed.get("text") == texts.VERDICT_SAVED.format(partner="Alice")
     await bot.settle()
     (told,) = alice.unread()
     assert _start(texts.GUESS_VERDICT_RIGHT.format(name="Bob", question="")) in _text(told)
