@@ -362,15 +362,15 @@ def _reveal_picks(
             text = f"{text}\n\n{words}"
         return _ending(f"{text}\n\n{invite}", prompt_id=prompt.id, reply_markup=reactions)
     words = texts.REVEAL_THEIR_WORDS.format(partner=partner, words="").rstrip()
-    parts = _with_answer(f"{text}\n\n{words}", theirs, partner, None)
-    return [*parts, Part(text=invite, prompt_id=prompt.id, reply_markup=reactions)]
+    parts = _with_answer(f"{text}\n\n{words}", theirs, partner, reactions)
+    return [*parts, Part(text=invite, prompt_id=prompt.id)]
 
 
 def _reveal_guesses(
     prompt: Prompt, mine: Answer | None, theirs: Answer, partner: str
 ) -> list[Part]:
     header = texts.REVEAL_GUESS_HEADER.format(question=texts.esc(prompt.text), partner=partner)
-    parts = _with_answer(header, theirs, partner, None)
+    parts = _with_answer(header, theirs, partner, keyboards.reveal_reactions(prompt.id))
     guesses = texts.REVEAL_GUESSES.format(
         partner=partner,
         my_guess=texts.esc(mine.guess or "") if mine is not None else texts.HISTORY_DELETED,

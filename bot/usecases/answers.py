@@ -369,6 +369,8 @@ async def submit_pick(
         label = options[value] if kind is not Format.RATE else str(value)
         if prompt.revealed_at is not None:
             return PickResult(AnswerOutcome.ALREADY_REVEALED, partner, label)
+        if prompt.id not in {p.id for p in await tx.open_prompts(pair.id)}:
+            return PickResult(None)  # swapped with /skip
         mine = await _own_answer(tx, prompt.id, user_id)
         # Words written before (a why, or an answer in one's own words) stay beside the pick.
         answer = Answer(

@@ -132,13 +132,30 @@ def in_quiet(moment: dt.datetime, zone: str, quiet: tuple[dt.time, dt.time]) -> 
     return start <= clock < end if start < end else (clock >= start or clock < end)
 
 
-def library_questions() -> frozenset[str]:
-    """Every question text of the content library, read from content/questions/*.toml."""
-    found: set[str] = set()
+def _library_entries() -> list[dict[str, Any]]:
+    """Every question entry of content/questions/*.toml and content/occasions.toml."""
+    entries: list[dict[str, Any]] = []
     for path in sorted((CONTENT / "questions").glob("*.toml")):
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        found.update(str(item["text"]) for item in data.get("questions", []))
-    return frozenset(found)
+        entries += tomllib.loads(path.read_text(encoding="utf-8")).get("questions", [])
+    occasions = tomllib.loads((CONTENT / "occasions.toml").read_text(encoding="utf-8"))
+    for occasion in occasions.get("occasions", []):
+        entries += occasion.get("questions", [])
+    return entries
+
+
+def library_formats() -> dict[str, str]:
+    """Each question text of the library (and its version for couples apart) -> its format."""
+    found: dict[str, str] = {}
+    for item in _library_entries():
+        for key in ("text", "apart_text"):
+            if key in item:
+                found[str(item[key])] = str(item.get("format", "open"))
+    return found
+
+
+def library_questions() -> frozenset[str]:
+    """Every question text the library can send: daily, occasion, and versions for distance."""
+    return frozenset(library_formats())
 
 
 # Recognising messages ------------------------------------------------------------------------
@@ -146,9 +163,14 @@ def library_questions() -> frozenset[str]:
 # Kinds of message, each recognised by the catalogue templates named (those that exist).
 _KINDS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     # (kind, template names, prefix only)
-    ("question", ("QUESTION", "QUESTION_FROM_PARTNER"), False),
+    ("question", ("QUESTION", "QUESTION_FROM_PARTNER", "QUESTION_FINISH", "QUESTION_PICK",
+                  "QUESTION_RATE", "QUESTION_GUESS"), False),
     ("exercise", ("EXERCISE",), False),
-    ("reveal", ("REVEAL_HEADER",), True),
+    ("reveal", ("REVEAL_HEADER", "REVEAL_FINISH_HEADER", "REVEAL_PICKS", "REVEAL_GUESS_HEADER"),
+     True),
+    # The second part of a guess reveal: both guesses, and one's own answer beside them.
+    ("reveal_guesses", ("REVEAL_GUESSES",), True),
+    ("why", ("WHY_HEADER",), True),
     ("gift", ("GIFT_HEADER",), True),
     ("nudge", ("NUDGE",), False),
     ("reminder", ("REMINDER", "REMINDER_PARTNER_ANSWERED"), False),
@@ -167,14 +189,15 @@ _KINDS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("history", ("HISTORY_HEADER",), True),
     ("unreachable", ("PARTNER_UNREACHABLE",), False),
     ("pause_ended", ("PAUSE_ENDED",), False),
-    ("ack_saved", ("SAVED", "SAVED_REPLACED", "SAVED_REVEALING"), False),
+    ("ack_saved", ("SAVED", "SAVED_REPLACED", "SAVED_REVEALING", "GUESS_NEXT", "GUESS_SAVED",
+                   "WHY_SAVED", "PICK_SAVED", "PICK_REVEALING"), False),
     ("ack_edit_saved", ("EDIT_SAVED",), False),
     ("ack_edit_refused", ("EDIT_AFTER_REVEAL",), False),
     ("ack_gift", ("GIFT_SENT",), False),
     (
         "ack_refused",
         ("ALREADY_REVEALED", "SEVERAL_OPEN", "STALE_REPLY", "NO_OPEN_QUESTION",
-         "NO_OPEN_QUESTION_PAUSED", "NOT_PAIRED", "UNSUPPORTED_ANSWER"),
+         "NO_OPEN_QUESTION_PAUSED", "NOT_PAIRED", "UNSUPPORTED_ANSWER", "GUESS_TEXT_ONLY"),
         False,
     ),
 )  # fmt: skip
@@ -227,6 +250,8 @@ class Catalogue:
                 return "gift_media", {}
             return "copied", {}
         raw = str(message.get("html") or message.get("text") or "")
+        # Questions from topics that can weigh heavily end with a pointer to /support.
+        raw = raw.removesuffix("\n\n" + getattr(texts, "SUPPORT_LINE", "\0"))
         for kind, pattern in self.patterns:
             match = pattern.match(raw)
             if match:
@@ -343,6 +368,8 @@ class Prompt:
     reminded: set[int] = field(default_factory=set)
     skipped: bool = False
     replaces: bool = False  # a swapped question (/skip)
+    format: str = "open"  # from the library, once the question's text is known
+    guesses: dict[int, list[Mark]] = field(default_factory=dict)  # guess-your-partner
 
     @property
     def revealed(self) -> bool:
@@ -350,6 +377,13 @@ class Prompt:
 
     def answered(self, user_id: int) -> bool:
         return bool(self.answers.get(user_id))
+
+    def complete(self, user_id: int) -> bool:
+        """Whether the person did all the question asks: a guess question wants the guess too
+        (every message after one's own answer is the guess, as the question says)."""
+        if self.format == "guess":
+            return self.answered(user_id) and bool(self.guesses.get(user_id))
+        return self.answered(user_id)
 
 
 @dataclass
@@ -471,6 +505,13 @@ class Oracle:
     start: dt.datetime
     catalogue: Catalogue = field(default_factory=Catalogue)
     questions: frozenset[str] = field(default_factory=library_questions)
+    formats: dict[str, str] = field(default_factory=library_formats)
+    # The line above a question on a day that matters (not a swap).
+    catalogue_occasion: re.Pattern[str] = field(
+        default_factory=lambda: _template_pattern(
+            getattr(texts, "OCCASION_NOTE", "\0"), prefix=False
+        )
+    )
     pairs: list[Pair] = field(default_factory=list)
     marks: dict[str, Mark] = field(default_factory=dict)
     invites: dict[str, Invite] = field(default_factory=dict)
@@ -891,7 +932,7 @@ class Oracle:
                     target = intent.prompt
             else:
                 open_prompts = pair.open_prompts()
-                unanswered = [p for p in open_prompts if not p.answered(uid)]
+                unanswered = [p for p in open_prompts if not p.complete(uid)]
                 if len(unanswered) == 1:
                     target = unanswered[0]
                 elif not unanswered and open_prompts:
@@ -900,7 +941,16 @@ class Oracle:
                     reason = "several open questions" if unanswered else "no open question"
             if target is not None and target.revealed:
                 reason, target = "its question was already revealed", None
-        label = intent.marker or intent.file_id
+        # After one's own answer to a guess question, a message is the guess: it needs words.
+        guessing = (
+            target is not None
+            and target.format == "guess"
+            and target.answered(uid)
+            and intent.media != "pick"
+        )
+        if guessing and intent.marker is None:
+            reason, target = "a guess without words", None
+        label = intent.marker or intent.file_id or intent.data
         if target is None or pair is None:
             mark = self.mark_for(uid, "unsaved", record.seq, None)
             self.register(mark, intent.marker, intent.file_id)
@@ -911,13 +961,17 @@ class Oracle:
         mark.media = intent.media
         self.register(mark, intent.marker, intent.file_id)
         target.answers.setdefault(uid, []).append(mark)
-        target.answer_message[uid] = int(record.message.get("message_id", 0))
+        if guessing:
+            target.guesses.setdefault(uid, []).append(mark)
+            self.events["guesses"] += 1
+        if intent.media != "pick":  # a tap is no message of one's own to edit later
+            target.answer_message[uid] = int(record.message.get("message_id", 0))
         pending = Pending(intent.kind, "saved", "", mark, target)
         self.waiting[uid] = pending
         self.note(uid, f"→ {intent.kind} ({intent.media}) {label} to question {target.key}")
-        self.events["answers"] += 1
+        self.events["answers" if intent.media != "pick" else "picks"] += 1
         partner = pair.partner_of(uid)
-        if target.answered(partner) and not target.revealed:
+        if target.complete(partner) and target.complete(uid) and not target.revealed:
             target.revealed_seq = record.seq
             pending.revealed_here = True
             self.events["reveals_due"] += 1
@@ -934,9 +988,9 @@ class Oracle:
             mark.kind = kind
         if prompt is None or mark is None:
             return
-        answers = prompt.answers.get(uid, [])
-        if mark in answers:
-            answers.remove(mark)
+        for marks in (prompt.answers.get(uid, []), prompt.guesses.get(uid, [])):
+            if mark in marks:
+                marks.remove(mark)
         if pending.revealed_here:
             prompt.revealed_seq = None
             self.expectations = [
@@ -1170,7 +1224,14 @@ class Oracle:
             return  # a misfiled answer or gift was reported when the bot replied
         if mark.kind == "answer" and mark.prompt is not None:
             prompt = mark.prompt
-            if kind not in ("reveal", "reveal_media", "history", "export"):
+            if kind not in (
+                "reveal",
+                "reveal_media",
+                "reveal_guesses",
+                "why",
+                "history",
+                "export",
+            ):
                 self.violate(
                     "2",
                     "answer-outside-a-reveal",
@@ -1220,7 +1281,8 @@ class Oracle:
                 uid,
             )  # fmt: skip
             return
-        if fields.get("note"):
+        note = fields.get("note")
+        if note and not self.catalogue_occasion.match(note):
             prompt: Prompt | None = self.replacement(pair, uid, text)
         else:
             expectation = self.take_expectation("question", uid, pair.key)
@@ -1245,6 +1307,7 @@ class Oracle:
             return
         if prompt.text is None:
             prompt.text = text
+            prompt.format = self.formats.get(text, "open")
         elif prompt.text != text:
             self.violate(
                 "1", "different-questions", f"pair {pair.key}: {who.name} got {text[:40]!r} "
@@ -1296,7 +1359,8 @@ class Oracle:
         self.events["reveals"] += 1
         self.take_expectation("reveal", uid, prompt.pair.key, prompt)
         partner = prompt.pair.partner_of(uid)
-        theirs = prompt.answers.get(partner)
+        guesses = prompt.guesses.get(partner, [])
+        theirs = [m for m in prompt.answers.get(partner, []) if m not in guesses]
         latest = theirs[-1] if theirs else None
         if latest is None or latest.media != "text":
             return
@@ -1311,6 +1375,9 @@ class Oracle:
 
     def on_reveal_media(self, record: Record, who: Who, fields: dict[str, str]) -> None:
         self.events["media_reveals"] += 1
+
+    def on_reveal_guesses(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        self.events["guess_reveals"] += 1
 
     def on_nudge(self, record: Record, who: Who, fields: dict[str, str]) -> None:
         uid = who.user_id
