@@ -118,8 +118,11 @@ async def pick(update: Update, context: NearerContext) -> None:
         else texts.PICK_SAVED
     )
     assert message is not None
+    label = result.label
+    if label.isdigit():  # a rating
+        label = texts.RATING_LABEL.format(value=label)
     await context.bot.send_message(
-        message.chat.id, template.format(pick=texts.esc(result.label), partner=partner)
+        message.chat.id, template.format(pick=texts.esc(label), partner=partner)
     )
 
 

@@ -213,7 +213,12 @@ async def today(services: Services, user_id: int) -> TodayView:
         partner_id = pair.partner_of(user_id)
         items = []
         for prompt in await tx.open_prompts(pair.id):
-            answered = {a.user_id for a in await tx.answers_to(prompt.id)}
+            kind = services.library.format_of(prompt.content_id)
+            answered = {
+                a.user_id
+                for a in await tx.answers_to(prompt.id)
+                if formats.answer_complete(kind, a)  # a guess question wants the guess too
+            }
             items.append(OpenQuestion(prompt, user_id in answered, partner_id in answered))
         return TodayView(pair, await tx.get_person(partner_id), tuple(items))
 
