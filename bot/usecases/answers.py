@@ -223,7 +223,13 @@ async def _take_answer(
     mine = await _own_answer(tx, target.id, incoming.user_id)
     step = formats.step_for_message(kind, mine)
     if target.revealed_at is not None:
-        if step is formats.Step.WHY and mine is not None and incoming.kind is AnswerKind.TEXT:
+        why_after = kind in formats.WHY_FORMATS and incoming.kind is AnswerKind.TEXT
+        if (
+            why_after
+            and mine is not None
+            and (mine.choice is not None or mine.kind is AnswerKind.TEXT)
+            and incoming.reply_to_message_id is not None
+        ):
             return await _pass_on_why(tx, pair, target, mine, incoming, now, partner)
         return AnswerResult(AnswerOutcome.ALREADY_REVEALED, partner, pair)
     if step is formats.Step.GUESS:
@@ -275,7 +281,12 @@ async def _pass_on_why(
     """Keep a why written after the reveal beside the pick and pass it to the partner."""
     await tx.save_answer(
         replace(
-            mine, text=incoming.text, chat_id=incoming.chat_id, message_id=incoming.message_id
+            mine,
+            kind=AnswerKind.TEXT,
+            text=incoming.text,
+            file_id=None,
+            chat_id=incoming.chat_id,
+            message_id=incoming.message_id,
         ),
         now,
     )
