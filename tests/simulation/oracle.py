@@ -14,8 +14,10 @@ menu after a settings button), so refused or slowed-down actions change nothing 
 Invariants (numbered as in issue 10):
 1. one question per scheduled local day to each active, unpaused pair, the same to both, none
    while paused or after unpairing, DST neither skipping nor doubling a day;
-2. an answer reaches only the partner, only in a reveal, only once both answered; a gift only
-   the partner; nothing of one pair reaches anyone else;
+2. an answer reaches only the partner, only in a reveal, only once both answered (a pick or a
+   rating shows only in a reveal; a guess question is answered only with the guess too, and
+   the guesses travel under the same rule); a gift only the partner; nothing of one pair
+   reaches anyone else;
 3. nudges only to active, unpaused pairs with nudges on; one reminder per question and person,
    never in quiet hours;
 4. ticks finish within a bound; every update is handled; no unhandled exception;
