@@ -430,6 +430,9 @@ def _topic_name(library: Library, category_id: Any) -> str:
 
 
 def _topic_on_text(params: Mapping[str, Any], library: Library) -> str:
+    heat = str(params.get("category", "")).removeprefix("heat-")
+    if heat in texts.HEAT_NAMES:
+        return texts.HEAT_ON.format(heat=texts.HEAT_NAMES[heat])
     pace = texts.PACE_NAMES.get(str(params.get("pace")), "")
     text = texts.TOPIC_ON.format(topic=_topic_name(library, params.get("category")), pace=pace)
     if _topic_supports(library, params.get("category")):
@@ -449,6 +452,13 @@ def _render_consent(
     category_id = str(payload.get("category", ""))
     category = library.categories.get(category_id)
     pair_id = int(payload.get("pair_id", 0))
+    heat = category_id.removeprefix("heat-")
+    if heat in texts.HEAT_NAMES and pair_id:
+        text = texts.CONSENT_HEAT_ASK.format(
+            name=_name(payload.get("from_name"), texts.YOUR_PARTNER_START),
+            heat=texts.HEAT_NAMES[heat],
+        )
+        return _ending(text, reply_markup=keyboards.consent(pair_id, category_id))
     if category is None or not pair_id:
         return []
     text = texts.CONSENT_ASK.format(

@@ -381,6 +381,11 @@ CONSENT_TURNED_OFF = "Turned off. Your partner isn't told."
 CONSENT_DECLINED = "Okay, it stays off. Your partner isn't told what you answered."
 CONSENT_DONE = "Thanks, you both said yes."
 TOPIC_ON = "🔓 You both said yes: <b>{topic}</b> is on. Its questions start gently and come {pace}. Either of you can turn it off at any time in /settings, without the other being told."
+CONSENT_HEAT_ASK = "🔒 <b>{name}</b> would like intimacy questions to go further: <b>{heat}</b>.\n\nThey change only if you say yes too. Either of you can turn them back down at any time in /settings, and the other isn't told."
+HEAT_ON = "🔓 You both said yes: intimacy questions can now be <b>{heat}</b>. Either of you can turn them back down at any time in /settings, without the other being told."
+HEAT_NAMES = {"mild": "mild", "medium": "warmer", "spicy": "spicy"}
+SETTINGS_HEAT = "🌶 <b>Intimacy questions: how far?</b>\nOnly when the intimacy topic is on. Going further needs both your yes; going back down doesn't. Now: {heat}."
+SETTINGS_BUTTON_HEAT = "🌶 Intimacy"
 PACE_NAMES = {
     "weekly": "about once a week",
     "twice_a_week": "about twice a week",
@@ -404,7 +409,7 @@ SETTINGS_STAGE = (
 SETTINGS_BUTTON_PACE = "🐢 Opt-in pace"
 SETTINGS_BUTTON_STAGE = "🌱 Stage"
 SETTINGS_BUTTON_APART = "🌍 We live apart: {state}"
-SETTINGS_EXTRA = "🌍 Living apart: {apart}\n🌱 Stage: {stage}\n🎂 Anniversary: {anniversary}\n🐢 Opt-in topics: {pace}"
+SETTINGS_EXTRA = "🌍 Living apart: {apart}\n🌱 Stage: {stage}\n🎂 Anniversary: {anniversary}\n🐢 Opt-in topics: {pace}\n🌶 Intimacy questions: {heat}"
 ANNIVERSARY_UNSET = "not set (/anniversary YYYY-MM-DD)"
 ANNIVERSARY_USAGE = "Send your anniversary as a date, for example <code>/anniversary 2019-06-14</code>. On that day each year an anniversary question replaces the daily one."
 ANNIVERSARY_SET = "🎂 Saved: your anniversary is {day}. That day each year, an anniversary question replaces the daily one."

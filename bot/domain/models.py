@@ -175,6 +175,7 @@ class Pair:
     stage: str | None = None  # new, established or long_term (None: not said)
     anniversary: dt.date | None = None  # the day the couple counts from
     sensitive_pace: str = "weekly"  # how often an opt-in topic's question may come
+    heat: str = "mild"  # how explicit intimacy questions may be (raised only with both's yes)
     created_at: dt.datetime | None = None
 
     @property

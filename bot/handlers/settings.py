@@ -69,6 +69,7 @@ def _main(view: common.Pairing, context: NearerContext) -> tuple[str, InlineKeyb
         if anniversary
         else texts.ANNIVERSARY_UNSET,
         pace=texts.PACE_NAMES.get(pair.sensitive_pace, ""),
+        heat=texts.HEAT_NAMES.get(pair.heat, ""),
     )
     text = texts.SETTINGS.format(
         when=texts.when(pair.schedule),
@@ -102,6 +103,9 @@ def _main(view: common.Pairing, context: NearerContext) -> tuple[str, InlineKeyb
         ],
         [
             _button(texts.SETTINGS_BUTTON_STAGE, p, "stage"),
+            _button(texts.SETTINGS_BUTTON_HEAT, p, "heat"),
+        ],
+        [
             # Names the state it sets, like the toggles below.
             _button(
                 texts.SETTINGS_BUTTON_APART.format(state=texts.ON if pair.apart else texts.OFF),
@@ -126,6 +130,17 @@ def _main(view: common.Pairing, context: NearerContext) -> tuple[str, InlineKeyb
         [_button(texts.BUTTON_CLOSE, p, "done")],
     ]
     return text.replace("\n\n<i>", f"\n{extra}\n\n<i>", 1), InlineKeyboardMarkup(keyboard)
+
+
+# What pressing an opt-in topic (or the heat) says, in a short alert.
+_ALERTS = {
+    settings.SettingOutcome.REFUSED: texts.SETTINGS_LAST_TOPIC,
+    settings.SettingOutcome.CHANGED: "",
+    settings.SettingOutcome.ASKED: texts.CONSENT_ASKED,
+    settings.SettingOutcome.WITHDRAWN: texts.CONSENT_WITHDRAWN,
+    settings.SettingOutcome.TURNED_ON: texts.CONSENT_DONE,
+    settings.SettingOutcome.TURNED_OFF: texts.CONSENT_TURNED_OFF,
+}
 
 
 def _topic_mark(on: bool, asked: bool) -> str:
@@ -168,6 +183,14 @@ def _submenu(
         current = pair.sensitive_pace
         text = texts.SETTINGS_PACE.format(pace=texts.PACE_NAMES.get(current, ""))
         return text, _choices(p, "p", texts.PACE_NAMES, current, width=1)
+    if screen == "heat":
+        text = texts.SETTINGS_HEAT.format(heat=texts.HEAT_NAMES.get(pair.heat, ""))
+        labels = {
+            # ⏳: asked for, waiting for the partner's yes
+            level: f"⏳ {name}" if f"{settings.HEAT_KEY}{level}" in view.asked_topics else name
+            for level, name in texts.HEAT_NAMES.items()
+        }
+        return text, _choices(p, "x", labels, pair.heat, width=3)
     if screen == "stage":
         current = pair.stage or ""
         text = texts.SETTINGS_STAGE.format(stage=texts.STAGE_NAMES.get(current, ""))
@@ -289,7 +312,7 @@ async def _apply(
     pair_id = view.pair.id
     screens = (
         "main", "time", "zone", "freq", "topics", "depth", "quiet", "hours", "pace", "stage",
-        "done",
+        "heat", "done",
     )  # fmt: skip
     if action in screens and not value:
         return action, ""
@@ -307,15 +330,10 @@ async def _apply(
         outcome = await settings.change_preferences(
             services, user_id, pair_id, toggle_category=value
         )
-        alerts = {
-            settings.SettingOutcome.REFUSED: texts.SETTINGS_LAST_TOPIC,
-            settings.SettingOutcome.CHANGED: "",
-            settings.SettingOutcome.ASKED: texts.CONSENT_ASKED,
-            settings.SettingOutcome.WITHDRAWN: texts.CONSENT_WITHDRAWN,
-            settings.SettingOutcome.TURNED_ON: texts.CONSENT_DONE,
-            settings.SettingOutcome.TURNED_OFF: texts.CONSENT_TURNED_OFF,
-        }
-        return ("topics", alerts[outcome]) if outcome in alerts else (None, "")
+        return ("topics", _ALERTS[outcome]) if outcome in _ALERTS else (None, "")
+    if action == "x" and value in settings.HEATS:
+        outcome = await settings.change_heat(services, user_id, pair_id, value)
+        return ("heat", _ALERTS[outcome]) if outcome in _ALERTS else (None, "")
     if action == "p" and value in settings.PACES:
         await settings.change_pair_options(services, user_id, pair_id, pace=value)
         return "main", ""

@@ -170,8 +170,9 @@ class PairStore(Protocol):
         stage: str | None = None,
         anniversary: dt.date | None = None,
         sensitive_pace: str | None = None,
+        heat: str | None = None,
     ) -> None:
-        """Change the pair's distance, stage ("" clears it), anniversary or opt-in pace;
+        """Change the pair's distance, stage ("" clears it), anniversary, opt-in pace or heat;
         arguments left as None stay as they are."""
         ...
 

@@ -224,8 +224,8 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 6: formats, consent and options (issue 13): answers by button (an option or a rating),
     # guess-your-partner (the guess, the message it came in, the partner's verdict); the
-    # pair's distance, stage, anniversary and opt-in pace; each partner's yes to an opt-in
-    # topic (a topic turns on only when both said yes).
+    # pair's distance, stage, anniversary, opt-in pace and intimacy heat; each partner's yes
+    # to an opt-in topic or a higher heat (it changes only when both said yes).
     """
     ALTER TABLE answers ADD COLUMN choice INTEGER;
     ALTER TABLE answers ADD COLUMN guess TEXT;
@@ -237,6 +237,7 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE pairs ADD COLUMN stage TEXT;
     ALTER TABLE pairs ADD COLUMN anniversary TEXT;
     ALTER TABLE pairs ADD COLUMN sensitive_pace TEXT NOT NULL DEFAULT 'weekly';
+    ALTER TABLE pairs ADD COLUMN heat TEXT NOT NULL DEFAULT 'mild';
     CREATE TABLE topic_consents (
         pair_id    INTEGER NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
         category   TEXT    NOT NULL,

@@ -97,6 +97,7 @@ async def export(services: Services, user_id: int) -> dict[str, Any]:
                 "topics_off": sorted(pair.preferences.disabled_categories),
                 "sensitive_topics_on": sorted(pair.preferences.enabled_sensitive),
                 "sensitive_pace": pair.sensitive_pace,
+                "intimacy_heat": pair.heat,
                 "live_apart": pair.apart,
                 "stage": pair.stage,
                 "anniversary": pair.anniversary.isoformat() if pair.anniversary else None,

@@ -62,6 +62,7 @@ async def start_question(
             formats=selection.RENDERABLE_FORMATS,
             apart=pair.apart,
             stage=pair.stage,
+            heat=pair.heat,
             sensitive_gap=selection.SENSITIVE_PACE_GAPS.get(pair.sensitive_pace, 7),
         )
         if question is None:

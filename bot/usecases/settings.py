@@ -213,22 +213,91 @@ async def _turn_on(
 async def answer_consent(
     services: Services, user_id: int, pair_id: int, category_id: str, *, yes: bool
 ) -> SettingOutcome:
-    """The partner's answer, by button, to a request to turn on an opt-in topic."""
+    """The partner's answer, by button, to a request to turn on an opt-in topic (or to raise
+    the heat of intimacy questions: `heat-<level>`)."""
     now = services.clock()
     category = services.library.categories.get(category_id)
+    heat = category_id.removeprefix(HEAT_KEY)
+    if (category is None or not category.sensitive) and heat not in HEATS:
+        return SettingOutcome.EXPIRED
     async with services.db.transaction() as tx:
         pairing = await pairing_in(tx, user_id)
-        if pairing is None or pairing.pair.id != pair_id or category is None:
+        if pairing is None or pairing.pair.id != pair_id:
             return SettingOutcome.EXPIRED
         said_yes = await tx.topic_consents(pair_id, category_id)
-        if pairing.partner.user_id not in said_yes or not category.sensitive:
+        if pairing.partner.user_id not in said_yes:
             return SettingOutcome.EXPIRED  # withdrawn, answered already, or already on
         if not yes:
             await tx.clear_topic_consents(pair_id, category_id)
             return SettingOutcome.DECLINED
-        await _turn_on(tx, pairing.pair, (pairing.person, pairing.partner), category_id, now)
+        members = (pairing.person, pairing.partner)
+        if category is not None:
+            await _turn_on(tx, pairing.pair, members, category_id, now)
+        else:
+            await _raise_heat(tx, pairing.pair, members, heat, now)
     services.wake_delivery()
     return SettingOutcome.TURNED_ON
+
+
+HEATS = tuple(h.value for h in selection.Heat)
+HEAT_KEY = "heat-"  # consents to raise the heat are kept as the topic "heat-<level>"
+
+
+async def change_heat(services: Services, user_id: int, pair_id: int, heat: str) -> SettingOutcome:
+    """Lower the heat of intimacy questions at once (silently); raise it only with both's yes."""
+    if heat not in HEATS:
+        return SettingOutcome.EXPIRED
+    now = services.clock()
+    order = {level: index for index, level in enumerate(HEATS)}
+    async with services.db.transaction() as tx:
+        pairing = await pairing_in(tx, user_id)
+        if pairing is None or pairing.pair.id != pair_id:
+            return SettingOutcome.EXPIRED
+        pair, me, partner = pairing.pair, pairing.person, pairing.partner
+        if heat == pair.heat:
+            return SettingOutcome.CHANGED
+        key = HEAT_KEY + heat
+        if order[heat] < order[pair.heat]:
+            await tx.set_pair_options(pair.id, heat=heat)
+            for level in HEATS:
+                await tx.clear_topic_consents(pair.id, HEAT_KEY + level)
+            return SettingOutcome.TURNED_OFF
+        said_yes = await tx.topic_consents(pair.id, key)
+        if me.user_id in said_yes:
+            await tx.clear_topic_consents(pair.id, key)
+            return SettingOutcome.WITHDRAWN
+        if partner.user_id in said_yes:
+            await _raise_heat(tx, pair, (me, partner), heat, now)
+            outcome = SettingOutcome.TURNED_ON
+        else:
+            await tx.add_topic_consent(pair.id, key, me.user_id, now)
+            payload = {"pair_id": pair.id, "category": key, "from_name": me.first_name}
+            ask = NewMessage(
+                partner.user_id,
+                partner.chat_id,
+                MessageKind.CONSENT,
+                None,
+                payload=payload,
+                about_user_id=me.user_id,
+            )
+            await tx.enqueue([ask], now)
+            outcome = SettingOutcome.ASKED
+    services.wake_delivery()
+    return outcome
+
+
+async def _raise_heat(
+    tx: StoreTransaction,
+    pair: Pair,
+    members: tuple[Person, Person],
+    heat: str,
+    now: dt.datetime,
+) -> None:
+    await tx.set_pair_options(pair.id, heat=heat)
+    await tx.clear_topic_consents(pair.id, HEAT_KEY + heat)
+    params = {"category": HEAT_KEY + heat, "pace": pair.sensitive_pace}
+    await tx.enqueue([notice_to(member, Notice.TOPIC_ON, params) for member in members], now)
+    log.info("heat raised (both said yes): pair %d", pair.id)
 
 
 PACES = tuple(selection.SENSITIVE_PACE_GAPS)

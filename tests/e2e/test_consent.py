@@ -193,3 +193,25 @@ async def test_a_pair_living_apart_gets_an_exercise_in_its_version_for_distance(
     exercise = [m for m in alice.inbox if _start(texts.EXERCISE) in _text(m)][-1]
     versions = [e for e in bot.library.exercises if e.title in _text(exercise)]
     assert versions and getattr(versions[0], "apart_how_to", "") in _text(exercise)
+
+
+async def test_warmer_intimacy_questions_need_both_and_either_turns_them_down_alone(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    alice, bob = await _pairs(bot, api)
+    menu = await Menu.open(alice)
+    await menu.press(texts.SETTINGS_BUTTON_HEAT)
+    assert await menu.press(texts.HEAT_NAMES["spicy"]) == texts.CONSENT_ASKED
+    assert (await _pair_of(bot, alice)).heat == "mild"  # one yes is not enough
+    ask = (await bob.receive_until(lambda m: _start(texts.CONSENT_HEAT_ASK) in _text(m)))[-1]
+    await bob.press(ask, texts.CONSENT_YES)
+    await bot.settle()
+    assert (await _pair_of(bot, alice)).heat == "spicy"
+    assert any(_start(texts.HEAT_ON) in _text(m) for m in alice.inbox)
+    alice.unread()
+    bob_menu = await Menu.open(bob)
+    await bob_menu.press(texts.SETTINGS_BUTTON_HEAT)
+    assert await bob_menu.press(texts.HEAT_NAMES["mild"]) == texts.CONSENT_TURNED_OFF
+    await bot.pass_change_window()
+    assert (await _pair_of(bot, alice)).heat == "mild"
+    assert alice.unread() == []

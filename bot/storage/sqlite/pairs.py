@@ -176,6 +176,7 @@ class PairsRepository(Repository):
         stage: str | None = None,
         anniversary: dt.date | None = None,
         sensitive_pace: str | None = None,
+        heat: str | None = None,
     ) -> None:
         """Change how the pair describes itself; arguments left as None stay as they are."""
         changes: dict[str, object] = {
@@ -183,6 +184,7 @@ class PairsRepository(Repository):
             "stage": stage,
             "anniversary": None if anniversary is None else anniversary.isoformat(),
             "sensitive_pace": sensitive_pace,
+            "heat": heat,
         }
         for column, value in changes.items():
             if value is not None:
