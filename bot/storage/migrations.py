@@ -222,4 +222,10 @@ MIGRATIONS: tuple[str, ...] = (
     DELETE FROM invites WHERE used_at IS NULL AND inviter_id IN
         (SELECT user_id FROM people WHERE pair_id IS NOT NULL);
     """,
+    # 6: each person's own language: the one they chose (/language), and the one their Telegram
+    # app reports, for messages rendered later from the outbox.
+    """
+    ALTER TABLE people ADD COLUMN language TEXT;
+    ALTER TABLE people ADD COLUMN telegram_language TEXT;
+    """,
 )

@@ -39,6 +39,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import texts
+from bot.texts import Plural
 from tests.simulation.population import MARKER_LETTERS, MARKER_PREFIX, Person
 
 UTC = dt.UTC
@@ -206,8 +207,9 @@ class Catalogue:
         for kind, names, prefix in _KINDS:
             for name in names:
                 template = getattr(texts, name, None)
-                if isinstance(template, str):
-                    pattern = _template_pattern(template, prefix=prefix, note=kind == "question")
+                forms = (template.one, template.other) if isinstance(template, Plural) else ()
+                for form in (template,) if isinstance(template, str) else forms:
+                    pattern = _template_pattern(form, prefix=prefix, note=kind == "question")
                     self.patterns.append((kind, pattern))
         self.notices = [
             _template_pattern(template, prefix=False)
