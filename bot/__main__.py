@@ -16,10 +16,10 @@ from telegram.error import InvalidToken, NetworkError
 from bot import i18n
 from bot.config import Settings, SettingsError, load_settings
 from bot.content import ContentError, Library, count_table, library_problems, load_library
-from bot.localized import coverage, load_translation
 from bot.context import NearerApp
 from bot.domain.health import scheduler_stalled
 from bot.files import create_private, tighten_database
+from bot.localized import coverage, load_translation
 from bot.storage import Database, StorageUnavailable, read_health
 
 

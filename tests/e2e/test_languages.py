@@ -29,9 +29,7 @@ _PLACEHOLDER = re.compile(r"\{[a-z_]+\}|<[^>]+>|\n")
 def _catalogue(code: str) -> dict[str, str | tuple[str, ...]]:
     with (ROOT / "bot" / "locales" / code / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalog = read_po(handle)
-    return {
-        (m.id[0] if isinstance(m.id, tuple) else m.id): m.string for m in catalog if m.id
-    }
+    return {(m.id[0] if isinstance(m.id, tuple) else m.id): m.string for m in catalog if m.id}
 
 
 def _translated(code: str, source: str | Plural) -> str:
