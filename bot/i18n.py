@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import gettext
 import io
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -214,7 +215,9 @@ class Catalogues:
     """Every language's interface texts, read once at start-up."""
 
     by_code: dict[str, Texts] = field(default_factory=dict)
-    missing: dict[str, list[str]] = field(default_factory=dict)  # code -> untranslated names
+    # code -> what keeps it from being complete: untranslated texts, placeholders or tags
+    # that differ from English
+    missing: dict[str, list[str]] = field(default_factory=dict)
 
     def texts(self, code: str) -> Texts:
         return self.by_code.get(code) or self.by_code[SOURCE]
@@ -233,18 +236,37 @@ def load_catalogues(directory: Path = LOCALES_DIR) -> Catalogues:
         code = path.parent.parent.name
         translations, catalog = _translations(path)
         result.by_code[code] = Texts(code, translations)
-        result.missing[code] = [s.name for s in wanted if not _translated(catalog, s.text)]
+        result.missing[code] = [
+            f"{s.name} {problem}" for s in wanted for problem in _problems(catalog, s.text)
+        ]
     return result
 
 
-def _translated(catalog: Catalog, source: str | Plural) -> bool:
+_PLACEHOLDER = re.compile(r"\{[a-z_]*\}")
+_TAG = re.compile(r"</?(?:b|i|code|u|s)>")
+
+
+def _problems(catalog: Catalog, source: str | Plural) -> list[str]:
+    """What is wrong with the translation of `source`: missing, or placeholders or HTML tags
+    that differ from English (a translation may leave out {count} in its singular form)."""
     msgid = source.one if isinstance(source, Plural) else source
     message = catalog.get(msgid)
     if message is None or message.fuzzy:
-        return False
-    if isinstance(message.string, tuple):
-        return all(message.string)
-    return bool(message.string)
+        return ["is not translated"]
+    english = (source.one, source.other) if isinstance(source, Plural) else (source,)
+    raw = message.string
+    strings = tuple(str(x) for x in raw) if isinstance(raw, (tuple, list)) else (str(raw or ""),)
+    if not strings or not all(strings):
+        return ["is not translated"]
+    problems = []
+    wanted = set(_PLACEHOLDER.findall(english[-1]))
+    for text in strings:
+        found = set(_PLACEHOLDER.findall(text))
+        if found - wanted or (wanted - found) - {"{count}"}:
+            problems.append(f"has placeholders {sorted(found)}, English {sorted(wanted)}")
+        if sorted(_TAG.findall(text)) != sorted(_TAG.findall(english[-1])):
+            problems.append("has HTML tags that differ from English")
+    return problems
 
 
 ENGLISH = Texts(SOURCE)
@@ -278,10 +300,7 @@ class Languages:
         for code in sorted(set(catalogues.by_code) | set(translations)):
             if code == SOURCE:
                 continue
-            problems = [
-                f"{code}: text {name} is not translated"
-                for name in catalogues.missing.get(code, [])
-            ]
+            problems = [f"{code}: text {problem}" for problem in catalogues.missing.get(code, [])]
             if code not in catalogues.by_code:
                 problems.append(f"{code}: there is no bot/locales/{code}/LC_MESSAGES/messages.po")
             translation = translations.get(code)

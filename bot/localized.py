@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.content import DEFAULT_CONTENT_DIR, Library
-from bot.domain.models import AppreciationPrompt, Category, Exercise, Question
+from bot.domain.models import AppreciationPrompt, Category, Exercise, Prompt, PromptKind, Question
+from bot.domain.selection import text_for
 
 I18N_DIR = "i18n"
 _PLACEHOLDER = re.compile(r"\{[a-z_]*\}")
@@ -211,6 +212,20 @@ class Wording:
         words = self.translation.questions.get(question_id)
         result: Question = _replace_words(english, words, _QUESTION_WORDS)
         return result
+
+    def prompt_text(self, prompt: Prompt) -> str:
+        """A sent question's words in this language: the translation of the library question
+        it was made from (its version for couples apart when that is what was sent), or what a
+        partner wrote with /ask, as they wrote it."""
+        english = self.library.questions_by_id.get(
+            prompt.content_id or ""
+        ) or self.library.occasion_questions_by_id.get(prompt.content_id or "")
+        local = self.question(prompt.content_id)
+        if english is None or local is None or prompt.kind is not PromptKind.QUESTION:
+            return prompt.text
+        if prompt.text == text_for(english, apart=True) and prompt.text != english.text:
+            return text_for(local, apart=True)
+        return local.text
 
     def exercise(self, exercise_id: str | None) -> Exercise | None:
         english = self.library.exercises_by_id.get(exercise_id or "")

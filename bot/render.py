@@ -19,7 +19,6 @@ from telegram import InlineKeyboardMarkup
 from bot import keyboards, texts
 from bot.domain.models import Answer, AnswerKind, Frequency, Person, Prompt, Schedule
 from bot.domain.outbox import MessageKind, Notice, OutboxItem
-from bot.domain.selection import text_for
 from bot.i18n import Language, Texts
 from bot.localized import Wording
 
@@ -81,15 +80,7 @@ def prompt_text(prompt: Prompt, wording: Wording, t: Texts) -> str:
     partner wrote with /ask as they wrote it."""
     if prompt.text == texts.DELETED_QUESTION:
         return t(texts.DELETED_QUESTION)
-    english = wording.library.questions_by_id.get(
-        prompt.content_id or ""
-    ) or wording.library.occasion_questions_by_id.get(prompt.content_id or "")
-    local = wording.question(prompt.content_id)
-    if english is None or local is None:
-        return prompt.text
-    if prompt.text == text_for(english, apart=True) and prompt.text != english.text:
-        return text_for(local, apart=True)
-    return local.text
+    return wording.prompt_text(prompt)
 
 
 def render(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:

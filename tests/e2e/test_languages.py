@@ -9,6 +9,7 @@ Babel, the content translations with tomllib), not through the bot's own catalog
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import tomllib
 from functools import cache
@@ -138,6 +139,13 @@ async def test_partners_with_two_languages_each_read_everything_in_their_own(
     history = await ben.receive()
     assert _says(history, "de", texts.HISTORY_HEADER)
     assert _question_texts("de")[question_id] in history["text"]
+
+    await ben.send("/export")
+    export = await ben.receive_until(lambda m: "document" in m)
+    data = json.loads(export[-1]["document_bytes"])
+    assert data["you"]["language"] == "de"
+    assert data["questions"][0]["question"] == _question_texts("de")[question_id]
+    assert _says(export[-1], "de", texts.EXPORT_CAPTION)
 
 
 async def test_a_notice_caused_by_the_partner_is_in_the_readers_language(
