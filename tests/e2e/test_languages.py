@@ -75,6 +75,19 @@ def _question_id(message: dict, code: str) -> str:
     return max(ids, key=lambda i: len(_question_texts(code)[i]))
 
 
+def _data(message: dict) -> list[str]:
+    markup = message.get("reply_markup") or {}
+    return [b.get("callback_data", "") for row in markup.get("inline_keyboard", []) for b in row]
+
+
+@cache
+def _category_names(code: str) -> list[str]:
+    names = []
+    for path in (ROOT / "content" / "i18n" / code / "questions").glob("*.toml"):
+        names.append(tomllib.loads(path.read_text(encoding="utf-8"))["category"]["name"])
+    return names
+
+
 async def _wait_for(user: FakeUser, code: str, source: str | Plural) -> dict:
     seen = await user.receive_until(lambda m: _says(m, code, source))
     return seen[-1]
@@ -175,6 +188,19 @@ async def test_language_switches_with_the_command_and_its_buttons(
     # Ben's choice is his own: Ana still reads Spanish.
     await ana.send("/help")
     assert _says(await ana.receive(), "es", texts.HELP)
+    # The settings menu, topics included, follows the choice.
+    await ben.send("/settings")
+    menu = await ben.receive()
+    assert _english(menu, texts.SETTINGS)
+    await ana.send("/settings")
+    menu = await ana.receive()
+    assert _says(menu, "es", texts.SETTINGS)
+    await ana.press(menu, "", data=next(d for d in _data(menu) if d.endswith(":topics")))
+    await bot.settle()
+    topics = ana.inbox[-1]
+    labels = " ".join(b["text"] for row in topics["reply_markup"]["inline_keyboard"] for b in row)
+    spanish_names = _category_names("es")
+    assert sum(name in labels for name in spanish_names) >= 10
     # A language named in the command, by its own name.
     await ben.send("/language español")
     assert _says(await ben.receive(), "es", texts.LANGUAGE_SET)
