@@ -210,6 +210,19 @@ async def test_language_switches_with_the_command_and_its_buttons(
     assert _says(refusal, "es", texts.LANGUAGE_UNKNOWN) and "reply_markup" in refusal
 
 
+async def test_a_time_zone_may_be_named_by_its_city_in_the_readers_language(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    ana, ben, _ = await _pair(bot, api)
+    await ana.send("/timezone Nueva York")
+    changed = await ana.receive()
+    assert _says(changed, "es", texts.SCHEDULE_CHANGED) and "America/New_York" in changed["text"]
+    await ben.send("/timezone Москва")
+    assert "Europe/Moscow" in (await ben.receive())["text"]
+    await ben.send("/timezone Atlantis")
+    assert _says(await ben.receive(), "de", texts.TIMEZONE_USAGE)
+
+
 async def test_a_regional_telegram_language_falls_back_to_the_nearest_offered_one(
     bot: RunningBot, api: FakeBotAPI
 ) -> None:
