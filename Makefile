@@ -23,6 +23,7 @@ typecheck: $(STAMP)
 
 check-content: $(STAMP)
 	$(PY) -m bot content check
+	$(PY) -m bot i18n check
 
 test: lint typecheck check-content
 	$(VENV)/bin/pytest -m "not slow"

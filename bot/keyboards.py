@@ -6,29 +6,31 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
+from bot.i18n import Texts
 
 
-def reveal_reactions(prompt_id: int) -> InlineKeyboardMarkup:
+def reveal_reactions(prompt_id: int, t: Texts) -> InlineKeyboardMarkup:
     """Buttons under a revealed answer: a heart, or 'let's talk about this tonight'."""
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(texts.REACT_HEART, callback_data=f"react:{prompt_id}:heart"),
-                InlineKeyboardButton(texts.REACT_TALK, callback_data=f"react:{prompt_id}:talk"),
+                InlineKeyboardButton(t(texts.REACT_TALK), callback_data=f"react:{prompt_id}:talk"),
             ]
         ]
     )
 
 
-def heart_back(nudge_id: int) -> InlineKeyboardMarkup:
+def heart_back(nudge_id: int, t: Texts) -> InlineKeyboardMarkup:
     """The button under an appreciation: send a heart back."""
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(texts.HEART_BUTTON, callback_data=f"heart:{nudge_id}")]]
+        [[InlineKeyboardButton(t(texts.HEART_BUTTON), callback_data=f"heart:{nudge_id}")]]
     )
 
 
 def picks(prompt_id: int, options: tuple[str, ...]) -> InlineKeyboardMarkup:
-    """One button per option under a this-or-that or would-you-rather question."""
+    """One button per option (already in the reader's words) under a this-or-that or
+    would-you-rather question."""
     return InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(option, callback_data=f"pick:{prompt_id}:{index}")]
@@ -46,28 +48,28 @@ def rating(prompt_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([row[:5], row[5:]])
 
 
-def guess_verdict(prompt_id: int) -> InlineKeyboardMarkup:
+def guess_verdict(prompt_id: int, t: Texts) -> InlineKeyboardMarkup:
     """Under a guess reveal: the partner's guess about me was right, or not quite."""
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(texts.VERDICT_YES, callback_data=f"verdict:{prompt_id}:1"),
-                InlineKeyboardButton(texts.VERDICT_NO, callback_data=f"verdict:{prompt_id}:0"),
+                InlineKeyboardButton(t(texts.VERDICT_YES), callback_data=f"verdict:{prompt_id}:1"),
+                InlineKeyboardButton(t(texts.VERDICT_NO), callback_data=f"verdict:{prompt_id}:0"),
             ]
         ]
     )
 
 
-def consent(pair_id: int, category_id: str) -> InlineKeyboardMarkup:
-    """Asked privately: say yes to an opt-in topic the partner asked for, or not now."""
+def consent(pair_id: int, topic: str, t: Texts) -> InlineKeyboardMarkup:
+    """Asked privately: say yes to an opt-in topic (or a higher heat) the partner asked for."""
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
-                    texts.CONSENT_YES, callback_data=f"consent:{pair_id}:{category_id}:yes"
+                    t(texts.CONSENT_YES), callback_data=f"consent:{pair_id}:{topic}:yes"
                 ),
                 InlineKeyboardButton(
-                    texts.CONSENT_NO, callback_data=f"consent:{pair_id}:{category_id}:no"
+                    t(texts.CONSENT_NO), callback_data=f"consent:{pair_id}:{topic}:no"
                 ),
             ]
         ]

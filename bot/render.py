@@ -3,7 +3,7 @@ calls at send time, with words from the catalogue (`bot.texts`).
 
 Outbox rows hold no finished text: a notice is a key and its parameters, a question refers to
 its prompt. Rendering here is pure: the delivery pump reads what a row refers to (a `View`) and
-passes it in with the moment of sending. This is where the recipient's language will apply.
+passes it in with the moment of sending and the recipient's language (`bot.i18n.Language`).
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardMarkup
 
 from bot import keyboards, texts
-from bot.content import Library
-from bot.domain.models import Answer, AnswerKind, Frequency, Prompt, Schedule
+from bot.domain.models import Answer, AnswerKind, Frequency, Person, Prompt, Schedule
 from bot.domain.outbox import MessageKind, Notice, OutboxItem
 from bot.domain.selection import CHOICE_FORMATS, Format, LibraryQuestion
+from bot.i18n import Language, Texts
+from bot.localized import Wording
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class View:
     answers: tuple[Answer, ...] = ()
     nudge_id: int | None = None
     nudge_content_id: str | None = None
+    reader: Person | None = None  # the recipient: their language
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -61,22 +63,32 @@ def _moment(value: Any) -> dt.datetime | None:
     return None if not value else dt.datetime.fromisoformat(str(value))
 
 
-def _name(value: Any, fallback: str = texts.YOUR_PARTNER) -> str:
-    return texts.esc(str(value)) if value else fallback
+def _name(value: Any, t: Texts) -> str:
+    return texts.esc(str(value)) if value else t(texts.YOUR_PARTNER)
 
 
-def pause_label(until: dt.datetime | None, timezone: str) -> str:
+def pause_label(until: dt.datetime | None, timezone: str, t: Texts) -> str:
     """Describe how long a pause lasts: 'until you resume' or 'until Thursday 24 December'."""
     if until is None:
-        return texts.PAUSE_UNTIL_RESUMED
-    day = until.astimezone(ZoneInfo(timezone)).strftime("%A %d %B %Y")
-    return texts.PAUSE_UNTIL.format(date=day)
+        return t(texts.PAUSE_UNTIL_RESUMED)
+    day = until.astimezone(ZoneInfo(timezone)).date()
+    return t(texts.PAUSE_UNTIL, date=t.date(day, year=True))
 
 
-def render(item: OutboxItem, view: View, library: Library, now: dt.datetime) -> list[Part]:
-    """Turn an outbox row into the Bot API calls that deliver it (none: nothing to send)."""
+def prompt_text(prompt: Prompt, wording: Wording, t: Texts) -> str:
+    """A question's words in the reader's language: the library's translation of the question
+    it was made from (its version for couples apart when that is what was sent), or what a
+    partner wrote with /ask as they wrote it."""
+    if prompt.text == texts.DELETED_QUESTION:
+        return t(texts.DELETED_QUESTION)
+    return wording.prompt_text(prompt)
+
+
+def render(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
+    """Turn an outbox row into the Bot API calls that deliver it, in the recipient's language
+    (none: nothing to send)."""
     renderer = _RENDERERS.get(item.kind)
-    return [] if renderer is None else renderer(item, view, library, now)
+    return [] if renderer is None else renderer(item, view, lang, now)
 
 
 def _text_parts(text: str, **first: Any) -> list[Part]:
@@ -94,231 +106,246 @@ def _ending(text: str, **last: Any) -> list[Part]:
 
 
 def _notice_text(
-    notice: Notice, params: Mapping[str, Any], view: View, library: Library, now: dt.datetime
+    notice: Notice, params: Mapping[str, Any], view: View, lang: Language, now: dt.datetime
 ) -> str:
+    t = lang.texts
+    name = _name(params.get("name"), t)
     if notice is Notice.PAIRED:
-        return texts.paired(str(params.get("partner", "")), _schedule(params))
+        return t.paired(str(params.get("partner", "")), _schedule(params))
     if notice is Notice.UNPAIRED:
-        return texts.UNPAIR_PARTNER.format(name=_name(params.get("name")))
+        return t(texts.UNPAIR_PARTNER, name=name)
     if notice is Notice.HEART:
-        return texts.HEART_RECEIVED.format(name=_name(params.get("name")))
+        return t(texts.HEART_RECEIVED, name=name)
     if notice is Notice.REACTION:
         template = (
             texts.REACTION_TALK if params.get("reaction") == "talk" else texts.REACTION_HEART
         )
-        question = view.prompt.text if view.prompt else ""
-        return template.format(name=_name(params.get("name")), question=texts.esc(question))
+        question = prompt_text(view.prompt, lang.wording, t) if view.prompt else ""
+        return t(template, name=name, question=texts.esc(question))
     if notice is Notice.UNREACHABLE:
-        return texts.PARTNER_UNREACHABLE.format(name=_name(params.get("name")))
+        return t(texts.PARTNER_UNREACHABLE, name=name)
     if notice is Notice.PAUSE_ENDED:
-        when = texts.next_time(_moment(params.get("next")), _schedule(params), now)
-        return texts.PAUSE_ENDED.format(when=when)
+        when = t.next_time(_moment(params.get("next")), _schedule(params), now)
+        return t(texts.PAUSE_ENDED, when=when)
     if notice is Notice.PARTNER_BACK:
-        return texts.PARTNER_BACK.format(name=_name(params.get("name")))
+        return t(texts.PARTNER_BACK, name=name)
     if notice is Notice.STREAK:
-        return texts.STREAK_MILESTONE.format(count=int(params.get("count", 0)))
+        return t.count(texts.STREAK_MILESTONE, int(params.get("count", 0)))
     if notice is Notice.GUESS_VERDICT:
         template = (
             texts.GUESS_VERDICT_RIGHT if params.get("right") else texts.GUESS_VERDICT_NOT_QUITE
         )
-        question = view.prompt.text if view.prompt else ""
-        return template.format(name=_name(params.get("name")), question=texts.esc(question))
+        question = prompt_text(view.prompt, lang.wording, t) if view.prompt else ""
+        return t(template, name=name, question=texts.esc(question))
     if notice is Notice.TOPIC_ON:
-        return _topic_on_text(params, library)
-    return texts.DELETE_PARTNER
+        return _topic_on_text(params, lang)
+    return t(texts.DELETE_PARTNER)
 
 
-def _render_notice(item: OutboxItem, view: View, library: Library, now: dt.datetime) -> list[Part]:
+def _render_notice(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
     if "text" in item.payload:  # a row queued before rows held parameters
         return _text_parts(str(item.payload["text"]))
     try:
         notice = Notice(str(item.payload.get("notice")))
     except ValueError:
         return []
-    params = item.payload.get("params") or {}
-    return _text_parts(_notice_text(notice, params, view, library, now))
+    return _text_parts(_notice_text(notice, item.payload.get("params") or {}, view, lang, now))
 
 
-def _change_text(change: Mapping[str, Any], library: Library, now: dt.datetime) -> str:
+def _change_text(change: Mapping[str, Any], lang: Language, now: dt.datetime) -> str:
+    t = lang.texts
     what = change.get("what")
     if what == "paused":
         until = _moment(change.get("until"))
-        return texts.CHANGE_PAUSED.format(
-            until=pause_label(until, str(change.get("timezone", "UTC")))
+        return t(
+            texts.CHANGE_PAUSED, until=pause_label(until, str(change.get("timezone", "UTC")), t)
         )
     if what == "resumed":
-        when = texts.next_time(_moment(change.get("next")), _schedule(change), now)
-        return texts.CHANGE_RESUMED.format(when=when)
+        when = t.next_time(_moment(change.get("next")), _schedule(change), now)
+        return t(texts.CHANGE_RESUMED, when=when)
     if what == "schedule":
         schedule = _schedule(change)
-        return texts.CHANGE_SCHEDULE.format(
-            when=texts.when(schedule),
-            next=texts.next_time(_moment(change.get("next")), schedule, now),
+        return t(
+            texts.CHANGE_SCHEDULE,
+            when=t.when(schedule),
+            next=t.next_time(_moment(change.get("next")), schedule, now),
         )
     if what == "frequency":
         frequency = texts.FREQUENCY_NAMES.get(str(change.get("frequency")), "")
-        return texts.CHANGE_FREQUENCY.format(frequency=frequency)
+        return t(texts.CHANGE_FREQUENCY, frequency=t(frequency))
     if what == "topic":
-        category = library.categories.get(str(change.get("category")))
+        category = lang.wording.category(str(change.get("category")))
         name = category.name if category else str(change.get("category", ""))
-        state = texts.ON if change.get("on") else texts.OFF
-        return texts.CHANGE_TOPIC.format(topic=texts.esc(name), state=state)
+        state = t(texts.ON if change.get("on") else texts.OFF)
+        return t(texts.CHANGE_TOPIC, topic=texts.esc(name), state=state)
     if what == "depth":
-        return texts.CHANGE_DEPTH.format(depth=texts.DEPTH_NAMES.get(str(change.get("depth")), ""))
+        depth = texts.DEPTH_NAMES.get(str(change.get("depth")), "")
+        return t(texts.CHANGE_DEPTH, depth=t(depth))
     if what == "pace":
-        return texts.CHANGE_PACE.format(pace=texts.PACE_NAMES.get(str(change.get("pace")), ""))
+        return t(texts.CHANGE_PACE, pace=t(texts.PACE_NAMES.get(str(change.get("pace")), "")))
     if what == "apart":
-        return texts.CHANGE_APART if change.get("apart") else texts.CHANGE_TOGETHER
+        return t(texts.CHANGE_APART if change.get("apart") else texts.CHANGE_TOGETHER)
     if what == "stage":
-        return texts.CHANGE_STAGE.format(stage=texts.STAGE_NAMES.get(str(change.get("stage")), ""))
+        stage = t(texts.STAGE_NAMES.get(str(change.get("stage")), ""))
+        return t(texts.CHANGE_STAGE, stage=stage)
     if what == "anniversary":
         day = dt.date.fromisoformat(str(change.get("day")))
-        return texts.CHANGE_ANNIVERSARY.format(day=texts.anniversary_label(day))
+        return t(texts.CHANGE_ANNIVERSARY, day=t.date(day, weekday=False))
     return str(change.get("text", ""))  # a change queued before changes held parameters
 
 
-def _render_changes(
-    item: OutboxItem, view: View, library: Library, now: dt.datetime
-) -> list[Part]:
+def _render_changes(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
+    t = lang.texts
     changes = item.payload.get("changes") or {}
-    lines = [
-        _change_text(entry.get("change") or entry, library, now) for entry in changes.values()
-    ]
+    lines = [_change_text(entry.get("change") or entry, lang, now) for entry in changes.values()]
     lines = [line for line in lines if line]
-    name = _name(item.payload.get("from_name"))
+    name = _name(item.payload.get("from_name"), t)
     if not lines:
         return []
     if len(lines) == 1:
-        text = texts.CHANGES_ONE.format(name=name, change=lines[0])
+        text = t(texts.CHANGES_ONE, name=name, change=lines[0])
     else:
-        items = "\n".join(texts.CHANGES_ITEM.format(change=line) for line in lines)
-        text = texts.CHANGES_MANY.format(name=name, changes=items)
+        items = "\n".join(t(texts.CHANGES_ITEM, change=line) for line in lines)
+        text = t(texts.CHANGES_MANY, name=name, changes=items)
     return _text_parts(text)
 
 
 # Questions, exercises, reminders and nudges ---------------------------------------------------
 
 
-def _note_text(note: Mapping[str, Any] | None) -> str | None:
+def _note_text(note: Mapping[str, Any] | None, t: Texts) -> str | None:
     if not note:
         return None
     if note.get("key") == "skipped":
-        return texts.SKIPPED_NOTE
+        return t(texts.SKIPPED_NOTE)
     if note.get("key") == "skipped_partner":
-        return texts.SKIPPED_PARTNER_NOTE.format(name=_name(note.get("name")))
+        return t(texts.SKIPPED_PARTNER_NOTE, name=_name(note.get("name"), t))
     if note.get("key") == "occasion":
-        return texts.OCCASION_NOTE.format(name=texts.esc(str(note.get("name", ""))))
+        return t(texts.OCCASION_NOTE, name=texts.esc(str(note.get("name", ""))))
     return None
 
 
-def _library_question(view: View, library: Library) -> LibraryQuestion | None:
-    found = library.question(view.prompt.content_id) if view.prompt else None
+def _library_question(view: View, lang: Language) -> LibraryQuestion | None:
+    """The question a prompt was made from, in the reader's words (None: a partner's own)."""
+    found = lang.wording.question(view.prompt.content_id) if view.prompt else None
     return found if isinstance(found, LibraryQuestion) else None
 
 
 def _question_body(
-    prompt: Prompt, question: LibraryQuestion | None, partner: str
+    prompt: Prompt, words: str, question: LibraryQuestion | None, partner: str, t: Texts
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The question in its format's words, with the buttons that answer it."""
     kind = question.format if question is not None else Format.OPEN
-    values = {"question": texts.esc(prompt.text), "partner": texts.esc(partner)}
+    values = {"question": texts.esc(words), "partner": texts.esc(partner)}
     if question is not None and kind in CHOICE_FORMATS:
-        return texts.QUESTION_PICK.format(**values), keyboards.picks(prompt.id, question.options)
+        return t(texts.QUESTION_PICK, **values), keyboards.picks(prompt.id, question.options)
     if question is not None and kind is Format.RATE:
         low, high = texts.esc(question.low), texts.esc(question.high)
-        text = texts.QUESTION_RATE.format(low=low, high=high, **values)
-        return text, keyboards.rating(prompt.id)
+        return t(texts.QUESTION_RATE, low=low, high=high, **values), keyboards.rating(prompt.id)
     if kind is Format.GUESS:
-        return texts.QUESTION_GUESS.format(**values), None
+        return t(texts.QUESTION_GUESS, **values), None
     if kind is Format.FINISH:
-        return texts.QUESTION_FINISH.format(**values), None
-    return texts.QUESTION.format(**values), None
+        return t(texts.QUESTION_FINISH, **values), None
+    return t(texts.QUESTION, **values), None
 
 
-def _render_question(
-    item: OutboxItem, view: View, library: Library, now: dt.datetime
-) -> list[Part]:
+def _render_question(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
     if "text" in item.payload:  # a row queued before rows held parameters
         return [Part(text=str(item.payload["text"]), prompt_id=item.prompt_id)]
     if view.prompt is None:
         return []
+    t = lang.texts
     payload = item.payload
     author = payload.get("author")
-    partner = str(payload.get("partner") or texts.YOUR_PARTNER)
+    partner = str(payload.get("partner") or "") or t(texts.YOUR_PARTNER)
+    words = prompt_text(view.prompt, lang.wording, t)
     markup = None
     if author:
-        text = texts.question(view.prompt.text, partner, str(author))
+        text = t.question(words, partner, str(author))
     else:
-        text, markup = _question_body(view.prompt, _library_question(view, library), partner)
-    if library.supports(view.prompt.content_id):
-        text = f"{text}\n\n{texts.SUPPORT_LINE}"
-    note = _note_text(payload.get("note"))
+        question = _library_question(view, lang)
+        text, markup = _question_body(view.prompt, words, question, partner, t)
+    if lang.wording.library.supports(view.prompt.content_id):
+        text = f"{text}\n\n{t(texts.SUPPORT_LINE)}"
+    note = _note_text(payload.get("note"), t)
     if note:
         text = f"{note}\n\n{text}"
     return [Part(text=text, prompt_id=view.prompt.id, reply_markup=markup)]
 
 
-def _render_exercise(
-    item: OutboxItem, view: View, library: Library, now: dt.datetime
-) -> list[Part]:
-    exercise = library.exercises_by_id.get(view.prompt.content_id or "") if view.prompt else None
+def _render_exercise(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
+    exercise = lang.wording.exercise(view.prompt.content_id) if view.prompt else None
     apart = bool(item.payload.get("apart"))
-    return [] if exercise is None else _text_parts(texts.exercise(exercise, apart=apart))
+    return [] if exercise is None else _text_parts(lang.texts.exercise(exercise, apart=apart))
 
 
-def _render_reminder(
-    item: OutboxItem, view: View, library: Library, now: dt.datetime
-) -> list[Part]:
+def _render_reminder(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
     if view.prompt is None:
         return []
+    t = lang.texts
     partner_answered = item.payload.get("partner_answered")
     template = texts.REMINDER_PARTNER_ANSWERED if partner_answered else texts.REMINDER
-    text = template.format(partner=_name(view.partner_name), question=texts.esc(view.prompt.text))
+    question = texts.esc(prompt_text(view.prompt, lang.wording, t))
+    text = t(template, partner=_name(view.partner_name, t), question=question)
     return [Part(text=text, prompt_id=view.prompt.id)]
 
 
-def _render_nudge(item: OutboxItem, view: View, library: Library, now: dt.datetime) -> list[Part]:
-    prompt = library.appreciation_by_id.get(view.nudge_content_id or "")
+def _render_nudge(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
+    prompt = lang.wording.prompt(view.nudge_content_id)
     if prompt is None or view.nudge_id is None:
         return []
-    text = texts.NUDGE.format(prompt=texts.esc(prompt.text), partner=_name(view.partner_name))
+    t = lang.texts
+    text = t(texts.NUDGE, prompt=texts.esc(prompt.text), partner=_name(view.partner_name, t))
     return [Part(text=text, nudge_id=view.nudge_id)]
 
 
 # Answers passed on ----------------------------------------------------------------------------
 
 
-def _render_reveal(item: OutboxItem, view: View, library: Library, now: dt.datetime) -> list[Part]:
+def _render_reveal(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
     prompt = view.prompt
     theirs = next((a for a in view.answers if a.user_id == view.partner_id), None)
     mine = next((a for a in view.answers if a.user_id == item.user_id), None)
     if prompt is None or theirs is None:
         return []
-    partner = _name(view.partner_name)
-    question = _library_question(view, library)
+    t = lang.texts
+    partner = _name(view.partner_name, t)
+    question = _library_question(view, lang)
     kind = question.format if question is not None else Format.OPEN
+    words = texts.esc(prompt_text(prompt, lang.wording, t))
+    reactions = keyboards.reveal_reactions(prompt.id, t)
     if kind in CHOICE_FORMATS or kind is Format.RATE:
-        return _reveal_picks(prompt, question, mine, theirs, partner)
+        return _reveal_picks(prompt.id, words, question, mine, theirs, partner, t)
     if kind is Format.GUESS:
-        return _reveal_guesses(prompt, mine, theirs, partner)
+        header = t(texts.REVEAL_GUESS_HEADER, question=words, partner=partner)
+        guesses = t(
+            texts.REVEAL_GUESSES,
+            partner=partner,
+            my_guess=texts.esc(mine.guess or "") if mine is not None else t(texts.HISTORY_DELETED),
+            their_guess=texts.esc(theirs.guess or ""),
+            mine=_own_answer_words(mine, t),
+        )
+        verdict = keyboards.guess_verdict(prompt.id, t)
+        return [
+            *_with_answer(header, theirs, partner, reactions, t),
+            *_ending(guesses, reply_markup=verdict),
+        ]
     template = texts.REVEAL_FINISH_HEADER if kind is Format.FINISH else texts.REVEAL_HEADER
-    header = template.format(question=texts.esc(prompt.text), partner=partner)
-    return _with_answer(header, theirs, partner, keyboards.reveal_reactions(prompt.id))
+    header = t(template, question=words, partner=partner)
+    return _with_answer(header, theirs, partner, reactions, t)
 
 
 def _with_answer(
-    header: str, answer: Answer, partner: str, markup: InlineKeyboardMarkup | None, **first: Any
+    header: str, answer: Answer, partner: str, markup: InlineKeyboardMarkup | None, t: Texts
 ) -> list[Part]:
     """`header` followed by a partner's answer: in one text, or with their media copied."""
     if answer.kind is AnswerKind.TEXT:
-        parts = _text_parts(f"{header}\n\n{texts.esc(answer.text)}", **first)
-        parts[-1] = replace(parts[-1], reply_markup=markup)
-        return parts
-    fallback = texts.esc(answer.text) or texts.REVEAL_MEDIA_FALLBACK.format(
-        partner=partner, kind=texts.KIND_NAMES[answer.kind]
+        return _ending(f"{header}\n\n{texts.esc(answer.text)}", reply_markup=markup)
+    fallback = texts.esc(answer.text) or t(
+        texts.REVEAL_MEDIA_FALLBACK, partner=partner, kind=t(texts.KIND_NAMES[answer.kind])
     )
     return [
-        Part(text=header, **first),
+        Part(text=header),
         Part(
             copy_from=(answer.chat_id, answer.message_id),
             fallback_text=fallback,
@@ -327,82 +354,78 @@ def _with_answer(
     ]
 
 
-def pick_label(question: LibraryQuestion | None, answer: Answer | None, *, own: bool) -> str:
-    """A pick as words: the option, 'n out of 10', or 'in your/their own words'."""
+def pick_label(
+    question: LibraryQuestion | None, answer: Answer | None, t: Texts, *, own: bool
+) -> str:
+    """A pick as words: the option (in the reader's words), 'n out of 10', or 'in your/their
+    own words'."""
+    own_words = t(texts.OWN_WORDS if own else texts.PARTNER_OWN_WORDS)
     if answer is None or answer.choice is None or question is None:
-        return texts.OWN_WORDS if own else texts.PARTNER_OWN_WORDS
+        return own_words
     if question.format is Format.RATE:
-        return texts.RATING_LABEL.format(value=answer.choice)
+        return t(texts.RATING_LABEL, value=answer.choice)
     if 0 <= answer.choice < len(question.options):
         return texts.esc(question.options[answer.choice])
-    return texts.OWN_WORDS if own else texts.PARTNER_OWN_WORDS
+    return own_words
 
 
 def _reveal_picks(
-    prompt: Prompt,
+    prompt_id: int,
+    words: str,
     question: LibraryQuestion | None,
     mine: Answer | None,
     theirs: Answer,
     partner: str,
+    t: Texts,
 ) -> list[Part]:
-    text = texts.REVEAL_PICKS.format(
-        question=texts.esc(prompt.text),
+    text = t(
+        texts.REVEAL_PICKS,
+        question=words,
         partner=partner,
-        mine=pick_label(question, mine, own=True),
-        theirs=pick_label(question, theirs, own=False),
+        mine=pick_label(question, mine, t, own=True),
+        theirs=pick_label(question, theirs, t, own=False),
     )
     if mine is not None and mine.choice is not None and mine.choice == theirs.choice:
-        text = f"{text}\n{texts.REVEAL_SAME_PICK}"
-    invite = texts.REVEAL_WHY_INVITE.format(partner=partner)
-    reactions = keyboards.reveal_reactions(prompt.id)
+        text = f"{text}\n{t(texts.REVEAL_SAME_PICK)}"
+    invite = t(texts.REVEAL_WHY_INVITE, partner=partner)
+    reactions = keyboards.reveal_reactions(prompt_id, t)
     # The reveal's last message carries the prompt, so a reply to it (the why) finds it.
     if theirs.kind is AnswerKind.TEXT:
         if theirs.text:
-            words = texts.REVEAL_THEIR_WORDS.format(partner=partner, words=texts.esc(theirs.text))
-            text = f"{text}\n\n{words}"
-        return _ending(f"{text}\n\n{invite}", prompt_id=prompt.id, reply_markup=reactions)
-    words = texts.REVEAL_THEIR_WORDS.format(partner=partner, words="").rstrip()
-    parts = _with_answer(f"{text}\n\n{words}", theirs, partner, reactions)
-    return [*parts, Part(text=invite, prompt_id=prompt.id)]
+            added = t(texts.REVEAL_THEIR_WORDS, partner=partner, words=texts.esc(theirs.text))
+            text = f"{text}\n\n{added}"
+        return _ending(f"{text}\n\n{invite}", prompt_id=prompt_id, reply_markup=reactions)
+    added = t(texts.REVEAL_THEIR_WORDS, partner=partner, words="").rstrip()
+    parts = _with_answer(f"{text}\n\n{added}", theirs, partner, reactions, t)
+    return [*parts, Part(text=invite, prompt_id=prompt_id)]
 
 
-def _reveal_guesses(
-    prompt: Prompt, mine: Answer | None, theirs: Answer, partner: str
-) -> list[Part]:
-    header = texts.REVEAL_GUESS_HEADER.format(question=texts.esc(prompt.text), partner=partner)
-    parts = _with_answer(header, theirs, partner, keyboards.reveal_reactions(prompt.id))
-    guesses = texts.REVEAL_GUESSES.format(
-        partner=partner,
-        my_guess=texts.esc(mine.guess or "") if mine is not None else texts.HISTORY_DELETED,
-        their_guess=texts.esc(theirs.guess or ""),
-        mine=_own_answer_words(mine),
-    )
-    return [*parts, *_ending(guesses, reply_markup=keyboards.guess_verdict(prompt.id))]
-
-
-def _own_answer_words(answer: Answer | None) -> str:
+def _own_answer_words(answer: Answer | None, t: Texts) -> str:
     if answer is None:
-        return texts.HISTORY_DELETED
+        return t(texts.HISTORY_DELETED)
     if answer.kind is AnswerKind.TEXT:
         return texts.esc(answer.text)
-    return f"[{texts.KIND_NAMES[answer.kind]}] {texts.esc(answer.text)}".strip()
+    return f"[{t(texts.KIND_NAMES[answer.kind])}] {texts.esc(answer.text)}".strip()
 
 
-def _render_why(item: OutboxItem, view: View, library: Library, now: dt.datetime) -> list[Part]:
+def _render_why(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
     prompt = view.prompt
     theirs = next((a for a in view.answers if a.user_id == view.partner_id), None)
     if prompt is None or theirs is None or prompt.revealed_at is None:
         return []
-    partner = _name(view.partner_name)
-    header = texts.WHY_HEADER.format(partner=partner, question=texts.esc(prompt.text))
-    return _with_answer(header, theirs, partner, None)
+    t = lang.texts
+    partner = _name(view.partner_name, t)
+    words = texts.esc(prompt_text(prompt, lang.wording, t))
+    header = t(texts.WHY_HEADER, partner=partner, question=words)
+    return _with_answer(header, theirs, partner, None, t)
 
 
-def _render_gift(item: OutboxItem, view: View, library: Library, now: dt.datetime) -> list[Part]:
+def _render_gift(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
+    t = lang.texts
     payload = item.payload
     nudge_id = int(payload.get("nudge_id", 0))
-    header = texts.GIFT_HEADER.format(name=_name(payload.get("from_name")))
-    heart = keyboards.heart_back(nudge_id)
+    header = t(texts.GIFT_HEADER, name=_name(payload.get("from_name"), t))
+    heart = keyboards.heart_back(nudge_id, t)
     text = str(payload.get("text", ""))
     if payload.get("kind") == AnswerKind.TEXT.value:
         parts = _text_parts(f"{header}\n\n{texts.esc(text)}")
@@ -415,7 +438,7 @@ def _render_gift(item: OutboxItem, view: View, library: Library, now: dt.datetim
         Part(text=header),
         Part(
             copy_from=(int(payload.get("from_chat", 0)), int(payload.get("message_id", 0))),
-            fallback_text=texts.esc(text) or f"({kind})",
+            fallback_text=texts.esc(text) or f"({t(kind)})",
             reply_markup=heart,
         ),
     ]
@@ -423,55 +446,54 @@ def _render_gift(item: OutboxItem, view: View, library: Library, now: dt.datetim
 
 # Opt-in topics: asking the partner, and telling both it is on --------------------------------
 
-
-def _topic_name(library: Library, category_id: Any) -> str:
-    category = library.categories.get(str(category_id))
-    return texts.esc(category.name if category else str(category_id))
+HEAT_KEY = "heat-"  # a consent to raise the heat of intimacy questions: "heat-<level>"
 
 
-def _topic_on_text(params: Mapping[str, Any], library: Library) -> str:
-    heat = str(params.get("category", "")).removeprefix("heat-")
-    if heat in texts.HEAT_NAMES:
-        return texts.HEAT_ON.format(heat=texts.HEAT_NAMES[heat])
-    pace = texts.PACE_NAMES.get(str(params.get("pace")), "")
-    text = texts.TOPIC_ON.format(topic=_topic_name(library, params.get("category")), pace=pace)
-    if _topic_supports(library, params.get("category")):
-        text = f"{text}\n\n{texts.SUPPORT_LINE}"
-    return text
-
-
-def _topic_supports(library: Library, category_id: Any) -> bool:
-    category = library.categories.get(str(category_id))
+def _topic_supports(lang: Language, category_id: Any) -> bool:
+    category = lang.wording.library.categories.get(str(category_id))
     return bool(getattr(category, "support", False) or getattr(category, "delicate", False))
 
 
-def _render_consent(
-    item: OutboxItem, view: View, library: Library, now: dt.datetime
-) -> list[Part]:
+def _topic_on_text(params: Mapping[str, Any], lang: Language) -> str:
+    t = lang.texts
+    key = str(params.get("category", ""))
+    heat = key.removeprefix(HEAT_KEY)
+    if key.startswith(HEAT_KEY) and heat in texts.HEAT_NAMES:
+        return t(texts.HEAT_ON, heat=t(texts.HEAT_NAMES[heat]))
+    category = lang.wording.category(key)
+    pace = t(texts.PACE_NAMES.get(str(params.get("pace")), ""))
+    text = t(texts.TOPIC_ON, topic=texts.esc(category.name if category else key), pace=pace)
+    if _topic_supports(lang, key):
+        text = f"{text}\n\n{t(texts.SUPPORT_LINE)}"
+    return text
+
+
+def _render_consent(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
+    t = lang.texts
     payload = item.payload
-    category_id = str(payload.get("category", ""))
-    category = library.categories.get(category_id)
+    key = str(payload.get("category", ""))
     pair_id = int(payload.get("pair_id", 0))
-    heat = category_id.removeprefix("heat-")
-    if heat in texts.HEAT_NAMES and pair_id:
-        text = texts.CONSENT_HEAT_ASK.format(
-            name=_name(payload.get("from_name"), texts.YOUR_PARTNER_START),
-            heat=texts.HEAT_NAMES[heat],
-        )
-        return _ending(text, reply_markup=keyboards.consent(pair_id, category_id))
+    name = _name(payload.get("from_name"), t)
+    heat = key.removeprefix(HEAT_KEY)
+    buttons = keyboards.consent(pair_id, key, t)
+    if key.startswith(HEAT_KEY) and heat in texts.HEAT_NAMES and pair_id:
+        text = t(texts.CONSENT_HEAT_ASK, name=name, heat=t(texts.HEAT_NAMES[heat]))
+        return _ending(text, reply_markup=buttons)
+    category = lang.wording.category(key)
     if category is None or not pair_id:
         return []
-    text = texts.CONSENT_ASK.format(
-        name=_name(payload.get("from_name"), texts.YOUR_PARTNER_START),
+    text = t(
+        texts.CONSENT_ASK,
+        name=name,
         topic=texts.esc(category.name),
         description=texts.esc(category.description),
     )
-    if _topic_supports(library, category_id):
-        text = f"{text}\n\n{texts.SUPPORT_LINE}"
-    return _ending(text, reply_markup=keyboards.consent(pair_id, category_id))
+    if _topic_supports(lang, key):
+        text = f"{text}\n\n{t(texts.SUPPORT_LINE)}"
+    return _ending(text, reply_markup=buttons)
 
 
-_Renderer = Callable[[OutboxItem, View, Library, dt.datetime], list[Part]]
+_Renderer = Callable[[OutboxItem, View, Language, dt.datetime], list[Part]]
 _RENDERERS: dict[MessageKind, _Renderer] = {
     MessageKind.NOTICE: _render_notice,
     MessageKind.CHANGES: _render_changes,

@@ -7,8 +7,9 @@ from telegram import Message, Update
 from bot import texts
 from bot.context import NearerContext
 from bot.domain.models import AnswerKind
-from bot.handlers.common import sender
-from bot.usecases import answers, common
+from bot.handlers.common import sender, texts_for
+from bot.i18n import Texts
+from bot.usecases import answers, common, settings
 
 
 def classify(message: Message, user_id: int) -> answers.IncomingAnswer | None:
@@ -41,41 +42,43 @@ def classify(message: Message, user_id: int) -> answers.IncomingAnswer | None:
 async def take_answer(update: Update, context: NearerContext) -> None:
     """Save a message as the answer to the open question it belongs to, then confirm."""
     user, message = sender(update)
+    t = await texts_for(update, context)
     incoming = classify(message, user.id)
     if incoming is None:
         paired = await common.pairing_of(context.services, user.id)
-        await message.reply_text(texts.UNSUPPORTED_ANSWER if paired else texts.NOT_PAIRED)
+        await message.reply_text(t(texts.UNSUPPORTED_ANSWER if paired else texts.NOT_PAIRED))
         return
     received = await answers.receive_message(context.services, incoming)
     if received.gift_to is not None:
         partner = texts.esc(received.gift_to.first_name)
-        await message.reply_text(texts.GIFT_SENT.format(partner=partner))
+        await message.reply_text(t(texts.GIFT_SENT, partner=partner))
         return
     assert received.answer is not None
-    await message.reply_text(_reply_for(received.answer, context))
+    await message.reply_text(_reply_for(received.answer, t, context))
 
 
-def _reply_for(result: answers.AnswerResult, context: NearerContext) -> str:
-    partner = texts.esc(result.partner.first_name if result.partner else texts.YOUR_PARTNER)
+def _reply_for(result: answers.AnswerResult, t: Texts, context: NearerContext) -> str:
+    partner = texts.esc(result.partner.first_name) if result.partner else t(texts.YOUR_PARTNER)
     outcome = result.outcome
     if outcome is answers.AnswerOutcome.NO_OPEN_QUESTION and result.pair is not None:
         pair = result.pair
-        when = texts.next_time(pair.next_due_at, pair.schedule, context.services.clock())
-        return texts.NO_OPEN_QUESTION.format(when=when)
+        when = t.next_time(pair.next_due_at, pair.schedule, context.services.clock())
+        return t(texts.NO_OPEN_QUESTION, when=when)
+    if outcome is answers.AnswerOutcome.SEVERAL_OPEN:
+        return t.count(texts.SEVERAL_OPEN, result.open_count)
     return {
-        answers.AnswerOutcome.NOT_PAIRED: texts.NOT_PAIRED,
-        answers.AnswerOutcome.NO_OPEN_QUESTION: texts.NO_OPEN_QUESTION_PAUSED,
-        answers.AnswerOutcome.SEVERAL_OPEN: texts.SEVERAL_OPEN.format(count=result.open_count),
-        answers.AnswerOutcome.STALE_REPLY: texts.STALE_REPLY,
-        answers.AnswerOutcome.ALREADY_REVEALED: texts.ALREADY_REVEALED,
-        answers.AnswerOutcome.SAVED: texts.SAVED.format(partner=partner),
-        answers.AnswerOutcome.REPLACED: texts.SAVED_REPLACED.format(partner=partner),
-        answers.AnswerOutcome.REVEALED: texts.SAVED_REVEALING.format(partner=partner),
-        answers.AnswerOutcome.GUESS_NEXT: texts.GUESS_NEXT.format(partner=partner),
-        answers.AnswerOutcome.GUESS_SAVED: texts.GUESS_SAVED.format(partner=partner),
-        answers.AnswerOutcome.GUESS_TEXT_ONLY: texts.GUESS_TEXT_ONLY.format(partner=partner),
-        answers.AnswerOutcome.WHY_SAVED: texts.WHY_SAVED,
-        answers.AnswerOutcome.WHY_SENT: texts.WHY_SENT.format(partner=partner),
+        answers.AnswerOutcome.NOT_PAIRED: t(texts.NOT_PAIRED),
+        answers.AnswerOutcome.NO_OPEN_QUESTION: t(texts.NO_OPEN_QUESTION_PAUSED),
+        answers.AnswerOutcome.STALE_REPLY: t(texts.STALE_REPLY),
+        answers.AnswerOutcome.ALREADY_REVEALED: t(texts.ALREADY_REVEALED),
+        answers.AnswerOutcome.SAVED: t(texts.SAVED, partner=partner),
+        answers.AnswerOutcome.REPLACED: t(texts.SAVED_REPLACED, partner=partner),
+        answers.AnswerOutcome.REVEALED: t(texts.SAVED_REVEALING, partner=partner),
+        answers.AnswerOutcome.GUESS_NEXT: t(texts.GUESS_NEXT, partner=partner),
+        answers.AnswerOutcome.GUESS_SAVED: t(texts.GUESS_SAVED, partner=partner),
+        answers.AnswerOutcome.GUESS_TEXT_ONLY: t(texts.GUESS_TEXT_ONLY, partner=partner),
+        answers.AnswerOutcome.WHY_SAVED: t(texts.WHY_SAVED),
+        answers.AnswerOutcome.WHY_SENT: t(texts.WHY_SENT, partner=partner),
     }[outcome]
 
 
@@ -92,6 +95,7 @@ async def pick(update: Update, context: NearerContext) -> None:
     query, user = update.callback_query, update.effective_user
     if query is None or user is None or query.data is None:
         return
+    t = await texts_for(update, context)
     numbers = _numbers(query.data, 2)
     message = query.message
     result = answers.PickResult(None)
@@ -104,25 +108,28 @@ async def pick(update: Update, context: NearerContext) -> None:
             chat_id=message.chat.id,
             message_id=message.message_id,
         )
-    if result.outcome is None:
-        await query.answer(texts.MENU_EXPIRED, show_alert=True)
+    if result.outcome is None or message is None:
+        await query.answer(t(texts.MENU_EXPIRED), show_alert=True)
         return
     if result.outcome is answers.AnswerOutcome.ALREADY_REVEALED:
-        await query.answer(texts.PICK_TOO_LATE, show_alert=True)
+        await query.answer(t(texts.PICK_TOO_LATE), show_alert=True)
         return
     await query.answer()
-    partner = texts.esc(result.partner.first_name if result.partner else texts.YOUR_PARTNER)
+    partner = texts.esc(result.partner.first_name) if result.partner else t(texts.YOUR_PARTNER)
     template = (
         texts.PICK_REVEALING
         if result.outcome is answers.AnswerOutcome.REVEALED
         else texts.PICK_SAVED
     )
-    assert message is not None
-    label = result.label
-    if label.isdigit():  # a rating
-        label = texts.RATING_LABEL.format(value=label)
+    if result.rating:
+        label = t(texts.RATING_LABEL, value=result.value)
+    else:  # the option in the presser's language
+        language = await settings.language_for(context.services, user.id, user.language_code)
+        question = language.wording.question(result.content_id)
+        options = getattr(question, "options", ())
+        label = options[result.value] if result.value < len(options) else ""
     await context.bot.send_message(
-        message.chat.id, template.format(pick=texts.esc(label), partner=partner)
+        message.chat.id, t(template, pick=texts.esc(label), partner=partner)
     )
 
 
@@ -131,6 +138,7 @@ async def judge_guess(update: Update, context: NearerContext) -> None:
     query, user = update.callback_query, update.effective_user
     if query is None or user is None or query.data is None:
         return
+    t = await texts_for(update, context)
     numbers = _numbers(query.data, 2)
     outcome = answers.VerdictOutcome.EXPIRED
     if numbers is not None and numbers[1] in (0, 1):
@@ -138,11 +146,11 @@ async def judge_guess(update: Update, context: NearerContext) -> None:
             context.services, user.id, numbers[0], right=numbers[1] == 1
         )
     if outcome is answers.VerdictOutcome.EXPIRED:
-        await query.answer(texts.MENU_EXPIRED, show_alert=True)
+        await query.answer(t(texts.MENU_EXPIRED), show_alert=True)
         return
     view = await common.pairing_of(context.services, user.id)
-    name = view.partner.first_name if view else texts.YOUR_PARTNER
-    await query.answer(texts.VERDICT_SAVED.format(partner=name))
+    name = view.partner.first_name if view else t(texts.YOUR_PARTNER)
+    await query.answer(t(texts.VERDICT_SAVED, partner=name))
 
 
 async def edit_answer(update: Update, context: NearerContext) -> None:
@@ -152,10 +160,11 @@ async def edit_answer(update: Update, context: NearerContext) -> None:
     if incoming is None:
         return
     outcome, partner = await answers.edit_answer(context.services, incoming)
+    t = await texts_for(update, context)
     if outcome is answers.EditOutcome.UPDATED:
-        await message.reply_text(texts.EDIT_SAVED)
+        await message.reply_text(t(texts.EDIT_SAVED))
     elif outcome is answers.EditOutcome.PAIR_ENDED:
-        await message.reply_text(texts.EDIT_PAIR_ENDED)
+        await message.reply_text(t(texts.EDIT_PAIR_ENDED))
     elif outcome is answers.EditOutcome.AFTER_REVEAL:
-        name = texts.esc(partner.first_name if partner else texts.YOUR_PARTNER)
-        await message.reply_text(texts.EDIT_AFTER_REVEAL.format(partner=name))
+        name = texts.esc(partner.first_name) if partner else t(texts.YOUR_PARTNER)
+        await message.reply_text(t(texts.EDIT_AFTER_REVEAL, partner=name))

@@ -222,7 +222,13 @@ MIGRATIONS: tuple[str, ...] = (
     DELETE FROM invites WHERE used_at IS NULL AND inviter_id IN
         (SELECT user_id FROM people WHERE pair_id IS NOT NULL);
     """,
-    # 6: formats, consent and options (issue 13): answers by button (an option or a rating),
+    # 6: each person's own language: the one they chose (/language), and the one their Telegram
+    # app reports, for messages rendered later from the outbox.
+    """
+    ALTER TABLE people ADD COLUMN language TEXT;
+    ALTER TABLE people ADD COLUMN telegram_language TEXT;
+    """,
+    # 7: formats, consent and options (issue 13): answers by button (an option or a rating),
     # guess-your-partner (the guess, the message it came in, the partner's verdict); the
     # pair's distance, stage, anniversary, opt-in pace and intimacy heat; each partner's yes
     # to an opt-in topic or a higher heat (it changes only when both said yes).

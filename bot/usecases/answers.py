@@ -351,7 +351,9 @@ class PickResult:
 
     outcome: AnswerOutcome | None  # None: the button is not the presser's to press (expired)
     partner: Person | None = None
-    label: str = ""
+    content_id: str | None = None  # the question, for the option's words in the reader's language
+    value: int = 0  # the option's index, or the rating
+    rating: bool = False
 
 
 async def submit_pick(
@@ -377,9 +379,10 @@ async def submit_pick(
         if not formats.valid_pick(kind, value, len(options)):
             return PickResult(None)
         partner = await tx.get_person(pair.partner_of(user_id))
-        label = options[value] if kind is not Format.RATE else str(value)
+        rating = kind is Format.RATE
         if prompt.revealed_at is not None:
-            return PickResult(AnswerOutcome.ALREADY_REVEALED, partner, label)
+            outcome: AnswerOutcome = AnswerOutcome.ALREADY_REVEALED
+            return PickResult(outcome, partner, prompt.content_id, value, rating)
         if prompt.id not in {p.id for p in await tx.open_prompts(pair.id)}:
             return PickResult(None)  # swapped with /skip
         mine = await _own_answer(tx, prompt.id, user_id)
@@ -406,7 +409,7 @@ async def submit_pick(
     if outcome is AnswerOutcome.REVEALED:
         services.metrics.reveals.inc()
         services.wake_delivery()
-    return PickResult(outcome, partner, label)
+    return PickResult(outcome, partner, prompt.content_id, value, rating)
 
 
 class VerdictOutcome(Enum):

@@ -56,15 +56,22 @@ async def export(services: Services, user_id: int) -> dict[str, Any]:
     async with services.db.reading() as tx:
         person = await tx.get_person(user_id)
         pairs = await tx.pairs_of(user_id)
+        language = services.language_of(person)
         questions = []
         for entry in await tx.all_entries_of(user_id):
             prompt, mine = entry.prompt, entry.mine
-            question = services.library.question(prompt.content_id)
+            question = language.wording.question(prompt.content_id)  # picks in their words
             # The partner's answer only where it was shared with this person.
             theirs = entry.theirs if prompt.revealed_at is not None else None
+            words = (
+                language.texts(texts.DELETED_QUESTION)
+                if prompt.text == texts.DELETED_QUESTION
+                else language.wording.prompt_text(prompt)
+            )
             questions.append(
                 _prompt_json(
                     prompt,
+                    words,
                     services.library.format_of(prompt.content_id).value,
                     None if mine is None else _answer_json(mine, question),
                     None if theirs is None else _answer_json(theirs, question),
@@ -81,6 +88,7 @@ async def export(services: Services, user_id: int) -> dict[str, Any]:
             "reminders": person.reminders_on,
             "nudges": person.nudges_on,
             "reminder_hours": person.reminder_hours,
+            "language": language.code,
             "quiet_hours": [
                 person.quiet_start.isoformat("minutes"),
                 person.quiet_end.isoformat("minutes"),
@@ -110,11 +118,15 @@ async def export(services: Services, user_id: int) -> dict[str, Any]:
 
 
 def _prompt_json(
-    prompt: Prompt, kind: str, mine: dict[str, Any] | None, theirs: dict[str, Any] | None
+    prompt: Prompt,
+    words: str,
+    kind: str,
+    mine: dict[str, Any] | None,
+    theirs: dict[str, Any] | None,
 ) -> dict[str, Any]:
     return {
         "date": prompt.local_date.isoformat(),
-        "question": prompt.text,
+        "question": words,
         "kind": prompt.kind.value,
         "format": kind,
         "revealed": prompt.revealed_at is not None,
