@@ -28,21 +28,33 @@ def heart_back(nudge_id: int, t: Texts) -> InlineKeyboardMarkup:
     )
 
 
-def picks(prompt_id: int, options: tuple[str, ...]) -> InlineKeyboardMarkup:
+def _ticked(label: str, chosen: bool) -> str:
+    return f"✅ {label}" if chosen else label
+
+
+def picks(
+    prompt_id: int, options: tuple[str, ...], chosen: int | None = None
+) -> InlineKeyboardMarkup:
     """One button per option (already in the reader's words) under a this-or-that or
-    would-you-rather question."""
+    would-you-rather question; the one picked is ticked."""
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(option, callback_data=f"pick:{prompt_id}:{index}")]
+            [
+                InlineKeyboardButton(
+                    _ticked(option, index == chosen), callback_data=f"pick:{prompt_id}:{index}"
+                )
+            ]
             for index, option in enumerate(options)
         ]
     )
 
 
-def rating(prompt_id: int) -> InlineKeyboardMarkup:
-    """Two rows of 1-10 under a rate-it question."""
+def rating(prompt_id: int, chosen: int | None = None) -> InlineKeyboardMarkup:
+    """Two rows of 1-10 under a rate-it question; the rating given is ticked."""
     row = [
-        InlineKeyboardButton(str(value), callback_data=f"pick:{prompt_id}:{value}")
+        InlineKeyboardButton(
+            _ticked(str(value), value == chosen), callback_data=f"pick:{prompt_id}:{value}"
+        )
         for value in range(1, 11)
     ]
     return InlineKeyboardMarkup([row[:5], row[5:]])

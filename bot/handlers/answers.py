@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from telegram import Message, Update
+import contextlib
 
-from bot import texts
+from telegram import Message, Update
+from telegram.error import BadRequest
+
+from bot import keyboards, texts
 from bot.context import NearerContext
 from bot.domain.models import AnswerKind
 from bot.handlers.common import sender, texts_for
@@ -121,13 +124,18 @@ async def pick(update: Update, context: NearerContext) -> None:
         if result.outcome is answers.AnswerOutcome.REVEALED
         else texts.PICK_SAVED
     )
+    prompt_id = numbers[0] if numbers else 0
     if result.rating:
         label = t(texts.RATING_LABEL, value=result.value)
+        ticked = keyboards.rating(prompt_id, chosen=result.value)
     else:  # the option in the presser's language
         language = await settings.language_for(context.services, user.id, user.language_code)
         question = language.wording.question(result.content_id)
-        options = getattr(question, "options", ())
+        options: tuple[str, ...] = getattr(question, "options", ())
         label = options[result.value] if result.value < len(options) else ""
+        ticked = keyboards.picks(prompt_id, options, chosen=result.value)
+    with contextlib.suppress(BadRequest):  # the same pick again: the buttons are as they were
+        await query.edit_message_reply_markup(ticked)
     await context.bot.send_message(
         message.chat.id, t(template, pick=texts.esc(label), partner=partner)
     )

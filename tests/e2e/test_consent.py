@@ -215,3 +215,22 @@ async def test_warmer_intimacy_questions_need_both_and_either_turns_them_down_al
     await bot.pass_change_window()
     assert (await _pair_of(bot, alice)).heat == "mild"
     assert alice.unread() == []
+
+
+async def test_consent_and_verdict_buttons_forged_for_another_pair_change_nothing(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    alice, bob = await _pairs(bot, api)
+    ask = await _ask_for_money(bot, alice, bob)
+    yes = ask["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    carol, dave = api.user(3, "Carol"), api.user(4, "Dave")
+    await pair_up(bot, carol, dave)
+    carrier = carol.inbox[-1]
+    pair_of_alice = (await _pair_of(bot, alice)).id
+    for forged in (yes, f"consent:{pair_of_alice}:money:yes", "verdict:1:1", "pick:1:0"):
+        answer = await carol.press(carrier, "", data=forged)
+        assert answer.get("text") == texts.MENU_EXPIRED
+    await bot.settle()
+    assert "money" not in (await _pair_of(bot, alice)).preferences.enabled_sensitive
+    assert "money" not in (await _pair_of(bot, carol)).preferences.enabled_sensitive
+    assert not [m for m in alice.unread() if _start(texts.TOPIC_ON) in _text(m)]

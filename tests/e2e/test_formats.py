@@ -109,6 +109,8 @@ async def test_this_or_that_is_answered_with_one_tap_and_the_reveal_shows_both_p
     await alice.press(question_a, "Tea")
     saved = await alice.receive()
     assert _start(texts.PICK_SAVED) in _text(saved) and "Tea" in _text(saved)
+    shown = api.chat(alice.id).messages[question_a["message_id"]]["reply_markup"]
+    assert "✅ Tea" in str(shown) and "✅ Coffee" not in str(shown)  # the pick is ticked
     await bot.settle()
     assert bob.unread() == []  # nothing of Alice's pick before Bob answers
     await bob.press(question_b, "Coffee")
