@@ -188,6 +188,12 @@ def _change_text(change: Mapping[str, Any], lang: Language, now: dt.datetime) ->
     if what == "stage":
         stage = t(texts.STAGE_NAMES.get(str(change.get("stage")), ""))
         return t(texts.CHANGE_STAGE, stage=stage)
+    if what == "series":
+        category = lang.wording.category(str(change.get("category")))
+        if category is None:
+            return t(texts.CHANGE_SERIES_STOPPED)
+        days = int(change.get("days", 0))
+        return t(texts.CHANGE_SERIES, topic=texts.esc(category.name), days=days)
     if what == "anniversary":
         day = dt.date.fromisoformat(str(change.get("day")))
         return t(texts.CHANGE_ANNIVERSARY, day=t.date(day, weekday=False))
@@ -213,13 +219,22 @@ def _render_changes(item: OutboxItem, view: View, lang: Language, now: dt.dateti
 # Questions, exercises, reminders and nudges ---------------------------------------------------
 
 
-def _note_text(note: Mapping[str, Any] | None, t: Texts) -> str | None:
+def _note_text(note: Mapping[str, Any] | None, lang: Language) -> str | None:
+    t = lang.texts
     if not note:
         return None
     if note.get("key") == "skipped":
         return t(texts.SKIPPED_NOTE)
     if note.get("key") == "skipped_partner":
         return t(texts.SKIPPED_PARTNER_NOTE, name=_name(note.get("name"), t))
+    if note.get("key") == "series":
+        category = lang.wording.category(str(note.get("category", "")))
+        return t(
+            texts.SERIES_NOTE,
+            topic=texts.esc(category.name if category else ""),
+            day=int(note.get("day", 1)),
+            days=int(note.get("days", 1)),
+        )
     if note.get("key") == "occasion":
         return t(texts.OCCASION_NOTE, name=texts.esc(str(note.get("name", ""))))
     return None
@@ -267,7 +282,7 @@ def _render_question(item: OutboxItem, view: View, lang: Language, now: dt.datet
         text, markup = _question_body(view.prompt, words, question, partner, t)
     if lang.wording.library.supports(view.prompt.content_id):
         text = f"{text}\n\n{t(texts.SUPPORT_LINE)}"
-    note = _note_text(payload.get("note"), t)
+    note = _note_text(payload.get("note"), lang)
     if note:
         text = f"{note}\n\n{text}"
     return [Part(text=text, prompt_id=view.prompt.id, reply_markup=markup)]

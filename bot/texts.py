@@ -114,6 +114,8 @@ QUESTION_FINISH = "🌱 <b>Today's question: finish the sentence</b>\n\n{questio
 QUESTION_PICK = "🌱 <b>Today's question: pick one</b>\n\n{question}\n\n<i>Tap your pick below. {partner} sees it only once you've both answered. Want to say why? Write it here too.</i>"
 QUESTION_RATE = "🌱 <b>Today's question: rate it</b>\n\n{question}\n\n<i>Tap a number from 1 ({low}) to 10 ({high}). {partner} sees it only once you've both answered. Want to say why? Write it here too.</i>"
 QUESTION_GUESS = "🎯 <b>Today's question: guess your partner</b>\n\n{question}\n\n<i>Reply to this message with your own answer first; then I'll ask for your guess at {partner}'s. You'll see both answers and both guesses once you've both guessed.</i>"
+# Above each question of a short series.
+SERIES_NOTE = "📅 <b>{topic}</b>: day {day} of {days}"
 # Above a question on a day that matters (the occasion's name comes from content/occasions.toml).
 OCCASION_NOTE = "🎉 <b>{name}</b>"
 # Under questions from topics that can weigh heavily (rebuilding trust, grief, children).
@@ -380,6 +382,13 @@ CHANGE_APART = "set that you live apart, so questions suit a distance"
 CHANGE_TOGETHER = "set that you live together"
 CHANGE_STAGE = "described your relationship as {stage}"
 CHANGE_ANNIVERSARY = "set your anniversary to {day}"
+CHANGE_SERIES = "started a short series: {days} days on {topic}, from the next question"
+CHANGE_SERIES_STOPPED = "ended your short series"
+SETTINGS_SERIES = "📅 <b>A short series</b>\nFive question days on one topic, then back to the usual mix. Your partner is told. Pick a topic:"
+SETTINGS_BUTTON_SERIES = "📅 Short series"
+SERIES_STOP = "⏹ End the series"
+SERIES_STARTED = "Your series starts with the next question. Your partner is told."
+SERIES_STOPPED = "The series is over; the usual mix is back."
 SETTINGS_PACE = "🐢 <b>Opt-in topics: how often?</b>\nWhen you both turn on a 🔒 topic, its questions come at most this often. Now: {pace}."
 SETTINGS_STAGE = (
     "🌱 <b>How long have you been together?</b>\nQuestions suit where you are. Now: {stage}."

@@ -69,6 +69,10 @@ def valid_pick(kind: Format, value: int, options: int) -> bool:
     return kind in CHOICE_FORMATS and 0 <= value < options
 
 
+# A short series: one topic for this many question days, opted into in /settings.
+SERIES_DAYS = 5
+
+
 # Occasions ------------------------------------------------------------------------------------
 
 HUNDREDTH = 100

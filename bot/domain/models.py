@@ -178,6 +178,8 @@ class Pair:
     anniversary: dt.date | None = None  # the day the couple counts from
     sensitive_pace: str = "weekly"  # how often an opt-in topic's question may come
     heat: str = "mild"  # how explicit intimacy questions may be (raised only with both's yes)
+    series: str | None = None  # a short series running: the topic (category) it is on
+    series_day: int = 0  # how many of the series' days were sent
     created_at: dt.datetime | None = None
 
     @property

@@ -130,6 +130,7 @@ def _main(
             _button(t(texts.SETTINGS_BUTTON_STAGE), p, "stage"),
             _button(t(texts.SETTINGS_BUTTON_HEAT), p, "heat"),
         ],
+        [_button(t(texts.SETTINGS_BUTTON_SERIES), p, "series")],
         [
             # Names the state it sets, like the toggles below.
             _button(
@@ -198,6 +199,18 @@ def _submenu(
         text = t(texts.SETTINGS_STAGE, stage=t(texts.STAGE_NAMES.get(current, "")))
         stages = {key or "none": label for key, label in texts.STAGE_NAMES.items()}
         return text, _choices(p, "g", stages, current or "none", width=2, t=t)
+    if screen == "series":
+        wording = context.services.languages.get(t.code).wording
+        buttons = []
+        for category in context.services.library.categories.values():
+            if category_is_on(category, pair.preferences):
+                name = (wording.category(category.id) or category).name
+                label = f"✅ {name}" if category.id == pair.series else name
+                buttons.append(_button(label, p, f"sr:{category.id}"))
+        rows = _rows(buttons, 2)
+        if pair.series:
+            rows.append([_button(t(texts.SERIES_STOP), p, "sr:stop")])
+        return t(texts.SETTINGS_SERIES), InlineKeyboardMarkup([*rows, back])
     if screen == "heat":
         text = t(texts.SETTINGS_HEAT, heat=t(texts.HEAT_NAMES.get(pair.heat, "")))
         buttons = []
@@ -292,7 +305,7 @@ async def _apply(
     pair_id = view.pair.id
     screens = (
         "main", "time", "zone", "freq", "topics", "depth", "quiet", "hours", "lang", "pace",
-        "stage", "heat", "done",
+        "stage", "heat", "series", "done",
     )  # fmt: skip
     if action in screens and not value:
         return action, ""
@@ -314,6 +327,15 @@ async def _apply(
     if action == "x" and value in settings.HEATS:
         outcome = await settings.change_heat(services, user_id, pair_id, value)
         return ("heat", t(_ALERTS[outcome])) if outcome in _ALERTS else (None, "")
+    if action == "sr" and value:
+        chosen = None if value == "stop" else value
+        outcome = await settings.choose_series(services, user_id, pair_id, chosen)
+        alerts = {
+            settings.SettingOutcome.TURNED_ON: t(texts.SERIES_STARTED),
+            settings.SettingOutcome.TURNED_OFF: t(texts.SERIES_STOPPED),
+            settings.SettingOutcome.CHANGED: "",
+        }
+        return ("main", alerts[outcome]) if outcome in alerts else (None, "")
     if action == "p" and value in settings.PACES:
         await settings.change_pair_options(services, user_id, pair_id, pace=value)
         return "main", ""

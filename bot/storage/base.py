@@ -177,8 +177,11 @@ class PairStore(Protocol):
         anniversary: dt.date | None = None,
         sensitive_pace: str | None = None,
         heat: str | None = None,
+        series: str | None = None,
+        series_day: int | None = None,
     ) -> None:
-        """Change the pair's distance, stage ("" clears it), anniversary, opt-in pace or heat;
+        """Change the pair's distance, stage ("" clears it), anniversary, opt-in pace, heat or
+        short series ("" ends it) and how far it is;
         arguments left as None stay as they are."""
         ...
 

@@ -230,7 +230,8 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 7: formats, consent and options (issue 13): answers by button (an option or a rating),
     # guess-your-partner (the guess, the message it came in, the partner's verdict); the
-    # pair's distance, stage, anniversary, opt-in pace and intimacy heat; each partner's yes
+    # pair's distance, stage, anniversary, opt-in pace, intimacy heat and short series (the
+    # topic and how many of its days were sent); each partner's yes
     # to an opt-in topic or a higher heat (it changes only when both said yes).
     """
     ALTER TABLE answers ADD COLUMN choice INTEGER;
@@ -244,6 +245,8 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE pairs ADD COLUMN anniversary TEXT;
     ALTER TABLE pairs ADD COLUMN sensitive_pace TEXT NOT NULL DEFAULT 'weekly';
     ALTER TABLE pairs ADD COLUMN heat TEXT NOT NULL DEFAULT 'mild';
+    ALTER TABLE pairs ADD COLUMN series TEXT;
+    ALTER TABLE pairs ADD COLUMN series_day INTEGER NOT NULL DEFAULT 0;
     CREATE TABLE topic_consents (
         pair_id    INTEGER NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
         category   TEXT    NOT NULL,

@@ -52,19 +52,13 @@ async def start_question(
     elif custom is not None:
         _, author_id, text = custom
     else:
-        question = selection.choose_question(
-            library.questions,
-            library.categories,
-            history=history,
-            shared_answers=await tx.shared_answer_count(pair.id),
-            preferences=pair.preferences,
-            seed=pair.seed,
-            formats=selection.RENDERABLE_FORMATS,
-            apart=pair.apart,
-            stage=pair.stage,
-            heat=pair.heat,
-            sensitive_gap=selection.SENSITIVE_PACE_GAPS.get(pair.sensitive_pace, 7),
-        )
+        shared = await tx.shared_answer_count(pair.id)
+        question = None
+        if pair.series:
+            question = _choose(library, pair, history, shared, only=pair.series)
+            notes = await _series_day(tx, pair, question is not None, notes)
+        if question is None:
+            question = _choose(library, pair, history, shared)
         if question is None:
             log.error("pair %d: the library has no question its settings allow", pair.id)
             return None
@@ -84,6 +78,50 @@ async def start_question(
         await tx.use_custom_question(custom[0], prompt.id, now)
     await _queue_question(tx, pair, prompt, now, urgent=urgent, notes=notes)
     return prompt
+
+
+def _choose(
+    library: Library, pair: Pair, history: list[str], shared: int, *, only: str | None = None
+) -> Question | None:
+    """The library's choice for the pair (from one topic only, for a short series)."""
+    return selection.choose_question(
+        [q for q in library.questions if only is None or q.category == only],
+        library.categories,
+        history=history,
+        shared_answers=shared,
+        preferences=pair.preferences,
+        seed=pair.seed,
+        formats=selection.RENDERABLE_FORMATS,
+        apart=pair.apart,
+        stage=pair.stage,
+        heat=pair.heat,
+        sensitive_gap=selection.SENSITIVE_PACE_GAPS.get(pair.sensitive_pace, 7),
+    )
+
+
+async def _series_day(
+    tx: StoreTransaction,
+    pair: Pair,
+    found: bool,
+    notes: dict[int, dict[str, str]] | None,
+) -> dict[int, dict[str, str]] | None:
+    """Move a short series on by a day (a swapped question is the same day); it ends after
+    its last day, or when its topic has nothing left to ask."""
+    swap = notes is not None
+    day = pair.series_day if swap else pair.series_day + 1
+    if not found:
+        await tx.set_pair_options(pair.id, series="", series_day=0)
+        return notes
+    if not swap:
+        last = day >= formats.SERIES_DAYS
+        await tx.set_pair_options(pair.id, series="" if last else None, series_day=day)
+    note = {
+        "key": "series",
+        "category": pair.series or "",
+        "day": str(max(1, day)),
+        "days": str(formats.SERIES_DAYS),
+    }
+    return dict.fromkeys(pair.members, note) | (notes or {})
 
 
 async def _occasion_question(

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass, replace
 from enum import Enum, auto
 
-from bot.domain import schedule, selection
+from bot.domain import formats, schedule, selection
 from bot.domain.models import (
     DepthPreference,
     Frequency,
@@ -347,6 +347,31 @@ async def change_pair_options(
             await tell_partner(tx, pair.id, pairing.person, pairing.partner, change, now)
     services.wake_delivery()
     return SettingOutcome.CHANGED
+
+
+async def choose_series(
+    services: Services, user_id: int, pair_id: int, category_id: str | None
+) -> SettingOutcome:
+    """Start a short series on a topic the pair has on (None: stop the one running); the
+    partner is told, and each of its questions says which day of the series it is."""
+    now = services.clock()
+    async with services.db.transaction() as tx:
+        pairing = await pairing_in(tx, user_id)
+        if pairing is None or pairing.pair.id != pair_id:
+            return SettingOutcome.EXPIRED
+        pair = pairing.pair
+        if category_id is not None:
+            category = services.library.categories.get(category_id)
+            if category is None or not selection.category_is_on(category, pair.preferences):
+                return SettingOutcome.EXPIRED
+        if category_id == pair.series:
+            return SettingOutcome.CHANGED
+        await tx.set_pair_options(pair.id, series=category_id or "", series_day=0)
+        params = {"what": "series", "category": category_id or "", "days": formats.SERIES_DAYS}
+        change = ("series", pair.series or "", category_id or "", params)
+        await tell_partner(tx, pair.id, pairing.person, pairing.partner, change, now)
+    services.wake_delivery()
+    return SettingOutcome.TURNED_ON if category_id else SettingOutcome.TURNED_OFF
 
 
 def _toggled(prefs: Preferences, category_id: str, *, sensitive: bool) -> Preferences:

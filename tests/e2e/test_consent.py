@@ -234,3 +234,29 @@ async def test_consent_and_verdict_buttons_forged_for_another_pair_change_nothin
     assert "money" not in (await _pair_of(bot, alice)).preferences.enabled_sensitive
     assert "money" not in (await _pair_of(bot, carol)).preferences.enabled_sensitive
     assert not [m for m in alice.unread() if _start(texts.TOPIC_ON) in _text(m)]
+
+
+async def test_a_short_series_is_announced_and_runs_five_days_on_one_topic(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    alice, bob = await _pairs(bot, api)
+    menu = await Menu.open(alice)
+    await menu.press(texts.SETTINGS_BUTTON_SERIES)
+    assert await menu.press("Memories") == texts.SERIES_STARTED
+    await bot.pass_change_window()
+    told = _text((await bob.receive_until(lambda m: "Alice" in _text(m)))[-1])
+    assert _start(texts.CHANGE_SERIES) in told and "Memories" in told
+    memories = {q.text for q in bot.library.questions if q.category == "memories"}
+    for day in range(15, 22):
+        bot.clock.set(dt.datetime(2026, 1, day, 9, 1, tzinfo=UTC))
+        await bot.tick()
+        await bot.settle()
+    questions = [m for m in bob.inbox if "Today's question" in _text(m)][-7:]
+    in_series = [m for m in questions if "📅" in _text(m)]
+    assert len(in_series) == 5  # five days, then the usual mix again
+    assert all(any(text in _text(m) for text in memories) for m in in_series)
+    topic = bot.library.categories["memories"].name
+    for day, message in enumerate(in_series, start=1):
+        note = texts.SERIES_NOTE.format(topic=topic, day=day, days=5)
+        assert _text(message).split("\n")[0] == re.sub(r"<[^>]+>", "", note)
+    assert (await _pair_of(bot, alice)).series is None

@@ -618,10 +618,12 @@ class Oracle:
     catalogue: Catalogue = field(default_factory=Catalogue)
     questions: frozenset[str] = field(default_factory=library_questions)
     formats: dict[str, str] = field(default_factory=library_formats)
-    # The line above a question on a day that matters (not a swap).
+    # The line above a question on a day that matters, or of a short series (not a swap).
     catalogue_occasion: list[re.Pattern[str]] = field(
         default_factory=lambda: [
-            _template_pattern(form, prefix=False) for _, form in template_forms("OCCASION_NOTE")
+            _template_pattern(form, prefix=False)
+            for name in ("OCCASION_NOTE", "SERIES_NOTE")
+            for _, form in template_forms(name)
         ]
     )
     pairs: list[Pair] = field(default_factory=list)

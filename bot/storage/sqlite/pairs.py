@@ -177,6 +177,8 @@ class PairsRepository(Repository):
         anniversary: dt.date | None = None,
         sensitive_pace: str | None = None,
         heat: str | None = None,
+        series: str | None = None,
+        series_day: int | None = None,
     ) -> None:
         """Change how the pair describes itself; arguments left as None stay as they are."""
         changes: dict[str, object] = {
@@ -185,11 +187,13 @@ class PairsRepository(Repository):
             "anniversary": None if anniversary is None else anniversary.isoformat(),
             "sensitive_pace": sensitive_pace,
             "heat": heat,
+            "series": series,  # "" ends the series
+            "series_day": series_day,
         }
         for column, value in changes.items():
             if value is not None:
                 # The column names are the fixed keys above, never input.
-                stored = None if value == "" else value  # an empty stage: not said
+                stored = None if value == "" else value  # an empty stage or series: none
                 await self._run(f"UPDATE pairs SET {column} = ? WHERE id = ?", (stored, pair_id))
 
     async def add_topic_consent(

@@ -57,7 +57,7 @@ PAIR_COLUMNS = (
     "id, member_a, member_b, timezone, send_time, frequency, depth, disabled_categories,"
     " enabled_sensitive, seed, exercise_weekday, next_due_at, paused, pause_ends_at, ended_at,"
     " nudge_time, nudge_frequency, next_nudge_at, paused_by, apart, stage, anniversary,"
-    " sensitive_pace, created_at, heat"
+    " sensitive_pace, created_at, heat, series, series_day"
 )
 PERSON_COLUMNS = (
     "user_id, chat_id, first_name, pair_id, reminders_on, nudges_on, blocked_at,"
@@ -107,6 +107,8 @@ def pair_row(row: Sequence[Any]) -> Pair:
         sensitive_pace=row[22],
         created_at=from_ts(row[23]),
         heat=row[24],
+        series=row[25],
+        series_day=row[26],
     )
 
 
