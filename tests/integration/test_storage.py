@@ -351,9 +351,13 @@ async def test_topic_consents_pair_options_and_deleting_a_person(tmp_path: Path)
             dt.date(2019, 6, 14),
             "twice_a_week",
         )
-        await tx.set_pair_options(pair.id, stage="")
+        await tx.set_pair_options(pair.id, stage="", heat="spicy", series="memories", series_day=2)
         cleared = await tx.get_pair(pair.id)
         assert cleared is not None and cleared.stage is None and cleared.apart
+        assert (cleared.heat, cleared.series, cleared.series_day) == ("spicy", "memories", 2)
+        await tx.set_pair_options(pair.id, series="")
+        ended = await tx.get_pair(pair.id)
+        assert ended is not None and ended.series is None
         await tx.delete_person(1, "gone")
         assert await tx.topic_consents(pair.id, "money") == frozenset()
     await db.close()
