@@ -466,6 +466,7 @@ class Prompt:
     replaces: bool = False  # a swapped question (/skip)
     format: str = "open"  # from the library, once the question's text is known
     guesses: dict[int, list[Mark]] = field(default_factory=dict)  # guess-your-partner
+    guess_message: dict[int, int] = field(default_factory=dict)  # user -> their guess's id
 
     @property
     def revealed(self) -> bool:
@@ -1081,6 +1082,7 @@ class Oracle:
         target.answers.setdefault(uid, []).append(mark)
         if guessing:
             target.guesses.setdefault(uid, []).append(mark)
+            target.guess_message[uid] = int(record.message.get("message_id", 0))
             self.events["guesses"] += 1
         if intent.media != "pick":  # a tap is no message of one's own to edit later
             target.answer_message[uid] = int(record.message.get("message_id", 0))
@@ -1138,6 +1140,8 @@ class Oracle:
         mark = self.mark_for(uid, "answer", record.seq, target)
         self.register(mark, intent.marker, None)
         target.answers.setdefault(uid, []).append(mark)
+        if target.guess_message.get(uid) == intent.edited_message:
+            target.guesses.setdefault(uid, []).append(mark)  # an edited guess is the guess
         self.waiting[uid] = Pending("edit", "edit_saved", "", mark, target)
         self.note(uid, f"→ edit {intent.marker} of the answer to question {target.key}")
 
