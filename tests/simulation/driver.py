@@ -57,6 +57,8 @@ UTC = dt.UTC
 # fall back on day 31.
 START = dt.datetime(2026, 3, 5, 6, 0, tzinfo=UTC)
 GRID_MINUTES = 120  # people act on this grid, so steps are shared between them
+WHY_SHARE = 0.3  # how often the reveal of a pick gets a why in reply
+PICK_FORMATS = ("this_or_that", "would_you_rather", "rate")
 TAP_SHARE = 0.7  # how often a pick or rating question is answered with a tap (else in words)
 REPLY_WAIT = 3.0  # real seconds an action waits for the bot's reply before giving up
 FLOOD_ACTIONS = ("/help", "/today", "/streak", "/pause", "/resume", "/time 08:00", "/settings")
@@ -640,6 +642,12 @@ class Simulation:
                 at = now + dt.timedelta(hours=person.rng.uniform(0.2, 2.5))
                 self.schedule(at, uid, "gift", pair=pair.key)
         elif kind in ("reveal", "reveal_media") and button_data(message) and pair is not None:
+            revealed = self.oracle.prompt_by_text(pair, fields.get("question", ""))
+            picked = revealed is not None and revealed.format in PICK_FORMATS
+            if kind == "reveal" and picked and person.chance(WHY_SHARE):
+                # The reveal of a pick invites a why: a reply to it goes to the partner.
+                at = now + dt.timedelta(hours=person.rng.uniform(0.1, 3))
+                self.schedule(at, uid, "why", message=message, prompt=revealed)
             if person.chance(person.traits.react_share):
                 at = now + dt.timedelta(hours=person.rng.uniform(0.1, 3))
                 self.schedule(at, uid, "react", message=message)
@@ -951,6 +959,18 @@ class Simulation:
         else:
             intent = Intent("gift", media=person.rng.choice(["voice", "photo"]))
             await user.media(intent, reply_to=reply_to, caption=None)
+        await self.acknowledged(uid, before)
+
+    async def act_why(self, action: Action) -> None:
+        """Reply to the reveal of a pick with why."""
+        uid = action.user_id
+        if self.oracle.who(uid).blocked:
+            return
+        user = self.user(uid)
+        before = len(user.inbox)
+        text, marker = self.by_id[uid].answer_text()
+        intent = Intent("why", prompt=action.params["prompt"], marker=marker, media="text")
+        await user.say(intent, text, reply_to=action.params["message"])
         await self.acknowledged(uid, before)
 
     async def act_react(self, action: Action) -> None:

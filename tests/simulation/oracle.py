@@ -262,7 +262,7 @@ _KINDS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("unreachable", ("PARTNER_UNREACHABLE",), False),
     ("pause_ended", ("PAUSE_ENDED",), False),
     ("ack_saved", ("SAVED", "SAVED_REPLACED", "SAVED_REVEALING", "GUESS_NEXT", "GUESS_SAVED",
-                   "WHY_SAVED", "PICK_SAVED", "PICK_REVEALING"), False),
+                   "WHY_SAVED", "WHY_SENT", "PICK_SAVED", "PICK_REVEALING"), False),
     ("ack_edit_saved", ("EDIT_SAVED",), False),
     ("ack_edit_refused", ("EDIT_AFTER_REVEAL",), False),
     ("ack_gift", ("GIFT_SENT",), False),
@@ -980,6 +980,8 @@ class Oracle:
         self.events[f"action_{intent.kind}"] += 1
         if intent.kind in ("answer", "correction"):
             self.answer(record, intent)
+        elif intent.kind == "why":
+            self.why(record, intent)
         elif intent.kind == "gift":
             mark = self.mark_for(uid, "gift", record.seq, None)
             self.register(mark, intent.marker, intent.file_id)
@@ -1100,6 +1102,37 @@ class Oracle:
                     self.expect(
                         Expectation("reveal", member, pair.key, self.now + DELIVERY_GRACE, target)
                     )
+
+    def why(self, record: Record, intent: Intent) -> None:
+        """A reply to the reveal of a pick or rating: the why, kept beside the pick and passed
+        to the partner, if the question was revealed and one's answer is a pick or words."""
+        uid = record.user_id
+        pair = self.who(uid).pair
+        target = intent.prompt
+        mine = target.answers.get(uid, []) if target is not None else []
+        takes_a_why = bool(mine) and (
+            any(m.media == "pick" for m in mine) or mine[-1].media == "text"
+        )
+        if (
+            target is None
+            or pair is None
+            or target.pair is not pair
+            or not target.revealed
+            or target.format not in ("this_or_that", "would_you_rather", "rate")
+            or not takes_a_why
+        ):
+            mark = self.mark_for(uid, "unsaved", record.seq, None)
+            self.register(mark, intent.marker, None)
+            reason = "a why that is not for a revealed pick of this pair"
+            self.waiting[uid] = Pending("why", "refused", reason, mark)
+            self.note(uid, f"→ why {intent.marker}: {reason}")
+            return
+        mark = self.mark_for(uid, "answer", record.seq, target)
+        self.register(mark, intent.marker, None)
+        target.answers.setdefault(uid, []).append(mark)
+        self.waiting[uid] = Pending("why", "saved", "", mark, target)
+        self.events["whys"] += 1
+        self.note(uid, f"→ why {intent.marker} to question {target.key}")
 
     def undo(self, uid: int, pending: Pending, kind: str = "unsaved") -> None:
         """The bot did not take what the model had taken: forget it."""
