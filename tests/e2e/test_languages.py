@@ -3,60 +3,31 @@ German-speaking partner paired together each see the invite, the question, the r
 and /history in their own language; /language switches; the menus are registered per language.
 
 What a message should say is read straight from the translators' files (the .po catalogues with
-Babel, the content translations with tomllib), not through the bot's own catalogue code.
+Babel, by the matcher in sandbox/matching.py; the content translations with tomllib), not through
+the bot's own catalogue code.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import tomllib
 from functools import cache
 from pathlib import Path
 
-from babel.messages.pofile import read_po
-
 from bot import texts
-from bot.texts import Plural
 from sandbox.fake_bot_api import FakeBotAPI, FakeUser
-from tests.support import RunningBot
+from sandbox.matching import translation
+from tests.support import RunningBot, includes, saying, says
 
 ROOT = Path(__file__).resolve().parents[2]
-_PLACEHOLDER = re.compile(r"\{[a-z_]+\}|<[^>]+>|\n")
 
 
-@cache
-def _catalogue(code: str) -> dict[str, str | tuple[str, ...]]:
-    with (ROOT / "bot" / "locales" / code / "LC_MESSAGES" / "messages.po").open("rb") as handle:
-        catalog = read_po(handle)
-    return {(m.id[0] if isinstance(m.id, tuple) else m.id): m.string for m in catalog if m.id}
-
-
-def _translated(code: str, source: str | Plural) -> str:
-    key = source.one if isinstance(source, Plural) else source
-    found = _catalogue(code)[key]
-    text = found[-1] if isinstance(found, tuple) else found
-    assert text and text != key, f"{code} has no translation of {key[:40]!r}"
+def _translated(code: str, source: str) -> str:
+    """The translation of `source` into `code`, which must differ from the English."""
+    (text,) = translation(source, code)
+    assert text != source, f"{code} has the English of {source[:40]!r}"
     return text
-
-
-def _pieces(template: str) -> list[str]:
-    """The words of a template between its placeholders and tags, longest first."""
-    pieces = [p.strip() for p in _PLACEHOLDER.split(template)]
-    return sorted((p for p in pieces if len(p) >= 6), key=len, reverse=True)
-
-
-def _says(message: dict, code: str, source: str | Plural) -> bool:
-    """Whether `message` is the translation of `source` into `code` (its longest fixed words)."""
-    text = message.get("text") or message.get("caption") or ""
-    pieces = _pieces(_translated(code, source))
-    return bool(pieces) and pieces[0] in text
-
-
-def _english(message: dict, source: str) -> bool:
-    text = message.get("text") or ""
-    return _pieces(source)[0] in text
 
 
 @cache
@@ -75,31 +46,26 @@ def _question_id(message: dict, code: str) -> str:
     return max(ids, key=lambda i: len(_question_texts(code)[i]))
 
 
-async def _wait_for(user: FakeUser, code: str, source: str | Plural) -> dict:
-    seen = await user.receive_until(lambda m: _says(m, code, source))
-    return seen[-1]
-
-
 async def _pair(bot: RunningBot, api: FakeBotAPI) -> tuple[FakeUser, FakeUser, str]:
     """Ana (Spanish) invites Ben (German); return them and the first question's id."""
     ana = api.user(11, "Ana", language_code="es")
     ben = api.user(12, "Ben", language_code="de")
     await ana.send("/start")
     greeting = await ana.receive()
-    assert _says(greeting, "es", texts.START)
+    assert says(greeting, texts.START, lang="es", name="Ana")
     await ana.send("/invite")
-    link = await _wait_for(ana, "es", texts.INVITE_CREATED)
+    link = (await ana.receive_until(saying(texts.INVITE_CREATED, lang="es")))[-1]
     forwardable = await ana.receive()
-    assert _says(forwardable, "es", texts.INVITE_FORWARDABLE)
+    assert says(forwardable, texts.INVITE_FORWARDABLE, lang="es", name="Ana")
     code = link["text"].split("?start=")[1].split()[0]
     await ben.send(f"/start {code}")
     offer = await ben.receive()
-    assert _says(offer, "de", texts.INVITE_OFFER)
+    assert says(offer, texts.INVITE_OFFER, lang="de", inviter="Ana")
     await ben.press(offer, _translated("de", texts.ACCEPT_BUTTON))
-    ben_seen = await ben.receive_until(lambda m: _says(m, "de", texts.QUESTION))
-    ana_seen = await ana.receive_until(lambda m: _says(m, "es", texts.QUESTION))
-    assert any(_says(m, "de", texts.PAIRED) for m in ben_seen)
-    assert any(_says(m, "es", texts.PAIRED) for m in ana_seen)
+    ben_seen = await ben.receive_until(saying(texts.QUESTION, lang="de", partner="Ana"))
+    ana_seen = await ana.receive_until(saying(texts.QUESTION, lang="es", partner="Ben"))
+    assert any(says(m, texts.PAIRED, lang="de", partner="Ana") for m in ben_seen)
+    assert any(says(m, texts.PAIRED, lang="es", partner="Ben") for m in ana_seen)
     question_id = _question_id(ana_seen[-1], "es")
     # The same question, each in their own language.
     assert _question_id(ben_seen[-1], "de") == question_id
@@ -115,12 +81,12 @@ async def test_partners_with_two_languages_each_read_everything_in_their_own(
     ana, ben, question_id = await _pair(bot, api)
     ana_question = ana.inbox[-1]
     await ana.reply(ana_question, "Paseando junto al río")
-    assert _says(await ana.receive(), "es", texts.SAVED)
+    assert says(await ana.receive(), texts.SAVED, lang="es", partner="Ben")
     await ben.send("Zusammen kochen")
     ben_seen = await ben.receive_until(lambda m: "Paseando junto al río" in (m.get("text") or ""))
     ana_seen = await ana.receive_until(lambda m: "Zusammen kochen" in (m.get("text") or ""))
-    assert _says(ben_seen[-1], "de", texts.REVEAL_HEADER)
-    assert _says(ana_seen[-1], "es", texts.REVEAL_HEADER)
+    assert includes(ben_seen[-1], texts.REVEAL_HEADER, lang="de", partner="Ana")
+    assert includes(ana_seen[-1], texts.REVEAL_HEADER, lang="es", partner="Ben")
     # The reveal repeats the question in the reader's language.
     assert _question_texts("de")[question_id] in ben_seen[-1]["text"]
     assert _question_texts("es")[question_id] in ana_seen[-1]["text"]
@@ -128,16 +94,16 @@ async def test_partners_with_two_languages_each_read_everything_in_their_own(
 
     bot.clock.set(dt.datetime(2026, 1, 14, 19, 0, tzinfo=dt.UTC))
     assert (await bot.tick()).nudges == 2
-    assert _says(await ana.receive(), "es", texts.NUDGE)
-    assert _says(await ben.receive(), "de", texts.NUDGE)
+    assert says(await ana.receive(), texts.NUDGE, lang="es", partner="Ben")
+    assert says(await ben.receive(), texts.NUDGE, lang="de", partner="Ana")
 
     await ana.send("/history")
     history = await ana.receive()
-    assert _says(history, "es", texts.HISTORY_HEADER)
+    assert includes(history, texts.HISTORY_HEADER, lang="es")
     assert _question_texts("es")[question_id] in history["text"]
     await ben.send("/history")
     history = await ben.receive()
-    assert _says(history, "de", texts.HISTORY_HEADER)
+    assert includes(history, texts.HISTORY_HEADER, lang="de")
     assert _question_texts("de")[question_id] in history["text"]
 
     await ben.send("/export")
@@ -145,7 +111,7 @@ async def test_partners_with_two_languages_each_read_everything_in_their_own(
     data = json.loads(export[-1]["document_bytes"])
     assert data["you"]["language"] == "de"
     assert data["questions"][0]["question"] == _question_texts("de")[question_id]
-    assert _says(export[-1], "de", texts.EXPORT_CAPTION)
+    assert says(export[-1], texts.EXPORT_CAPTION, lang="de")
 
 
 async def test_a_notice_caused_by_the_partner_is_in_the_readers_language(
@@ -153,10 +119,11 @@ async def test_a_notice_caused_by_the_partner_is_in_the_readers_language(
 ) -> None:
     ana, ben, _ = await _pair(bot, api)
     await ana.send("/pause 3d")
-    assert _says(await ana.receive(), "es", texts.PAUSED)
+    assert says(await ana.receive(), texts.PAUSED, lang="es")
     await bot.pass_change_window()
     notices = await ben.receive_until(lambda m: "Ana" in (m.get("text") or ""))
-    assert _says(notices[-1], "de", texts.CHANGE_PAUSED)
+    assert says(notices[-1], texts.CHANGES_ONE, lang="de", name="Ana")
+    assert includes(notices[-1], texts.CHANGE_PAUSED, lang="de")
 
 
 async def test_language_switches_with_the_command_and_its_buttons(
@@ -165,23 +132,23 @@ async def test_language_switches_with_the_command_and_its_buttons(
     ana, ben, _ = await _pair(bot, api)
     await ben.send("/language")
     menu = await ben.receive()
-    assert _says(menu, "de", texts.LANGUAGE_MENU)
+    assert says(menu, texts.LANGUAGE_MENU, lang="de", language="Deutsch")
     await ben.press(menu, "English")
     await bot.settle()
-    assert _english(ben.inbox[-1], texts.LANGUAGE_SET)
+    assert says(ben.inbox[-1], texts.LANGUAGE_SET, language="English")
     ben.unread()
     await ben.send("/help")
-    assert _english(await ben.receive(), texts.HELP)
+    assert says(await ben.receive(), texts.HELP)
     # Ben's choice is his own: Ana still reads Spanish.
     await ana.send("/help")
-    assert _says(await ana.receive(), "es", texts.HELP)
+    assert says(await ana.receive(), texts.HELP, lang="es")
     # A language named in the command, by its own name.
     await ben.send("/language español")
-    assert _says(await ben.receive(), "es", texts.LANGUAGE_SET)
+    assert says(await ben.receive(), texts.LANGUAGE_SET, lang="es", language="español")
     ben.unread()
     await ben.send("/language klingon")
     refusal = await ben.receive()
-    assert _says(refusal, "es", texts.LANGUAGE_UNKNOWN) and "reply_markup" in refusal
+    assert says(refusal, texts.LANGUAGE_UNKNOWN, lang="es") and "reply_markup" in refusal
 
 
 async def test_a_regional_telegram_language_falls_back_to_the_nearest_offered_one(
@@ -192,9 +159,9 @@ async def test_a_regional_telegram_language_falls_back_to_the_nearest_offered_on
     unknown = api.user(23, "Aiko", language_code="ja")
     for user in (mexican, portuguese, unknown):
         await user.send("/start")
-    assert _says(await mexican.receive(), "es", texts.START)
-    assert _says(await portuguese.receive(), "pt_BR", texts.START)
-    assert _english(await unknown.receive(), texts.START)
+    assert says(await mexican.receive(), texts.START, lang="es", name="Lupe")
+    assert says(await portuguese.receive(), texts.START, lang="pt_BR", name="Rui")
+    assert says(await unknown.receive(), texts.START, name="Aiko")
 
 
 async def test_the_menu_and_descriptions_are_registered_for_every_offered_language(
