@@ -19,7 +19,7 @@ import html
 import re
 import string
 from collections.abc import Callable, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from babel.messages.catalog import Catalog
@@ -105,16 +105,21 @@ def _matches(
     sent_html = message.get("html")
     as_html = isinstance(sent_html, str)
     text = str(sent_html if as_html else message.get("text") or message.get("caption") or "")
+    pinned = tuple(sorted((name, str(value)) for name, value in values.items()))
     for form in forms:
-        pattern = _pattern(form, values, as_html=as_html)
+        pattern = _pattern(form, pinned, as_html=as_html)
         found = pattern.fullmatch(text) if whole else pattern.search(text)
         if found is not None:
             return True
     return False
 
 
-def _pattern(template: str, values: Mapping[str, Any], *, as_html: bool) -> re.Pattern[str]:
+@lru_cache(maxsize=4096)  # reliability runs look through thousands of messages
+def _pattern(
+    template: str, pinned: tuple[tuple[str, str], ...], *, as_html: bool
+) -> re.Pattern[str]:
     """A regular expression for the messages `template` can become."""
+    values = dict(pinned)
     parts: list[str] = []
     named: set[str] = set()
     for literal, field, _spec, _conversion in string.Formatter().parse(template):
@@ -122,7 +127,7 @@ def _pattern(template: str, values: Mapping[str, Any], *, as_html: bool) -> re.P
         if field is None:
             continue
         if field in values:
-            value = str(values[field])
+            value = values[field]
             parts.append(re.escape(html.escape(value, quote=False) if as_html else value))
         elif not field.isidentifier():
             parts.append(".*?")
