@@ -3,9 +3,17 @@ it accepts what the bot sends and refuses a message that is nearly, but not, the
 
 from __future__ import annotations
 
+import ast
+import html
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
 from bot import texts
+from bot.i18n import source_texts
+from bot.texts import Plural
 from sandbox.fake_bot_api import parse_html
 from sandbox.matching import includes, plural_index, saying, says, translation
 from tests.support import JSON
@@ -102,3 +110,59 @@ def test_a_text_a_language_does_not_translate_is_an_error_not_a_silent_english_m
         says(_sent("Hello"), "Hello", lang="de")
     with pytest.raises(LookupError):
         says(_sent(texts.SAVED), texts.SAVED, lang="xx")
+
+
+# End-to-end tests name the message they expect, so a translation breaks none of them -----------
+
+ROOT = Path(__file__).resolve().parents[2]
+CHECKED = [
+    *sorted((ROOT / "tests" / "e2e").glob("*.py")),
+    *sorted((ROOT / "tests" / "reliability").glob("*.py")),
+    *sorted((ROOT / "tests" / "usecases").glob("*.py")),
+    ROOT / "sandbox" / "harness.py",
+]
+
+
+def _catalogue_wording() -> list[str]:
+    """Every English catalogue text, as HTML and as the plain text a reader sees."""
+    found = []
+    for source in source_texts():
+        text = source.text
+        for form in (text.one, text.other) if isinstance(text, Plural) else (text,):
+            found += [form, html.unescape(re.sub(r"<[^>]*>", "", form))]
+    return found
+
+
+def _phrases_looked_for(tree: ast.AST) -> Iterator[ast.Constant]:
+    """String constants a test looks for in something: `"..." in x`, `x == "..."`,
+    `x.startswith("...")`."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            if isinstance(node.ops[0], ast.In | ast.NotIn):
+                candidates = [node.left]
+            elif isinstance(node.ops[0], ast.Eq | ast.NotEq):
+                candidates = [node.left, *node.comparators]
+            else:
+                continue
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("startswith", "endswith")
+        ):
+            candidates = [a for arg in node.args for a in ast.walk(arg)]
+        else:
+            continue
+        yield from (c for c in candidates if isinstance(c, ast.Constant))
+
+
+def test_end_to_end_tests_look_for_catalogue_messages_not_their_english_words() -> None:
+    wording = _catalogue_wording()
+    found = [
+        f"{path.relative_to(ROOT)}:{constant.lineno} {constant.value!r}"
+        for path in CHECKED
+        for constant in _phrases_looked_for(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(constant.value, str)
+        and " " in constant.value.strip()
+        and any(constant.value in text for text in wording)
+    ]
+    assert found == [], "use says()/includes() with the catalogue constant instead"
