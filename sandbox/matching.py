@@ -37,7 +37,7 @@ _TAG = re.compile(r"<[^>]*>")
 
 def says(message: Message, template: Template, /, *, lang: str = SOURCE, **values: Any) -> bool:
     """Whether the whole of `message` is `template` (in `lang`), its placeholders filled."""
-    return _matches(message, template, lang, values, whole=True)
+    return _match(message, template, lang, values, whole=True) is not None
 
 
 def includes(
@@ -45,7 +45,19 @@ def includes(
 ) -> bool:
     """Whether `template` (in `lang`) is part of `message`: a note before a question, a
     reveal's header before the answer, one change in a partner's notice, a line of /today."""
-    return _matches(message, template, lang, values, whole=False)
+    return _match(message, template, lang, values, whole=False) is not None
+
+
+def fields(
+    message: Message, template: Template, /, *, lang: str = SOURCE, **values: Any
+) -> dict[str, str]:
+    """What fills the placeholders of `template` in `message`, as the reader sees it (e.g. the
+    question's words of a QUESTION), for a message that `says` it; else AssertionError."""
+    found = _match(message, template, lang, values, whole=True)
+    if found is None:
+        raise AssertionError(f"the message does not say {template!r}: {message!r}")
+    unescape = html.unescape if isinstance(message.get("html"), str) else str
+    return {name: unescape(value) for name, value in found.groupdict().items()}
 
 
 def saying(
@@ -96,9 +108,9 @@ def _catalogue(lang: str) -> Catalog:
         return read_po(handle, locale=lang)
 
 
-def _matches(
+def _match(
     message: Message, template: Template, lang: str, values: Mapping[str, Any], *, whole: bool
-) -> bool:
+) -> re.Match[str] | None:
     forms = translation(template, lang)
     if isinstance(template, Plural) and "count" in values:
         forms = (forms[plural_index(lang, int(values["count"]))],)
@@ -110,8 +122,8 @@ def _matches(
         pattern = _pattern(form, pinned, as_html=as_html)
         found = pattern.fullmatch(text) if whole else pattern.search(text)
         if found is not None:
-            return True
-    return False
+            return found
+    return None
 
 
 @lru_cache(maxsize=4096)  # reliability runs look through thousands of messages

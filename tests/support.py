@@ -4,12 +4,13 @@ user received (sandbox.matching)."""
 
 from sandbox.fake_bot_api import JSON
 from sandbox.harness import FakeClock, RunningBot, pair_up
-from sandbox.matching import includes, including, saying, says
+from sandbox.matching import fields, includes, including, saying, says
 
 __all__ = [
     "JSON",
     "FakeClock",
     "RunningBot",
+    "fields",
     "includes",
     "including",
     "pair_up",

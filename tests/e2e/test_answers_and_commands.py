@@ -6,7 +6,7 @@ import datetime as dt
 
 from bot import texts
 from sandbox.fake_bot_api import FakeBotAPI
-from tests.support import RunningBot, includes, including, pair_up, saying, says
+from tests.support import RunningBot, fields, includes, including, pair_up, saying, says
 
 
 def _text(message: dict) -> str:
@@ -105,7 +105,7 @@ async def test_an_older_open_question_can_still_be_answered_by_replying_to_it(
     assert says(await alice.receive(), texts.SEVERAL_OPEN, count=2)
     await alice.reply(first_question, "answer to day one")
     await alice.receive()
-    body = first_question["text"].split("\n\n")[1]
+    body = fields(first_question, texts.QUESTION)["question"]
     bob_first = next(m for m in bob.inbox if says(m, texts.QUESTION, question=body))
     await bob.reply(bob_first, "bob on day one")
     reveal = await bob.receive_until(including(texts.REVEAL_HEADER, partner="Alice"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import texts
 from sandbox.fake_bot_api import FakeBotAPI
-from tests.support import RunningBot, includes, including, pair_up, saying, says
+from tests.support import RunningBot, fields, includes, including, pair_up, saying, says
 
 
 async def test_invite_accept_pairs_both_and_sends_both_the_first_question(
@@ -29,7 +29,8 @@ async def test_invite_accept_pairs_both_and_sends_both_the_first_question(
     alice_seen = await alice.receive_until(saying(texts.QUESTION, partner="Bob"))
     assert any(says(m, texts.PAIRED, partner="Alice") for m in bob_seen)
     assert any(says(m, texts.PAIRED, partner="Bob") for m in alice_seen)
-    assert bob_seen[-1]["text"].split("\n\n")[1] == alice_seen[-1]["text"].split("\n\n")[1]
+    asked = fields(alice_seen[-1], texts.QUESTION)["question"]
+    assert fields(bob_seen[-1], texts.QUESTION)["question"] == asked
 
 
 async def test_answers_in_either_order_reveal_once_to_each_partner(

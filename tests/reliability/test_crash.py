@@ -35,7 +35,7 @@ from bot.usecases.answers import AnswerOutcome, IncomingAnswer, submit_answer
 from bot.usecases.common import Services
 from sandbox.fake_bot_api import JSON, FakeBotAPI, FakeUser
 from tests.reliability.support import SeededPair, record_figures, seed_pairs, sizes, text_of
-from tests.support import includes, says
+from tests.support import fields, includes, says
 
 UTC = dt.UTC
 START = dt.datetime(2026, 1, 14, 9, 0, tzinfo=UTC)
@@ -46,6 +46,11 @@ ACKS = (texts.SAVED, texts.SAVED_REVEALING, texts.SAVED_REPLACED, texts.ALREADY_
 
 def _acknowledges(message: JSON) -> bool:
     return any(says(message, ack) for ack in ACKS)
+
+
+def _question_words(message: JSON) -> str | None:
+    """The words of the question a question message asks (None for any other message)."""
+    return fields(message, texts.QUESTION)["question"] if says(message, texts.QUESTION) else None
 
 
 @dataclass(frozen=True)
@@ -342,7 +347,7 @@ async def _account(wave: Wave, database: Path, logs: list[Path], token: str) -> 
             if includes(message, texts.QUESTION)
         ]
         questions[user_id] = len(copies)
-        wrong_text += sum(text_of(m).split("\n\n")[1] != asked.get(user_id) for _, m in copies)
+        wrong_text += sum(_question_words(m) != asked.get(user_id) for _, m in copies)
         repeats += [arrived for arrived, _ in copies[1:]]
     # A copy is sent again by the run after the kill that interrupted it: the last kill before.
     per_kill = Counter[int]()

@@ -32,7 +32,7 @@ from bot.domain.models import Schedule
 from bot.domain.outbox import MessageKind
 from sandbox.fake_bot_api import JSON, SENDING_METHODS, FakeBotAPI, FakeUser, Faults
 from sandbox.harness import FakeClock, RunningBot
-from sandbox.matching import includes, says
+from sandbox.matching import fields, includes, says
 from tests.reliability.support import (
     SeededPair,
     captured,
@@ -131,7 +131,7 @@ class Day:
 
     def _answer(self, user: FakeUser, question: JSON) -> Callable[[], Awaitable[None]]:
         async def act() -> None:
-            asked = text_of(question).split("\n\n")[1]
+            asked = fields(question, texts.QUESTION)["question"]
             token = self._token(user, "answer", asked)
             self.answers_sent[user.id] += 1
             roll = self.rng.random()
@@ -306,8 +306,8 @@ async def _account(day: Day, last_tick: dt.datetime) -> dict[str, Any]:
                 ] += 1
         for member in pair.members:
             for message in day.user(member).inbox:
-                if includes(message, texts.QUESTION):
-                    received[(member, text_of(message).split("\n\n")[1])] += 1
+                if says(message, texts.QUESTION):
+                    received[(member, fields(message, texts.QUESTION)["question"])] += 1
     figures["questions"] = _tally(expected, received)
 
     # Reveals and gifts: each token reaches the author's partner exactly once, nobody else.

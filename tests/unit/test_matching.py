@@ -15,7 +15,7 @@ from bot import texts
 from bot.i18n import source_texts
 from bot.texts import Plural
 from sandbox.fake_bot_api import parse_html
-from sandbox.matching import includes, plural_index, saying, says, translation
+from sandbox.matching import fields, includes, plural_index, saying, says, translation
 from tests.support import JSON
 
 
@@ -84,6 +84,19 @@ def test_plain_text_without_html_is_matched_against_the_templates_plain_words() 
     assert not says(alert, texts.REACTED_ALREADY)
     header = {"text": parse_html(texts.REVEAL_HEADER.format(question="Q?", partner="Bob"))}
     assert includes(header, texts.REVEAL_HEADER, partner="Bob")
+
+
+def test_fields_are_what_fills_the_placeholders_as_the_reader_sees_it() -> None:
+    question = texts.QUESTION.format(question=texts.esc("Tom & Jerry <3?"), partner="Bob")
+    assert fields(_sent(question), texts.QUESTION) == {
+        "question": "Tom & Jerry <3?",
+        "partner": "Bob",
+    }
+    assert fields(_caption(texts.REACTED.format(partner=texts.esc("A&B"))), texts.REACTED) == {
+        "partner": "A&B"
+    }
+    with pytest.raises(AssertionError):
+        fields(_sent(question), texts.QUESTION_FROM_PARTNER)
 
 
 def test_a_translation_is_read_from_its_catalogue_and_english_is_not_taken_for_it() -> None:
