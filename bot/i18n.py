@@ -18,12 +18,13 @@ import io
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
+from zoneinfo import available_timezones
 
 from babel import Locale
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_date, format_skeleton, get_timezone_location
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
@@ -269,6 +270,19 @@ def _problems(catalog: Catalog, source: str | Plural) -> list[str]:
     return problems
 
 
+@cache
+def _city_zones(codes: tuple[str, ...]) -> dict[str, str]:
+    """City name (in each language, case-folded) -> the zone named after it."""
+    found: dict[str, str] = {}
+    zones = sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
+    for code in codes:
+        locale = Locale.parse(code)
+        for zone in zones:
+            city = get_timezone_location(zone, locale=locale, return_city=True)
+            found.setdefault(" ".join(city.split()).casefold(), zone)
+    return found
+
+
 ENGLISH = Texts(SOURCE)
 
 
@@ -325,6 +339,11 @@ class Languages:
     def for_person(self, chosen: str | None, reported: str | None) -> Language:
         """The language a person reads (see `bot.domain.languages.resolve`)."""
         return self.get(resolve(chosen, reported, self.offered, SOURCE))
+
+    def zone_for_city(self, name: str) -> str | None:
+        """The time zone of a city named in any offered language ('Múnich' is not one, but
+        'Nueva York', 'Мюнхен'... are when the zone is named after them): Babel's city names."""
+        return _city_zones(tuple(self.offered)).get(" ".join(name.split()).casefold())
 
     def texts_for(self, chosen: str | None, reported: str | None) -> Texts:
         return self.for_person(chosen, reported).texts

@@ -49,9 +49,14 @@ async def set_timezone(update: Update, context: NearerContext) -> None:
     """Change the pair's time zone: /timezone Europe/Berlin (or a city, or UTC+2)."""
     t = await texts_for(update, context)
     _, message = sender(update)
+    wanted = " ".join(context.args or [])
     try:
-        timezone = parse_timezone(" ".join(context.args or []))
+        timezone = parse_timezone(wanted)
     except ParseError:
-        await message.reply_text(t(texts.TIMEZONE_USAGE))
-        return
+        # A city in one of Nearer's languages: "Nueva York", "Мюнхен" is not a zone, "Москва" is.
+        found = context.services.languages.zone_for_city(wanted) if len(wanted) <= 64 else None
+        if found is None:
+            await message.reply_text(t(texts.TIMEZONE_USAGE))
+            return
+        timezone = found
     await _apply(update, context, timezone=timezone)

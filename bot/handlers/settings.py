@@ -135,10 +135,12 @@ def _submenu(
         return text, _choices(p, "f", texts.FREQUENCY_NAMES, current, width=1, t=t)
     if screen == "topics":
         buttons = []
+        wording = context.services.languages.get(t.code).wording
         for category in context.services.library.categories.values():
             mark = "✅" if category_is_on(category, pair.preferences) else "⬜"
             lock = " 🔒" if category.sensitive else ""
-            buttons.append(_button(f"{mark} {category.name}{lock}", p, f"c:{category.id}"))
+            name = (wording.category(category.id) or category).name
+            buttons.append(_button(f"{mark} {name}{lock}", p, f"c:{category.id}"))
         return t(texts.SETTINGS_TOPICS), InlineKeyboardMarkup([*_rows(buttons, 2), back])
     if screen == "depth":
         current = pair.preferences.depth.value

@@ -46,6 +46,19 @@ def _question_id(message: dict, code: str) -> str:
     return max(ids, key=lambda i: len(_question_texts(code)[i]))
 
 
+def _data(message: dict) -> list[str]:
+    markup = message.get("reply_markup") or {}
+    return [b.get("callback_data", "") for row in markup.get("inline_keyboard", []) for b in row]
+
+
+@cache
+def _category_names(code: str) -> list[str]:
+    names = []
+    for path in (ROOT / "content" / "i18n" / code / "questions").glob("*.toml"):
+        names.append(tomllib.loads(path.read_text(encoding="utf-8"))["category"]["name"])
+    return names
+
+
 async def _pair(bot: RunningBot, api: FakeBotAPI) -> tuple[FakeUser, FakeUser, str]:
     """Ana (Spanish) invites Ben (German); return them and the first question's id."""
     ana = api.user(11, "Ana", language_code="es")
@@ -142,6 +155,20 @@ async def test_language_switches_with_the_command_and_its_buttons(
     # Ben's choice is his own: Ana still reads Spanish.
     await ana.send("/help")
     assert says(await ana.receive(), texts.HELP, lang="es")
+    # The settings menu, topics included, follows the choice.
+    await ben.send("/settings")
+    menu = await ben.receive()
+    assert says(menu, texts.SETTINGS)
+    await ana.send("/settings")
+    menu = await ana.receive()
+    assert says(menu, texts.SETTINGS, lang="es")
+    await ana.press(menu, "", data=next(d for d in _data(menu) if d.endswith(":topics")))
+    await bot.settle()
+    topics = ana.inbox[-1]
+    assert says(topics, texts.SETTINGS_TOPICS, lang="es")
+    labels = " ".join(b["text"] for row in topics["reply_markup"]["inline_keyboard"] for b in row)
+    spanish_names = _category_names("es")
+    assert sum(name in labels for name in spanish_names) >= 10
     # A language named in the command, by its own name.
     await ben.send("/language español")
     assert says(await ben.receive(), texts.LANGUAGE_SET, lang="es", language="español")
@@ -149,6 +176,21 @@ async def test_language_switches_with_the_command_and_its_buttons(
     await ben.send("/language klingon")
     refusal = await ben.receive()
     assert says(refusal, texts.LANGUAGE_UNKNOWN, lang="es") and "reply_markup" in refusal
+
+
+async def test_a_time_zone_may_be_named_by_its_city_in_the_readers_language(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    ana, ben, _ = await _pair(bot, api)
+    await ana.send("/timezone Nueva York")
+    changed = await ana.receive()
+    assert says(changed, texts.SCHEDULE_CHANGED, lang="es")
+    assert "America/New_York" in changed["text"]
+    await ben.send("/timezone Москва")
+    changed = await ben.receive()
+    assert says(changed, texts.SCHEDULE_CHANGED, lang="de") and "Europe/Moscow" in changed["text"]
+    await ben.send("/timezone Atlantis")
+    assert says(await ben.receive(), texts.TIMEZONE_USAGE, lang="de")
 
 
 async def test_a_regional_telegram_language_falls_back_to_the_nearest_offered_one(
