@@ -18,7 +18,7 @@ from pathlib import Path
 from bot import texts
 from sandbox.fake_bot_api import FakeBotAPI, FakeUser
 from sandbox.matching import translation
-from tests.support import RunningBot, includes, saying, says
+from tests.support import RunningBot, includes, pair_up, saying, says
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -225,3 +225,13 @@ async def test_the_menu_and_descriptions_are_registered_for_every_offered_langua
             assert api.short_descriptions[language] == _translated(
                 code, texts.BOT_SHORT_DESCRIPTION
             )
+
+
+async def test_the_harness_pairs_people_who_read_other_languages(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    ana = api.user(31, "Ana", language_code="es")
+    ivan = api.user(32, "Ivan", language_code="ru")
+    await pair_up(bot, ana, ivan)
+    assert says(ana.inbox[-1], texts.QUESTION, lang="es", partner="Ivan")
+    assert says(ivan.inbox[-1], texts.QUESTION, lang="ru", partner="Ana")
