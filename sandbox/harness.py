@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import re
 import time
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from bot.context import NearerApp
 from bot.scheduling import TickReport, run_tick
 from bot.usecases.common import CHANGE_WINDOW, Services
 from sandbox.fake_bot_api import FakeBotAPI, FakeUser
+from sandbox.matching import includes, saying, translation
 
 UTC = dt.UTC
 
@@ -174,26 +174,43 @@ class RunningBot:
 
 
 async def pair_up(bot: RunningBot, alice: FakeUser, bob: FakeUser) -> None:
-    """Alice invites Bob, Bob accepts; both have read everything up to the first question."""
+    """Alice invites Bob, Bob accepts; both have read everything up to the first question.
+
+    Each is read in the language the bot writes to them in (their Telegram app's language).
+    """
+    languages = bot.services.languages
+    alice_lang = languages.for_person(None, alice.language_code).code
+    bob_lang = languages.for_person(None, bob.language_code).code
     await alice.send("/start")
     await alice.send("/invite")
-    link_message = await alice.receive_until(lambda m: "t.me/" in (m.get("text") or ""))
+    link_message = await alice.receive_until(saying(texts.INVITE_CREATED, lang=alice_lang))
     code = link_message[-1]["text"].split("?start=")[1].split()[0]
     await bob.send(f"/start {code}")
-    offer = (await bob.receive_until(lambda m: "reply_markup" in m))[-1]
-    await bob.press(offer, "Yes")
-    await bob.receive_until(lambda m: "Today's question" in (m.get("text") or ""))
-    await alice.receive_until(lambda m: "Today's question" in (m.get("text") or ""))
+    offer = (await bob.receive_until(saying(texts.INVITE_OFFER, lang=bob_lang)))[-1]
+    await bob.press(offer, translation(texts.ACCEPT_BUTTON, bob_lang)[0])
+    await bob.receive_until(lambda m: is_question(m, lang=bob_lang))
+    await alice.receive_until(lambda m: is_question(m, lang=alice_lang))
     await bot.settle()
     alice.unread()
     bob.unread()
 
 
-def _template_start(template: str) -> str:
-    """The fixed words a catalogue template starts with, as a client sees them (no tags)."""
-    return re.sub(r"<[^>]+>", "", template.split("{")[0]).strip()
+# A question comes in one of these, by its format (or as written by a partner with /ask).
+QUESTION_TEMPLATES = (
+    texts.QUESTION,
+    texts.QUESTION_FROM_PARTNER,
+    texts.QUESTION_FINISH,
+    texts.QUESTION_PICK,
+    texts.QUESTION_RATE,
+    texts.QUESTION_GUESS,
+)
 
 
-def is_guess_question(message: dict[str, Any]) -> bool:
+def is_question(message: dict[str, Any], *, lang: str = "en") -> bool:
+    """Say whether a delivered message is a question, in any format (in `lang`)."""
+    return any(includes(message, template, lang=lang) for template in QUESTION_TEMPLATES)
+
+
+def is_guess_question(message: dict[str, Any], *, lang: str = "en") -> bool:
     """Say whether a delivered question is guess-your-partner (answered, then guessed)."""
-    return _template_start(texts.QUESTION_GUESS) in (message.get("text") or "")
+    return includes(message, texts.QUESTION_GUESS, lang=lang)
