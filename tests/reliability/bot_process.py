@@ -20,6 +20,7 @@ from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import load_settings
 from bot.content import load_library
 from bot.logs import setup_logging
+from tests.conftest import open_questions_only
 
 
 def main() -> int:
@@ -32,7 +33,9 @@ def main() -> int:
     def clock() -> dt.datetime:
         return start + dt.timedelta(seconds=time.time() - epoch)
 
-    app, _ = build_application(settings, clock=clock, library=load_library())
+    # Later days' questions are read as open ones, as in the other reliability tests.
+    library = open_questions_only(load_library())
+    app, _ = build_application(settings, clock=clock, library=library)
     app.run_polling(allowed_updates=ALLOWED_UPDATES, poll_interval=0.0, timeout=1)
     return 0
 
