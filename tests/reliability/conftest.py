@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import Library, load_library
-from tests.conftest import open_questions_only
 from tests.reliability.support import FULL
 
 HERE = Path(__file__).parent
@@ -31,9 +29,3 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="NEARER_FULL=1 runs the full size only"))
         elif slow and not FULL and not selects_slow:
             item.add_marker(pytest.mark.skip(reason="full size: make soak or NEARER_FULL=1"))
-
-
-@pytest.fixture(scope="session")
-def library() -> Library:
-    """Reliability tests read later days' questions as open ones (see tests/conftest.py)."""
-    return open_questions_only(load_library())
