@@ -222,4 +222,16 @@ MIGRATIONS: tuple[str, ...] = (
     DELETE FROM invites WHERE used_at IS NULL AND inviter_id IN
         (SELECT user_id FROM people WHERE pair_id IS NOT NULL);
     """,
+    # 6: when each pair was paused, so the journal's calendar can mark paused days; the
+    # journal's newest-first pages walk an index instead of sorting every revealed question.
+    """
+    CREATE TABLE pause_spans (
+        pair_id    INTEGER NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
+        started_at INTEGER NOT NULL,
+        ended_at   INTEGER,
+        PRIMARY KEY (pair_id, started_at)
+    ) WITHOUT ROWID;
+    CREATE INDEX prompts_revealed ON prompts(pair_id, revealed_at, id)
+        WHERE revealed_at IS NOT NULL;
+    """,
 )
