@@ -3,7 +3,7 @@ always names the row it acts on, so handlers can check it belongs to the presser
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from bot import texts
 
@@ -25,3 +25,12 @@ def heart_back(nudge_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(texts.HEART_BUTTON, callback_data=f"heart:{nudge_id}")]]
     )
+
+
+def webapp_row(url: str | None, *, tab: str = "") -> list[list[InlineKeyboardButton]]:
+    """A row with a button opening the Mini App (at `tab`), or no row when it is off."""
+    if url is None:
+        return []
+    label = texts.WEBAPP_OPEN_SETTINGS if tab == "settings" else texts.WEBAPP_OPEN_JOURNAL
+    target = f"{url}?tab={tab}" if tab else url
+    return [[InlineKeyboardButton(label, web_app=WebAppInfo(target))]]

@@ -8,6 +8,7 @@ from bot import render, texts
 from bot.context import NearerContext
 from bot.domain.models import Answer, AnswerKind
 from bot.handlers.common import sender
+from bot.keyboards import webapp_row
 from bot.usecases import common, nudges, questions
 from bot.usecases import history as history_cases
 from bot.usecases import pause as pause_cases
@@ -106,7 +107,9 @@ def _answer_text(answer: Answer | None) -> str:
     return f"{label} {texts.esc(answer.text)}".strip()
 
 
-def _history_page(page: history_cases.HistoryPage) -> tuple[str, InlineKeyboardMarkup | None]:
+def _history_page(
+    page: history_cases.HistoryPage, webapp_url: str | None
+) -> tuple[str, InlineKeyboardMarkup | None]:
     if not page.entries:
         return texts.HISTORY_EMPTY, None
     first = page.page * history_cases.HISTORY_PAGE + 1
@@ -135,7 +138,8 @@ def _history_page(page: history_cases.HistoryPage) -> tuple[str, InlineKeyboardM
             InlineKeyboardButton(texts.HISTORY_OLDER, callback_data=f"h:{page.page + 1}")
         )
     text = texts.chunks("\n\n".join(lines))[0]
-    return text, InlineKeyboardMarkup([buttons]) if buttons else None
+    rows = [*([buttons] if buttons else []), *webapp_row(webapp_url)]
+    return text, InlineKeyboardMarkup(rows) if rows else None
 
 
 async def history(update: Update, context: NearerContext) -> None:
@@ -145,7 +149,7 @@ async def history(update: Update, context: NearerContext) -> None:
     if page.total == 0 and await common.pairing_of(context.services, user.id) is None:
         await message.reply_text(texts.NOT_PAIRED)  # says how to pair
         return
-    text, keyboard = _history_page(page)
+    text, keyboard = _history_page(page, context.services.settings.webapp_url)
     await message.reply_text(text, reply_markup=keyboard)
 
 
@@ -160,7 +164,7 @@ async def turn_history_page(update: Update, context: NearerContext) -> None:
         return
     page = await history_cases.history(context.services, user.id, int(raw))
     await query.answer()
-    text, keyboard = _history_page(page)
+    text, keyboard = _history_page(page, context.services.settings.webapp_url)
     await query.edit_message_text(text, reply_markup=keyboard)
 
 

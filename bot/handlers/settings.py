@@ -18,6 +18,7 @@ from bot.context import NearerContext
 from bot.domain.models import DepthPreference, Frequency
 from bot.domain.selection import category_is_on
 from bot.handlers.common import sender
+from bot.keyboards import webapp_row
 from bot.usecases import common, settings
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ def _main(view: common.Pairing, context: NearerContext) -> tuple[str, InlineKeyb
                 f"nud:{_flip(person.nudges_on)}",
             ),
         ],
+        *webapp_row(context.services.settings.webapp_url, tab="settings"),
         [_button(texts.BUTTON_CLOSE, p, "done")],
     ]
     return text, InlineKeyboardMarkup(keyboard)
