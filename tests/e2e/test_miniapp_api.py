@@ -176,8 +176,13 @@ async def test_settings_follow_the_same_rules_as_the_chat(journal_bot: JournalBo
         ).status_code == 200
     last = await _call(journal_bot, "settings", alice, {"change": "topic", "value": on[-1]})
     assert last.status_code == 400 and last.json()["error"] == "last_topic"
-    for bad in ({"change": "send_time", "value": "25:00"}, {"change": "reminder_hours", "value": 5},
-                {"change": "timezone", "value": "Mars/Olympus"}, {"change": "drop", "value": 1}):  # fmt: skip
+    bad_changes = [
+        {"change": "send_time", "value": "25:00"},
+        {"change": "reminder_hours", "value": 5},
+        {"change": "timezone", "value": "Mars/Olympus"},
+        {"change": "drop", "value": 1},
+    ]
+    for bad in bad_changes:
         assert (await _call(journal_bot, "settings", alice, bad)).json()["error"] == "invalid"
     personal = await _call(journal_bot, "settings", alice, {"change": "reminders", "value": True})
     assert personal.json()["reminders"] is True
