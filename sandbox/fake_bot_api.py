@@ -819,8 +819,9 @@ def _sample_png(seed: str) -> bytes:
 
     shade = sum(seed.encode()) % 64
     size = 48
-    row = b"\x00" + bytes((200 + shade // 2, 150 + shade, 170)) * size
-    raw = row * size
+    raw = b"".join(
+        b"\x00" + bytes((240 - y, 120 + shade + y, 160 + y)) * size for y in range(size)
+    )
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data

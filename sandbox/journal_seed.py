@@ -76,9 +76,9 @@ async def seed_journal(
                 if day == open_day and index == 1:
                     continue
                 kind, file_id = AnswerKind.TEXT, None
-                if index == 1 and back % 5 == 0:
+                if index == 1 and back % 5 == 2:
                     kind, file_id = AnswerKind.VOICE, api.new_file_id("voice")
-                elif index == 0 and back % 7 == 3:
+                elif index == 0 and back % 7 == 1:
                     kind, file_id = AnswerKind.PHOTO, api.new_file_id("photo")
                 text = "" if kind is AnswerKind.VOICE else next(texts)
                 if back == 4 and index == 0:

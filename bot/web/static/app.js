@@ -151,7 +151,7 @@ function showTab(tab) {
 // The journal --------------------------------------------------------------------------------
 
 const journal = { cursor: null, done: false, busy: false, generation: 0, filter: {} };
-const dateFormat = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric" });
+const dateFormat = new Intl.DateTimeFormat(navigator.language || "en-GB", { day: "numeric", month: "short", year: "numeric" });
 
 function formatDay(iso) {
   const [y, m, d] = iso.split("-").map(Number);
@@ -167,8 +167,7 @@ async function showMedia(holder, entryId, whose, kind, button) {
     if (kind === "photo") media = el("img", { src: url, alt: "" });
     else if (kind === "voice") media = el("audio", { src: url, controls: true, autoplay: !!button });
     else media = el("video", { src: url, controls: true, playsinline: true, autoplay: !!button });
-    if (button) button.replaceWith(media); else holder.append(media);
-    Bridge.haptic("light");
+    if (button) { button.replaceWith(media); Bridge.haptic("light"); } else holder.append(media);
   } catch (error) {
     if (button) button.disabled = false;
     failed(error);
@@ -179,7 +178,9 @@ function answerBlock(entry, answer, whose, name) {
   const block = el("div", { class: "answer", "data-whose": whose }, el("b", { text: name }));
   if (!answer) { block.append(el("p", { class: "hint", text: t("deleted") })); return block; }
   if (answer.kind === "photo" && answer.media) {
-    showMedia(block, entry.id, whose, "photo", null);
+    const frame = el("div", { class: "photo" });
+    block.append(frame);
+    showMedia(frame, entry.id, whose, "photo", null);
   } else if (answer.kind !== "text" && answer.media) {
     block.append(el("button", {
       type: "button", class: "play", "data-kind": answer.kind, text: `▶ ${t("play")}`,
@@ -236,7 +237,7 @@ function restartJournal() {
 }
 
 function streakText(count) {
-  return count > 0 ? `🔥 ${t("streak", { count })}` : t("streak_none");
+  return count > 0 ? t("streak", { count }) : t("streak_none");
 }
 
 function fillFilters(me) {
@@ -251,7 +252,7 @@ function fillFilters(me) {
 
 // The calendar -------------------------------------------------------------------------------
 
-const monthFormat = new Intl.DateTimeFormat(undefined, { month: "long", year: "numeric" });
+const monthFormat = new Intl.DateTimeFormat(navigator.language || "en-GB", { month: "long", year: "numeric" });
 
 function shiftMonth(month, by) {
   const [y, m] = month.split("-").map(Number);
