@@ -497,4 +497,11 @@ WEBAPP = {
     "failed": "Something went wrong. Try again in a moment.",
     "invalid": "That value isn’t one I can use.",
     "weekdays": "Mo Tu We Th Fr Sa Su",
+    "today": "Today’s question",
+    "answer_placeholder": "Your answer (only {partner} sees it, once you’ve both answered)",
+    "send": "Send",
+    "change_answer": "Change my answer",
+    "your_answer": "Your answer",
+    "waiting": "Saved. {partner} sees it once they’ve answered too.",
+    "revealed": "You’ve both answered: it’s in your journal now.",
 }

@@ -24,7 +24,7 @@ from bot.domain.allowance import Allowance, AllowanceBook, Kind, Verdict
 from bot.domain.models import AnswerKind, DepthPreference, Frequency, HistoryEntry
 from bot.domain.parsing import ParseError, parse_send_time, parse_timezone
 from bot.domain.selection import category_is_on
-from bot.usecases import common, journal, pause, settings
+from bot.usecases import answers, common, journal, pause, settings
 from bot.usecases.common import Services
 from bot.web.initdata import InitDataError, WebAppUser, validate_init_data
 
@@ -75,6 +75,7 @@ class MiniApp:
             (p + r"api/journal", _JournalHandler, mine),
             (p + r"api/calendar", _CalendarHandler, mine),
             (p + r"api/settings", _SettingsHandler, mine),
+            (p + r"api/today", _TodayHandler, mine),
             (p + r"api/media/([0-9]{1,18})/(mine|theirs)", _MediaHandler, mine),
         ]
 
@@ -355,6 +356,45 @@ class _SettingsHandler(_ApiHandler):
             self._refuse(409, "not_paired")
             return
         self.finish(view)
+
+
+class _TodayHandler(_ApiHandler):
+    """The open questions with the person's own answer; posting `answer` to one saves it
+    through the same use case as an answer written in the chat."""
+
+    async def post(self) -> None:
+        body = self.body()
+        prompt_id, text = body.get("prompt_id"), body.get("answer")
+        outcome = None
+        if isinstance(prompt_id, int) and isinstance(text, str):
+            result = await answers.answer_in_app(self.services, self.user.user_id, prompt_id, text)
+            log.info("mini app: user %d answered: %s", self.user.user_id, result.outcome.name)
+            if result.outcome not in _ANSWER_TAKEN:
+                self._refuse(400, "invalid")
+                return
+            outcome = result.outcome.name.lower()
+        found = await answers.open_questions(self.services, self.user.user_id)
+        self.finish(
+            {
+                "questions": [
+                    {
+                        "id": prompt.id,
+                        "date": prompt.local_date.isoformat(),
+                        "question": prompt.text,
+                        "mine": mine.text if mine else None,
+                    }
+                    for prompt, mine in found
+                ],
+                "outcome": outcome,
+            }
+        )
+
+
+_ANSWER_TAKEN = {
+    answers.AnswerOutcome.SAVED,
+    answers.AnswerOutcome.REPLACED,
+    answers.AnswerOutcome.REVEALED,
+}
 
 
 class _MediaHandler(_ApiHandler):

@@ -242,3 +242,40 @@ async def test_without_webapp_url_there_is_no_app_menu_button_or_app_button(
     assert buttons and not any("web_app" in b for b in buttons)
     assert api.menu_button == {"type": "default"}
     assert bot.runtime is not None and bot.runtime.ops is None
+
+
+async def test_an_answer_written_in_the_app_is_revealed_like_one_written_in_the_chat(
+    journal_bot: JournalBot,
+) -> None:
+    couple = journal_bot.couples[0]
+    alice, bob = couple.first, couple.second
+    question = (await _call(journal_bot, "today", alice)).json()["questions"][0]
+    assert question["mine"] is None
+    saved = await _call(
+        journal_bot, "today", alice, {"prompt_id": question["id"], "answer": "Tea at dawn"}
+    )
+    assert saved.json()["outcome"] == "saved"
+    assert saved.json()["questions"][0]["mine"] == "Tea at dawn"
+    await journal_bot.bot.settle()
+    assert all("Tea at dawn" not in text for text in bob.texts())  # nothing before Bob answers
+    today = [m for m in bob.inbox if "Today's question" in (m.get("text") or "")][-1]
+    await bob.reply(today, "Long walks")
+    reveal = await alice.receive_until(lambda m: "Long walks" in (m.get("text") or ""))
+    assert (
+        "Tea at dawn"
+        in (await bob.receive_until(lambda m: "Tea at dawn" in (m.get("text") or "")))[-1]["text"]
+    )
+    assert reveal
+    newest = (await _call(journal_bot, "journal", alice)).json()["entries"][0]
+    assert (newest["mine"]["text"], newest["theirs"]["text"]) == ("Tea at dawn", "Long walks")
+
+
+async def test_an_answer_to_another_pairs_question_is_refused(journal_bot: JournalBot) -> None:
+    ours, theirs = journal_bot.couples
+    question = (await _call(journal_bot, "today", theirs.first)).json()["questions"][0]
+    refused = await _call(
+        journal_bot, "today", ours.first, {"prompt_id": question["id"], "answer": "sneaky"}
+    )
+    assert refused.status_code == 400
+    async with journal_bot.bot.services.db.reading() as tx:
+        assert all(a.user_id != ours.first.id for a in await tx.answers_to(question["id"]))

@@ -85,6 +85,7 @@ async def _open(browser: Browser, url: str, *, dark: bool = False) -> Page:
 async def _ready(page: Page) -> None:
     await page.wait_for_selector("body[data-ready]")
     await page.wait_for_selector(".entry")
+    await page.wait_for_selector(".today-card")
 
 
 async def _until(page: Page, expression: str, timeout: float = 5.0) -> None:
@@ -245,6 +246,23 @@ def _tampered(journal_bot: JournalBot, user: FakeUser, how: str) -> str:
         stale = journal_bot.bot.clock() - dt.timedelta(days=3)
         launch["tgWebAppData"] = journal_bot.init_data(user, when=stale)
     return f"{base}#{urlencode(launch, quote_via=quote)}"
+
+
+async def test_todays_question_can_be_answered_in_the_app(
+    browser: Browser, journal_bot: JournalBot
+) -> None:
+    couple = journal_bot.couples[1]
+    page = await _open(browser, journal_bot.launch_url(couple.first, LIGHT))
+    await _ready(page)
+    prompt_id = int(await page.get_attribute(".today-card", "data-prompt") or 0)
+    await page.fill(".today-card textarea", "Breakfast on the balcony")
+    await page.click(".today-card button[type=submit]")
+    await page.wait_for_selector(".today-card .mine")
+    assert "Dan" in await page.inner_text("#notice")
+    async with journal_bot.bot.services.db.reading() as tx:
+        saved = await tx.answers_to(prompt_id)
+    assert [(a.user_id, a.text) for a in saved] == [(couple.first.id, "Breakfast on the balcony")]
+    await page.context.close()
 
 
 @pytest.mark.parametrize("how", ["forged", "stale"])

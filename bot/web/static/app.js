@@ -134,7 +134,7 @@ function failed(error) {
 
 // Tabs and the back button -------------------------------------------------------------------
 
-const state = { me: null, tab: "journal", month: null, settings: null, loaded: {} };
+const state = { me: null, tab: "journal", month: null, settings: null, today: [], loaded: {} };
 
 function showTab(tab) {
   state.tab = tab;
@@ -248,6 +248,44 @@ function fillFilters(me) {
   const kind = $("kind");
   kind.append(el("option", { value: "", text: t("all_formats") }));
   for (const k of me.kinds) kind.append(el("option", { value: k, text: t(`format_${k}`) }));
+}
+
+// Today's question: answered here as in the chat ---------------------------------------------
+
+function todayCard(question) {
+  const area = el("textarea", { name: "answer", maxlength: "4000", placeholder: t("answer_placeholder", { partner: state.me.partner }) });
+  const card = el("form", { class: "today-card", "data-prompt": question.id },
+    el("small", { text: question === state.today[0] ? t("today") : formatDay(question.date) }),
+    el("h3", { text: question.question }));
+  if (question.mine) {
+    card.append(el("p", { class: "mine", text: `${t("your_answer")}: ${question.mine}` }));
+    area.value = question.mine;
+  }
+  const send = el("button", { type: "submit", class: "action", text: question.mine ? t("change_answer") : t("send") });
+  card.append(area, send);
+  card.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!area.value.trim()) return;
+    send.disabled = true;
+    try {
+      const result = await call("today", { prompt_id: question.id, answer: area.value });
+      Bridge.haptic("success");
+      notice(result.outcome === "revealed" ? t("revealed") : t("waiting", { partner: state.me.partner }));
+      renderToday(result.questions);
+      if (result.outcome === "revealed") restartJournal();
+    } catch (error) { failed(error); }
+    send.disabled = false;
+  });
+  return card;
+}
+
+function renderToday(questions) {
+  state.today = questions;
+  $("today").replaceChildren(...questions.map(todayCard));
+}
+
+async function loadToday() {
+  try { renderToday((await call("today")).questions); } catch (error) { failed(error); }
 }
 
 // The calendar -------------------------------------------------------------------------------
@@ -409,6 +447,7 @@ async function start() {
   const wanted = new URLSearchParams(location.search).get("tab");
   showTab(["calendar", "settings"].includes(wanted) ? wanted : "journal");
   restartJournal();
+  loadToday();
   document.body.dataset.ready = "true";
 }
 
