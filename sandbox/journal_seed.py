@@ -8,6 +8,7 @@ import itertools
 from dataclasses import dataclass
 
 from bot.domain.models import Answer, AnswerKind, Pair, PromptKind
+from bot.domain.selection import Format, format_of
 from bot.usecases.common import Services
 from sandbox.fake_bot_api import FakeBotAPI
 
@@ -50,7 +51,11 @@ async def seed_journal(
     (some with voice notes, video notes and photos) but one left open, and three days paused
     with no question."""
     first, second = pair.members
-    questions = [q for q in services.library.questions if q.category != "intimacy"]
+    questions = [
+        q
+        for q in services.library.questions
+        if q.category != "intimacy" and format_of(q) is Format.OPEN and len(q.text) < 90
+    ]
     texts = itertools.cycle(SAMPLE_ANSWERS[offset % len(SAMPLE_ANSWERS) :] + SAMPLE_ANSWERS)
     paused = (today - dt.timedelta(days=9), today - dt.timedelta(days=7))
     open_day = today - dt.timedelta(days=12)

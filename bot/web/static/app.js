@@ -257,11 +257,15 @@ function todayCard(question) {
   const card = el("form", { class: "today-card", "data-prompt": question.id },
     el("small", { text: question === state.today[0] ? t("today") : formatDay(question.date) }),
     el("h3", { text: question.question }));
+  const send = el("button", { type: "submit", class: "action", text: t("send") });
   if (question.mine) {
-    card.append(el("p", { class: "mine", text: `${t("your_answer")}: ${question.mine}` }));
     area.value = question.mine;
+    area.hidden = true;
+    send.hidden = true;
+    card.append(el("p", { class: "mine", text: `${t("your_answer")}: ${question.mine}` }),
+      el("button", { type: "button", class: "action", name: "change", text: t("change_answer"),
+        onclick: (event) => { event.currentTarget.remove(); area.hidden = false; send.hidden = false; area.focus(); } }));
   }
-  const send = el("button", { type: "submit", class: "action", text: question.mine ? t("change_answer") : t("send") });
   card.append(area, send);
   card.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -281,7 +285,8 @@ function todayCard(question) {
 
 function renderToday(questions) {
   state.today = questions;
-  $("today").replaceChildren(...questions.map(todayCard));
+  // The newest open question only: older ones are still answered in the chat.
+  $("today").replaceChildren(...questions.slice(0, 1).map(todayCard));
 }
 
 async function loadToday() {
