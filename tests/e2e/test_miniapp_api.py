@@ -279,3 +279,13 @@ async def test_an_answer_to_another_pairs_question_is_refused(journal_bot: Journ
     assert refused.status_code == 400
     async with journal_bot.bot.services.db.reading() as tx:
         assert all(a.user_id != ours.first.id for a in await tx.answers_to(question["id"]))
+
+
+async def test_turning_the_app_off_takes_back_the_menu_button_an_earlier_run_set(
+    api: FakeBotAPI, tmp_path: Path, clock: FakeClock, library: Library
+) -> None:
+    api.menu_button = {"type": "web_app", "text": "Journal", "web_app": {"url": "https://x.org/"}}
+    running = RunningBot(api, tmp_path / "nearer.sqlite3", clock, library)
+    await running.start()
+    await running.stop()
+    assert api.menu_button == {"type": "default"}
