@@ -31,6 +31,26 @@ DARK = {"bg_color": "#17212b", "text_color": "#f5f5f5", "hint_color": "#708499",
         "accent_text_color": "#f08aa5", "destructive_text_color": "#ef5b5b"}  # fmt: skip
 
 
+# Headless Debian Chromium on a machine with no network beyond 127.0.0.1: nothing that would
+# reach out (updates, sync, background fetches), no GPU, no sandbox (tests run as root).
+CHROMIUM_FLAGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+# A stand-in for the Telegram client: the page posts its events to TelegramWebviewProxy, as in
+# Telegram's mobile and desktop apps; a test reads them back from window.__events.
+TELEGRAM_STUB = """
+window.__events = [];
+window.TelegramWebviewProxy = {
+  postEvent(type, data) { window.__events.push([type, JSON.parse(data || "{}")]); },
+};
+"""
+
+
 def free_port() -> int:
     """A TCP port free on 127.0.0.1 right now."""
     with socket.socket() as probe:

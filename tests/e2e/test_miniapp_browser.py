@@ -24,35 +24,28 @@ from bot.content import load_library
 from bot.domain.models import JournalFilter
 from sandbox.fake_bot_api import FakeBotAPI, FakeUser
 from sandbox.journal_seed import SEARCHABLE
-from sandbox.miniapp import DARK, LIGHT, JournalBot, start_journal_bot
+from sandbox.miniapp import (
+    CHROMIUM_FLAGS,
+    DARK,
+    LIGHT,
+    TELEGRAM_STUB,
+    JournalBot,
+    start_journal_bot,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 FIRST_SCREEN_LIMIT = 150 * 1024
-# A stand-in for the Telegram client: the page posts its events to TelegramWebviewProxy, as
-# in Telegram's mobile and desktop apps; the test reads them from window.__events.
-TELEGRAM_STUB = """
-window.__events = [];
-window.TelegramWebviewProxy = {
-  postEvent(type, data) { window.__events.push([type, JSON.parse(data || "{}")]); },
-};
-"""
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def browser() -> AsyncIterator[Browser]:
     async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        launched = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS)
+        )
         yield launched
         await launched.close()
 

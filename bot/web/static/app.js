@@ -443,16 +443,19 @@ async function start() {
   new IntersectionObserver((seen) => { if (seen.some((e) => e.isIntersecting)) loadJournal(); },
     { rootMargin: "400px" }).observe($("sentinel"));
   if (!Bridge.initData) { showProblem("refused"); return; }
+  const wanted = new URLSearchParams(location.search).get("tab");
+  showTab(["calendar", "settings"].includes(wanted) ? wanted : "journal");
+  // The first page of the journal, who we are and today's question, all at once: on a slow
+  // link every round trip waited for is a fraction of the first second.
+  restartJournal();
+  let today;
   try {
-    state.me = await call("me");
+    [state.me, today] = await Promise.all([call("me"), call("today")]);
   } catch (error) { failed(error); return; }
   if (!state.me.paired) { showProblem("not_paired"); return; }
   fillFilters(state.me);
   $("streak-line").textContent = streakText(state.me.streak);
-  const wanted = new URLSearchParams(location.search).get("tab");
-  showTab(["calendar", "settings"].includes(wanted) ? wanted : "journal");
-  restartJournal();
-  loadToday();
+  renderToday(today.questions);
   document.body.dataset.ready = "true";
 }
 
