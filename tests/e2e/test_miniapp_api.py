@@ -5,6 +5,8 @@ cases with the partner told, per-person limits, and nothing at all when WEBAPP_U
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ import httpx
 import pytest
 
 from bot.content import Library
+from bot.logs import setup_logging
 from bot.web.miniapp import CONTENT_SECURITY_POLICY
 from sandbox.fake_bot_api import FakeBotAPI, FakeUser
 from sandbox.journal_seed import SEARCHABLE
@@ -289,3 +292,40 @@ async def test_turning_the_app_off_takes_back_the_menu_button_an_earlier_run_set
     await running.start()
     await running.stop()
     assert api.menu_button == {"type": "default"}
+
+
+async def test_the_logs_carry_no_answer_search_initdata_or_token_even_at_debug(
+    journal_bot: JournalBot, api: FakeBotAPI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = logging.getLogger()
+    handlers, level, hook = root.handlers[:], root.level, sys.excepthook
+    names = (
+        "telegram",
+        "aiosqlite",
+        "httpx",
+        "httpcore",
+        "apscheduler",
+        "telegram.ext.Application",
+    )
+    levels = {name: logging.getLogger(name).level for name in names}
+    setup_logging("DEBUG", [api.token])
+    try:
+        couple = journal_bot.couples[0]
+        alice = couple.first
+        raw = journal_bot.init_data(alice)
+        await _call(journal_bot, "journal", alice, {"search": "qxsecretsearch"})
+        question = (await _call(journal_bot, "today", alice)).json()["questions"][0]
+        body = {"prompt_id": question["id"], "answer": "qxsecretanswer"}
+        await _call(journal_bot, "today", alice, body)
+        voice = (await _whole_journal(journal_bot, alice, kind="voice"))[0]
+        await _call(journal_bot, f"media/{voice['id']}/theirs", alice)
+        await _call(journal_bot, "me", None, init_data=raw.replace("hash=", "hash=0"))
+    finally:
+        root.handlers[:], sys.excepthook = handlers, hook
+        root.setLevel(level)
+        for name, previous in levels.items():
+            logging.getLogger(name).setLevel(previous)
+    written = capsys.readouterr().err
+    assert "mini app: user 1 answered" in written  # the bot's own lines, ids only
+    for secret in ("qxsecretsearch", "qxsecretanswer", parse_qsl(raw)[-1][1], api.token):
+        assert secret not in written
