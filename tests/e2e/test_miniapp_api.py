@@ -20,7 +20,7 @@ from bot.logs import setup_logging
 from bot.web.miniapp import CONTENT_SECURITY_POLICY
 from sandbox.fake_bot_api import FakeBotAPI, FakeUser
 from sandbox.journal_seed import SEARCHABLE
-from sandbox.miniapp import JournalBot, start_journal_bot
+from sandbox.miniapp import JournalBot, free_port, start_journal_bot
 from tests.support import FakeClock, RunningBot, pair_up
 
 
@@ -329,3 +329,29 @@ async def test_the_logs_carry_no_answer_search_initdata_or_token_even_at_debug(
     assert "mini app: user 1 answered" in written  # the bot's own lines, ids only
     for secret in ("qxsecretsearch", "qxsecretanswer", parse_qsl(raw)[-1][1], api.token):
         assert secret not in written
+
+
+async def test_in_webhook_mode_one_port_serves_the_webhook_the_app_and_health(
+    api: FakeBotAPI, tmp_path: Path, clock: FakeClock, library: Library
+) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    running = RunningBot(
+        api, tmp_path / "nearer.sqlite3", clock, library,
+        webhook_url=f"{base}/telegram", webhook_secret="s3cret", webhook_port=port,
+        webapp_url=f"{base}/app/", health_port=port,
+    )  # fmt: skip
+    await running.start()
+    try:
+        alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
+        await pair_up(running, alice, bob)  # every update came through the webhook
+        assert api.calls["getUpdates"] == 0
+        jb = JournalBot(running, f"{base}/app/", [])
+        me = await _call(jb, "me", alice)
+        async with httpx.AsyncClient() as client:
+            health = await client.get(f"{base}/healthz")
+            page = await client.get(f"{base}/app/")
+        assert me.json()["partner"] == "Bob"
+        assert health.status_code == 200 and page.status_code == 200
+    finally:
+        await running.stop()
