@@ -30,6 +30,7 @@ TELEGRAM_ERRORS = {
     "there is no text in the message to edit",
     "not modified",
     "not found",
+    "chat not found",
     "nothing left to send",
 }
 # What the web server says in HTTP, not to people: its security policy, headers, file names.
