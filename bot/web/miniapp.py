@@ -295,6 +295,7 @@ async def apply_setting(services: Services, user_id: int, name: str, value: Any)
     if view is None:
         return "not_paired"
     text = value if isinstance(value, str) else ""
+    number = value if isinstance(value, int) and not isinstance(value, bool) else -1
     try:
         if name == "send_time":
             await settings.change_schedule(services, user_id, send_time=parse_send_time(text))
@@ -317,12 +318,10 @@ async def apply_setting(services: Services, user_id: int, name: str, value: Any)
             await settings.change_personal(services, user_id, reminders_on=value)
         elif name == "nudges" and isinstance(value, bool):
             await settings.change_personal(services, user_id, nudges_on=value)
-        elif name == "reminder_hours" and value in settings.REMINDER_HOURS:
-            await settings.change_personal(services, user_id, reminder_hours=int(value))
-        elif (
-            name == "quiet" and isinstance(value, int) and 0 <= value < len(settings.QUIET_PRESETS)
-        ):
-            start, end = settings.QUIET_PRESETS[value]
+        elif name == "reminder_hours" and number in settings.REMINDER_HOURS:
+            await settings.change_personal(services, user_id, reminder_hours=number)
+        elif name == "quiet" and 0 <= number < len(settings.QUIET_PRESETS):
+            start, end = settings.QUIET_PRESETS[number]
             quiet = (dt.time.fromisoformat(start), dt.time.fromisoformat(end))
             await settings.change_personal(services, user_id, quiet=quiet)
         elif name == "pause" and text in ("", "3d", "2w"):

@@ -182,6 +182,8 @@ async def test_settings_follow_the_same_rules_as_the_chat(journal_bot: JournalBo
     bad_changes = [
         {"change": "send_time", "value": "25:00"},
         {"change": "reminder_hours", "value": 5},
+        {"change": "reminder_hours", "value": True},
+        {"change": "quiet", "value": 9},
         {"change": "timezone", "value": "Mars/Olympus"},
         {"change": "drop", "value": 1},
     ]
