@@ -23,6 +23,7 @@ typecheck: $(STAMP)
 
 check-content: $(STAMP)
 	$(PY) -m bot content check
+	$(PY) -m bot i18n check
 
 # The Mini App's browser tests drive Debian's Chromium; this installs it when it is missing.
 browser:

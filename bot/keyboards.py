@@ -6,31 +6,32 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from bot import texts
+from bot.i18n import Texts
 
 
-def reveal_reactions(prompt_id: int) -> InlineKeyboardMarkup:
+def reveal_reactions(prompt_id: int, t: Texts) -> InlineKeyboardMarkup:
     """Buttons under a revealed answer: a heart, or 'let's talk about this tonight'."""
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(texts.REACT_HEART, callback_data=f"react:{prompt_id}:heart"),
-                InlineKeyboardButton(texts.REACT_TALK, callback_data=f"react:{prompt_id}:talk"),
+                InlineKeyboardButton(t(texts.REACT_TALK), callback_data=f"react:{prompt_id}:talk"),
             ]
         ]
     )
 
 
-def heart_back(nudge_id: int) -> InlineKeyboardMarkup:
+def heart_back(nudge_id: int, t: Texts) -> InlineKeyboardMarkup:
     """The button under an appreciation: send a heart back."""
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(texts.HEART_BUTTON, callback_data=f"heart:{nudge_id}")]]
+        [[InlineKeyboardButton(t(texts.HEART_BUTTON), callback_data=f"heart:{nudge_id}")]]
     )
 
 
-def webapp_row(url: str | None, *, tab: str = "") -> list[list[InlineKeyboardButton]]:
+def webapp_row(url: str | None, t: Texts, *, tab: str = "") -> list[list[InlineKeyboardButton]]:
     """A row with a button opening the Mini App (at `tab`), or no row when it is off."""
     if url is None:
         return []
-    label = texts.WEBAPP_OPEN_SETTINGS if tab == "settings" else texts.WEBAPP_OPEN_JOURNAL
+    label = t(texts.WEBAPP_OPEN_SETTINGS if tab == "settings" else texts.WEBAPP_OPEN_JOURNAL)
     target = f"{url}?tab={tab}" if tab else url
     return [[InlineKeyboardButton(label, web_app=WebAppInfo(target))]]

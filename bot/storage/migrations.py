@@ -222,7 +222,13 @@ MIGRATIONS: tuple[str, ...] = (
     DELETE FROM invites WHERE used_at IS NULL AND inviter_id IN
         (SELECT user_id FROM people WHERE pair_id IS NOT NULL);
     """,
-    # 6: when each pair was paused, so the journal's calendar can mark paused days; the
+    # 6: each person's own language: the one they chose (/language), and the one their Telegram
+    # app reports, for messages rendered later from the outbox.
+    """
+    ALTER TABLE people ADD COLUMN language TEXT;
+    ALTER TABLE people ADD COLUMN telegram_language TEXT;
+    """,
+    # 7: when each pair was paused, so the journal's calendar can mark paused days; the
     # journal's newest-first pages walk an index instead of sorting every revealed question.
     """
     CREATE TABLE pause_spans (

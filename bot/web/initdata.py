@@ -31,6 +31,7 @@ class WebAppUser:
     user_id: int
     first_name: str
     auth_date: dt.datetime
+    language_code: str | None = None  # what their Telegram app is set to
 
 
 def _secret(token: str) -> bytes:
@@ -65,19 +66,31 @@ def validate_init_data(
         auth_date = dt.datetime.fromtimestamp(int(fields["auth_date"]), dt.UTC)
         user = json.loads(fields["user"])
         user_id, first_name = int(user["id"]), str(user.get("first_name", ""))
+        language = user.get("language_code")
     except (KeyError, ValueError, TypeError, OverflowError) as error:
         raise InitDataError(f"malformed: {type(error).__name__}") from None
     if auth_date > now + CLOCK_SKEW:
         raise InitDataError("auth_date in the future")
     if now - auth_date > max_age:
         raise InitDataError("stale")
-    return WebAppUser(user_id, first_name, auth_date)
+    return WebAppUser(
+        user_id, first_name, auth_date, language if isinstance(language, str) else None
+    )
 
 
 def init_data_for(
-    user_id: int, first_name: str, token: str, when: dt.datetime, **extra: str
+    user_id: int,
+    first_name: str,
+    token: str,
+    when: dt.datetime,
+    *,
+    language_code: str | None = None,
+    **extra: str,
 ) -> str:
     """Signed initData for a user at `when`, shaped like Telegram's (tests and the demo)."""
-    user = json.dumps({"id": user_id, "first_name": first_name}, separators=(",", ":"))
+    person: dict[str, object] = {"id": user_id, "first_name": first_name}
+    if language_code is not None:
+        person["language_code"] = language_code
+    user = json.dumps(person, separators=(",", ":"))
     fields = {"auth_date": str(int(when.timestamp())), "query_id": f"q{user_id}", "user": user}
     return sign_init_data({**fields, **extra}, token)

@@ -24,6 +24,7 @@ from bot.domain.allowance import Allowance, AllowanceBook, Kind, Verdict
 from bot.domain.models import AnswerKind, DepthPreference, Frequency, HistoryEntry
 from bot.domain.parsing import ParseError, parse_send_time, parse_timezone
 from bot.domain.selection import category_is_on
+from bot.i18n import Language
 from bot.usecases import answers, common, journal, pause, settings
 from bot.usecases.common import Services
 from bot.web.initdata import InitDataError, WebAppUser, validate_init_data
@@ -145,6 +146,12 @@ class _ApiHandler(tornado.web.RequestHandler):
         if len(self.request.body) > MAX_BODY:
             self._refuse(413, "invalid")
 
+    async def language(self) -> Language:
+        """The language the person reads, as in the chat."""
+        return await settings.language_for(
+            self.services, self.user.user_id, self.user.language_code
+        )
+
     def body(self) -> dict[str, Any]:
         """The JSON object posted, or {} when there is none or it is not an object."""
         try:
@@ -161,7 +168,7 @@ class _ApiHandler(tornado.web.RequestHandler):
         self.finish({"error": "failed"})
 
 
-def _entry_json(services: Services, entry: HistoryEntry) -> dict[str, Any]:
+def _entry_json(services: Services, entry: HistoryEntry, language: Language) -> dict[str, Any]:
     category = None
     if entry.prompt.author_id is not None:
         category = journal.PARTNER_WRITTEN
@@ -177,7 +184,7 @@ def _entry_json(services: Services, entry: HistoryEntry) -> dict[str, Any]:
     return {
         "id": entry.prompt.id,
         "date": entry.prompt.local_date.isoformat(),
-        "question": entry.prompt.text,
+        "question": language.wording.prompt_text(entry.prompt),
         "category": category,
         "partner": entry.partner_name,
         "mine": answer(entry.mine),
@@ -189,13 +196,21 @@ class _MeHandler(_ApiHandler):
     async def post(self) -> None:
         view = await journal.overview(self.services, self.user.user_id)
         if view is None:
-            self.finish({"paired": False})
+            t = (await self.language()).texts
+            self.finish(
+                {"paired": False, "texts": {key: t(text) for key, text in texts.WEBAPP.items()}}
+            )
             return
-        library = self.services.library
-        categories = [{"id": c.id, "name": c.name} for c in library.categories.values()]
+        language = await self.language()
+        t, wording = language.texts, language.wording
+        categories = [
+            {"id": c.id, "name": (wording.category(c.id) or c).name}
+            for c in self.services.library.categories.values()
+        ]
         self.finish(
             {
                 "paired": True,
+                "texts": {key: t(text) for key, text in texts.WEBAPP.items()},
                 "me": view.person.first_name,
                 "partner": view.partner.first_name,
                 "streak": view.streak,
@@ -216,7 +231,8 @@ class _JournalHandler(_ApiHandler):
         )
         cursor = self.text_field(body, "cursor") or None
         page = await journal.journal(self.services, self.user.user_id, narrowed, cursor)
-        entries = [_entry_json(self.services, entry) for entry in page.entries]
+        language = await self.language()
+        entries = [_entry_json(self.services, entry, language) for entry in page.entries]
         self.finish({"entries": entries, "next": page.next_cursor})
 
 
@@ -248,16 +264,19 @@ def _quiet_label(start: dt.time, end: dt.time) -> str:
     return "" if start == end else f"{start.strftime('%H:%M')}–{end.strftime('%H:%M')}"
 
 
-async def settings_view(services: Services, user_id: int) -> dict[str, Any] | None:
+async def settings_view(
+    services: Services, user_id: int, language: Language
+) -> dict[str, Any] | None:
     """Everything the settings page shows, as /settings shows it; None when not paired."""
     view = await common.pairing_of(services, user_id)
     if view is None:
         return None
     pair, person = view.pair, view.person
+    t, wording = language.texts, language.wording
     topics = [
         {
             "id": c.id,
-            "name": c.name,
+            "name": (wording.category(c.id) or c).name,
             "sensitive": c.sensitive,
             "on": category_is_on(c, pair.preferences),
         }
@@ -280,8 +299,8 @@ async def settings_view(services: Services, user_id: int) -> dict[str, Any] | No
         "options": {
             "times": list(settings.TIMES),
             "zones": list(settings.ZONES),
-            "frequencies": texts.FREQUENCY_NAMES,
-            "depths": texts.DEPTH_NAMES,
+            "frequencies": {key: t(name) for key, name in texts.FREQUENCY_NAMES.items()},
+            "depths": {key: t(name) for key, name in texts.DEPTH_NAMES.items()},
             "reminder_hours": list(settings.REMINDER_HOURS),
             "quiet": quiet,
         },
@@ -350,7 +369,7 @@ class _SettingsHandler(_ApiHandler):
                 self._refuse(409 if error == "not_paired" else 400, error)
                 return
             log.info("mini app: user %d changed %s", self.user.user_id, name)
-        view = await settings_view(self.services, self.user.user_id)
+        view = await settings_view(self.services, self.user.user_id, await self.language())
         if view is None:
             self._refuse(409, "not_paired")
             return
@@ -373,13 +392,14 @@ class _TodayHandler(_ApiHandler):
                 return
             outcome = result.outcome.name.lower()
         found = await answers.open_questions(self.services, self.user.user_id)
+        wording = (await self.language()).wording
         self.finish(
             {
                 "questions": [
                     {
                         "id": prompt.id,
                         "date": prompt.local_date.isoformat(),
-                        "question": prompt.text,
+                        "question": wording.prompt_text(prompt),
                         "mine": mine.text if mine else None,
                     }
                     for prompt, mine in found

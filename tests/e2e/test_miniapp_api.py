@@ -15,8 +15,10 @@ from urllib.parse import parse_qsl, urlencode
 import httpx
 import pytest
 
+from bot import texts
 from bot.content import Library
 from bot.logs import setup_logging
+from bot.web.initdata import init_data_for
 from bot.web.miniapp import CONTENT_SECURITY_POLICY
 from sandbox.fake_bot_api import FakeBotAPI, FakeUser
 from sandbox.journal_seed import SEARCHABLE
@@ -357,3 +359,23 @@ async def test_in_webhook_mode_one_port_serves_the_webhook_the_app_and_health(
         assert health.status_code == 200 and page.status_code == 200
     finally:
         await running.stop()
+
+
+async def test_the_app_speaks_the_language_the_person_reads_in_the_chat(
+    journal_bot: JournalBot,
+) -> None:
+    alice = journal_bot.couples[0].first
+    raw = init_data_for(
+        alice.id, alice.first_name, journal_bot.bot.api.token, journal_bot.bot.clock(),
+        language_code="de",
+    )  # fmt: skip
+    me = (await _call(journal_bot, "me", None, init_data=raw)).json()
+    german = journal_bot.bot.services.languages.get("de")
+    assert me["texts"]["tab_journal"] == german.texts(texts.WEBAPP["tab_journal"]) != "Journal"
+    entry = (await _call(journal_bot, "journal", None, init_data=raw)).json()["entries"][0]
+    async with journal_bot.bot.services.db.reading() as tx:
+        prompt = await tx.get_prompt(entry["id"])
+    assert prompt is not None
+    assert entry["question"] == german.wording.prompt_text(prompt) != prompt.text
+    view = (await _call(journal_bot, "settings", None, init_data=raw)).json()
+    assert view["options"]["frequencies"]["daily"] == german.texts(texts.FREQUENCY_NAMES["daily"])

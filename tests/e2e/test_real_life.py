@@ -141,7 +141,7 @@ async def test_swapping_the_question_is_limited_per_day_and_sends_the_partner_on
     received = bob.unread()
     assert len(received) == 3  # three swaps a day, each one message: the note and the question
     assert all("swapped" in _text(m) and "Today's question" in _text(m) for m in received)
-    refusal = texts.SKIP_LIMIT.format(count=3).split(".")[0]
+    refusal = texts.SKIP_LIMIT.other.format(count=3).split(".")[0]
     assert any(refusal.split("<")[0] in _text(m) for m in alice.inbox)
 
 

@@ -134,7 +134,9 @@ function failed(error) {
 
 // Tabs and the back button -------------------------------------------------------------------
 
-const state = { me: null, tab: "journal", month: null, settings: null, today: [], loaded: {} };
+const state = {
+  me: null, ready: Promise.resolve(), tab: "journal", month: null, settings: null, today: [], loaded: {},
+};
 
 function showTab(tab) {
   state.tab = tab;
@@ -206,6 +208,7 @@ async function loadJournal() {
   $("journal-status").textContent = t("loading");
   try {
     const page = await call("journal", { ...journal.filter, cursor: journal.cursor });
+    await state.ready;  // the person's own words ("You", ...) come with who they are
     if (generation !== journal.generation) return;
     const list = $("entries");
     for (const entry of page.entries) list.append(entryNode(entry));
@@ -306,6 +309,7 @@ function shiftMonth(month, by) {
 async function loadMonth(month) {
   try {
     const data = await call("calendar", month ? { month } : {});
+    await state.ready;
     state.loaded.calendar = true;
     state.month = data.month;
     const [y, m] = data.month.split("-").map(Number);
@@ -405,6 +409,7 @@ function renderSettings() {
 async function loadSettings() {
   try {
     state.settings = await call("settings");
+    await state.ready;
     state.loaded.settings = true;
     renderSettings();
   } catch (error) { failed(error); }
@@ -447,11 +452,15 @@ async function start() {
   showTab(["calendar", "settings"].includes(wanted) ? wanted : "journal");
   // The first page of the journal, who we are and today's question, all at once: on a slow
   // link every round trip waited for is a fraction of the first second.
+  const me = call("me");
+  state.ready = me.then(() => undefined, () => undefined);
   restartJournal();
   let today;
   try {
-    [state.me, today] = await Promise.all([call("me"), call("today")]);
+    [state.me, today] = await Promise.all([me, call("today")]);
   } catch (error) { failed(error); return; }
+  Object.assign(TEXTS, state.me.texts || {});
+  translatePage();
   if (!state.me.paired) { showProblem("not_paired"); return; }
   fillFilters(state.me);
   $("streak-line").textContent = streakText(state.me.streak);
