@@ -124,7 +124,10 @@ class WebServer:
         """Also listen on `address:port` (0 picks a free port); return the port."""
         sockets = tornado.netutil.bind_sockets(port, address=address)
         if self._server is None:
-            self._server = tornado.httpserver.HTTPServer(self._app, xheaders=True)
+            # Nothing this server takes is near a megabyte: refuse bigger bodies unread.
+            self._server = tornado.httpserver.HTTPServer(
+                self._app, xheaders=True, max_body_size=MAX_UPDATE_BYTES
+            )
         self._server.add_sockets(sockets)
         self.ports[name] = sockets[0].getsockname()[1]
         log.info("%s server on port %d", name, self.ports[name])
