@@ -453,14 +453,15 @@ async function start() {
   // The first page of the journal, who we are and today's question, all at once: on a slow
   // link every round trip waited for is a fraction of the first second.
   const me = call("me");
-  state.ready = me.then(() => undefined, () => undefined);
+  // The person's own language arrives with who they are; pages wait for it before drawing.
+  state.ready = me.then((who) => { Object.assign(TEXTS, who.texts || {}); translatePage(); },
+    () => undefined);
   restartJournal();
   let today;
   try {
     [state.me, today] = await Promise.all([me, call("today")]);
   } catch (error) { failed(error); return; }
-  Object.assign(TEXTS, state.me.texts || {});
-  translatePage();
+  await state.ready;
   if (!state.me.paired) { showProblem("not_paired"); return; }
   fillFilters(state.me);
   $("streak-line").textContent = streakText(state.me.streak);
