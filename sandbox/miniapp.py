@@ -76,16 +76,22 @@ class JournalBot:
     url: str
     couples: list[Couple]
 
-    def init_data(self, user: FakeUser, *, when: dt.datetime | None = None) -> str:
+    def init_data(
+        self, user: FakeUser, *, when: dt.datetime | None = None, language: str | None = None
+    ) -> str:
         """initData for `user`, signed with the bot's token as Telegram would sign it."""
         moment = when or self.bot.clock()
-        return init_data_for(user.id, user.first_name, self.bot.api.token, moment)
+        token = self.bot.api.token
+        return init_data_for(user.id, user.first_name, token, moment, language_code=language)
 
-    def launch_url(self, user: FakeUser, theme: dict[str, str], *, tab: str = "") -> str:
+    def launch_url(
+        self, user: FakeUser, theme: dict[str, str], *, tab: str = "", language: str | None = None
+    ) -> str:
         """The URL Telegram would open: launch parameters in the fragment."""
+        data = self.init_data(user, language=language)
         fragment = "&".join(
             [
-                f"tgWebAppData={quote(self.init_data(user), safe='')}",
+                f"tgWebAppData={quote(data, safe='')}",
                 "tgWebAppVersion=8.0",
                 "tgWebAppPlatform=tdesktop",
                 f"tgWebAppThemeParams={quote(json.dumps(theme), safe='')}",

@@ -20,8 +20,10 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Page, async_playwright
 
+from bot import texts
 from bot.content import load_library
 from bot.domain.models import JournalFilter
+from bot.web.initdata import init_data_for
 from sandbox.fake_bot_api import FakeBotAPI, FakeUser
 from sandbox.journal_seed import SEARCHABLE
 from sandbox.miniapp import (
@@ -305,3 +307,30 @@ async def test_the_first_screen_transfers_less_than_150_kb(
     print(f"first screen: {len(sizes)} requests, {transferred / 1024:.1f} KB transferred")
     assert 0 < transferred <= FIRST_SCREEN_LIMIT
     await context.close()
+
+
+async def test_the_page_speaks_the_persons_language_from_the_first_entry_on(
+    browser: Browser, journal_bot: JournalBot
+) -> None:
+    dan = journal_bot.couples[1].second
+    raw = init_data_for(
+        dan.id, dan.first_name, journal_bot.bot.api.token, journal_bot.bot.clock(),
+        language_code="es",
+    )  # fmt: skip
+    url = journal_bot.launch_url(dan, LIGHT, tab="settings")
+    url = (
+        url.split("tgWebAppData=")[0]
+        + "tgWebAppData="
+        + quote(raw, safe="")
+        + "&"
+        + (url.split("&", 1)[1])
+    )
+    page = await _open(browser, url)
+    await page.wait_for_selector("#settings-form fieldset")
+    spanish = journal_bot.bot.services.languages.get("es").texts
+    assert await page.inner_text("legend >> nth=0") == spanish(texts.WEBAPP["shared"]).upper()
+    await page.click("[data-tab=journal]")
+    await page.wait_for_selector(".entry")
+    labels = await page.eval_on_selector_all(".answer b", "els => els.map(e => e.textContent)")
+    assert spanish(texts.WEBAPP["you"]) in labels and "You" not in labels
+    await page.context.close()
