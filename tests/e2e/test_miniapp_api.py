@@ -18,7 +18,6 @@ import pytest
 from bot import texts
 from bot.content import Library
 from bot.logs import setup_logging
-from bot.web.initdata import init_data_for
 from bot.web.miniapp import CONTENT_SECURITY_POLICY
 from sandbox.fake_bot_api import FakeBotAPI, FakeUser
 from sandbox.journal_seed import SEARCHABLE
@@ -365,10 +364,7 @@ async def test_the_app_speaks_the_language_the_person_reads_in_the_chat(
     journal_bot: JournalBot,
 ) -> None:
     alice = journal_bot.couples[0].first
-    raw = init_data_for(
-        alice.id, alice.first_name, journal_bot.bot.api.token, journal_bot.bot.clock(),
-        language_code="de",
-    )  # fmt: skip
+    raw = journal_bot.init_data(alice, language="de")
     me = (await _call(journal_bot, "me", None, init_data=raw)).json()
     german = journal_bot.bot.services.languages.get("de")
     assert me["texts"]["tab_journal"] == german.texts(texts.WEBAPP["tab_journal"]) != "Journal"
