@@ -43,7 +43,8 @@ const Bridge = (() => {
   window.Telegram = window.Telegram || {};
   window.Telegram.WebView = { receiveEvent: receive };
   window.addEventListener("message", (event) => {
-    if (event.source !== window.parent || typeof event.data !== "string") return;
+    if (event.source !== window.parent || event.origin !== "https://web.telegram.org") return;
+    if (typeof event.data !== "string") return;
     try {
       const { eventType, eventData } = JSON.parse(event.data);
       if (typeof eventType === "string") receive(eventType, eventData);
