@@ -177,13 +177,23 @@ async function showMedia(holder, entryId, whose, kind, button) {
   }
 }
 
+const photos = new IntersectionObserver((seen) => {
+  for (const { isIntersecting, target } of seen) {
+    if (!isIntersecting) continue;
+    photos.unobserve(target);
+    showMedia(target, target.dataset.entry, target.dataset.whose, "photo", null);
+  }
+}, { rootMargin: "300px" });
+
 function answerBlock(entry, answer, whose, name) {
   const block = el("div", { class: "answer", "data-whose": whose }, el("b", { text: name }));
   if (!answer) { block.append(el("p", { class: "hint", text: t("deleted") })); return block; }
   if (answer.kind === "photo" && answer.media) {
-    const frame = el("div", { class: "photo" });
+    // Fetched only when it comes near the screen: the first screen stays small however many
+    // photos a page of the journal holds.
+    const frame = el("div", { class: "photo", "data-entry": entry.id, "data-whose": whose });
     block.append(frame);
-    showMedia(frame, entry.id, whose, "photo", null);
+    photos.observe(frame);
   } else if (answer.kind !== "text" && answer.media) {
     block.append(el("button", {
       type: "button", class: "play", "data-kind": answer.kind, text: `▶ ${t("play")}`,
