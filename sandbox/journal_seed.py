@@ -83,9 +83,11 @@ async def seed_journal(
                 kind, file_id = AnswerKind.TEXT, None
                 if index == 1 and back % 5 == 2:
                     kind, file_id = AnswerKind.VOICE, api.new_file_id("voice")
+                elif index == 1 and back % 11 == 6:
+                    kind, file_id = AnswerKind.VIDEO_NOTE, api.new_file_id("vnote")
                 elif index == 0 and back % 7 == 1:
                     kind, file_id = AnswerKind.PHOTO, api.new_file_id("photo")
-                text = "" if kind is AnswerKind.VOICE else next(texts)
+                text = "" if kind in (AnswerKind.VOICE, AnswerKind.VIDEO_NOTE) else next(texts)
                 if back == 4 and index == 0:
                     text = f"The {SEARCHABLE} at the end of the pier, at dusk."
                 answered = sent + dt.timedelta(hours=2 + index)

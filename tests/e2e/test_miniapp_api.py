@@ -150,6 +150,9 @@ async def test_voice_notes_and_photos_come_through_the_bot_without_its_token(
     photos = await _whole_journal(journal_bot, couple.second, kind="photo")
     picture = await _call(journal_bot, f"media/{photos[0]['id']}/theirs", couple.second)
     assert picture.content.startswith(b"\x89PNG")
+    notes = await _whole_journal(journal_bot, couple.first, kind="video_note")
+    video = await _call(journal_bot, f"media/{notes[0]['id']}/theirs", couple.first)
+    assert video.headers["Content-Type"] == "video/mp4" and video.content in api.files.values()
     text_only = await _call(journal_bot, f"media/{voices[0]['id']}/mine", couple.first)
     assert text_only.status_code == 404
 
