@@ -491,6 +491,7 @@ WEBAPP = {
     "nudges": "Evening nudges",
     "quiet": "Quiet hours",
     "quiet_none": "none",
+    "language": "Language",
     "pause": "Pause",
     "paused_until": "Paused until {until}",
     "paused_open": "Paused until one of you resumes",

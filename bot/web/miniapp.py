@@ -293,6 +293,7 @@ async def settings_view(
         "reminder_hours": person.reminder_hours,
         "nudges": person.nudges_on,
         "quiet": _quiet_label(person.quiet_start, person.quiet_end),
+        "language": language.code,
         "paused": pair.paused,
         "pause_ends_at": pair.pause_ends_at.isoformat() if pair.pause_ends_at else None,
         "partner": view.partner.first_name,
@@ -303,6 +304,10 @@ async def settings_view(
             "depths": {key: t(name) for key, name in texts.DEPTH_NAMES.items()},
             "reminder_hours": list(settings.REMINDER_HOURS),
             "quiet": quiet,
+            "languages": {
+                code: services.languages.get(code).texts.language_label
+                for code in services.languages.offered
+            },
         },
     }
 
@@ -343,6 +348,9 @@ async def apply_setting(services: Services, user_id: int, name: str, value: Any)
             start, end = settings.QUIET_PRESETS[number]
             quiet = (dt.time.fromisoformat(start), dt.time.fromisoformat(end))
             await settings.change_personal(services, user_id, quiet=quiet)
+        elif name == "language":
+            if await settings.choose_language(services, user_id, text) is None:
+                return "invalid"
         elif name == "pause" and text in ("", "3d", "2w"):
             result = await pause.pause(services, user_id, text)
             if result.outcome is pause.PauseOutcome.BAD_ARGUMENT:

@@ -379,3 +379,21 @@ async def test_the_app_speaks_the_language_the_person_reads_in_the_chat(
     assert entry["question"] == german.wording.prompt_text(prompt) != prompt.text
     view = (await _call(journal_bot, "settings", None, init_data=raw)).json()
     assert view["options"]["frequencies"]["daily"] == german.texts(texts.FREQUENCY_NAMES["daily"])
+
+
+async def test_choosing_a_language_in_the_app_is_the_same_choice_as_in_the_chat(
+    journal_bot: JournalBot,
+) -> None:
+    carol = journal_bot.couples[1].first
+    view = (await _call(journal_bot, "settings", carol)).json()
+    assert view["language"] == "en" and "ru" in view["options"]["languages"]
+    chosen = await _call(journal_bot, "settings", carol, {"change": "language", "value": "ru"})
+    assert chosen.json()["language"] == "ru"
+    russian = journal_bot.bot.services.languages.get("ru")
+    me = (await _call(journal_bot, "me", carol)).json()
+    assert me["texts"]["tab_settings"] == russian.texts(texts.WEBAPP["tab_settings"])
+    carol.unread()
+    await carol.send("/help")
+    assert says(await carol.receive(), texts.HELP, lang="ru")
+    refused = await _call(journal_bot, "settings", carol, {"change": "language", "value": "xx"})
+    assert refused.json()["error"] == "invalid"

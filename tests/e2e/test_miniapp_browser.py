@@ -334,3 +334,19 @@ async def test_the_page_speaks_the_persons_language_from_the_first_entry_on(
     labels = await page.eval_on_selector_all(".answer b", "els => els.map(e => e.textContent)")
     assert spanish(texts.WEBAPP["you"]) in labels and "You" not in labels
     await page.context.close()
+
+
+async def test_choosing_another_language_redraws_the_page_in_it(
+    browser: Browser, journal_bot: JournalBot
+) -> None:
+    bob = journal_bot.couples[0].second
+    page = await _open(browser, journal_bot.launch_url(bob, LIGHT, tab="settings"))
+    await page.wait_for_selector("select[name=language]")
+    async with page.expect_navigation():
+        await page.select_option("select[name=language]", "de")
+    await page.wait_for_selector("#settings-form select[name=language]")
+    german = journal_bot.bot.services.languages.get("de").texts
+    tab = await page.inner_text("button[data-tab=settings]")
+    assert tab == german(texts.WEBAPP["tab_settings"])
+    assert await page.input_value("select[name=language]") == "de"
+    await page.context.close()

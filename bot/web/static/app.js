@@ -340,11 +340,16 @@ async function loadMonth(month) {
 
 // Settings -----------------------------------------------------------------------------------
 
-const PERSONAL = new Set(["reminders", "reminder_hours", "nudges", "quiet"]);
+const PERSONAL = new Set(["reminders", "reminder_hours", "nudges", "quiet", "language"]);
 
 async function change(name, value) {
   try {
     state.settings = await call("settings", { change: name, value });
+    if (name === "language") {  // every word on the page changes: start again in it
+      history.replaceState(null, "", `${location.pathname}?tab=settings${location.hash}`);
+      location.reload();
+      return;
+    }
     Bridge.haptic("success");
     notice(PERSONAL.has(name) ? t("saved_personal") : t("saved", { partner: state.settings.partner }));
   } catch (error) { failed(error); }
@@ -413,7 +418,8 @@ function renderSettings() {
       toggle("reminders", t("reminders"), s.reminders),
       hours,
       toggle("nudges", t("nudges"), s.nudges),
-      el("label", { class: "row" }, el("span", { text: t("quiet") }), quiet)),
+      el("label", { class: "row" }, el("span", { text: t("quiet") }), quiet),
+      choice("language", t("language"), o.languages, s.language)),
     el("fieldset", {}, el("legend", { text: t("pause") }), status, pause));
 }
 
