@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck check-content unit bench soak demo clean
+.PHONY: run test lint typecheck check-content browser unit bench soak demo demo-miniapp clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,11 @@ check-content: $(STAMP)
 	$(PY) -m bot content check
 	$(PY) -m bot i18n check
 
-test: lint typecheck check-content
+# The Mini App's browser tests drive Debian's Chromium; this installs it when it is missing.
+browser:
+	@sh scripts/ensure-chromium.sh
+
+test: lint typecheck check-content browser
 	$(VENV)/bin/pytest -m "not slow"
 
 soak: $(STAMP)
@@ -36,6 +40,9 @@ bench: $(STAMP)
 
 demo: $(STAMP)
 	$(PY) -m sandbox.demo
+
+demo-miniapp: $(STAMP)
+	$(PY) -m sandbox.miniapp
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
