@@ -10,6 +10,7 @@ import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from telegram.error import InvalidToken, NetworkError
 
@@ -18,7 +19,13 @@ from bot.content import ContentError, count_table, library_problems, load_librar
 from bot.context import NearerApp
 from bot.domain.health import scheduler_stalled
 from bot.files import create_private, tighten_database
-from bot.storage import Database, StorageUnavailable, read_health
+from bot.storage import (
+    StorageUnavailable,
+    describe_store,
+    open_existing_store,
+    open_store,
+    read_store_health,
+)
 
 
 class StartupError(Exception):
@@ -81,7 +88,7 @@ def preflight(settings: Settings) -> None:
             raise StartupError(f"Port {port} ({name}) is already in use; choose another port.")
 
     async def _open() -> None:
-        db = await Database.open(settings.database_path)
+        db = await open_store(settings.database_dsn, settings.database_path)
         await db.close()
 
     try:
@@ -119,6 +126,10 @@ def run_bot() -> int:
     secrets = [settings.bot_token.get_secret_value()]
     if settings.webhook_secret is not None:
         secrets.append(settings.webhook_secret.get_secret_value())
+    if settings.database_dsn is not None:
+        password = urlsplit(settings.database_dsn).password
+        if password:
+            secrets.append(password)
     setup_logging(settings.log_level, secrets)
     try:
         library = load_library()
@@ -151,10 +162,11 @@ def _database_only() -> Settings:
 def migrate() -> int:
     """Open the database, apply migrations and report the schema version."""
     settings = _database_only()
-    tighten_database(settings.database_path)
+    if settings.database_dsn is None:
+        tighten_database(settings.database_path)
 
     async def _migrate() -> int:
-        db = await Database.open(settings.database_path)
+        db = await open_store(settings.database_dsn, settings.database_path)
         version = await db.schema_version()
         await db.close()
         return version
@@ -163,7 +175,8 @@ def migrate() -> int:
         version = asyncio.run(_migrate())
     except StorageUnavailable as error:
         raise StartupError(f"Database problem: {error}") from None
-    print(f"database {settings.database_path} is at schema {version}")
+    where = describe_store(settings.database_dsn, settings.database_path)
+    print(f"database {where} is at schema {version}")
     return 0
 
 
@@ -172,11 +185,11 @@ def backup(target: Path) -> int:
     settings = _database_only()
     if target.exists():
         raise StartupError(f"{target} exists already; choose a new file name.")
-    if not settings.database_path.exists():
+    if settings.database_dsn is None and not settings.database_path.exists():
         raise StartupError(f"There is no database at {settings.database_path} to back up.")
 
     async def _backup() -> None:
-        db = await Database.open_existing(settings.database_path)
+        db = await open_existing_store(settings.database_dsn, settings.database_path)
         try:
             await db.backup_to(target)
         finally:
@@ -186,7 +199,8 @@ def backup(target: Path) -> int:
         asyncio.run(_backup())
     except StorageUnavailable as error:
         raise StartupError(f"Backup failed: {error}") from None
-    print(f"backup of {settings.database_path} written to {target}")
+    where = describe_store(settings.database_dsn, settings.database_path)
+    print(f"backup of {where} written to {target}")
     return 0
 
 
@@ -195,12 +209,12 @@ def stats() -> int:
     from bot.ops import format_stats
 
     settings = _database_only()
-    if not settings.database_path.exists():
+    if settings.database_dsn is None and not settings.database_path.exists():
         raise StartupError(f"There is no database at {settings.database_path}.")
     now = dt.datetime.now(dt.UTC)
 
     async def _stats() -> dict[str, int | float]:
-        db = await Database.open_existing(settings.database_path)
+        db = await open_existing_store(settings.database_dsn, settings.database_path)
         try:
             async with db.reading() as tx:
                 return await tx.stats(now)
@@ -219,7 +233,7 @@ def healthcheck() -> int:
     """Exit 0 when the database reads fine and the scheduler ticked recently."""
     settings = _database_only()
     try:
-        report = asyncio.run(read_health(settings.database_path))
+        report = asyncio.run(read_store_health(settings.database_dsn, settings.database_path))
     except StorageUnavailable as error:
         print(f"unhealthy: {error}", file=sys.stderr)
         return 1

@@ -24,7 +24,7 @@ from bot.ordering import ChatOrderedUpdateProcessor
 from bot.polling import ConfirmAfterHandling, Intake
 from bot.ratelimit import FairRateLimiter
 from bot.scheduling import run_tick
-from bot.storage import Database
+from bot.storage import open_store
 from bot.usecases.common import Clock, Services, system_clock
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ def build_application(
         await run_and_record_tick(context.services, runtime.ticks)
 
     async def post_init(app: NearerApp) -> None:
-        db = await Database.open(settings.database_path)
+        db = await open_store(settings.database_dsn, settings.database_path)
         services = Services(settings=settings, db=db, library=content, clock=clock)
         app.bot_data.services = services
         runtime.services = services

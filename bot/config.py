@@ -32,6 +32,8 @@ class Settings(BaseSettings):
 
     bot_token: SecretStr
     database_path: Path = Path("data/nearer.sqlite3")
+    # Set: PostgreSQL (several instances may share it); unset: the SQLite file above.
+    database_url: SecretStr | None = None
     default_timezone: str = "UTC"
     default_send_time: dt.time = dt.time(9, 0)
     telegram_api_base_url: str | None = None
@@ -132,6 +134,21 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("expected an http:// or https:// URL ending in /bot")
         return value.strip()
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        url = value.get_secret_value().strip()
+        if not url.startswith(("postgresql://", "postgres://")):
+            raise ValueError("expected a PostgreSQL URL such as postgresql://user:pass@host/db")
+        return SecretStr(url)
+
+    @property
+    def database_dsn(self) -> str | None:
+        """The PostgreSQL URL when DATABASE_URL is set; None means SQLite at DATABASE_PATH."""
+        return None if self.database_url is None else self.database_url.get_secret_value()
 
     @field_validator("admin_user_ids", mode="before")
     @classmethod

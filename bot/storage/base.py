@@ -1,10 +1,9 @@
 """The storage seam: what the rest of the bot may ask of a database.
 
 One protocol per aggregate (people, invites, pairs, prompts and answers, nudges, stats, outbox)
-makes up `StoreTransaction`; `bot.storage.sqlite` implements each as a repository on SQLite.
-Another engine (PostgreSQL, say) implements the same protocols and nothing outside
-`bot.storage` changes: use cases, handlers, the scheduler and delivery are typed against
-`Store` and `StoreTransaction`, never against SQLite.
+makes up `StoreTransaction`; `bot.storage.sqlite` implements each as a repository on SQLite and
+`bot.storage.postgres` on PostgreSQL, and nothing outside `bot.storage` knows which runs: use
+cases, handlers, the scheduler and delivery are typed against `Store` and `StoreTransaction`.
 """
 
 from __future__ import annotations
@@ -422,9 +421,7 @@ class StoreTransaction(
 
 
 class Store(Protocol):
-    """A database: hands out transactions one at a time, and can check and copy itself."""
-
-    path: Path
+    """A database: hands out transactions, and can check and copy itself."""
 
     async def close(self) -> None:
         """Close the connection; waits for a running transaction to finish."""
@@ -443,7 +440,7 @@ class Store(Protocol):
         ...
 
     async def integrity_check(self) -> str:
-        """Run SQLite's integrity check; 'ok' when the file is sound."""
+        """Check the database is sound (SQLite's integrity check); 'ok' when it is."""
         ...
 
     def reading(self) -> AbstractAsyncContextManager[StoreTransaction]:
@@ -455,5 +452,6 @@ class Store(Protocol):
         ...
 
     async def backup_to(self, target: Path) -> None:
-        """Write a consistent copy of the database to a new file `target` (SQLite's online"""
+        """Write a consistent copy of the database to a new file `target` (SQLite's online
+        backup, or pg_dump's custom format)."""
         ...

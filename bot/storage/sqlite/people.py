@@ -139,8 +139,9 @@ class PeopleRepository(Repository):
         row = await self._one(
             "INSERT INTO action_counts (user_id, action, window_start, count) VALUES (?, ?, ?, 1)"
             " ON CONFLICT(user_id, action) DO UPDATE SET"
-            " count = CASE WHEN window_start > ? THEN count + 1 ELSE 1 END,"
-            " window_start = CASE WHEN window_start > ? THEN window_start ELSE ? END"
+            " count = CASE WHEN action_counts.window_start > ? THEN action_counts.count + 1"
+            " ELSE 1 END, window_start = CASE WHEN action_counts.window_start > ?"
+            " THEN action_counts.window_start ELSE ? END"
             " RETURNING count",
             (user_id, action, to_ts(now), since, since, to_ts(now)),
         )

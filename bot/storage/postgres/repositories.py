@@ -1,0 +1,275 @@
+"""The repositories on PostgreSQL.
+
+Most statements are plain SQL that both engines read the same way, so each PostgreSQL
+repository is its SQLite sibling with `?` placeholders numbered for asyncpg; only the
+statements where the dialects differ (new ids, "insert or ignore", sums of conditions, an
+unlimited LIMIT) and the ones that must lock rows against other instances are written again
+here. The rows read back in the same types, so `bot.storage.sqlite.rows` turns both into
+domain objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from collections.abc import Sequence
+from typing import Any, TypeAlias
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+from bot.domain.models import HistoryEntry, Prompt, PromptKind
+from bot.domain.outbox import NewMessage
+from bot.storage.sqlite.invites import InvitesRepository
+from bot.storage.sqlite.nudges import NudgesRepository
+from bot.storage.sqlite.outbox import OutboxRepository
+from bot.storage.sqlite.pairs import PairsRepository
+from bot.storage.sqlite.people import PeopleRepository
+from bot.storage.sqlite.prompts import PromptsRepository
+from bot.storage.sqlite.rows import (
+    ANSWER_COLUMNS,
+    PROMPT_COLUMNS,
+    Repository,
+    answer_row,
+    prefixed,
+    prompt_row,
+    to_ts,
+)
+from bot.storage.sqlite.stats import StatsRepository
+
+# A connection of its own or one lent by the pool: both run statements alike.
+Connection: TypeAlias = (
+    "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
+)
+
+
+@functools.lru_cache(maxsize=1024)
+def numbered(sql: str) -> str:
+    """Turn `?` placeholders into PostgreSQL's `$1, $2, ...` (our SQL has no `?` in literals)."""
+    pieces = sql.split("?")
+    return pieces[0] + "".join(f"${n}{piece}" for n, piece in enumerate(pieces[1:], start=1))
+
+
+def _arguments(params: Sequence[Any]) -> list[Any]:
+    # Flags are INTEGER 0/1 columns, as in SQLite; asyncpg wants ints for them, not bools.
+    return [int(value) if isinstance(value, bool) else value for value in params]
+
+
+def affected(status: str) -> int:
+    """Read the row count from a command tag such as 'UPDATE 3' or 'INSERT 0 1'."""
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else 0
+
+
+class PostgresRepository(Repository):
+    """Statements on one asyncpg connection, inside the transaction it is in."""
+
+    def __init__(self, conn: Connection) -> None:
+        # The SQLite connection attribute (`_conn`) is deliberately left unset: a method that
+        # reached for it would fail at once instead of running SQLite-only code.
+        self._pg = conn
+
+    async def _one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+        assert not isinstance(params, dict), "named parameters are SQLite's; number them"
+        return await self._pg.fetchrow(numbered(sql), *_arguments(params))
+
+    async def _all(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
+        assert not isinstance(params, dict), "named parameters are SQLite's; number them"
+        return list(await self._pg.fetch(numbered(sql), *_arguments(params)))
+
+    async def _run(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return affected(await self._pg.execute(numbered(sql), *_arguments(params)))
+
+
+class PostgresPeople(PostgresRepository, PeopleRepository):
+    """People, in PostgreSQL (every statement is shared with SQLite)."""
+
+
+class PostgresInvites(PostgresRepository, InvitesRepository):
+    """Invites and wrong codes tried, in PostgreSQL (every statement is shared)."""
+
+
+class PostgresPairs(PostgresRepository, PairsRepository):
+    """Pairs, in PostgreSQL."""
+
+    async def _insert_pair(
+        self, members: tuple[int, int], row: tuple[str, str, str, int, int]
+    ) -> int:
+        found = await self._one(
+            "INSERT INTO pairs (member_a, member_b, timezone, send_time, frequency, seed,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (members[0], members[1], *row),
+        )
+        return int(found[0])
+
+
+class PostgresPrompts(PostgresRepository, PromptsRepository):
+    """Prompts and answers, in PostgreSQL."""
+
+    async def create_prompt(
+        self,
+        pair_id: int,
+        kind: PromptKind,
+        *,
+        content_id: str | None,
+        text: str,
+        local_date: dt.date,
+        now: dt.datetime,
+        author_id: int | None = None,
+    ) -> Prompt | None:
+        """Create the pair's prompt for a local day; None if that day already has one."""
+        row = await self._one(
+            f"INSERT INTO prompts (pair_id, kind, content_id, text, author_id, local_date,"
+            f" sent_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+            f" RETURNING {PROMPT_COLUMNS}",
+            (pair_id, kind.value, content_id, text, author_id, local_date.isoformat(), to_ts(now)),
+        )
+        return None if row is None else prompt_row(row)
+
+    async def record_sent_message(self, chat_id: int, message_id: int, prompt_id: int) -> None:
+        """Remember that a bot message carried a prompt, so replies to it find the prompt."""
+        await self._run(
+            "INSERT INTO sent_messages (chat_id, message_id, prompt_id) VALUES (?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            (chat_id, message_id, prompt_id),
+        )
+
+    async def mark_reminded(self, prompt_id: int, user_id: int, now: dt.datetime) -> bool:
+        """Record a reminder; False if this person was already reminded of this question."""
+        sql = (
+            "INSERT INTO reminders_sent (prompt_id, user_id, sent_at) VALUES (?, ?, ?)"
+            " ON CONFLICT DO NOTHING"
+        )
+        return await self._run(sql, (prompt_id, user_id, to_ts(now))) == 1
+
+    async def add_reaction(
+        self, prompt_id: int, user_id: int, kind: str, now: dt.datetime
+    ) -> bool:
+        """Record a reaction to a revealed answer; False if the same one was sent before."""
+        sql = (
+            "INSERT INTO reactions (prompt_id, user_id, kind, created_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING"
+        )
+        return await self._run(sql, (prompt_id, user_id, kind, to_ts(now))) == 1
+
+    async def lock_prompt(self, prompt_id: int) -> None:
+        """Hold the prompt's row until the transaction ends: answers to one question and its
+        reveal are decided one transaction at a time, as SQLite's single writer does."""
+        await self._one("SELECT id FROM prompts WHERE id = ? FOR UPDATE", (prompt_id,))
+
+    async def _entries(
+        self, user_id: int, *, revealed_only: bool, limit: int = -1, offset: int = 0
+    ) -> list[HistoryEntry]:
+        """The person's questions with both answers and the partner's name (see SQLite's)."""
+        order = "p.revealed_at DESC, p.id DESC" if revealed_only else "p.id"
+        revealed = " AND p.revealed_at IS NOT NULL" if revealed_only else ""
+        partner = "CASE WHEN q.member_a = $1 THEN q.member_b ELSE q.member_a END"
+        rows = await self._pg.fetch(
+            f"SELECT {prefixed(PROMPT_COLUMNS, 'p')},"
+            f" {prefixed(ANSWER_COLUMNS, 'm')}, {prefixed(ANSWER_COLUMNS, 't')},"
+            " o.first_name AS partner_name"
+            " FROM prompts AS p JOIN pairs AS q ON q.id = p.pair_id"
+            " LEFT JOIN answers AS m ON m.prompt_id = p.id AND m.user_id = $1"
+            f" LEFT JOIN answers AS t ON t.prompt_id = p.id AND t.user_id = {partner}"
+            f" LEFT JOIN people AS o ON o.user_id = {partner}"
+            f" WHERE (q.member_a = $1 OR q.member_b = $1){revealed}"
+            f" ORDER BY {order} LIMIT $2 OFFSET $3",
+            user_id,
+            None if limit < 0 else limit,  # LIMIT NULL: no limit
+            offset,
+        )
+        prompt_width = len(PROMPT_COLUMNS.split(","))
+        answer_width = len(ANSWER_COLUMNS.split(","))
+        entries = []
+        for row in rows:
+            values = tuple(row)
+            mine = values[prompt_width : prompt_width + answer_width]
+            theirs = values[prompt_width + answer_width : prompt_width + 2 * answer_width]
+            entries.append(
+                HistoryEntry(
+                    prompt_row(values),
+                    None if mine[0] is None else answer_row(mine),
+                    None if theirs[0] is None else answer_row(theirs),
+                    row["partner_name"] or "",
+                )
+            )
+        return entries
+
+
+class PostgresNudges(PostgresRepository, NudgesRepository):
+    """Compliment nudges, in PostgreSQL."""
+
+    async def record_nudge_message(self, chat_id: int, message_id: int, nudge_id: int) -> None:
+        """Remember which bot message carried a nudge, so a reply to it becomes the gift."""
+        await self._run(
+            "INSERT INTO nudge_messages (chat_id, message_id, nudge_id) VALUES (?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            (chat_id, message_id, nudge_id),
+        )
+
+
+class PostgresStats(PostgresRepository, StatsRepository):
+    """Operator figures, in PostgreSQL."""
+
+    async def stats(self, now: dt.datetime) -> dict[str, int | float]:
+        """Return operator figures: pairs by state, questions and answer rates, queue size."""
+        figures: dict[str, int | float] = {}
+        row = await self._one(
+            "SELECT"
+            " count(*) FILTER (WHERE ended_at IS NULL AND paused = 0),"
+            " count(*) FILTER (WHERE ended_at IS NULL AND paused = 1),"
+            " count(*) FILTER (WHERE ended_at IS NULL AND EXISTS (SELECT 1 FROM people AS x"
+            "   WHERE x.pair_id = pairs.id AND x.blocked_at IS NOT NULL)),"
+            " count(*) FILTER (WHERE ended_at IS NOT NULL)"
+            " FROM pairs"
+        )
+        for index, name in enumerate(("active", "paused", "blocked", "ended")):
+            figures[f"pairs_{name}"] = int(row[index] or 0)
+        for days in (7, 30):
+            since = to_ts(now - dt.timedelta(days=days))
+            counts = await self._one(
+                "SELECT count(*), count(*) FILTER (WHERE revealed_at IS NOT NULL),"
+                " (SELECT count(*) FROM answers AS a JOIN prompts AS p ON p.id = a.prompt_id"
+                "  WHERE p.kind = 'question' AND p.sent_at >= ? AND p.skipped_at IS NULL)"
+                " FROM prompts WHERE kind = 'question' AND sent_at >= ? AND skipped_at IS NULL",
+                (since, since),
+            )
+            sent, revealed, answers = int(counts[0]), int(counts[1] or 0), int(counts[2] or 0)
+            figures[f"questions_{days}d"] = sent
+            figures[f"answer_rate_{days}d"] = answers / (2 * sent) if sent else 0.0
+            figures[f"both_answered_rate_{days}d"] = revealed / sent if sent else 0.0
+        queued = await self._one(
+            "SELECT count(*) FROM outbox WHERE status IN ('pending', 'claimed')"
+        )
+        figures["messages_queued"] = int(queued[0])
+        return figures
+
+
+class PostgresOutbox(PostgresRepository, OutboxRepository):
+    """The durable outbox, in PostgreSQL."""
+
+    async def enqueue(self, messages: Sequence[NewMessage], now: dt.datetime) -> None:
+        """Add messages to the outbox; they are sent by the delivery loop."""
+        await self._pg.executemany(
+            numbered(
+                "INSERT INTO outbox (user_id, chat_id, kind, prompt_id, payload, priority,"
+                " not_before, created_at, about_user_id, coalesce_key)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            ),
+            [
+                (
+                    m.user_id,
+                    m.chat_id,
+                    m.kind.value,
+                    m.prompt_id,
+                    json.dumps(m.payload, ensure_ascii=False),
+                    int(m.priority),
+                    to_ts(now + m.delay),
+                    to_ts(now),
+                    m.about_user_id,
+                    m.coalesce_key,
+                )
+                for m in messages
+            ],
+        )
