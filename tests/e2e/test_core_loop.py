@@ -1,9 +1,32 @@
-"""The core loop end to end: the real Application over HTTP against the local fake Bot API."""
+"""The core loop end to end: the real Application over HTTP against the local fake Bot API,
+on both storage backends (SQLite and a real PostgreSQL)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.content import Library
 from sandbox.fake_bot_api import FakeBotAPI
-from tests.support import RunningBot, pair_up
+from tests.support import FakeClock, RunningBot, pair_up
+
+
+@pytest.fixture
+async def bot(
+    api: FakeBotAPI,
+    tmp_path: Path,
+    clock: FakeClock,
+    library: Library,
+    database_url: str | None,
+) -> AsyncIterator[RunningBot]:
+    running = RunningBot(
+        api, tmp_path / "nearer.sqlite3", clock, library, database_url=database_url
+    )
+    await running.start()
+    yield running
+    await running.stop()
 
 
 def _is_question(message: dict) -> bool:

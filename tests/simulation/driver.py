@@ -50,7 +50,7 @@ from tests.simulation.oracle import (
     make_oracle,
 )
 from tests.simulation.population import SEND_TIMES, ZONES, make_people
-from tests.simulation.storage_scan import Needles, sqlite_traces
+from tests.simulation.storage_scan import Needles, postgres_traces, sqlite_traces
 
 UTC = dt.UTC
 # A Thursday: New York springs forward 3 days later, Berlin on day 24, and Adelaide and Chatham
@@ -280,10 +280,17 @@ class RunFigures:
 class Simulation:
     """One seeded run of the population against the real bot."""
 
-    def __init__(self, config: SimConfig, workdir: Path, library: Library | None = None) -> None:
+    def __init__(
+        self,
+        config: SimConfig,
+        workdir: Path,
+        library: Library | None = None,
+        database_url: str | None = None,
+    ) -> None:
         self.config = config
         self.workdir = workdir
         self.database = workdir / "nearer.sqlite3"
+        self.database_url = database_url  # PostgreSQL when set, else the SQLite file
         self.library = library or load_library()
         self.clock = FakeClock(config.start)
         self.world = World(self.clock)
@@ -292,7 +299,14 @@ class Simulation:
         self.by_id = {p.user_id: p for p in self.people}
         self.oracle: Oracle = make_oracle(self.people, config.seed, config.start)
         self.catalogue = Catalogue()
-        self.bot = RunningBot(self.api, self.database, self.clock, self.library, send_rate=1000)
+        self.bot = RunningBot(
+            self.api,
+            self.database,
+            self.clock,
+            self.library,
+            send_rate=1000,
+            database_url=database_url,
+        )
         self.rng = random.Random(config.seed ^ 0x5EED)
         self.actions: list[Action] = []
         self.order = itertools.count()
@@ -1258,7 +1272,11 @@ class Simulation:
             uid, seq, _ = deletions[self.deletion_scans_done]
             self.deletion_scans_done += 1
             user_id, name, markers = self.oracle.deletion_needles(uid, seq)
-            traces = sqlite_traces(self.database, Needles(user_id, (name, *markers)))
+            needles = Needles(user_id, (name, *markers))
+            if self.database_url is None:
+                traces = sqlite_traces(self.database, needles)
+            else:
+                traces = await postgres_traces(self.database_url, needles)
             for trace in list(dict.fromkeys(traces))[:5]:
                 self.oracle.violate(
                     "5", "data-left-after-deletion", f"after {name} deleted their data, {trace}",
