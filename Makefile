@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck check-content unit bench soak demo clean
+.PHONY: run test lint typecheck check-content postgres unit bench soak demo clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,13 +24,17 @@ typecheck: $(STAMP)
 check-content: $(STAMP)
 	$(PY) -m bot content check
 
-test: lint typecheck check-content
+# The tests start throwaway PostgreSQL servers of their own; this installs the server when missing.
+postgres:
+	@sh scripts/ensure-postgres.sh
+
+test: lint typecheck check-content postgres
 	$(VENV)/bin/pytest -m "not slow"
 
-soak: $(STAMP)
+soak: $(STAMP) postgres
 	$(VENV)/bin/pytest -m slow
 
-bench: $(STAMP)
+bench: $(STAMP) postgres
 	$(PY) -m bench
 
 demo: $(STAMP)

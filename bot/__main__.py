@@ -1,5 +1,5 @@
-"""Command line: `python -m bot [run | migrate | backup PATH | stats | healthcheck | demo |
-content check]`. No work happens at import."""
+"""Command line: `python -m bot [run | migrate | backup PATH | copy-db | stats | healthcheck |
+demo | content check]`. No work happens at import."""
 
 from __future__ import annotations
 
@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="bring the database schema up to date and exit")
     backup = commands.add_parser("backup", help="write a consistent copy of the database")
     backup.add_argument("path", type=Path, help="a new file to write the copy to")
+    commands.add_parser(
+        "copy-db", help="copy the SQLite database into the empty PostgreSQL one at DATABASE_URL"
+    )
     commands.add_parser("stats", help="print pairs, questions, answer rates and queue size")
     commands.add_parser("healthcheck", help="exit 0 if the database and scheduler look alive")
     commands.add_parser("demo", help="run two scripted partners against a local fake Telegram")
@@ -204,6 +207,27 @@ def backup(target: Path) -> int:
     return 0
 
 
+def copy_db() -> int:
+    """Copy the SQLite database at DATABASE_PATH into the empty PostgreSQL database at
+    DATABASE_URL and compare the row counts of every table."""
+    from bot.storage.copy import copy_sqlite_to_postgres
+
+    settings = _database_only()
+    if settings.database_dsn is None:
+        raise StartupError("Set DATABASE_URL to the new, empty PostgreSQL database to copy into.")
+    try:
+        copied = asyncio.run(
+            copy_sqlite_to_postgres(settings.database_path, settings.database_dsn)
+        )
+    except StorageUnavailable as error:
+        raise StartupError(f"Copy failed: {error}") from None
+    for entry in copied:
+        print(f"{entry.table:<18} {entry.source_rows:>10} -> {entry.target_rows:>10}")
+    where = describe_store(settings.database_dsn, settings.database_path)
+    print(f"copied {settings.database_path} into {where}; every count matches")
+    return 0
+
+
 def stats() -> int:
     """Print the operator figures."""
     from bot.ops import format_stats
@@ -270,6 +294,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return check_content()
         if args.command == "migrate":
             return migrate()
+        if args.command == "copy-db":
+            return copy_db()
         if args.command == "backup":
             return backup(args.path)
         if args.command == "stats":

@@ -39,9 +39,7 @@ from bot.storage.sqlite.rows import (
 from bot.storage.sqlite.stats import StatsRepository
 
 # A connection of its own or one lent by the pool: both run statements alike.
-Connection: TypeAlias = (
-    "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
-)
+Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
 
 
 @functools.lru_cache(maxsize=1024)
