@@ -119,6 +119,12 @@ class PairStore(Protocol):
         """Return the pair `user_id` is in now, if any."""
         ...
 
+    async def lock_pair_of(self, user_id: int) -> Pair | None:
+        """Return the pair `user_id` is in now, if any, and hold it until the transaction ends:
+        changes to one pair (answers and reveals, pauses, settings, unpairing) run one at a
+        time, whichever instance makes them. Only in a writing transaction."""
+        ...
+
     async def end_pair(self, pair_id: int, now: dt.datetime) -> bool:
         """End a pair: no more prompts; both people are free to pair again."""
         ...

@@ -172,7 +172,7 @@ async def unpair(services: Services, user_id: int, pair_id: int) -> Person | Non
     """End the person's pairing `pair_id` and tell their partner; None if not in that pair."""
     now = services.clock()
     async with services.db.transaction() as tx:
-        pair = await tx.active_pair_of(user_id)
+        pair = await tx.lock_pair_of(user_id)
         if pair is None or pair.id != pair_id:
             return None
         actor = await tx.get_person(user_id)

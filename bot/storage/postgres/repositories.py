@@ -19,7 +19,7 @@ from typing import Any, TypeAlias
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-from bot.domain.models import HistoryEntry, Prompt, PromptKind
+from bot.domain.models import HistoryEntry, Pair, Prompt, PromptKind
 from bot.domain.outbox import NewMessage
 from bot.storage.sqlite.invites import InvitesRepository
 from bot.storage.sqlite.nudges import NudgesRepository
@@ -29,9 +29,11 @@ from bot.storage.sqlite.people import PeopleRepository
 from bot.storage.sqlite.prompts import PromptsRepository
 from bot.storage.sqlite.rows import (
     ANSWER_COLUMNS,
+    PAIR_COLUMNS,
     PROMPT_COLUMNS,
     Repository,
     answer_row,
+    pair_row,
     prefixed,
     prompt_row,
     to_ts,
@@ -90,6 +92,36 @@ class PostgresInvites(PostgresRepository, InvitesRepository):
 
 class PostgresPairs(PostgresRepository, PairsRepository):
     """Pairs, in PostgreSQL."""
+
+    async def lock_pair_of(self, user_id: int) -> Pair | None:
+        """Return the person's active pair, its row locked until the transaction ends (a pair
+        ended meanwhile is not returned: the lock re-reads the row)."""
+        row = await self._one(
+            f"SELECT {prefixed(PAIR_COLUMNS, 'p')}"
+            " FROM people AS x JOIN pairs AS p ON p.id = x.pair_id"
+            " WHERE x.user_id = ? AND p.ended_at IS NULL FOR UPDATE OF p",
+            (user_id,),
+        )
+        return None if row is None else pair_row(row)
+
+    async def due_pairs(self, now: dt.datetime, limit: int) -> list[Pair]:
+        """Claim up to `limit` due pairs for this transaction: rows another instance's tick
+        (or a person's change) holds are skipped, so ticks on every instance share the work."""
+        rows = await self._all(
+            f"SELECT {PAIR_COLUMNS} FROM pairs WHERE next_due_at <= ? AND ended_at IS NULL"
+            " ORDER BY next_due_at LIMIT ? FOR UPDATE SKIP LOCKED",
+            (to_ts(now), limit),
+        )
+        return [pair_row(row) for row in rows]
+
+    async def pauses_ending(self, now: dt.datetime, limit: int) -> list[Pair]:
+        """Claim paused pairs whose timed pause has run out (skipping rows held elsewhere)."""
+        rows = await self._all(
+            f"SELECT {PAIR_COLUMNS} FROM pairs WHERE pause_ends_at <= ? AND paused = 1"
+            " AND ended_at IS NULL ORDER BY pause_ends_at LIMIT ? FOR UPDATE SKIP LOCKED",
+            (to_ts(now), limit),
+        )
+        return [pair_row(row) for row in rows]
 
     async def _insert_pair(
         self, members: tuple[int, int], row: tuple[str, str, str, int, int]
@@ -151,11 +183,6 @@ class PostgresPrompts(PostgresRepository, PromptsRepository):
         )
         return await self._run(sql, (prompt_id, user_id, kind, to_ts(now))) == 1
 
-    async def lock_prompt(self, prompt_id: int) -> None:
-        """Hold the prompt's row until the transaction ends: answers to one question and its
-        reveal are decided one transaction at a time, as SQLite's single writer does."""
-        await self._one("SELECT id FROM prompts WHERE id = ? FOR UPDATE", (prompt_id,))
-
     async def _entries(
         self, user_id: int, *, revealed_only: bool, limit: int = -1, offset: int = 0
     ) -> list[HistoryEntry]:
@@ -197,6 +224,15 @@ class PostgresPrompts(PostgresRepository, PromptsRepository):
 
 class PostgresNudges(PostgresRepository, NudgesRepository):
     """Compliment nudges, in PostgreSQL."""
+
+    async def due_nudges(self, now: dt.datetime, limit: int) -> list[Pair]:
+        """Claim active pairs whose compliment nudge is due (skipping rows held elsewhere)."""
+        rows = await self._all(
+            f"SELECT {PAIR_COLUMNS} FROM pairs WHERE next_nudge_at <= ? AND ended_at IS NULL"
+            " ORDER BY next_nudge_at LIMIT ? FOR UPDATE SKIP LOCKED",
+            (to_ts(now), limit),
+        )
+        return [pair_row(row) for row in rows]
 
     async def record_nudge_message(self, chat_id: int, message_id: int, nudge_id: int) -> None:
         """Remember which bot message carried a nudge, so a reply to it becomes the gift."""

@@ -73,6 +73,11 @@ class PairsRepository(Repository):
         )
         return None if row is None else pair_row(row)
 
+    async def lock_pair_of(self, user_id: int) -> Pair | None:
+        """Return the person's active pair; SQLite's one writer (BEGIN IMMEDIATE) already
+        keeps every other change out until this transaction ends."""
+        return await self.active_pair_of(user_id)
+
     async def end_pair(self, pair_id: int, now: dt.datetime) -> bool:
         """End a pair: no more prompts; both people are free to pair again."""
         # An ended pair schedules nothing: a due nudge left on it came back in every batch.
