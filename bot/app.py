@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from typing import Any
@@ -19,9 +18,10 @@ from bot.context import BotData, NearerApp, NearerContext
 from bot.delivery import PER_CHAT_INTERVAL, Dispatcher
 from bot.domain.allowance import AllowanceBook
 from bot.handlers import register_handlers
+from bot.inbox import DurableUpdateQueue, InboxWorker
 from bot.ops import OpsServer, TickStats
 from bot.ordering import ChatOrderedUpdateProcessor
-from bot.polling import ConfirmAfterHandling, Intake
+from bot.polling import Intake, ReadEachUpdate
 from bot.ratelimit import FairRateLimiter
 from bot.scheduling import run_tick
 from bot.storage import open_store
@@ -44,6 +44,7 @@ class Runtime:
         self.ops: OpsServer | None = None
         self.ticks = TickStats()
         self.intake: Intake | None = None
+        self.inbox: InboxWorker | None = None
 
 
 def build_application(
@@ -68,17 +69,17 @@ def build_application(
     context_types = ContextTypes(context=NearerContext, bot_data=BotData)
     # A 429 for one chat delays that chat only (see bot.ratelimit).
     limiter = FairRateLimiter(settings.send_rate * RATE_HEADROOM, max_retries=RATE_LIMIT_RETRIES)
-    # Long polling confirms updates only once handled, except those of a chat slow by itself
-    # (see bot.polling); the intake also holds everyone's allowance (bot.domain.allowance).
-    # Allowances run on the bot's clock, like every rule about what people do (a simulated
-    # day spends and refills them as a real one would); flood waits are real seconds.
+    # Every update is stored in the durable inbox before Telegram is told it arrived, then
+    # handled from there (bot.inbox). The intake holds everyone's allowance
+    # (bot.domain.allowance), which runs on the bot's clock, like every rule about what people
+    # do (a simulated day spends and refills them as a real one would).
     intake = Intake(limiter=limiter, allowances=allowances, clock=lambda: clock().timestamp())
-    updates: asyncio.Queue[object] = asyncio.Queue()
+    updates = DurableUpdateQueue()
     builder: Any = (
         ApplicationBuilder()
         .token(settings.bot_token.get_secret_value())
         .update_queue(updates)
-        .get_updates_request(ConfirmAfterHandling(updates, intake))
+        .get_updates_request(ReadEachUpdate())
         .context_types(context_types)
         .defaults(
             Defaults(
@@ -112,6 +113,10 @@ def build_application(
         services.wake_delivery = dispatcher.wake
         runtime.dispatcher = dispatcher
         await dispatcher.start()
+        inbox = InboxWorker(app, db, settings.instance)
+        updates.attach(db, inbox.wake)
+        runtime.inbox = inbox
+        await inbox.start()
         await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMAND_MENU])
         if run_jobs and app.job_queue is not None:
             app.job_queue.run_repeating(tick, interval=settings.tick_seconds, first=0.5)
@@ -127,6 +132,8 @@ def build_application(
         log.info("Nearer is ready as @%s", app.bot.username)
 
     async def post_stop(app: NearerApp) -> None:
+        if runtime.inbox is not None:
+            await runtime.inbox.stop()
         if runtime.dispatcher is not None:
             await runtime.dispatcher.stop()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import socket
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -48,11 +49,19 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     health_port: int | None = Field(default=None, ge=1, le=65535)
     metrics_enabled: bool = False
+    # Names this instance's claims on the inbox; an instance that restarts under the same name
+    # takes its own claims back at once (others' come back when their lease ends).
+    instance_name: str | None = None
 
     @property
     def webhook_mode(self) -> bool:
         """Whether the bot receives updates by webhook instead of long polling."""
         return self.webhook_url is not None
+
+    @property
+    def instance(self) -> str:
+        """This instance's name: INSTANCE_NAME, else the host's name."""
+        return self.instance_name or socket.gethostname()
 
     @property
     def ops_port(self) -> int | None:

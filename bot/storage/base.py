@@ -27,7 +27,7 @@ from bot.domain.models import (
     ReminderDue,
     Schedule,
 )
-from bot.domain.outbox import NewMessage, OutboxItem
+from bot.domain.outbox import InboxItem, NewMessage, OutboxItem
 
 
 class PeopleStore(Protocol):
@@ -413,6 +413,46 @@ class OutboxStore(Protocol):
         ...
 
 
+class InboxStore(Protocol):
+    """The durable inbox: every update stored before Telegram is told it arrived, then handled
+    in order within each chat by whichever instance claims it. Times here are real time in
+    milliseconds (leases must not move with a test's clock)."""
+
+    async def store_updates(
+        self, updates: Sequence[tuple[int, int | None, str]], now_ms: int
+    ) -> int:
+        """Store (update id, chat id, JSON) updates; one stored before is dropped (a replay).
+        Return how many were new."""
+        ...
+
+    async def claim_updates(
+        self, owner: str, now_ms: int, lease_ms: int, limit: int
+    ) -> list[InboxItem]:
+        """Claim for `owner` the earliest unhandled update of up to `limit` chats whose earliest
+        one nobody holds (or whose holder's lease ran out), oldest first."""
+        ...
+
+    async def finish_update(self, update_id: int, now_ms: int) -> None:
+        """Mark an update handled; what it carried (and its chat) is no longer kept."""
+        ...
+
+    async def renew_updates(self, owner: str, lease_until_ms: int) -> int:
+        """Extend the lease on every update `owner` holds; return how many."""
+        ...
+
+    async def release_updates(self, owner: str) -> int:
+        """Give back the updates `owner` holds (a stop, or the same instance starting again)."""
+        ...
+
+    async def unhandled_updates(self) -> int:
+        """Return how many stored updates are not handled yet."""
+        ...
+
+    async def prune_inbox(self, before_ms: int) -> int:
+        """Forget handled updates older than `before_ms` (kept a while to drop replays)."""
+        ...
+
+
 class StoreTransaction(
     PeopleStore,
     InviteStore,
@@ -421,6 +461,7 @@ class StoreTransaction(
     NudgeStore,
     StatsStore,
     OutboxStore,
+    InboxStore,
     Protocol,
 ):
     """Named reads and writes that run inside one transaction: one repository per aggregate."""

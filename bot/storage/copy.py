@@ -31,6 +31,7 @@ TABLES = (
     "invite_failures",
     "meta",
     "action_counts",
+    "inbox",
 )
 IDENTITY_TABLES = ("pairs", "prompts", "outbox", "nudges", "custom_questions")
 

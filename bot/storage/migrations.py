@@ -222,4 +222,20 @@ MIGRATIONS: tuple[str, ...] = (
     DELETE FROM invites WHERE used_at IS NULL AND inviter_id IN
         (SELECT user_id FROM people WHERE pair_id IS NOT NULL);
     """,
+    # 6: the durable inbox. Every update is stored before Telegram is told it arrived, then
+    # handled from here; a handled row keeps only its id (to drop a replay) and its times.
+    # Times are real milliseconds.
+    """
+    CREATE TABLE inbox (
+        update_id   INTEGER PRIMARY KEY,
+        chat_id     INTEGER,
+        payload     TEXT    NOT NULL,
+        received_at INTEGER NOT NULL,
+        claimed_by  TEXT,
+        lease_until INTEGER,
+        handled_at  INTEGER
+    );
+    CREATE INDEX inbox_waiting ON inbox(chat_id, update_id) WHERE handled_at IS NULL;
+    CREATE INDEX inbox_handled ON inbox(handled_at) WHERE handled_at IS NOT NULL;
+    """,
 )

@@ -18,6 +18,7 @@ import asyncpg
 from bot.storage.postgres.migrations import POSTGRES_MIGRATIONS
 from bot.storage.postgres.repositories import (
     Connection,
+    PostgresInbox,
     PostgresInvites,
     PostgresNudges,
     PostgresOutbox,
@@ -45,6 +46,7 @@ class PostgresTransaction(
     PostgresNudges,
     PostgresStats,
     PostgresOutbox,
+    PostgresInbox,
 ):
     """Named reads and writes inside one PostgreSQL transaction (READ COMMITTED)."""
 

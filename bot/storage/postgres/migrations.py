@@ -1,8 +1,9 @@
 """Versioned PostgreSQL schema migrations. Append new steps; never edit a step that has shipped.
 
 The PostgreSQL schema has its own history: step 1 is the SQLite schema at its version 5, in
-PostgreSQL's types. A change to one dialect's schema is made to the other's too; a test
-(tests/integration/test_postgres_store.py) checks both have the same tables and columns.
+PostgreSQL's types; step 2 is SQLite's 6. A change to one dialect's schema is made to the
+other's too; a test (tests/integration/test_postgres_store.py) checks both have the same tables
+and columns.
 """
 
 from __future__ import annotations
@@ -208,5 +209,19 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
         count        INTEGER NOT NULL,
         PRIMARY KEY (user_id, action)
     );
+    """,
+    # 2: the durable inbox (SQLite's 6).
+    """
+    CREATE TABLE inbox (
+        update_id   BIGINT PRIMARY KEY,
+        chat_id     BIGINT,
+        payload     TEXT   NOT NULL,
+        received_at BIGINT NOT NULL,
+        claimed_by  TEXT,
+        lease_until BIGINT,
+        handled_at  BIGINT
+    );
+    CREATE INDEX inbox_waiting ON inbox(chat_id, update_id) WHERE handled_at IS NULL;
+    CREATE INDEX inbox_handled ON inbox(handled_at) WHERE handled_at IS NOT NULL;
     """,
 )

@@ -20,7 +20,8 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
 from bot.domain.models import HistoryEntry, Pair, Prompt, PromptKind
-from bot.domain.outbox import NewMessage
+from bot.domain.outbox import InboxItem, NewMessage
+from bot.storage.sqlite.inbox import InboxRepository
 from bot.storage.sqlite.invites import InvitesRepository
 from bot.storage.sqlite.nudges import NudgesRepository
 from bot.storage.sqlite.outbox import OutboxRepository
@@ -278,6 +279,32 @@ class PostgresStats(PostgresRepository, StatsRepository):
         )
         figures["messages_queued"] = int(queued[0])
         return figures
+
+
+class PostgresInbox(PostgresRepository, InboxRepository):
+    """The durable inbox, in PostgreSQL: claims skip rows another instance is claiming."""
+
+    async def claim_updates(
+        self, owner: str, now_ms: int, lease_ms: int, limit: int
+    ) -> list[InboxItem]:
+        """Claim the earliest unhandled update of up to `limit` chats nobody else holds."""
+        # The rows are picked once, locked (skipping rows another instance is claiming),
+        # and the claim condition is checked again on the locked row: under READ COMMITTED a
+        # row claimed and committed meanwhile by another instance is left alone.
+        rows = await self._all(
+            "WITH firsts AS (SELECT min(update_id) AS id FROM inbox WHERE handled_at IS NULL"
+            " GROUP BY chat_id),"
+            " picked AS (SELECT i.update_id FROM inbox AS i JOIN firsts AS f"
+            "  ON i.update_id = f.id WHERE i.claimed_by IS NULL OR i.lease_until < ?"
+            "  ORDER BY i.update_id LIMIT ? FOR UPDATE OF i SKIP LOCKED)"
+            " UPDATE inbox SET claimed_by = ?, lease_until = ? FROM picked"
+            " WHERE inbox.update_id = picked.update_id"
+            " AND (inbox.claimed_by IS NULL OR inbox.lease_until < ?)"
+            " AND inbox.handled_at IS NULL"
+            " RETURNING inbox.update_id, inbox.payload",
+            (now_ms, limit, owner, now_ms + lease_ms, now_ms),
+        )
+        return sorted((InboxItem(row[0], row[1]) for row in rows), key=lambda i: i.update_id)
 
 
 class PostgresOutbox(PostgresRepository, OutboxRepository):

@@ -16,6 +16,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.storage.migrations import MIGRATIONS
+from bot.storage.sqlite.inbox import InboxRepository
 from bot.storage.sqlite.invites import InvitesRepository
 from bot.storage.sqlite.nudges import NudgesRepository
 from bot.storage.sqlite.outbox import OutboxRepository
@@ -35,6 +36,7 @@ class Transaction(
     NudgesRepository,
     StatsRepository,
     OutboxRepository,
+    InboxRepository,
 ):
     """Named reads and writes inside one SQLite transaction (see Database.transaction)."""
 

@@ -123,6 +123,12 @@ class PeopleRepository(Repository):
         if person is not None:
             for table in ("sent_messages", "nudge_messages"):
                 await self._run(f"DELETE FROM {table} WHERE chat_id = ?", (person.chat_id,))
+            # The update asking for this deletion is in hand and carries their name: it is
+            # not kept (a repeat after a crash is skipped; the deletion is already done).
+            await self._run(
+                "UPDATE inbox SET payload = '{}' WHERE chat_id = ? AND claimed_by IS NOT NULL",
+                (person.chat_id,),
+            )
             await self._run(
                 "UPDATE nudges SET gift_chat_id = NULL, gift_message_id = NULL"
                 " WHERE gift_chat_id = ?",
