@@ -24,7 +24,7 @@ from bot.ordering import ChatOrderedUpdateProcessor
 from bot.polling import Intake, ReadEachUpdate
 from bot.ratelimit import FairRateLimiter
 from bot.scheduling import run_tick
-from bot.storage import open_store
+from bot.storage import Election, open_store
 from bot.usecases.common import Clock, Services, system_clock
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,18 @@ class Runtime:
         self.ticks = TickStats()
         self.intake: Intake | None = None
         self.inbox: InboxWorker | None = None
+        self.poller: Election | None = None
+
+    def roles(self) -> dict[str, str]:
+        """What this instance does among several: polls Telegram or stands by, sends or not."""
+        roles = {"inbox": "handling"}
+        if self.poller is not None:
+            roles["polling"] = "leader" if self.poller.held else "standby"
+        else:
+            roles["polling"] = "webhook"
+        if self.dispatcher is not None:
+            roles["sending"] = "leader" if self.dispatcher.sending else "standby"
+        return roles
 
 
 def build_application(
@@ -75,11 +87,12 @@ def build_application(
     # do (a simulated day spends and refills them as a real one would).
     intake = Intake(limiter=limiter, allowances=allowances, clock=lambda: clock().timestamp())
     updates = DurableUpdateQueue()
+    polling_request = ReadEachUpdate()
     builder: Any = (
         ApplicationBuilder()
         .token(settings.bot_token.get_secret_value())
         .update_queue(updates)
-        .get_updates_request(ReadEachUpdate())
+        .get_updates_request(polling_request)
         .context_types(context_types)
         .defaults(
             Defaults(
@@ -110,9 +123,19 @@ def build_application(
         dispatcher = Dispatcher(
             app.bot, services, rate=settings.send_rate, chat_interval=chat_interval
         )
-        services.wake_delivery = dispatcher.wake
+
+        def wake_delivery() -> None:
+            dispatcher.wake()
+            db.announce("outbox")  # the sending instance may be another one
+
+        services.wake_delivery = wake_delivery
         runtime.dispatcher = dispatcher
+        await db.listen("outbox", dispatcher.wake)
         await dispatcher.start()
+        if not settings.webhook_mode:
+            poller = db.election("poller")
+            runtime.poller = poller
+            polling_request.election = poller
         inbox = InboxWorker(app, db, settings.instance)
         updates.attach(db, inbox.wake)
         runtime.inbox = inbox
@@ -127,11 +150,14 @@ def build_application(
                 tick_seconds=settings.tick_seconds,
                 jobs=run_jobs,
                 metrics=settings.metrics_enabled,
+                roles=runtime.roles,
             )
             runtime.ops.start(ops_address, settings.ops_port)
         log.info("Nearer is ready as @%s", app.bot.username)
 
     async def post_stop(app: NearerApp) -> None:
+        if runtime.poller is not None:
+            await runtime.poller.release()
         if runtime.inbox is not None:
             await runtime.inbox.stop()
         if runtime.dispatcher is not None:

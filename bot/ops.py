@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -102,8 +103,10 @@ class OpsServer:
         tick_seconds: float,
         jobs: bool,
         metrics: bool,
+        roles: Callable[[], dict[str, str]] | None = None,
     ) -> None:
         self._services = services
+        self._roles = roles
         self._ticks = ticks
         self._tick_seconds = tick_seconds
         self._jobs = jobs
@@ -117,8 +120,13 @@ class OpsServer:
         self.port = 0
 
     async def health(self) -> Health:
-        """Check the database and the scheduler now."""
-        return await check_health(self._services, self._ticks, self._tick_seconds, jobs=self._jobs)
+        """Check the database and the scheduler now; say this instance's roles."""
+        health = await check_health(
+            self._services, self._ticks, self._tick_seconds, jobs=self._jobs
+        )
+        if self._roles is not None:
+            health.details["roles"] = self._roles()
+        return health
 
     def start(self, address: str, port: int) -> None:
         """Listen on `address:port` (port 0 picks a free one)."""

@@ -30,6 +30,7 @@ from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 from bot.domain.allowance import AllowanceBook
 from bot.ratelimit import FairRateLimiter
+from bot.storage import Election
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,9 @@ class ReadEachUpdate(HTTPXRequest):
 
     def __init__(self) -> None:
         super().__init__(connection_pool_size=1)  # what python-telegram-bot uses for polling
+        # Telegram allows one poller per bot, so several instances elect one: a standby's
+        # getUpdates waits until it is elected (bot.app sets this once the database is open).
+        self.election: Election | None = None
 
     async def do_request(
         self,
@@ -83,7 +87,13 @@ class ReadEachUpdate(HTTPXRequest):
         connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
         pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        """Ask Telegram; replace an update that cannot be read by its bare id."""
+        """Ask Telegram (once this instance is the poller); skip unreadable updates."""
+        if self.election is not None and url.endswith("/getUpdates"):
+            if not self.election.held and _final_confirmation(request_data):
+                # A standby stopping: python-telegram-bot confirms the last offset it fetched,
+                # but it fetched nothing; the leader's polling must not be disturbed.
+                return 200, b'{"ok": true, "result": []}'
+            await self.election.acquire()
         code, body = await super().do_request(
             url,
             method,
@@ -96,6 +106,12 @@ class ReadEachUpdate(HTTPXRequest):
         if code == 200 and url.endswith("/getUpdates"):
             body = skip_unreadable(body)
         return code, body
+
+
+def _final_confirmation(request_data: RequestData | None) -> bool:
+    """Whether this getUpdates is python-telegram-bot's last call on stopping (timeout 0)."""
+    parameters = request_data.parameters if request_data is not None else {}
+    return str(parameters.get("timeout", "")) in ("0", "0.0")
 
 
 def skip_unreadable(body: bytes) -> bytes:

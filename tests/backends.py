@@ -53,7 +53,9 @@ def start_cluster() -> Iterator[ThrowawayCluster]:
 async def table_cells(db: Store, postgres: bool) -> list[str]:
     """Every value in every table, as text (to look for words that must be gone)."""
     listing = (
+        # schema_version is PostgreSQL's stand-in for SQLite's user_version pragma.
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+        " AND tablename <> 'schema_version'"
         if postgres
         else "SELECT name FROM sqlite_master WHERE type = 'table'"
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.storage.base import Store, StoreTransaction
+from bot.storage.base import Election, Store, StoreTransaction
 from bot.storage.postgres import PostgresDatabase, read_postgres_health, redacted
 from bot.storage.sqlite import (
     Database,
@@ -48,6 +48,7 @@ def describe_store(database_url: str | None, database_path: Path) -> str:
 
 __all__ = [
     "Database",
+    "Election",
     "HealthReport",
     "PostgresDatabase",
     "StorageUnavailable",

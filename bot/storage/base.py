@@ -9,7 +9,7 @@ cases, handlers, the scheduler and delivery are typed against `Store` and `Store
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, Protocol
@@ -467,8 +467,38 @@ class StoreTransaction(
     """Named reads and writes that run inside one transaction: one repository per aggregate."""
 
 
+class Election(Protocol):
+    """A role only one instance holds at a time (polling Telegram, sending the outbox)."""
+
+    @property
+    def held(self) -> bool:
+        """Whether this instance holds the role now."""
+        ...
+
+    async def acquire(self) -> None:
+        """Return once this instance holds the role (at once if it does already)."""
+        ...
+
+    async def release(self) -> None:
+        """Give the role up, if held."""
+        ...
+
+
 class Store(Protocol):
     """A database: hands out transactions, and can check and copy itself."""
+
+    def election(self, role: str) -> Election:
+        """The election for `role` among the instances sharing this database."""
+        ...
+
+    def announce(self, channel: str) -> None:
+        """Tell the other instances something changed on `channel` (no wait; may be lost:
+        listeners also look by themselves now and then)."""
+        ...
+
+    async def listen(self, channel: str, callback: Callable[[], None]) -> None:
+        """Call `callback` whenever another instance announces on `channel`."""
+        ...
 
     async def close(self) -> None:
         """Close the connection; waits for a running transaction to finish."""

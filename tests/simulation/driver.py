@@ -186,8 +186,11 @@ async def settle(bot: RunningBot, timeout: float = 20.0) -> bool:
     return True
 
 
-_BOT_TASKS = ("Application:", "Updater:", "outbox-")
-_BOT_CODE = ("Application.", "Updater.", "Dispatcher.", "network_retry_loop")
+_BOT_TASKS = ("Application:", "Updater:", "outbox-", "inbox", "update-", "role-")
+_BOT_CODE = (
+    "Application.", "Updater.", "Dispatcher.", "network_retry_loop", "InboxWorker.",
+    "AdvisoryElection.",
+)  # fmt: skip
 
 
 def _is_bot_task(task: asyncio.Task[Any]) -> bool:

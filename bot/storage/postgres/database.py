@@ -4,17 +4,19 @@ instances may start at once), and transactions made of the repositories."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from bot.storage.postgres.election import AdvisoryElection
 from bot.storage.postgres.migrations import POSTGRES_MIGRATIONS
 from bot.storage.postgres.repositories import (
     Connection,
@@ -79,6 +81,30 @@ class PostgresDatabase:
     def __init__(self, pool: asyncpg.Pool[asyncpg.Record], url: str) -> None:
         self._pool = pool
         self.url = url
+        self._listener: asyncpg.Connection[asyncpg.Record] | None = None
+        self._announcing: set[asyncio.Task[None]] = set()
+
+    def election(self, role: str) -> AdvisoryElection:
+        """The election for `role` among the instances sharing this database."""
+        return AdvisoryElection(self.url, role)
+
+    def announce(self, channel: str) -> None:
+        """NOTIFY the other instances on `channel`, without waiting for it."""
+        task = asyncio.get_running_loop().create_task(self._notify(channel))
+        self._announcing.add(task)
+        task.add_done_callback(self._announcing.discard)
+
+    async def _notify(self, channel: str) -> None:
+        try:
+            await self._pool.execute("SELECT pg_notify($1, '')", f"nearer_{channel}")
+        except Exception as error:  # listeners look by themselves too; a lost one costs a poll
+            log.debug("notify %s failed (%s)", channel, type(error).__name__)
+
+    async def listen(self, channel: str, callback: Callable[[], None]) -> None:
+        """LISTEN on `channel` on a connection of its own; `callback` runs on each NOTIFY."""
+        if self._listener is None or self._listener.is_closed():
+            self._listener = await asyncpg.connect(self.url, timeout=10)
+        await self._listener.add_listener(f"nearer_{channel}", lambda *_: callback())
 
     @classmethod
     async def _pool_for(cls, url: str) -> asyncpg.Pool[asyncpg.Record]:
@@ -126,6 +152,10 @@ class PostgresDatabase:
 
     async def close(self) -> None:
         """Close the pool; waits for running transactions to finish."""
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await self._listener.close()
+            self._listener = None
         await self._pool.close()
 
     async def schema_version(self) -> int:
