@@ -209,6 +209,13 @@ async def kill(bot: RunningBot, also: list[asyncio.Task[Any]] | None = None) -> 
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    # A dead process's sessions end with it, and its advisory locks (the polling and sending
+    # roles on PostgreSQL) with them.
+    dispatcher = bot.runtime.dispatcher
+    for role in (bot.runtime.poller, getattr(dispatcher, "_role", None)):
+        if role is not None:
+            with contextlib.suppress(Exception):
+                await role.release()
     if bot.runtime.services is not None:
         with contextlib.suppress(Exception):
             await bot.runtime.services.db.close()
