@@ -136,7 +136,7 @@ def build_application(
             poller = db.election("poller")
             runtime.poller = poller
             polling_request.election = poller
-        inbox = InboxWorker(app, db, settings.instance)
+        inbox = InboxWorker(app, db, settings.instance, handled=updates.handled)
         updates.attach(db, inbox.wake)
         runtime.inbox = inbox
         await inbox.start()

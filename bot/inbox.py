@@ -1,5 +1,6 @@
 """The durable inbox: an update is stored before Telegram is told it arrived, then handled
-from the database, in order within each chat, by whichever instance claims that chat.
+from the database, in order within each pair (or an unpaired person's chat), by whichever
+instance claims it.
 
 python-telegram-bot hands every update it receives to its update queue, by long polling and
 by webhook alike, and tells Telegram only afterwards: the Updater asks for the next offset once
@@ -7,12 +8,12 @@ its `put` calls returned, and the webhook answers 200 once its `put` returned. S
 commits the update to the inbox (retrying while the database is away) and returns only then. A
 replay (the same update_id again, after a crash before the acknowledgement) is dropped there.
 
-The worker claims the earliest unhandled update of each chat nobody else holds (a lease, renewed
-while it works), runs it through the Application's update processor, and marks it handled; only
-then can that chat's next update be claimed, here or on another instance. An instance that died
-holding updates gives them back when its lease runs out; one that starts again under the same
-instance name takes its own back at once. Handling an update twice after a crash is harmless
-(an answer is saved under its message id, a reveal happens once).
+The worker claims the earliest unhandled update of each lane nobody else holds (a lease,
+renewed while it works), runs it through the Application's update processor, and marks it
+handled; only then can that lane's next update be claimed, here or on another instance. An
+instance that died holding updates gives them back when its lease runs out; one that starts
+again under the same instance name takes its own back at once. Handling an update twice after
+a crash is harmless (an answer is saved under its message id, a reveal happens once).
 """
 
 from __future__ import annotations
@@ -57,7 +58,18 @@ class DurableUpdateQueue(asyncio.Queue[object]):
         super().__init__()
         self._store: Store | None = None
         self._arrived: Callable[[], None] = lambda: None
-        self.storing = 0  # puts under way (for tests that wait until the bot is idle)
+        # For whoever waits until the bot is idle (tests, the simulation): puts under way, and
+        # updates this process stored that no instance has handled yet, as far as it knows.
+        self.storing = 0
+        self.awaiting: set[int] = set()
+
+    def unsettled(self) -> bool:
+        """Whether an update is being stored, or was stored here and is not handled yet."""
+        return bool(self.storing or self.awaiting)
+
+    def handled(self, update_id: int) -> None:
+        """Note that an update was handled (by the worker of this process)."""
+        self.awaiting.discard(update_id)
 
     def attach(self, store: Store, arrived: Callable[[], None]) -> None:
         """Start storing into `store`; `arrived` wakes the worker."""
@@ -71,18 +83,18 @@ class DurableUpdateQueue(asyncio.Queue[object]):
             return
         self.storing += 1
         try:
-            await self._store_one(self._store, item)
+            if await self._store_one(self._store, item):
+                self.awaiting.add(item.update_id)
         finally:
             self.storing -= 1
         self._arrived()
 
-    async def _store_one(self, store: Store, update: Update) -> None:
+    async def _store_one(self, store: Store, update: Update) -> bool:
         row = (update.update_id, _chat_of(update), update.to_json())
         for attempt, pause in enumerate((*STORE_RETRY_SECONDS, None), start=1):
             try:
                 async with store.transaction() as tx:
-                    await tx.store_updates([row], now_ms())
-                return
+                    return await tx.store_updates([row], now_ms()) > 0
             except Exception as error:
                 # Whatever the driver raises while the database is away: Telegram is not told
                 # the update arrived until it is stored, so try again, then give up loudly.
@@ -93,15 +105,24 @@ class DurableUpdateQueue(asyncio.Queue[object]):
                     "update %d not stored yet (%s, attempt %d)", update.update_id, reason, attempt
                 )
                 await asyncio.sleep(pause)
+        return False  # not reached: the last attempt raises
 
 
 class InboxWorker:
     """Claims stored updates, runs them through the Application, marks them handled."""
 
-    def __init__(self, app: Application, store: Store, owner: str) -> None:  # type: ignore[type-arg]
+    def __init__(
+        self,
+        app: Application,  # type: ignore[type-arg]
+        store: Store,
+        owner: str,
+        *,
+        handled: Callable[[int], None] = lambda update_id: None,
+    ) -> None:
         self._app = app
         self._store = store
         self.owner = owner
+        self._handled = handled
         self._wake = asyncio.Event()
         self._in_hand: dict[int, asyncio.Task[None]] = {}
         self._loop_task: asyncio.Task[None] | None = None
@@ -179,6 +200,7 @@ class InboxWorker:
             await self._finish(update_id)
         finally:
             self._in_hand.pop(update_id, None)
+            self._handled(update_id)
             self._wake.set()
 
     async def _finish(self, update_id: int) -> None:

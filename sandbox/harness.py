@@ -15,6 +15,7 @@ from bot.app import ALLOWED_UPDATES, Runtime, build_application, webhook_options
 from bot.config import load_settings
 from bot.content import Library
 from bot.context import NearerApp
+from bot.inbox import DurableUpdateQueue
 from bot.scheduling import TickReport, run_tick
 from bot.usecases.common import CHANGE_WINDOW, Services
 from sandbox.fake_bot_api import FakeBotAPI, FakeUser
@@ -153,10 +154,10 @@ class RunningBot:
         due."""
         assert self.app is not None and self.runtime is not None
         assert self.runtime.dispatcher is not None and self.runtime.inbox is not None
-        storing = getattr(self.app.update_queue, "storing", 0)
+        queue = self.app.update_queue
         if (
             self.api.updates_unfetched()
-            or storing
+            or (isinstance(queue, DurableUpdateQueue) and queue.unsettled())
             or not self.app.update_queue.empty()
             or self.runtime.inbox.busy()
             or self.app.update_processor.current_concurrent_updates > 0

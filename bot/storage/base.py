@@ -415,8 +415,8 @@ class OutboxStore(Protocol):
 
 class InboxStore(Protocol):
     """The durable inbox: every update stored before Telegram is told it arrived, then handled
-    in order within each chat by whichever instance claims it. Times here are real time in
-    milliseconds (leases must not move with a test's clock)."""
+    in order within each pair (or chat) by whichever instance claims it. Times here are real
+    time in milliseconds (leases must not move with a test's clock)."""
 
     async def store_updates(
         self, updates: Sequence[tuple[int, int | None, str]], now_ms: int
@@ -428,8 +428,9 @@ class InboxStore(Protocol):
     async def claim_updates(
         self, owner: str, now_ms: int, lease_ms: int, limit: int
     ) -> list[InboxItem]:
-        """Claim for `owner` the earliest unhandled update of up to `limit` chats whose earliest
-        one nobody holds (or whose holder's lease ran out), oldest first."""
+        """Claim for `owner` the earliest unhandled update of up to `limit` lanes (a pair's two
+        chats, or one chat) whose earliest one nobody holds (or whose holder's lease ran out),
+        oldest first."""
         ...
 
     async def finish_update(self, update_id: int, now_ms: int) -> None:

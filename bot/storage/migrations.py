@@ -223,8 +223,8 @@ MIGRATIONS: tuple[str, ...] = (
         (SELECT user_id FROM people WHERE pair_id IS NOT NULL);
     """,
     # 6: the durable inbox. Every update is stored before Telegram is told it arrived, then
-    # handled from here; a handled row keeps only its id (to drop a replay) and its times.
-    # Times are real milliseconds.
+    # handled from here, one at a time per lane (a pair's two chats, or one chat); a handled
+    # row keeps only its id (to drop a replay) and its times. Times are real milliseconds.
     """
     CREATE TABLE inbox (
         update_id   INTEGER PRIMARY KEY,
@@ -233,9 +233,10 @@ MIGRATIONS: tuple[str, ...] = (
         received_at INTEGER NOT NULL,
         claimed_by  TEXT,
         lease_until INTEGER,
-        handled_at  INTEGER
+        handled_at  INTEGER,
+        lane        TEXT    NOT NULL
     );
-    CREATE INDEX inbox_waiting ON inbox(chat_id, update_id) WHERE handled_at IS NULL;
+    CREATE INDEX inbox_waiting ON inbox(lane, update_id) WHERE handled_at IS NULL;
     CREATE INDEX inbox_handled ON inbox(handled_at) WHERE handled_at IS NOT NULL;
     """,
 )

@@ -6,6 +6,7 @@ per chat at a time, in order, and another instance takes over a claim whose leas
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,6 +16,7 @@ import httpx
 import pytest
 
 from bot.content import Library
+from bot.domain.models import Schedule
 from bot.storage import Store
 from sandbox.fake_bot_api import FakeBotAPI, FakeUser
 from tests.support import FakeClock, RunningBot
@@ -176,3 +178,19 @@ async def test_a_claim_whose_lease_ran_out_goes_to_another_instance(store: Store
         assert await tx.release_updates("alive") == 2
         assert len(await tx.claim_updates("next", 2 * LEASE + 2, LEASE, 1)) == 1
         assert await tx.prune_inbox(10**15) == 0  # nothing handled yet
+
+
+async def test_both_partners_updates_are_handled_one_at_a_time_in_arrival_order(
+    store: Store,
+) -> None:
+    now = dt.datetime(2026, 1, 14, 8, 0, tzinfo=dt.UTC)
+    async with store.transaction() as tx:
+        for user in (1, 2, 3):
+            await tx.upsert_person(user, user, f"P{user}", now)
+        assert await tx.create_pair((1, 2), Schedule("UTC", dt.time(9, 0)), 1, now)
+        await tx.store_updates(_rows((20, 1), (21, 2), (22, 3)), 0)
+        # Bob's update waits for Alice's (same pair); the unpaired third person does not.
+        first = await tx.claim_updates("one", 0, LEASE, 10)
+        assert [item.update_id for item in first] == [20, 22]
+        await tx.finish_update(20, 1)
+        assert [item.update_id for item in await tx.claim_updates("one", 1, LEASE, 10)] == [21]

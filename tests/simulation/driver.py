@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.content import Library, load_library
+from bot.inbox import DurableUpdateQueue
 from sandbox.fake_bot_api import JSON, FakeBotAPI, FakeUser, Limits
 from sandbox.harness import FakeClock, RunningBot
 from tests.reliability.support import RecordCapture, captured
@@ -736,9 +737,11 @@ class Simulation:
         app = self.bot.app
         if app is None:
             return True
+        queue = app.update_queue
         return (
             bool(self.api.updates_unfetched())
-            or not app.update_queue.empty()
+            or (isinstance(queue, DurableUpdateQueue) and queue.unsettled())
+            or not queue.empty()
             or app.update_processor.current_concurrent_updates > 0
         )
 

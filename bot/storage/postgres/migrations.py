@@ -219,9 +219,10 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
         received_at BIGINT NOT NULL,
         claimed_by  TEXT,
         lease_until BIGINT,
-        handled_at  BIGINT
+        handled_at  BIGINT,
+        lane        TEXT   NOT NULL
     );
-    CREATE INDEX inbox_waiting ON inbox(chat_id, update_id) WHERE handled_at IS NULL;
+    CREATE INDEX inbox_waiting ON inbox(lane, update_id) WHERE handled_at IS NULL;
     CREATE INDEX inbox_handled ON inbox(handled_at) WHERE handled_at IS NOT NULL;
     """,
 )

@@ -293,7 +293,7 @@ class PostgresInbox(PostgresRepository, InboxRepository):
         # row claimed and committed meanwhile by another instance is left alone.
         rows = await self._all(
             "WITH firsts AS (SELECT min(update_id) AS id FROM inbox WHERE handled_at IS NULL"
-            " GROUP BY chat_id),"
+            " GROUP BY lane),"
             " picked AS (SELECT i.update_id FROM inbox AS i JOIN firsts AS f"
             "  ON i.update_id = f.id WHERE i.claimed_by IS NULL OR i.lease_until < ?"
             "  ORDER BY i.update_id LIMIT ? FOR UPDATE OF i SKIP LOCKED)"

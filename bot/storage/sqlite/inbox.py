@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from bot.domain.outbox import InboxItem
 from bot.storage.sqlite.rows import Repository
 
-# The earliest unhandled update of each chat, where nobody holds it: a chat's next update can
-# be claimed only once the one before is handled, so a chat's updates run in order wherever
-# they are handled.
+# The earliest unhandled update of each lane, where nobody holds it: a lane's next update can
+# be claimed only once the one before is handled, so its updates run in order wherever they
+# are handled. A lane is a pair (both partners' chats: an answer, the partner's answer and an
+# edit are decided in the order they arrived) or, for someone unpaired, their chat.
 CLAIM_UPDATES = (
     "WITH firsts AS (SELECT min(update_id) AS id FROM inbox WHERE handled_at IS NULL"
-    " GROUP BY chat_id)"
+    " GROUP BY lane)"
     " UPDATE inbox SET claimed_by = ?, lease_until = ? WHERE update_id IN"
     " (SELECT i.update_id FROM inbox AS i JOIN firsts AS f ON i.update_id = f.id"
     "  WHERE i.claimed_by IS NULL OR i.lease_until < ? ORDER BY i.update_id LIMIT ?)"
@@ -30,9 +31,12 @@ class InboxRepository(Repository):
         stored = 0
         for update_id, chat_id, payload in updates:
             stored += await self._run(
-                "INSERT INTO inbox (update_id, chat_id, payload, received_at)"
-                " VALUES (?, ?, ?, ?) ON CONFLICT (update_id) DO NOTHING",
-                (update_id, chat_id, payload, now_ms),
+                "INSERT INTO inbox (update_id, chat_id, payload, received_at, lane)"
+                " VALUES (?, ?, ?, ?, coalesce((SELECT 'pair:' || pair_id FROM people"
+                "  WHERE user_id = ? AND pair_id IS NOT NULL),"
+                "  'chat:' || CAST(CAST(? AS BIGINT) AS TEXT), 'none'))"
+                " ON CONFLICT (update_id) DO NOTHING",
+                (update_id, chat_id, payload, now_ms, chat_id, chat_id),
             )
         return stored
 
@@ -48,8 +52,8 @@ class InboxRepository(Repository):
     async def finish_update(self, update_id: int, now_ms: int) -> None:
         """Mark an update handled and drop what it carried."""
         await self._run(
-            "UPDATE inbox SET handled_at = ?, payload = '{}', chat_id = NULL, claimed_by = NULL,"
-            " lease_until = NULL WHERE update_id = ? AND handled_at IS NULL",
+            "UPDATE inbox SET handled_at = ?, payload = '{}', chat_id = NULL, lane = '',"
+            " claimed_by = NULL, lease_until = NULL WHERE update_id = ? AND handled_at IS NULL",
             (now_ms, update_id),
         )
 
