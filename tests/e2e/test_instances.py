@@ -13,6 +13,8 @@ import pytest
 
 from bot.content import Library
 from sandbox.fake_bot_api import FakeBotAPI
+from sandbox.postgres import ThrowawayCluster
+from tests.backends import TEMPLATE
 from tests.support import FakeClock, RunningBot, pair_up
 
 TAKEOVER_SECONDS = 30  # the promise: a standby polls within this after the leader dies
@@ -24,11 +26,10 @@ async def two_instances(
     tmp_path: Path,
     clock: FakeClock,
     library: Library,
-    postgres_cluster: object,
-    database_url: str | None,
+    postgres_cluster: ThrowawayCluster,
 ) -> AsyncIterator[list[RunningBot]]:
-    if database_url is None:
-        pytest.skip("several instances share a PostgreSQL database; SQLite is one process's")
+    # Several instances share a PostgreSQL database (SQLite is one process's).
+    database_url = await postgres_cluster.database(template=TEMPLATE)
     bots = [
         RunningBot(
             api,
