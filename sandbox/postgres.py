@@ -47,7 +47,10 @@ def _free_port() -> int:
 class ThrowawayCluster:
     """One PostgreSQL server in a temporary folder; `database()` hands out fresh databases."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
+        # Not durable (the default): commits are not flushed, so a crash of the server may
+        # lose the last ones; quick, and right for tests that never crash the server.
+        self.durable = durable
         self.bin = _binaries()
         self.port = _free_port()
         self.folder = Path(tempfile.mkdtemp(prefix="nearer-pg-"))
@@ -76,12 +79,15 @@ class ThrowawayCluster:
             "--locale=C",
             "--no-sync",
         )
-        # Durability settings are for a test server whose data is thrown away.
+        self._start_server()
+
+    def _start_server(self) -> None:
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder}"
-            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
             " -c max_connections=200 -c shared_buffers=64MB"
         )
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(
             str(self.bin / "pg_ctl"),
             f"--pgdata={self.data}",
@@ -103,13 +109,7 @@ class ThrowawayCluster:
         """Stop the server abruptly and start it again on the same data (fault tests)."""
         self._run(str(self.bin / "pg_ctl"), f"--pgdata={self.data}", "--mode=immediate", "stop")
         time.sleep(0.1)
-        self._run(
-            str(self.bin / "pg_ctl"),
-            f"--pgdata={self.data}",
-            f"--log={self.folder / 'server.log'}",
-            "--wait",
-            "start",
-        )
+        self._start_server()
 
     def url(self, database: str) -> str:
         """The URL of one database on this server."""
