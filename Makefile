@@ -23,6 +23,7 @@ typecheck: $(STAMP)
 
 check-content: $(STAMP)
 	$(PY) -m bot content check
+	$(PY) -m bot i18n check
 
 # The tests start throwaway PostgreSQL servers of their own; this installs the server when missing.
 postgres:

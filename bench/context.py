@@ -8,8 +8,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot import texts
 from bot.content import Library
+from bot.i18n import ENGLISH
 from sandbox.fake_bot_api import parse_html
 
 
@@ -79,4 +79,4 @@ def now() -> dt.datetime:
 
 def question_marker() -> str:
     """The first line of a daily question as a user sees it (the header, without markup)."""
-    return parse_html(texts.question("Q", "P")).split("\n", 1)[0].strip()
+    return parse_html(ENGLISH.question("Q", "P")).split("\n", 1)[0].strip()

@@ -14,11 +14,13 @@ from urllib.parse import urlsplit
 
 from telegram.error import InvalidToken, NetworkError
 
+from bot import i18n
 from bot.config import Settings, SettingsError, load_settings
-from bot.content import ContentError, count_table, library_problems, load_library
+from bot.content import ContentError, Library, count_table, library_problems, load_library
 from bot.context import NearerApp
 from bot.domain.health import scheduler_stalled
 from bot.files import create_private, tighten_database
+from bot.localized import coverage, load_translation
 from bot.storage import (
     StorageUnavailable,
     describe_store,
@@ -47,7 +49,50 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", help="run two scripted partners against a local fake Telegram")
     content = commands.add_parser("content", help="work with the content library")
     content.add_argument("action", choices=["check"], help="validate content/ and print counts")
+    i18n = commands.add_parser("i18n", help="the interface texts' translation template")
+    i18n.add_argument(
+        "action",
+        choices=["extract", "check"],
+        help="extract: write bot/locales/messages.pot; check: fail when it is out of date",
+    )
     return parser
+
+
+def language_table(library: Library, languages: i18n.Languages) -> str:
+    """Coverage per language: interface texts and content translated, and whether offered."""
+    wanted = len(list(i18n.source_texts()))
+    catalogues = i18n.load_catalogues()
+    lines = ["language  interface   questions   exercises  prompts  categories  offered"]
+    for code in sorted(languages.problems):
+        missing = len(catalogues.missing.get(code, [])) if code in catalogues.by_code else wanted
+        figures = coverage(library, load_translation(code))
+        cells = [f"{done}/{total}" for done, total in figures.values()]
+        offered = "yes" if code in languages.offered else "no"
+        lines.append(
+            f"{code:<9} {wanted - missing:>3}/{wanted:<6} {cells[0]:>11} {cells[1]:>11} "
+            f"{cells[2]:>8} {cells[3]:>11}  {offered}"
+        )
+    return "\n".join(lines)
+
+
+def translations(action: str) -> int:
+    """Write the gettext template from bot.texts, or check that the committed one is current."""
+    fresh = i18n.template_text()
+    if action == "extract":
+        i18n.TEMPLATE.parent.mkdir(parents=True, exist_ok=True)
+        i18n.TEMPLATE.write_text(fresh, encoding="utf-8")
+        print(f"wrote {i18n.TEMPLATE}")
+        return 0
+    current = i18n.TEMPLATE.read_text(encoding="utf-8") if i18n.TEMPLATE.exists() else ""
+    if current != fresh:
+        print(
+            "i18n error: bot/locales/messages.pot is out of date; "
+            "run `python -m bot i18n extract`",
+            file=sys.stderr,
+        )
+        return 1
+    print("i18n template ok")
+    return 0
 
 
 def check_content() -> int:
@@ -59,6 +104,10 @@ def check_content() -> int:
         return 1
     print(count_table(library))
     problems = library_problems(library)
+    languages = i18n.Languages.load(library)
+    print(language_table(library, languages))
+    for code_problems in languages.problems.values():
+        problems.extend(code_problems)
     for problem in problems:
         print(f"content error: {problem}", file=sys.stderr)
     if problems:
@@ -292,6 +341,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "content":
             return check_content()
+        if args.command == "i18n":
+            return translations(args.action)
         if args.command == "migrate":
             return migrate()
         if args.command == "copy-db":

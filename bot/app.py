@@ -7,7 +7,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import Bot, BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 
@@ -18,6 +18,7 @@ from bot.context import BotData, NearerApp, NearerContext
 from bot.delivery import PER_CHAT_INTERVAL, Dispatcher
 from bot.domain.allowance import AllowanceBook
 from bot.handlers import register_handlers
+from bot.i18n import SOURCE, Languages
 from bot.inbox import DurableUpdateQueue, InboxWorker
 from bot.ops import OpsServer, TickStats
 from bot.ordering import ChatOrderedUpdateProcessor
@@ -59,6 +60,21 @@ class Runtime:
         return roles
 
 
+async def register_menus(bot: Bot, languages: Languages) -> None:
+    """The command menu and the bot's descriptions, in English for everyone and in each
+    offered language for the people whose Telegram app uses it."""
+    for code in languages.offered:
+        t = languages.get(code).texts
+        # The Bot API takes two-letter codes: pt_BR's menu is shown to every Portuguese app.
+        language = "" if code == SOURCE else code.split("_")[0].lower()
+        commands = [BotCommand(name, t(description)) for name, description in texts.COMMAND_MENU]
+        await bot.set_my_commands(commands, language_code=language or None)
+        await bot.set_my_description(t(texts.BOT_DESCRIPTION), language_code=language or None)
+        await bot.set_my_short_description(
+            t(texts.BOT_SHORT_DESCRIPTION), language_code=language or None
+        )
+
+
 def build_application(
     settings: Settings,
     *,
@@ -78,6 +94,7 @@ def build_application(
     replaces everyone's allowance (a fuzzer acting at machine speed lifts it).
     """
     content = library if library is not None else load_library()
+    languages = Languages.load(content)
     context_types = ContextTypes(context=NearerContext, bot_data=BotData)
     # A 429 for one chat delays that chat only (see bot.ratelimit).
     limiter = FairRateLimiter(settings.send_rate * RATE_HEADROOM, max_retries=RATE_LIMIT_RETRIES)
@@ -117,7 +134,9 @@ def build_application(
 
     async def post_init(app: NearerApp) -> None:
         db = await open_store(settings.database_dsn, settings.database_path)
-        services = Services(settings=settings, db=db, library=content, clock=clock)
+        services = Services(
+            settings=settings, db=db, library=content, clock=clock, languages=languages
+        )
         app.bot_data.services = services
         runtime.services = services
         dispatcher = Dispatcher(
@@ -140,7 +159,7 @@ def build_application(
         updates.attach(db, inbox.wake)
         runtime.inbox = inbox
         await inbox.start()
-        await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMAND_MENU])
+        await register_menus(app.bot, languages)
         if run_jobs and app.job_queue is not None:
             app.job_queue.run_repeating(tick, interval=settings.tick_seconds, first=0.5)
         if settings.ops_port is not None:

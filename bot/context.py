@@ -6,6 +6,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
+from bot.i18n import Texts
 from bot.polling import Intake
 from bot.usecases.common import Services
 
@@ -30,7 +31,10 @@ class BotData:
 
 
 class NearerContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
-    """CallbackContext with `services`."""
+    """CallbackContext with `services`, and the sender's texts once the screen has read them."""
+
+    # Set by the first handler group for the update's sender (see handlers.common.texts_for).
+    sender_texts: Texts | None = None
 
     @property
     def services(self) -> Services:

@@ -6,22 +6,23 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
+from bot.i18n import Texts
 
 
-def reveal_reactions(prompt_id: int) -> InlineKeyboardMarkup:
+def reveal_reactions(prompt_id: int, t: Texts) -> InlineKeyboardMarkup:
     """Buttons under a revealed answer: a heart, or 'let's talk about this tonight'."""
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(texts.REACT_HEART, callback_data=f"react:{prompt_id}:heart"),
-                InlineKeyboardButton(texts.REACT_TALK, callback_data=f"react:{prompt_id}:talk"),
+                InlineKeyboardButton(t(texts.REACT_TALK), callback_data=f"react:{prompt_id}:talk"),
             ]
         ]
     )
 
 
-def heart_back(nudge_id: int) -> InlineKeyboardMarkup:
+def heart_back(nudge_id: int, t: Texts) -> InlineKeyboardMarkup:
     """The button under an appreciation: send a heart back."""
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(texts.HEART_BUTTON, callback_data=f"heart:{nudge_id}")]]
+        [[InlineKeyboardButton(t(texts.HEART_BUTTON), callback_data=f"heart:{nudge_id}")]]
     )

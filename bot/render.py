@@ -3,7 +3,7 @@ calls at send time, with words from the catalogue (`bot.texts`).
 
 Outbox rows hold no finished text: a notice is a key and its parameters, a question refers to
 its prompt. Rendering here is pure: the delivery pump reads what a row refers to (a `View`) and
-passes it in with the moment of sending. This is where the recipient's language will apply.
+passes it in with the moment of sending and the recipient's language (`bot.i18n.Language`).
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardMarkup
 
 from bot import keyboards, texts
-from bot.content import Library
-from bot.domain.models import Answer, AnswerKind, Frequency, Prompt, Schedule
+from bot.domain.models import Answer, AnswerKind, Frequency, Person, Prompt, Schedule
 from bot.domain.outbox import MessageKind, Notice, OutboxItem
+from bot.i18n import Language, Texts
+from bot.localized import Wording
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class View:
     answers: tuple[Answer, ...] = ()
     nudge_id: int | None = None
     nudge_content_id: str | None = None
+    reader: Person | None = None  # the recipient: their language
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -60,22 +62,32 @@ def _moment(value: Any) -> dt.datetime | None:
     return None if not value else dt.datetime.fromisoformat(str(value))
 
 
-def _name(value: Any, fallback: str = texts.YOUR_PARTNER) -> str:
-    return texts.esc(str(value)) if value else fallback
+def _name(value: Any, t: Texts) -> str:
+    return texts.esc(str(value)) if value else t(texts.YOUR_PARTNER)
 
 
-def pause_label(until: dt.datetime | None, timezone: str) -> str:
+def pause_label(until: dt.datetime | None, timezone: str, t: Texts) -> str:
     """Describe how long a pause lasts: 'until you resume' or 'until Thursday 24 December'."""
     if until is None:
-        return texts.PAUSE_UNTIL_RESUMED
-    day = until.astimezone(ZoneInfo(timezone)).strftime("%A %d %B %Y")
-    return texts.PAUSE_UNTIL.format(date=day)
+        return t(texts.PAUSE_UNTIL_RESUMED)
+    day = until.astimezone(ZoneInfo(timezone)).date()
+    return t(texts.PAUSE_UNTIL, date=t.date(day, year=True))
 
 
-def render(item: OutboxItem, view: View, library: Library, now: dt.datetime) -> list[Part]:
-    """Turn an outbox row into the Bot API calls that deliver it (none: nothing to send)."""
+def prompt_text(prompt: Prompt, wording: Wording, t: Texts) -> str:
+    """A question's words in the reader's language: the library's translation of the question
+    it was made from (its version for couples apart when that is what was sent), or what a
+    partner wrote with /ask as they wrote it."""
+    if prompt.text == texts.DELETED_QUESTION:
+        return t(texts.DELETED_QUESTION)
+    return wording.prompt_text(prompt)
+
+
+def render(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
+    """Turn an outbox row into the Bot API calls that deliver it, in the recipient's language
+    (none: nothing to send)."""
     renderer = _RENDERERS.get(item.kind)
-    return [] if renderer is None else renderer(item, view, library, now)
+    return [] if renderer is None else renderer(item, view, lang, now)
 
 
 def _text_parts(text: str, **first: Any) -> list[Part]:
@@ -86,165 +98,170 @@ def _text_parts(text: str, **first: Any) -> list[Part]:
 # Notices --------------------------------------------------------------------------------------
 
 
-def _notice_text(notice: Notice, params: Mapping[str, Any], view: View, now: dt.datetime) -> str:
+def _notice_text(
+    notice: Notice, params: Mapping[str, Any], view: View, lang: Language, now: dt.datetime
+) -> str:
+    t = lang.texts
+    name = _name(params.get("name"), t)
     if notice is Notice.PAIRED:
-        return texts.paired(str(params.get("partner", "")), _schedule(params))
+        return t.paired(str(params.get("partner", "")), _schedule(params))
     if notice is Notice.UNPAIRED:
-        return texts.UNPAIR_PARTNER.format(name=_name(params.get("name")))
+        return t(texts.UNPAIR_PARTNER, name=name)
     if notice is Notice.HEART:
-        return texts.HEART_RECEIVED.format(name=_name(params.get("name")))
+        return t(texts.HEART_RECEIVED, name=name)
     if notice is Notice.REACTION:
         template = (
             texts.REACTION_TALK if params.get("reaction") == "talk" else texts.REACTION_HEART
         )
-        question = view.prompt.text if view.prompt else ""
-        return template.format(name=_name(params.get("name")), question=texts.esc(question))
+        question = prompt_text(view.prompt, lang.wording, t) if view.prompt else ""
+        return t(template, name=name, question=texts.esc(question))
     if notice is Notice.UNREACHABLE:
-        return texts.PARTNER_UNREACHABLE.format(name=_name(params.get("name")))
+        return t(texts.PARTNER_UNREACHABLE, name=name)
     if notice is Notice.PAUSE_ENDED:
-        when = texts.next_time(_moment(params.get("next")), _schedule(params), now)
-        return texts.PAUSE_ENDED.format(when=when)
+        when = t.next_time(_moment(params.get("next")), _schedule(params), now)
+        return t(texts.PAUSE_ENDED, when=when)
     if notice is Notice.PARTNER_BACK:
-        return texts.PARTNER_BACK.format(name=_name(params.get("name")))
+        return t(texts.PARTNER_BACK, name=name)
     if notice is Notice.STREAK:
-        return texts.STREAK_MILESTONE.format(count=int(params.get("count", 0)))
-    return texts.DELETE_PARTNER
+        return t.count(texts.STREAK_MILESTONE, int(params.get("count", 0)))
+    return t(texts.DELETE_PARTNER)
 
 
-def _render_notice(item: OutboxItem, view: View, library: Library, now: dt.datetime) -> list[Part]:
+def _render_notice(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
     if "text" in item.payload:  # a row queued before rows held parameters
         return _text_parts(str(item.payload["text"]))
     try:
         notice = Notice(str(item.payload.get("notice")))
     except ValueError:
         return []
-    return _text_parts(_notice_text(notice, item.payload.get("params") or {}, view, now))
+    return _text_parts(_notice_text(notice, item.payload.get("params") or {}, view, lang, now))
 
 
-def _change_text(change: Mapping[str, Any], library: Library, now: dt.datetime) -> str:
+def _change_text(change: Mapping[str, Any], lang: Language, now: dt.datetime) -> str:
+    t = lang.texts
     what = change.get("what")
     if what == "paused":
         until = _moment(change.get("until"))
-        return texts.CHANGE_PAUSED.format(
-            until=pause_label(until, str(change.get("timezone", "UTC")))
+        return t(
+            texts.CHANGE_PAUSED, until=pause_label(until, str(change.get("timezone", "UTC")), t)
         )
     if what == "resumed":
-        when = texts.next_time(_moment(change.get("next")), _schedule(change), now)
-        return texts.CHANGE_RESUMED.format(when=when)
+        when = t.next_time(_moment(change.get("next")), _schedule(change), now)
+        return t(texts.CHANGE_RESUMED, when=when)
     if what == "schedule":
         schedule = _schedule(change)
-        return texts.CHANGE_SCHEDULE.format(
-            when=texts.when(schedule),
-            next=texts.next_time(_moment(change.get("next")), schedule, now),
+        return t(
+            texts.CHANGE_SCHEDULE,
+            when=t.when(schedule),
+            next=t.next_time(_moment(change.get("next")), schedule, now),
         )
     if what == "frequency":
         frequency = texts.FREQUENCY_NAMES.get(str(change.get("frequency")), "")
-        return texts.CHANGE_FREQUENCY.format(frequency=frequency)
+        return t(texts.CHANGE_FREQUENCY, frequency=t(frequency))
     if what == "topic":
-        category = library.categories.get(str(change.get("category")))
+        category = lang.wording.category(str(change.get("category")))
         name = category.name if category else str(change.get("category", ""))
-        state = texts.ON if change.get("on") else texts.OFF
-        return texts.CHANGE_TOPIC.format(topic=texts.esc(name), state=state)
+        state = t(texts.ON if change.get("on") else texts.OFF)
+        return t(texts.CHANGE_TOPIC, topic=texts.esc(name), state=state)
     if what == "depth":
-        return texts.CHANGE_DEPTH.format(depth=texts.DEPTH_NAMES.get(str(change.get("depth")), ""))
+        depth = texts.DEPTH_NAMES.get(str(change.get("depth")), "")
+        return t(texts.CHANGE_DEPTH, depth=t(depth))
     return str(change.get("text", ""))  # a change queued before changes held parameters
 
 
-def _render_changes(
-    item: OutboxItem, view: View, library: Library, now: dt.datetime
-) -> list[Part]:
+def _render_changes(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
+    t = lang.texts
     changes = item.payload.get("changes") or {}
-    lines = [
-        _change_text(entry.get("change") or entry, library, now) for entry in changes.values()
-    ]
+    lines = [_change_text(entry.get("change") or entry, lang, now) for entry in changes.values()]
     lines = [line for line in lines if line]
-    name = _name(item.payload.get("from_name"))
+    name = _name(item.payload.get("from_name"), t)
     if not lines:
         return []
     if len(lines) == 1:
-        text = texts.CHANGES_ONE.format(name=name, change=lines[0])
+        text = t(texts.CHANGES_ONE, name=name, change=lines[0])
     else:
-        items = "\n".join(texts.CHANGES_ITEM.format(change=line) for line in lines)
-        text = texts.CHANGES_MANY.format(name=name, changes=items)
+        items = "\n".join(t(texts.CHANGES_ITEM, change=line) for line in lines)
+        text = t(texts.CHANGES_MANY, name=name, changes=items)
     return _text_parts(text)
 
 
 # Questions, exercises, reminders and nudges ---------------------------------------------------
 
 
-def _note_text(note: Mapping[str, Any] | None) -> str | None:
+def _note_text(note: Mapping[str, Any] | None, t: Texts) -> str | None:
     if not note:
         return None
     if note.get("key") == "skipped":
-        return texts.SKIPPED_NOTE
+        return t(texts.SKIPPED_NOTE)
     if note.get("key") == "skipped_partner":
-        return texts.SKIPPED_PARTNER_NOTE.format(name=_name(note.get("name")))
+        return t(texts.SKIPPED_PARTNER_NOTE, name=_name(note.get("name"), t))
     return None
 
 
-def _render_question(
-    item: OutboxItem, view: View, library: Library, now: dt.datetime
-) -> list[Part]:
+def _render_question(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
     if "text" in item.payload:  # a row queued before rows held parameters
         return [Part(text=str(item.payload["text"]), prompt_id=item.prompt_id)]
     if view.prompt is None:
         return []
+    t = lang.texts
     payload = item.payload
     author = payload.get("author")
-    text = texts.question(
-        view.prompt.text,
-        str(payload.get("partner") or texts.YOUR_PARTNER),
+    partner = payload.get("partner")
+    text = t.question(
+        prompt_text(view.prompt, lang.wording, t),
+        str(partner) if partner else t(texts.YOUR_PARTNER),
         str(author) if author else None,
     )
-    note = _note_text(payload.get("note"))
+    note = _note_text(payload.get("note"), t)
     if note:
         text = f"{note}\n\n{text}"
     return [Part(text=text, prompt_id=view.prompt.id)]
 
 
-def _render_exercise(
-    item: OutboxItem, view: View, library: Library, now: dt.datetime
-) -> list[Part]:
-    exercise = library.exercises_by_id.get(view.prompt.content_id or "") if view.prompt else None
-    return [] if exercise is None else _text_parts(texts.exercise(exercise))
+def _render_exercise(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
+    exercise = lang.wording.exercise(view.prompt.content_id) if view.prompt else None
+    return [] if exercise is None else _text_parts(lang.texts.exercise(exercise))
 
 
-def _render_reminder(
-    item: OutboxItem, view: View, library: Library, now: dt.datetime
-) -> list[Part]:
+def _render_reminder(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
     if view.prompt is None:
         return []
+    t = lang.texts
     partner_answered = item.payload.get("partner_answered")
     template = texts.REMINDER_PARTNER_ANSWERED if partner_answered else texts.REMINDER
-    text = template.format(partner=_name(view.partner_name), question=texts.esc(view.prompt.text))
+    question = texts.esc(prompt_text(view.prompt, lang.wording, t))
+    text = t(template, partner=_name(view.partner_name, t), question=question)
     return [Part(text=text, prompt_id=view.prompt.id)]
 
 
-def _render_nudge(item: OutboxItem, view: View, library: Library, now: dt.datetime) -> list[Part]:
-    prompt = library.appreciation_by_id.get(view.nudge_content_id or "")
+def _render_nudge(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
+    prompt = lang.wording.prompt(view.nudge_content_id)
     if prompt is None or view.nudge_id is None:
         return []
-    text = texts.NUDGE.format(prompt=texts.esc(prompt.text), partner=_name(view.partner_name))
+    t = lang.texts
+    text = t(texts.NUDGE, prompt=texts.esc(prompt.text), partner=_name(view.partner_name, t))
     return [Part(text=text, nudge_id=view.nudge_id)]
 
 
 # Answers passed on ----------------------------------------------------------------------------
 
 
-def _render_reveal(item: OutboxItem, view: View, library: Library, now: dt.datetime) -> list[Part]:
+def _render_reveal(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
     prompt = view.prompt
     theirs = next((a for a in view.answers if a.user_id == view.partner_id), None)
     if prompt is None or theirs is None:
         return []
-    partner = _name(view.partner_name)
-    header = texts.REVEAL_HEADER.format(question=texts.esc(prompt.text), partner=partner)
-    reactions = keyboards.reveal_reactions(prompt.id)
+    t = lang.texts
+    partner = _name(view.partner_name, t)
+    question = texts.esc(prompt_text(prompt, lang.wording, t))
+    header = t(texts.REVEAL_HEADER, question=question, partner=partner)
+    reactions = keyboards.reveal_reactions(prompt.id, t)
     if theirs.kind is AnswerKind.TEXT:
         parts = _text_parts(f"{header}\n\n{texts.esc(theirs.text)}")
         parts[-1] = replace(parts[-1], reply_markup=reactions)
         return parts
-    fallback = texts.esc(theirs.text) or texts.REVEAL_MEDIA_FALLBACK.format(
-        partner=partner, kind=texts.KIND_NAMES[theirs.kind]
+    fallback = texts.esc(theirs.text) or t(
+        texts.REVEAL_MEDIA_FALLBACK, partner=partner, kind=t(texts.KIND_NAMES[theirs.kind])
     )
     return [
         Part(text=header),
@@ -256,11 +273,12 @@ def _render_reveal(item: OutboxItem, view: View, library: Library, now: dt.datet
     ]
 
 
-def _render_gift(item: OutboxItem, view: View, library: Library, now: dt.datetime) -> list[Part]:
+def _render_gift(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
+    t = lang.texts
     payload = item.payload
     nudge_id = int(payload.get("nudge_id", 0))
-    header = texts.GIFT_HEADER.format(name=_name(payload.get("from_name")))
-    heart = keyboards.heart_back(nudge_id)
+    header = t(texts.GIFT_HEADER, name=_name(payload.get("from_name"), t))
+    heart = keyboards.heart_back(nudge_id, t)
     text = str(payload.get("text", ""))
     if payload.get("kind") == AnswerKind.TEXT.value:
         parts = _text_parts(f"{header}\n\n{texts.esc(text)}")
@@ -273,13 +291,13 @@ def _render_gift(item: OutboxItem, view: View, library: Library, now: dt.datetim
         Part(text=header),
         Part(
             copy_from=(int(payload.get("from_chat", 0)), int(payload.get("message_id", 0))),
-            fallback_text=texts.esc(text) or f"({kind})",
+            fallback_text=texts.esc(text) or f"({t(kind)})",
             reply_markup=heart,
         ),
     ]
 
 
-_Renderer = Callable[[OutboxItem, View, Library, dt.datetime], list[Part]]
+_Renderer = Callable[[OutboxItem, View, Language, dt.datetime], list[Part]]
 _RENDERERS: dict[MessageKind, _Renderer] = {
     MessageKind.NOTICE: _render_notice,
     MessageKind.CHANGES: _render_changes,

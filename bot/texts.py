@@ -6,24 +6,27 @@ through `esc` before it is placed in a text.
 
 from __future__ import annotations
 
-import datetime as dt
+from dataclasses import dataclass
 from html import escape
 
-from bot.domain.models import AnswerKind, Exercise, Schedule
-from bot.domain.schedule import local_date
+from bot.domain.models import AnswerKind
 
 TELEGRAM_TEXT_LIMIT = 4096
 YOUR_PARTNER = "your partner"  # when a partner's name is gone (they deleted their data)
 YOUR_PARTNER_START = "Your partner"  # the same at the start of a sentence
 
 
+@dataclass(frozen=True)
+class Plural:
+    """A text whose words depend on a number `{count}`: English's one and other forms."""
+
+    one: str
+    other: str
+
+
 def esc(text: str) -> str:
     """Escape untrusted text for Telegram's HTML parse mode."""
     return escape(text, quote=False)
-
-
-def _when(schedule: Schedule) -> str:
-    return f"{schedule.send_time.strftime('%H:%M')} ({esc(schedule.timezone)})"
 
 
 # Commands shown in Telegram's menu: (command, description).
@@ -40,11 +43,22 @@ COMMAND_MENU = (
     ("invite", "Invite your partner"),
     ("time", "Change the daily send time, e.g. /time 19:30"),
     ("timezone", "Change the time zone, e.g. /timezone Europe/Berlin"),
+    ("language", "Choose the language I write to you in"),
     ("export", "Download your data as a file"),
     ("deletemydata", "Delete your data and unpair"),
     ("support", "When to look for more support"),
     ("help", "What Nearer can do"),
     ("unpair", "End the pairing"),
+)
+
+# Shown before /start (setMyDescription) and on the bot's profile (setMyShortDescription).
+BOT_DESCRIPTION = (
+    "Nearer sends you and your partner the same small question every day. You each answer "
+    "privately; once you've both answered, you see each other's answers. A few minutes a day, "
+    "no scores, no pressure. Tap Start, then invite your partner."
+)
+BOT_SHORT_DESCRIPTION = (
+    "One small question a day for the two of you, answered privately, revealed together."
 )
 
 START = (
@@ -80,7 +94,10 @@ INVITE_UNKNOWN = (
 INVITE_EXPIRED = "This invite link has expired or was already used. Ask your partner to send /invite for a fresh one."
 INVITE_YOU_ARE_PAIRED = "You're already paired with <b>{partner}</b>, so you can't accept another invite. Send /unpair first if that's what you want."
 INVITE_INVITER_PAIRED = "<b>{inviter}</b> is already paired now, so this invite can't be used."
-INVITE_LIMIT = "You've made {count} invite links today, the most for one day. The last one still works; send it to your partner, or try again tomorrow."
+INVITE_LIMIT = Plural(
+    "You've made {count} invite link today, the most for one day. It still works; send it to your partner, or try again tomorrow.",
+    "You've made {count} invite links today, the most for one day. The last one still works; send it to your partner, or try again tomorrow.",
+)
 INVITE_SLOW_DOWN = (
     "That's a lot of invite links in a row. Please wait a few minutes and try again."
 )
@@ -105,7 +122,10 @@ REVEAL_HEADER = "💞 <b>You both answered!</b>\n\n<i>{question}</i>\n\n<b>{part
 REVEAL_MEDIA_FALLBACK = "({partner} answered with a {kind} that is no longer available.)"
 NO_OPEN_QUESTION = "There's no open question right now. Your next one comes {when} 🌱"
 NO_OPEN_QUESTION_PAUSED = "There's no open question right now."
-SEVERAL_OPEN = "You have {count} open questions. Please <b>reply</b> to the question message you're answering, so I know which one it is. /today lists them."
+SEVERAL_OPEN = Plural(
+    "You have {count} open question. Please <b>reply</b> to the question message you're answering, so I know which one it is. /today lists them.",
+    "You have {count} open questions. Please <b>reply</b> to the question message you're answering, so I know which one it is. /today lists them.",
+)
 NOT_PAIRED = "You're not paired yet. Send /invite to get a link for your partner, or open the link they sent you."
 UNSUPPORTED_ANSWER = "I can take an answer as text, a voice note, a video note or a photo (with or without a caption). Could you send it as one of those?"
 STALE_REPLY = (
@@ -168,44 +188,11 @@ KIND_NAMES = {
 }
 
 
-def when(schedule: Schedule) -> str:
-    """Say when a pair's question comes, e.g. '09:00 (Europe/Berlin)'."""
-    return _when(schedule)
-
-
-def day_label(moment: dt.datetime, timezone: str, now: dt.datetime) -> str:
-    """Describe a send moment relative to today in the pair's zone: 'today', 'tomorrow', a date."""
-    day = local_date(moment, timezone)
-    today = local_date(now, timezone)
-    if day == today:
-        return "today"
-    if day == today + dt.timedelta(days=1):
-        return "tomorrow"
-    return day.strftime("%A %d %B")
-
-
-def paired(partner: str, schedule: Schedule) -> str:
-    """Render the message that tells someone they are now paired."""
-    return PAIRED.format(partner=esc(partner), when=_when(schedule))
-
-
-def next_time(moment: dt.datetime | None, schedule: Schedule, now: dt.datetime) -> str:
-    """Describe the next send moment, e.g. 'tomorrow at 09:00 (Europe/Berlin)'."""
-    if moment is None:
-        return "once you resume"
-    return f"{day_label(moment, schedule.timezone, now)} at {_when(schedule)}"
-
-
-def question(text: str, partner: str, author: str | None = None) -> str:
-    """Render a daily question message."""
-    if author is not None:
-        return QUESTION_FROM_PARTNER.format(question=esc(text), author=esc(author))
-    return QUESTION.format(question=esc(text), partner=esc(partner))
-
-
-def exercise(item: Exercise) -> str:
-    """Render an exercise message."""
-    return EXERCISE.format(title=esc(item.title), minutes=item.minutes, how_to=esc(item.how_to))
+# Parts of composed texts (see bot.i18n.Texts).
+DAY_TODAY = "today"
+DAY_TOMORROW = "tomorrow"
+NEXT_AT = "{day} at {when}"
+NEXT_ONCE_RESUMED = "once you resume"
 
 
 def utf16_units(text: str) -> int:
@@ -294,7 +281,8 @@ SETTINGS = (
     "🌊 Depth: {depth}\n"
     "🔔 Your reminders: {reminders} (after {hours} h)\n"
     "💌 Your nudges: {nudges}\n"
-    "🌙 Your quiet hours: {quiet}\n\n"
+    "🌙 Your quiet hours: {quiet}\n"
+    "🌐 Your language: {language}\n\n"
     "<i>Time, time zone, frequency, topics and depth are shared: your partner is told when they change.</i>"
 )
 SETTINGS_TIME = "🕰 <b>When should the daily question come?</b>\nNow: {when}.\n\nPick a time, or send <code>/time HH:MM</code> for any other."
@@ -345,6 +333,13 @@ SETTINGS_BUTTON_HOURS = "⏰ Reminder timing"
 SETTINGS_BUTTON_REMINDERS = "🔔 Reminders: {state}"
 SETTINGS_BUTTON_NUDGES = "💌 Nudges: {state}"
 HOURS_LABEL = "{hours} h"
+SETTINGS_BUTTON_LANGUAGE = "🌐 Language"
+
+# Languages -------------------------------------------------------------------------------
+
+LANGUAGE_MENU = "🌐 <b>Your language</b>\nI write to you in {language}. Your partner chooses their own, so you can each read Nearer in yours."
+LANGUAGE_SET = "🌐 Done: from now on I write to you in {language}."
+LANGUAGE_UNKNOWN = "I can write in {languages}. Tap one below."
 
 # The operator's figures (/stats for ADMIN_USER_IDS and `python -m bot stats`).
 STATS = (
@@ -359,25 +354,41 @@ STATS = (
 
 SKIPPED_NOTE = "🔄 Swapped. Here's a different question for today."
 SKIPPED_PARTNER_NOTE = "🔄 {name} swapped today's question for a new one."
-SKIP_LIMIT = "You've swapped {count} questions today, the most for one day. Today's question stays; tomorrow brings a new one 🌱"
-ASK_LIMIT = "You've written {count} questions today, the most for one day. Send more tomorrow 🙂"
+SKIP_LIMIT = Plural(
+    "You've swapped {count} question today, the most for one day. Today's question stays; tomorrow brings a new one 🌱",
+    "You've swapped {count} questions today, the most for one day. Today's question stays; tomorrow brings a new one 🌱",
+)
+ASK_LIMIT = Plural(
+    "You've written {count} question today, the most for one day. Send more tomorrow 🙂",
+    "You've written {count} questions today, the most for one day. Send more tomorrow 🙂",
+)
 SKIP_TOO_LATE = "One of you has already answered today's question, so it stays. /today shows it."
 SKIP_NOTHING = "There's no open question to swap right now."
 ASK_USAGE = "Write your question after the command, for example <code>/ask What song reminds you of us?</code> (up to 300 characters)."
-ASK_SAVED = "📝 Saved! Your question will be one of the coming days' questions, marked as from you ({count} waiting)."
-ASK_TOO_MANY = "You have {count} questions waiting already. Let a few of them be asked first 🙂"
+ASK_SAVED = Plural(
+    "📝 Saved! Your question will be one of the coming days' questions, marked as from you ({count} waiting).",
+    "📝 Saved! Your question will be one of the coming days' questions, marked as from you ({count} waiting).",
+)
+ASK_TOO_MANY = Plural(
+    "You have {count} question waiting already. Let it be asked first 🙂",
+    "You have {count} questions waiting already. Let a few of them be asked first 🙂",
+)
 HISTORY_EMPTY = "Nothing here yet. Once you've both answered a question, it shows up here."
 HISTORY_HEADER = "📖 <b>Your history</b> ({first}–{last} of {total})"
 HISTORY_ENTRY = "<b>{date}</b> · <i>{question}</i>\n<b>You:</b> {mine}\n<b>{partner}:</b> {theirs}"
 HISTORY_NEWER = "« Newer"
 HISTORY_OLDER = "Older »"
 HISTORY_DELETED = "(deleted)"
-STREAK = "🔥 You've both answered {count} question{plural} in a row."
+STREAK = Plural(
+    "🔥 You've both answered {count} question in a row.",
+    "🔥 You've both answered {count} questions in a row.",
+)
 STREAK_NONE = (
     "🌱 No streak right now, and that's okay. Answer today's question together to start one."
 )
-STREAK_MILESTONE = (
-    "🎉 {count} questions in a row, answered together. That's a lovely habit you two are building."
+STREAK_MILESTONE = Plural(
+    "🎉 {count} question in a row, answered together. That's a lovely habit you two are building.",
+    "🎉 {count} questions in a row, answered together. That's a lovely habit you two are building.",
 )
 REACT_HEART = "❤️"
 REACT_TALK = "💬 Let's talk about this tonight"

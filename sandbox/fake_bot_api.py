@@ -144,12 +144,15 @@ class FakeUser:
         self.blocked = False
         self.started = False
         self._arrived = asyncio.Event()
+        self.language_code: str | None = None  # what their Telegram app reports, e.g. 'es'
 
     @property
     def json(self) -> JSON:
         data: JSON = {"id": self.id, "is_bot": False, "first_name": self.first_name}
         if self.username:
             data["username"] = self.username
+        if self.language_code:
+            data["language_code"] = self.language_code
         return data
 
     @property
@@ -412,7 +415,11 @@ class FakeBotAPI:
         self.fetched_update_id = 0
         self.query_ids = itertools.count(1)
         self.pending_queries: dict[str, asyncio.Future[JSON]] = {}
-        self.commands: list[JSON] = []
+        self.commands: list[JSON] = []  # the default menu (no language_code)
+        # Per language_code ('' for the default): menus and the bot's descriptions.
+        self.commands_by_language: dict[str, list[JSON]] = {}
+        self.descriptions: dict[str, str] = {}
+        self.short_descriptions: dict[str, str] = {}
         self.calls: Counter[str] = Counter()
         self.errors: Counter[str] = Counter()
         self.sent_log: list[tuple[float, int, str]] = []  # (monotonic time, chat, method)
@@ -454,10 +461,18 @@ class FakeBotAPI:
 
     # Users and chats -------------------------------------------------------------------------
 
-    def user(self, user_id: int, first_name: str, username: str | None = None) -> FakeUser:
+    def user(
+        self,
+        user_id: int,
+        first_name: str,
+        username: str | None = None,
+        *,
+        language_code: str | None = None,
+    ) -> FakeUser:
         """Return the fake user with `user_id`, creating them on first use."""
         if user_id not in self.users:
             self.users[user_id] = FakeUser(self, user_id, first_name, username)
+            self.users[user_id].language_code = language_code
         return self.users[user_id]
 
     def group(self, chat_id: int, title: str = "A group") -> FakeGroup:
@@ -589,7 +604,24 @@ class FakeBotAPI:
             name, description = command.get("command", ""), command.get("description", "")
             if not re.fullmatch(r"[a-z0-9_]{1,32}", name) or not 1 <= len(description) <= 256:
                 raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
-        self.commands = commands
+        language = _language_code(params)
+        self.commands_by_language[language] = commands
+        if not language:
+            self.commands = commands
+        return True
+
+    async def _m_setMyDescription(self, params: JSON) -> bool:
+        text = str(params.get("description", ""))
+        if len(text) > 512:
+            raise ApiError(400, "Bad Request: description is too long")
+        self.descriptions[_language_code(params)] = text
+        return True
+
+    async def _m_setMyShortDescription(self, params: JSON) -> bool:
+        text = str(params.get("short_description", ""))
+        if len(text) > 120:
+            raise ApiError(400, "Bad Request: short description is too long")
+        self.short_descriptions[_language_code(params)] = text
         return True
 
     async def _m_getUpdates(self, params: JSON) -> list[JSON]:
@@ -834,6 +866,14 @@ def _int(params: JSON, key: str, default: int | None = None) -> int:
 def _bool(params: JSON, key: str) -> bool:
     value = params.get(key, False)
     return value in (True, "true", "True", "1")
+
+
+def _language_code(params: JSON) -> str:
+    """A two-letter ISO 639-1 code or '' (the default for everyone), as the Bot API requires."""
+    code = str(params.get("language_code", "") or "")
+    if code and not re.fullmatch(r"[a-z]{2}", code):
+        raise ApiError(400, "Bad Request: invalid language code specified")
+    return code
 
 
 def _json(params: JSON, key: str) -> Any:

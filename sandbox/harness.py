@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bot import texts
 from bot.app import ALLOWED_UPDATES, Runtime, build_application, webhook_options
 from bot.config import load_settings
 from bot.content import Library
@@ -19,6 +20,7 @@ from bot.inbox import DurableUpdateQueue
 from bot.scheduling import TickReport, run_tick
 from bot.usecases.common import CHANGE_WINDOW, Services
 from sandbox.fake_bot_api import FakeBotAPI, FakeUser
+from sandbox.matching import saying, translation
 
 UTC = dt.UTC
 
@@ -181,16 +183,22 @@ class RunningBot:
 
 
 async def pair_up(bot: RunningBot, alice: FakeUser, bob: FakeUser) -> None:
-    """Alice invites Bob, Bob accepts; both have read everything up to the first question."""
+    """Alice invites Bob, Bob accepts; both have read everything up to the first question.
+
+    Each is read in the language the bot writes to them in (their Telegram app's language).
+    """
+    languages = bot.services.languages
+    alice_lang = languages.for_person(None, alice.language_code).code
+    bob_lang = languages.for_person(None, bob.language_code).code
     await alice.send("/start")
     await alice.send("/invite")
-    link_message = await alice.receive_until(lambda m: "t.me/" in (m.get("text") or ""))
+    link_message = await alice.receive_until(saying(texts.INVITE_CREATED, lang=alice_lang))
     code = link_message[-1]["text"].split("?start=")[1].split()[0]
     await bob.send(f"/start {code}")
-    offer = (await bob.receive_until(lambda m: "reply_markup" in m))[-1]
-    await bob.press(offer, "Yes")
-    await bob.receive_until(lambda m: "Today's question" in (m.get("text") or ""))
-    await alice.receive_until(lambda m: "Today's question" in (m.get("text") or ""))
+    offer = (await bob.receive_until(saying(texts.INVITE_OFFER, lang=bob_lang)))[-1]
+    await bob.press(offer, translation(texts.ACCEPT_BUTTON, bob_lang)[0])
+    await bob.receive_until(saying(texts.QUESTION, lang=bob_lang))
+    await alice.receive_until(saying(texts.QUESTION, lang=alice_lang))
     await bot.settle()
     alice.unread()
     bob.unread()

@@ -1,5 +1,19 @@
-"""Test helpers live in sandbox.harness (shared with the demo and the benchmarks)."""
+"""Test helpers live in sandbox/ (shared with the demo and the benchmarks): the running bot and
+its clock (sandbox.harness), and the matcher that recognises a catalogue message in what a fake
+user received (sandbox.matching)."""
 
+from sandbox.fake_bot_api import JSON
 from sandbox.harness import FakeClock, RunningBot, pair_up
+from sandbox.matching import fields, includes, including, saying, says
 
-__all__ = ["FakeClock", "RunningBot", "pair_up"]
+__all__ = [
+    "JSON",
+    "FakeClock",
+    "RunningBot",
+    "fields",
+    "includes",
+    "including",
+    "pair_up",
+    "saying",
+    "says",
+]

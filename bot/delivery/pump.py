@@ -234,8 +234,9 @@ class Dispatcher:
 
     async def _render(self, item: OutboxItem) -> list[Part]:
         """Build the API calls for a row from its parameters and what is stored now."""
-        async with self._services.db.transaction() as tx:
+        async with self._services.db.reading() as tx:
             view = await load_view(tx, item)
         if view is None:
             return []
-        return render.render(item, view, self._services.library, self._services.clock())
+        language = self._services.language_of(view.reader)
+        return render.render(item, view, language, self._services.clock())

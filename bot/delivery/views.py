@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.domain.outbox import MessageKind, OutboxItem
 from bot.render import View
 from bot.storage import StoreTransaction
 
 
 async def load_view(tx: StoreTransaction, item: OutboxItem) -> View | None:
-    """Read what `item` refers to; None when that is gone (the row has nothing to send)."""
+    """Read what `item` refers to, and who reads it (for their language); None when that is
+    gone (the row has nothing to send)."""
+    view = await _referred(tx, item)
+    return None if view is None else replace(view, reader=await tx.get_person(item.user_id))
+
+
+async def _referred(tx: StoreTransaction, item: OutboxItem) -> View | None:
     if item.kind in (MessageKind.GIFT, MessageKind.CHANGES):
         return View()
     if item.kind is MessageKind.NUDGE:

@@ -133,6 +133,8 @@ class Person:
     reminder_hours: int = 4
     quiet_start: dt.time = dt.time(22, 0)
     quiet_end: dt.time = dt.time(8, 0)
+    language: str | None = None  # chosen with /language
+    telegram_language: str | None = None  # what their Telegram app last reported
 
 
 @dataclass(frozen=True, slots=True)

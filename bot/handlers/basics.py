@@ -10,10 +10,10 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot import texts
+from bot import render, texts
 from bot.context import NearerContext
 from bot.domain.allowance import Kind, Verdict
-from bot.handlers.common import sender
+from bot.handlers.common import sender, texts_for, texts_reported
 from bot.usecases import pairing, pause, questions
 
 log = logging.getLogger(__name__)
@@ -55,11 +55,19 @@ async def screen_update(update: object, context: NearerContext) -> None:
     if update.my_chat_member is not None:
         return
     registration = await pairing.register(
-        context.services, user.id, chat.id, user.first_name, create=_starts_pairing(update)
+        context.services,
+        user.id,
+        chat.id,
+        user.first_name,
+        create=_starts_pairing(update),
+        language=user.language_code,
     )
+    if registration.person is not None:
+        context.sender_texts = context.services.language_of(registration.person).texts
     if registration.paused_partner is not None:
+        t = await texts_for(update, context)
         partner = texts.esc(registration.paused_partner.first_name)
-        await context.bot.send_message(chat.id, texts.WELCOME_BACK.format(partner=partner))
+        await context.bot.send_message(chat.id, t(texts.WELCOME_BACK, partner=partner))
 
 
 def _starts_pairing(update: Update) -> bool:
@@ -87,10 +95,11 @@ def _kind_of(update: Update) -> Kind | None:
 
 async def _ask_to_slow_down(update: Update, context: NearerContext) -> None:
     """The one note a person gets when they run out of allowance."""
+    t = texts_reported(update, context)
     if update.callback_query is not None:
-        await update.callback_query.answer(texts.SLOW_DOWN)
+        await update.callback_query.answer(t(texts.SLOW_DOWN))
     elif update.effective_chat is not None and update.my_chat_member is None:
-        await context.bot.send_message(update.effective_chat.id, texts.SLOW_DOWN)
+        await context.bot.send_message(update.effective_chat.id, t(texts.SLOW_DOWN))
 
 
 async def _leave_group(update: Update, context: NearerContext) -> None:
@@ -107,7 +116,8 @@ async def _leave_group(update: Update, context: NearerContext) -> None:
     log.info("added to %s chat %d by user %d; leaving", chat.type, chat.id, adder)
     if chat.type != ChatType.CHANNEL and welcome is Verdict.HANDLE:
         try:
-            await context.bot.send_message(chat.id, texts.GROUP_ADDED)
+            note = texts_reported(update, context)(texts.GROUP_ADDED)
+            await context.bot.send_message(chat.id, note)
         except TelegramError as error:  # not allowed to write there: leave all the same
             log.info("no note in chat %d: %s", chat.id, type(error).__name__)
     try:
@@ -119,30 +129,34 @@ async def _leave_group(update: Update, context: NearerContext) -> None:
 async def show_help(update: Update, context: NearerContext) -> None:
     """Send the list of what a partner can do."""
     _, message = sender(update)
-    await message.reply_text(texts.HELP)
+    t = await texts_for(update, context)
+    await message.reply_text(t(texts.HELP))
 
 
 async def show_today(update: Update, context: NearerContext) -> None:
     """Show the open questions and who has answered them (never what)."""
     user, message = sender(update)
     view = await questions.today(context.services, user.id)
+    t = await texts_for(update, context)
     if view.pair is None:
-        await message.reply_text(texts.NOT_PAIRED)
+        await message.reply_text(t(texts.NOT_PAIRED))
         return
-    partner = texts.esc(view.partner.first_name if view.partner else texts.YOUR_PARTNER)
+    partner = texts.esc(view.partner.first_name) if view.partner else t(texts.YOUR_PARTNER)
     if not view.open_questions:
-        when = texts.next_time(view.pair.next_due_at, view.pair.schedule, context.services.clock())
-        await message.reply_text(texts.TODAY_NONE.format(when=when))
+        when = t.next_time(view.pair.next_due_at, view.pair.schedule, context.services.clock())
+        await message.reply_text(t(texts.TODAY_NONE, when=when))
         return
-    lines = [texts.TODAY_HEADER]
+    lines = [t(texts.TODAY_HEADER)]
+    wording = context.services.languages.get(t.code).wording
     for item in view.open_questions:
         if item.you_answered:
-            status = texts.TODAY_YOU_ANSWERED.format(partner=partner)
+            status = t(texts.TODAY_YOU_ANSWERED, partner=partner)
         elif item.partner_answered:
-            status = texts.TODAY_PARTNER_ANSWERED.format(partner=partner)
+            status = t(texts.TODAY_PARTNER_ANSWERED, partner=partner)
         else:
-            status = texts.TODAY_BOTH_WAITING
-        lines.append(texts.TODAY_ITEM.format(question=texts.esc(item.prompt.text), status=status))
+            status = t(texts.TODAY_BOTH_WAITING)
+        question = render.prompt_text(item.prompt, wording, t)
+        lines.append(t(texts.TODAY_ITEM, question=texts.esc(question), status=status))
     for chunk in texts.chunks("\n\n".join(lines)):
         await message.reply_text(chunk)
 
@@ -150,14 +164,16 @@ async def show_today(update: Update, context: NearerContext) -> None:
 async def unknown_command(update: Update, context: NearerContext) -> None:
     """Answer a command the bot does not know with a hint."""
     _, message = sender(update)
-    await message.reply_text(texts.UNKNOWN_COMMAND)
+    t = await texts_for(update, context)
+    await message.reply_text(t(texts.UNKNOWN_COMMAND))
 
 
 async def expired_button(update: Update, context: NearerContext) -> None:
     """Answer a press on a button no handler owns: an old menu or forged data."""
     query = update.callback_query
     if query is not None:
-        await query.answer(texts.MENU_EXPIRED, show_alert=True)
+        t = await texts_for(update, context)
+        await query.answer(t(texts.MENU_EXPIRED), show_alert=True)
 
 
 async def track_membership(update: Update, context: NearerContext) -> None:
@@ -171,7 +187,8 @@ async def track_membership(update: Update, context: NearerContext) -> None:
     partner = await pause.note_blocked(context.services, user_id, blocked=blocked)
     log.info("user %d %s the bot", user_id, "blocked" if blocked else "unblocked")
     if partner is not None:
-        welcome = texts.WELCOME_BACK.format(partner=texts.esc(partner.first_name))
+        t = await texts_for(update, context)
+        welcome = t(texts.WELCOME_BACK, partner=texts.esc(partner.first_name))
         await context.bot.send_message(change.chat.id, welcome)
 
 
@@ -223,6 +240,8 @@ async def log_error(update: object, context: NearerContext) -> None:
     chat = update.effective_chat if isinstance(update, Update) else None
     if chat is not None and chat.type == ChatType.PRIVATE:
         try:
-            await context.bot.send_message(chat.id, texts.ERROR)
+            assert isinstance(update, Update)
+            apology = texts_reported(update, context)(texts.ERROR)
+            await context.bot.send_message(chat.id, apology)
         except Exception:  # the error may be that Telegram is unreachable
             log.warning("could not tell user %s about the error", user_id)

@@ -7,7 +7,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot import render, texts
 from bot.context import NearerContext
 from bot.domain.models import Answer, AnswerKind
-from bot.handlers.common import sender
+from bot.handlers.common import sender, texts_for
+from bot.i18n import Language, Texts
 from bot.usecases import common, nudges, questions
 from bot.usecases import history as history_cases
 from bot.usecases import pause as pause_cases
@@ -16,66 +17,70 @@ from bot.usecases import reminders as reminder_cases
 
 async def pause(update: Update, context: NearerContext) -> None:
     """Pause the pair: /pause, /pause 3d, /pause 2w, /pause until 2026-12-24."""
+    t = await texts_for(update, context)
     user, message = sender(update)
     result = await pause_cases.pause(context.services, user.id, " ".join(context.args or []))
     if result.outcome is pause_cases.PauseOutcome.BAD_ARGUMENT:
-        await message.reply_text(texts.PAUSE_USAGE)
+        await message.reply_text(t(texts.PAUSE_USAGE))
         return
     if result.pair is None:
-        await message.reply_text(texts.NOT_PAIRED)
+        await message.reply_text(t(texts.NOT_PAIRED))
         return
-    label = render.pause_label(result.until, result.pair.schedule.timezone)
+    label = render.pause_label(result.until, result.pair.schedule.timezone, t)
     template = (
-        texts.PAUSED_UPDATED
+        t(texts.PAUSED_UPDATED)
         if result.outcome is pause_cases.PauseOutcome.PAUSE_UPDATED
-        else texts.PAUSED
+        else t(texts.PAUSED)
     )
     await message.reply_text(template.format(until=label))
 
 
 async def resume(update: Update, context: NearerContext) -> None:
     """Resume the pair's questions from the next send time."""
+    t = await texts_for(update, context)
     user, message = sender(update)
     result = await pause_cases.resume(context.services, user.id)
     if result.pair is None:
-        await message.reply_text(texts.NOT_PAIRED)
+        await message.reply_text(t(texts.NOT_PAIRED))
         return
     if result.outcome is pause_cases.PauseOutcome.PARTNER_AWAY:
-        await message.reply_text(texts.RESUME_PARTNER_AWAY)
+        await message.reply_text(t(texts.RESUME_PARTNER_AWAY))
         return
-    when = texts.next_time(result.next_due_at, result.pair.schedule, context.services.clock())
+    when = t.next_time(result.next_due_at, result.pair.schedule, context.services.clock())
     if result.outcome is pause_cases.PauseOutcome.NOT_PAUSED:
-        await message.reply_text(texts.NOT_PAUSED.format(when=when))
+        await message.reply_text(t(texts.NOT_PAUSED, when=when))
         return
-    await message.reply_text(texts.RESUMED.format(when=when))
+    await message.reply_text(t(texts.RESUMED, when=when))
 
 
 async def reminders(update: Update, context: NearerContext) -> None:
     """Turn the person's reminders on or off: /reminders on|off."""
+    t = await texts_for(update, context)
     user, message = sender(update)
     argument = " ".join(context.args or []).strip().lower()
     if argument not in ("on", "off"):
         current = await common.pairing_of(context.services, user.id)
-        state = texts.ON if current and current.person.reminders_on else texts.OFF
-        await message.reply_text(texts.REMINDERS_USAGE.format(state=state))
+        state = t(texts.ON) if current and current.person.reminders_on else t(texts.OFF)
+        await message.reply_text(t(texts.REMINDERS_USAGE, state=state))
         return
     person = await reminder_cases.set_reminders(context.services, user.id, on=argument == "on")
     if person is None or not person.reminders_on:
-        await message.reply_text(texts.REMINDERS_OFF)
+        await message.reply_text(t(texts.REMINDERS_OFF))
         return
     quiet = f"{person.quiet_start.strftime('%H:%M')}–{person.quiet_end.strftime('%H:%M')}"
-    await message.reply_text(texts.REMINDERS_ON.format(hours=person.reminder_hours, quiet=quiet))
+    await message.reply_text(t(texts.REMINDERS_ON, hours=person.reminder_hours, quiet=quiet))
 
 
 async def skip(update: Update, context: NearerContext) -> None:
     """Swap today's question while neither partner has answered it."""
+    t = await texts_for(update, context)
     user, message = sender(update)
     outcome = await questions.skip(context.services, user.id)
     reply = {
-        questions.SkipOutcome.NOT_PAIRED: texts.NOT_PAIRED,
-        questions.SkipOutcome.NOTHING_OPEN: texts.SKIP_NOTHING,
-        questions.SkipOutcome.TOO_LATE: texts.SKIP_TOO_LATE,
-        questions.SkipOutcome.LIMIT: texts.SKIP_LIMIT.format(count=questions.SKIPS_PER_DAY),
+        questions.SkipOutcome.NOT_PAIRED: t(texts.NOT_PAIRED),
+        questions.SkipOutcome.NOTHING_OPEN: t(texts.SKIP_NOTHING),
+        questions.SkipOutcome.TOO_LATE: t(texts.SKIP_TOO_LATE),
+        questions.SkipOutcome.LIMIT: t.count(texts.SKIP_LIMIT, questions.SKIPS_PER_DAY),
         questions.SkipOutcome.SKIPPED: None,  # the new question and a note arrive via the outbox
     }[outcome]
     if reply is not None:
@@ -84,55 +89,58 @@ async def skip(update: Update, context: NearerContext) -> None:
 
 async def ask(update: Update, context: NearerContext) -> None:
     """Queue a question the partner wrote: /ask <question>."""
+    t = await texts_for(update, context)
     user, message = sender(update)
     text = (message.text or "").partition(" ")[2]
     outcome, waiting = await questions.ask(context.services, user.id, text)
     reply = {
-        questions.AskOutcome.NOT_PAIRED: texts.NOT_PAIRED,
-        questions.AskOutcome.BAD_LENGTH: texts.ASK_USAGE,
-        questions.AskOutcome.TOO_MANY: texts.ASK_TOO_MANY.format(count=waiting),
-        questions.AskOutcome.LIMIT: texts.ASK_LIMIT.format(count=waiting),
-        questions.AskOutcome.SAVED: texts.ASK_SAVED.format(count=waiting),
+        questions.AskOutcome.NOT_PAIRED: t(texts.NOT_PAIRED),
+        questions.AskOutcome.BAD_LENGTH: t(texts.ASK_USAGE),
+        questions.AskOutcome.TOO_MANY: t.count(texts.ASK_TOO_MANY, waiting),
+        questions.AskOutcome.LIMIT: t.count(texts.ASK_LIMIT, waiting),
+        questions.AskOutcome.SAVED: t.count(texts.ASK_SAVED, waiting),
     }[outcome]
     await message.reply_text(reply)
 
 
-def _answer_text(answer: Answer | None) -> str:
+def _answer_text(answer: Answer | None, t: Texts) -> str:
     if answer is None:
-        return texts.HISTORY_DELETED
+        return t(texts.HISTORY_DELETED)
     if answer.kind is AnswerKind.TEXT:
         return texts.esc(answer.text)
-    label = f"[{texts.KIND_NAMES[answer.kind]}]"
+    label = f"[{t(texts.KIND_NAMES[answer.kind])}]"
     return f"{label} {texts.esc(answer.text)}".strip()
 
 
-def _history_page(page: history_cases.HistoryPage) -> tuple[str, InlineKeyboardMarkup | None]:
+def _history_page(
+    page: history_cases.HistoryPage, language: Language
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    t = language.texts
     if not page.entries:
-        return texts.HISTORY_EMPTY, None
+        return t(texts.HISTORY_EMPTY), None
     first = page.page * history_cases.HISTORY_PAGE + 1
     lines = [
-        texts.HISTORY_HEADER.format(
-            first=first, last=first + len(page.entries) - 1, total=page.total
-        )
+        t(texts.HISTORY_HEADER, first=first, last=first + len(page.entries) - 1, total=page.total)
     ]
     for entry in page.entries:
         lines.append(
-            texts.HISTORY_ENTRY.format(
-                date=entry.prompt.local_date.strftime("%d %b %Y"),
-                question=texts.esc(entry.prompt.text),
-                mine=_answer_text(entry.mine),
-                partner=texts.esc(entry.partner_name) or texts.YOUR_PARTNER_START,
-                theirs=_answer_text(entry.theirs),
+            t(
+                texts.HISTORY_ENTRY,
+                date=t.date(entry.prompt.local_date, weekday=False, year=True),
+                question=texts.esc(render.prompt_text(entry.prompt, language.wording, t)),
+                mine=_answer_text(entry.mine, t),
+                partner=texts.esc(entry.partner_name) or t(texts.YOUR_PARTNER_START),
+                theirs=_answer_text(entry.theirs, t),
             )
         )
     buttons = []
     if page.page > 0:
         buttons.append(
-            InlineKeyboardButton(texts.HISTORY_NEWER, callback_data=f"h:{page.page - 1}")
+            InlineKeyboardButton(t(texts.HISTORY_NEWER), callback_data=f"h:{page.page - 1}")
         )
     if page.page + 1 < page.pages:
         buttons.append(
-            InlineKeyboardButton(texts.HISTORY_OLDER, callback_data=f"h:{page.page + 1}")
+            InlineKeyboardButton(t(texts.HISTORY_OLDER), callback_data=f"h:{page.page + 1}")
         )
     text = texts.chunks("\n\n".join(lines))[0]
     return text, InlineKeyboardMarkup([buttons]) if buttons else None
@@ -140,46 +148,48 @@ def _history_page(page: history_cases.HistoryPage) -> tuple[str, InlineKeyboardM
 
 async def history(update: Update, context: NearerContext) -> None:
     """Show the newest page of revealed questions with both answers."""
+    t = await texts_for(update, context)
     user, message = sender(update)
     page = await history_cases.history(context.services, user.id, 0)
     if page.total == 0 and await common.pairing_of(context.services, user.id) is None:
-        await message.reply_text(texts.NOT_PAIRED)  # says how to pair
+        await message.reply_text(t(texts.NOT_PAIRED))  # says how to pair
         return
-    text, keyboard = _history_page(page)
+    text, keyboard = _history_page(page, context.services.languages.get(t.code))
     await message.reply_text(text, reply_markup=keyboard)
 
 
 async def turn_history_page(update: Update, context: NearerContext) -> None:
     """Show another page of history (the person's own pairs only, by construction)."""
+    t = await texts_for(update, context)
     query, user = update.callback_query, update.effective_user
     if query is None or user is None or query.data is None:
         return
     raw = query.data.removeprefix("h:")
     if not raw.isdigit() or len(raw) > 6:
-        await query.answer(texts.MENU_EXPIRED, show_alert=True)
+        await query.answer(t(texts.MENU_EXPIRED), show_alert=True)
         return
     page = await history_cases.history(context.services, user.id, int(raw))
     await query.answer()
-    text, keyboard = _history_page(page)
+    text, keyboard = _history_page(page, context.services.languages.get(t.code))
     await query.edit_message_text(text, reply_markup=keyboard)
 
 
 async def streak(update: Update, context: NearerContext) -> None:
     """Show how many questions in a row both partners answered."""
+    t = await texts_for(update, context)
     user, message = sender(update)
     count = await history_cases.streak(context.services, user.id)
     if count is None:
-        await message.reply_text(texts.NOT_PAIRED)
+        await message.reply_text(t(texts.NOT_PAIRED))
     elif count == 0:
-        await message.reply_text(texts.STREAK_NONE)
+        await message.reply_text(t(texts.STREAK_NONE))
     else:
-        await message.reply_text(
-            texts.STREAK.format(count=count, plural="" if count == 1 else "s")
-        )
+        await message.reply_text(t.count(texts.STREAK, count))
 
 
 async def react(update: Update, context: NearerContext) -> None:
     """Send the partner a reaction to their revealed answer."""
+    t = await texts_for(update, context)
     query, user = update.callback_query, update.effective_user
     if query is None or user is None or query.data is None:
         return
@@ -190,15 +200,16 @@ async def react(update: Update, context: NearerContext) -> None:
     pairing = await common.pairing_of(context.services, user.id)
     partner = texts.esc(pairing.partner.first_name) if pairing else ""
     alert = {
-        history_cases.ReactOutcome.SENT: texts.REACTED.format(partner=partner),
-        history_cases.ReactOutcome.ALREADY: texts.REACTED_ALREADY,
-        history_cases.ReactOutcome.EXPIRED: texts.MENU_EXPIRED,
+        history_cases.ReactOutcome.SENT: t(texts.REACTED, partner=partner),
+        history_cases.ReactOutcome.ALREADY: t(texts.REACTED_ALREADY),
+        history_cases.ReactOutcome.EXPIRED: t(texts.MENU_EXPIRED),
     }[outcome]
     await query.answer(alert, show_alert=outcome is history_cases.ReactOutcome.EXPIRED)
 
 
 async def heart(update: Update, context: NearerContext) -> None:
     """Send a heart back for an appreciation."""
+    t = await texts_for(update, context)
     query, user = update.callback_query, update.effective_user
     if query is None or user is None or query.data is None:
         return
@@ -207,8 +218,8 @@ async def heart(update: Update, context: NearerContext) -> None:
     if raw_id.isdigit() and len(raw_id) < 19:
         outcome = await nudges.send_heart(context.services, user.id, int(raw_id))
     alert = {
-        nudges.HeartOutcome.SENT: texts.HEART_SENT,
-        nudges.HeartOutcome.ALREADY: texts.HEART_ALREADY,
-        nudges.HeartOutcome.EXPIRED: texts.MENU_EXPIRED,
+        nudges.HeartOutcome.SENT: t(texts.HEART_SENT),
+        nudges.HeartOutcome.ALREADY: t(texts.HEART_ALREADY),
+        nudges.HeartOutcome.EXPIRED: t(texts.MENU_EXPIRED),
     }[outcome]
     await query.answer(alert, show_alert=outcome is nudges.HeartOutcome.EXPIRED)

@@ -8,18 +8,23 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import texts
 from bot.context import NearerContext
-from bot.handlers.common import sender
+from bot.handlers.common import sender, texts_for
+from bot.i18n import Texts
 from bot.usecases import common, pairing
 
 log = logging.getLogger(__name__)
 
-INVITE_KEYBOARD = InlineKeyboardMarkup(
-    [[InlineKeyboardButton(texts.INVITE_BUTTON, callback_data="invite")]]
-)
+
+def invite_keyboard(t: Texts) -> InlineKeyboardMarkup:
+    """The button that makes an invite, as under the greeting."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t(texts.INVITE_BUTTON), callback_data="invite")]]
+    )
 
 
 async def start(update: Update, context: NearerContext) -> None:
     """Greet, or open the invite in a deep link (/start <code>)."""
+    t = await texts_for(update, context)
     user, message = sender(update)
     if context.args:
         await _show_invite(update, context, context.args[0])
@@ -27,14 +32,15 @@ async def start(update: Update, context: NearerContext) -> None:
     pairing = await common.pairing_of(context.services, user.id)
     if pairing is None:
         name = texts.esc(user.first_name)
-        await message.reply_text(texts.START.format(name=name), reply_markup=INVITE_KEYBOARD)
+        await message.reply_text(t(texts.START, name=name), reply_markup=invite_keyboard(t))
         return
     pair, partner = pairing.pair, pairing.partner
     await message.reply_text(
-        texts.START_PAIRED.format(
+        t(
+            texts.START_PAIRED,
             name=texts.esc(user.first_name),
             partner=texts.esc(partner.first_name),
-            when=texts.when(pair.schedule),
+            when=t.when(pair.schedule),
         )
     )
 
@@ -42,7 +48,8 @@ async def start(update: Update, context: NearerContext) -> None:
 async def invite(update: Update, context: NearerContext) -> None:
     """Create an invite link and a message ready to forward to the partner."""
     user, message = sender(update)
-    await _send_invite(context, user.id, user.first_name, message.chat_id)
+    t = await texts_for(update, context)
+    await _send_invite(context, t, user.id, user.first_name, message.chat_id)
 
 
 async def invite_button(update: Update, context: NearerContext) -> None:
@@ -52,38 +59,41 @@ async def invite_button(update: Update, context: NearerContext) -> None:
     if query is None or user is None or query.message is None:
         return
     await query.answer()
-    await _send_invite(context, user.id, user.first_name, query.message.chat.id)
+    t = await texts_for(update, context)
+    await _send_invite(context, t, user.id, user.first_name, query.message.chat.id)
 
 
-async def _send_invite(context: NearerContext, user_id: int, name: str, chat_id: int) -> None:
+async def _send_invite(
+    context: NearerContext, t: Texts, user_id: int, name: str, chat_id: int
+) -> None:
     result = await pairing.create_invite(context.services, user_id)
     if result.limit_reached:
-        limit = texts.INVITE_LIMIT.format(count=pairing.INVITES_PER_DAY)
+        limit = t.count(texts.INVITE_LIMIT, pairing.INVITES_PER_DAY)
         await context.bot.send_message(chat_id, limit)
         return
     if result.invite is None:
-        partner = texts.esc(result.partner.first_name if result.partner else texts.YOUR_PARTNER)
-        await context.bot.send_message(
-            chat_id, texts.INVITE_ALREADY_PAIRED.format(partner=partner)
-        )
+        partner = texts.esc(result.partner.first_name) if result.partner else t(texts.YOUR_PARTNER)
+        await context.bot.send_message(chat_id, t(texts.INVITE_ALREADY_PAIRED, partner=partner))
         return
     link = f"https://t.me/{context.bot.username}?start={result.invite.code}"
-    await context.bot.send_message(chat_id, texts.INVITE_CREATED.format(link=link))
+    await context.bot.send_message(chat_id, t(texts.INVITE_CREATED, link=link))
     await context.bot.send_message(
-        chat_id, texts.INVITE_FORWARDABLE.format(name=texts.esc(name), link=link)
+        chat_id, t(texts.INVITE_FORWARDABLE, name=texts.esc(name), link=link)
     )
 
 
-def _refusal(status: pairing.InviteStatus) -> str:
-    inviter = texts.esc(status.inviter.first_name if status.inviter else texts.YOUR_PARTNER_START)
-    partner = texts.esc(status.partner.first_name if status.partner else texts.YOUR_PARTNER)
+def _refusal(status: pairing.InviteStatus, t: Texts) -> str:
+    inviter = (
+        texts.esc(status.inviter.first_name) if status.inviter else t(texts.YOUR_PARTNER_START)
+    )
+    partner = texts.esc(status.partner.first_name) if status.partner else t(texts.YOUR_PARTNER)
     return {
-        pairing.InviteCheck.OWN: texts.INVITE_OWN,
-        pairing.InviteCheck.UNKNOWN: texts.INVITE_UNKNOWN,
-        pairing.InviteCheck.EXPIRED: texts.INVITE_EXPIRED,
-        pairing.InviteCheck.YOU_ARE_PAIRED: texts.INVITE_YOU_ARE_PAIRED.format(partner=partner),
-        pairing.InviteCheck.INVITER_PAIRED: texts.INVITE_INVITER_PAIRED.format(inviter=inviter),
-        pairing.InviteCheck.OK: texts.INVITE_UNKNOWN,
+        pairing.InviteCheck.OWN: t(texts.INVITE_OWN),
+        pairing.InviteCheck.UNKNOWN: t(texts.INVITE_UNKNOWN),
+        pairing.InviteCheck.EXPIRED: t(texts.INVITE_EXPIRED),
+        pairing.InviteCheck.YOU_ARE_PAIRED: t(texts.INVITE_YOU_ARE_PAIRED, partner=partner),
+        pairing.InviteCheck.INVITER_PAIRED: t(texts.INVITE_INVITER_PAIRED, inviter=inviter),
+        pairing.InviteCheck.OK: t(texts.INVITE_UNKNOWN),
     }[status.check]
 
 
@@ -93,29 +103,31 @@ _FAILED_CHECKS = (pairing.InviteCheck.UNKNOWN, pairing.InviteCheck.EXPIRED)
 
 async def _show_invite(update: Update, context: NearerContext, code: str) -> None:
     user, message = sender(update)
+    t = await texts_for(update, context)
     if await pairing.invite_attempts_blocked(context.services, user.id):
         log.info("invite attempts of user %d slowed down", user.id)
-        await message.reply_text(texts.INVITE_SLOW_DOWN)
+        await message.reply_text(t(texts.INVITE_SLOW_DOWN))
         return
     status = await pairing.check_invite(context.services, code, user.id)
     if status.check in _FAILED_CHECKS:
         await pairing.note_invite_failure(context.services, user.id)
     if status.check is not pairing.InviteCheck.OK or status.inviter is None:
         log.info("invite refused for user %d: %s", user.id, status.check.name)
-        await message.reply_text(_refusal(status))
+        await message.reply_text(_refusal(status, t))
         return
     keyboard = InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(texts.ACCEPT_BUTTON, callback_data=f"accept:{code}")],
-            [InlineKeyboardButton(texts.DECLINE_BUTTON, callback_data="decline")],
+            [InlineKeyboardButton(t(texts.ACCEPT_BUTTON), callback_data=f"accept:{code}")],
+            [InlineKeyboardButton(t(texts.DECLINE_BUTTON), callback_data="decline")],
         ]
     )
     inviter = texts.esc(status.inviter.first_name)
-    await message.reply_text(texts.INVITE_OFFER.format(inviter=inviter), reply_markup=keyboard)
+    await message.reply_text(t(texts.INVITE_OFFER, inviter=inviter), reply_markup=keyboard)
 
 
 async def answer_invite(update: Update, context: NearerContext) -> None:
     """Accept or decline an invite from its buttons."""
+    t = await texts_for(update, context)
     query, user = update.callback_query, update.effective_user
     if query is None or user is None or query.data is None:
         return
@@ -123,59 +135,61 @@ async def answer_invite(update: Update, context: NearerContext) -> None:
     if query.data != "decline" and await pairing.invite_attempts_blocked(
         context.services, user.id
     ):
-        await query.answer(texts.INVITE_SLOW_DOWN, show_alert=True)
+        await query.answer(t(texts.INVITE_SLOW_DOWN), show_alert=True)
         return
     await query.answer()
     if query.data == "decline":
-        await query.edit_message_text(texts.INVITE_DECLINED)
+        await query.edit_message_text(t(texts.INVITE_DECLINED))
         return
     code = query.data.removeprefix("accept:")
     result = await pairing.accept_invite(context.services, code, user.id)
     if result.pair is None:
         if result.status.check in _FAILED_CHECKS:
             await pairing.note_invite_failure(context.services, user.id)
-        await query.edit_message_text(_refusal(result.status))
+        await query.edit_message_text(_refusal(result.status, t))
         return
     inviter = result.status.inviter
     await query.edit_message_text(
-        texts.paired(inviter.first_name if inviter else texts.YOUR_PARTNER, result.pair.schedule)
+        t.paired(inviter.first_name if inviter else t(texts.YOUR_PARTNER), result.pair.schedule)
     )
 
 
 async def unpair(update: Update, context: NearerContext) -> None:
     """Ask to confirm ending the pairing."""
+    t = await texts_for(update, context)
     user, message = sender(update)
     found = await common.pairing_of(context.services, user.id)
     if found is None:
-        await message.reply_text(texts.NOT_PAIRED)
+        await message.reply_text(t(texts.NOT_PAIRED))
         return
     pair, partner = found.pair, found.partner
     keyboard = InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(texts.UNPAIR_YES, callback_data=f"unpair:yes:{pair.id}")],
-            [InlineKeyboardButton(texts.UNPAIR_NO, callback_data="unpair:no")],
+            [InlineKeyboardButton(t(texts.UNPAIR_YES), callback_data=f"unpair:yes:{pair.id}")],
+            [InlineKeyboardButton(t(texts.UNPAIR_NO), callback_data="unpair:no")],
         ]
     )
     await message.reply_text(
-        texts.UNPAIR_CONFIRM.format(partner=texts.esc(partner.first_name)), reply_markup=keyboard
+        t(texts.UNPAIR_CONFIRM, partner=texts.esc(partner.first_name)), reply_markup=keyboard
     )
 
 
 async def confirm_unpair(update: Update, context: NearerContext) -> None:
     """End the pairing once confirmed; a button for another or an old pair has expired."""
+    t = await texts_for(update, context)
     query, user = update.callback_query, update.effective_user
     if query is None or user is None or query.data is None:
         return
     if query.data == "unpair:no":
         await query.answer()
-        await query.edit_message_text(texts.UNPAIR_KEPT)
+        await query.edit_message_text(t(texts.UNPAIR_KEPT))
         return
     _, _, raw_id = query.data.partition("unpair:yes:")
     partner = None
     if raw_id.isdigit() and len(raw_id) < 19:
         partner = await pairing.unpair(context.services, user.id, int(raw_id))
     if partner is None:
-        await query.answer(texts.MENU_EXPIRED, show_alert=True)
+        await query.answer(t(texts.MENU_EXPIRED), show_alert=True)
         return
     await query.answer()
-    await query.edit_message_text(texts.UNPAIR_DONE.format(partner=texts.esc(partner.first_name)))
+    await query.edit_message_text(t(texts.UNPAIR_DONE, partner=texts.esc(partner.first_name)))

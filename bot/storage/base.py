@@ -59,6 +59,12 @@ class PeopleStore(Protocol):
         """Change a person's own settings; arguments left as None stay as they are."""
         ...
 
+    async def set_language(
+        self, user_id: int, *, chosen: str | None = None, telegram: str | None = None
+    ) -> None:
+        """Record the language a person chose, or the one their Telegram app reports."""
+        ...
+
     async def delete_person(self, user_id: int, placeholder_question: str) -> None:
         """Delete everything stored about a person, in every table (see the SQLite store)."""
         ...

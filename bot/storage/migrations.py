@@ -222,7 +222,13 @@ MIGRATIONS: tuple[str, ...] = (
     DELETE FROM invites WHERE used_at IS NULL AND inviter_id IN
         (SELECT user_id FROM people WHERE pair_id IS NOT NULL);
     """,
-    # 6: the durable inbox. Every update is stored before Telegram is told it arrived, then
+    # 6: each person's own language: the one they chose (/language), and the one their Telegram
+    # app reports, for messages rendered later from the outbox.
+    """
+    ALTER TABLE people ADD COLUMN language TEXT;
+    ALTER TABLE people ADD COLUMN telegram_language TEXT;
+    """,
+    # 7: the durable inbox. Every update is stored before Telegram is told it arrived, then
     # handled from here, one at a time per lane (a pair's two chats, or one chat); a handled
     # row keeps only its id (to drop a replay) and its times. Times are real milliseconds.
     """

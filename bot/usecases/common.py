@@ -17,6 +17,7 @@ from bot.domain.models import (
     Schedule,
 )
 from bot.domain.outbox import MessageKind, NewMessage, Notice, merge_changes
+from bot.i18n import Language, Languages
 from bot.metrics import Metrics
 from bot.storage import Store, StoreTransaction
 
@@ -42,6 +43,18 @@ class Services:
     # Wakes the delivery loop after something was added to the outbox.
     wake_delivery: Callable[[], None] = field(default=lambda: None)
     metrics: Metrics = field(default_factory=Metrics)
+    # The languages offered; English only unless the app loads the others.
+    languages: Languages = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.languages is None:
+            self.languages = Languages(self.library)
+
+    def language_of(self, person: Person | None) -> Language:
+        """The language a person reads (English for someone the bot does not know)."""
+        if person is None:
+            return self.languages.get(None)
+        return self.languages.for_person(person.language, person.telegram_language)
 
     def default_schedule(self) -> Schedule:
         """The schedule a new pair starts with."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum, auto
 
 from bot import texts
@@ -34,10 +34,17 @@ class Registration:
 
 
 async def register(
-    services: Services, user_id: int, chat_id: int, first_name: str, *, create: bool = True
+    services: Services,
+    user_id: int,
+    chat_id: int,
+    first_name: str,
+    *,
+    create: bool = True,
+    language: str | None = None,
 ) -> Registration:
     """Refresh someone who wrote to the bot (recording them first when `create`: they are
-    starting to pair); notice when they come back after blocking it."""
+    starting to pair), with the language their Telegram app reports; notice when they come
+    back after blocking it."""
     now = services.clock()
     async with services.db.transaction() as tx:
         before = await tx.get_person(user_id)
@@ -46,6 +53,9 @@ async def register(
         person = await tx.upsert_person(
             user_id, chat_id, first_name or texts.YOUR_PARTNER_START, now
         )
+        if language and language != person.telegram_language:
+            await tx.set_language(user_id, telegram=language)
+            person = replace(person, telegram_language=language)
         if before is None or not before.blocked:
             return Registration(person)
         return Registration(person, await came_back(tx, user_id, now))

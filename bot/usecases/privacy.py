@@ -45,14 +45,21 @@ async def export(services: Services, user_id: int) -> dict[str, Any]:
     async with services.db.reading() as tx:
         person = await tx.get_person(user_id)
         pairs = await tx.pairs_of(user_id)
+        language = services.language_of(person)
         questions = []
         for entry in await tx.all_entries_of(user_id):
             prompt, mine = entry.prompt, entry.mine
             # The partner's answer only where it was shared with this person.
             theirs = entry.theirs if prompt.revealed_at is not None else None
+            words = (
+                language.texts(texts.DELETED_QUESTION)
+                if prompt.text == texts.DELETED_QUESTION
+                else language.wording.prompt_text(prompt)
+            )
             questions.append(
                 _prompt_json(
                     prompt,
+                    words,
                     None if mine is None else _answer_json(mine.kind, mine.text),
                     None if theirs is None else _answer_json(theirs.kind, theirs.text),
                 )
@@ -68,6 +75,7 @@ async def export(services: Services, user_id: int) -> dict[str, Any]:
             "reminders": person.reminders_on,
             "nudges": person.nudges_on,
             "reminder_hours": person.reminder_hours,
+            "language": language.code,
             "quiet_hours": [
                 person.quiet_start.isoformat("minutes"),
                 person.quiet_end.isoformat("minutes"),
@@ -92,11 +100,11 @@ async def export(services: Services, user_id: int) -> dict[str, Any]:
 
 
 def _prompt_json(
-    prompt: Prompt, mine: dict[str, str] | None, theirs: dict[str, str] | None
+    prompt: Prompt, words: str, mine: dict[str, str] | None, theirs: dict[str, str] | None
 ) -> dict[str, Any]:
     return {
         "date": prompt.local_date.isoformat(),
-        "question": prompt.text,
+        "question": words,
         "kind": prompt.kind.value,
         "revealed": prompt.revealed_at is not None,
         "your_answer": mine,

@@ -17,6 +17,7 @@ from bot.domain.models import (
     PromptKind,
 )
 from bot.domain.outbox import moment_param, schedule_params
+from bot.i18n import Language
 from bot.usecases.common import Services, pairing_in, tell_partner
 
 log = logging.getLogger(__name__)
@@ -169,3 +170,50 @@ async def change_personal(
             reminder_hours=reminder_hours,
         )
         return await tx.get_person(user_id)
+
+
+# Languages ------------------------------------------------------------------------------------
+
+
+async def language_for(services: Services, user_id: int, reported: str | None) -> Language:
+    """The language a person reads; remembers what their Telegram app reports, for messages
+    rendered later from the outbox (written only when it changed)."""
+    async with services.db.reading() as tx:
+        person = await tx.get_person(user_id)
+    if person is not None and reported and reported != person.telegram_language:
+        async with services.db.transaction() as tx:
+            await tx.set_language(user_id, telegram=reported)
+        person = replace(person, telegram_language=reported)
+    if person is None:
+        return services.languages.for_person(None, reported)
+    return services.language_of(person)
+
+
+async def choose_language(services: Services, user_id: int, code: str) -> Language | None:
+    """Set the language a person reads; None when it is not offered. The partner is not told:
+    it is the person's own."""
+    if code not in services.languages.offered:
+        return None
+    async with services.db.transaction() as tx:
+        if await tx.get_person(user_id) is None:
+            return None
+        await tx.set_language(user_id, chosen=code)
+    log.info("user %s chose language %s", user_id, code)
+    return services.languages.get(code)
+
+
+async def choose_language_named(services: Services, user_id: int, wanted: str) -> Language | None:
+    """Set a language named by its code ('de', 'pt-br') or its own name ('Deutsch')."""
+    needle = wanted.strip().casefold().replace("-", "_")
+    for code in services.languages.offered:
+        language = services.languages.get(code)
+        names = {
+            code.casefold(),
+            code.split("_")[0].casefold(),
+            language.texts.language_name.casefold(),
+            (language.texts.locale.get_language_name(language.texts.locale) or "").casefold(),
+            (language.texts.locale.get_language_name("en") or "").casefold(),  # 'German'
+        }
+        if needle in names:
+            return await choose_language(services, user_id, code)
+    return None

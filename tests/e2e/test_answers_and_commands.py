@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot import texts
 from sandbox.fake_bot_api import FakeBotAPI
-from tests.support import RunningBot, pair_up
+from tests.support import RunningBot, fields, includes, including, pair_up, saying, says
 
 
 def _text(message: dict) -> str:
@@ -20,9 +21,9 @@ async def test_a_second_answer_before_the_reveal_replaces_the_first(
     await alice.send("first draft")
     await alice.receive()
     await alice.send("what I really mean")
-    assert "replaces" in _text(await alice.receive())
+    assert says(await alice.receive(), texts.SAVED_REPLACED, partner="Bob")
     await bob.send("bob's answer")
-    reveal = await bob.receive_until(lambda m: "said:" in _text(m))
+    reveal = await bob.receive_until(including(texts.REVEAL_HEADER, partner="Alice"))
     assert "what I really mean" in _text(reveal[-1])
     assert "first draft" not in _text(reveal[-1])
 
@@ -35,13 +36,13 @@ async def test_editing_an_answer_before_the_reveal_updates_it_and_after_it_does_
     answer = await alice.send("typo answr")
     await alice.receive()
     await alice.edit(answer, "typo fixed answer")
-    assert "updated" in _text(await alice.receive())
+    assert says(await alice.receive(), texts.EDIT_SAVED)
     await bob.send("bob here")
-    reveal = await bob.receive_until(lambda m: "said:" in _text(m))
+    reveal = await bob.receive_until(including(texts.REVEAL_HEADER, partner="Alice"))
     assert "typo fixed answer" in _text(reveal[-1])
-    await alice.receive_until(lambda m: "said:" in _text(m))
+    await alice.receive_until(including(texts.REVEAL_HEADER, partner="Bob"))
     await alice.edit(answer, "rewriting history")
-    assert "doesn't change it" in _text(await alice.receive())
+    assert says(await alice.receive(), texts.EDIT_AFTER_REVEAL, partner="Bob")
     await bot.settle()
     assert "rewriting history" not in " ".join(bob.texts())
 
@@ -52,9 +53,9 @@ async def test_a_sticker_gets_a_kind_reply_about_what_can_be_an_answer(
     alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
     await pair_up(bot, alice, bob)
     await alice.send_sticker()
-    assert "voice note" in _text(await alice.receive())
+    assert says(await alice.receive(), texts.UNSUPPORTED_ANSWER)
     await alice.send_content({"location": {"latitude": 1.0, "longitude": 2.0}})
-    assert "voice note" in _text(await alice.receive())
+    assert says(await alice.receive(), texts.UNSUPPORTED_ANSWER)
 
 
 async def test_a_photo_with_caption_is_relayed_as_the_photo(
@@ -83,9 +84,11 @@ async def test_a_very_long_answer_is_revealed_within_telegrams_limit(
     await bob.send("short")
     await bob.receive()
     await bot.settle()
-    revealed = "".join(_text(m) for m in bob.unread())
+    pieces = bob.unread()
+    assert includes(pieces[0], texts.REVEAL_HEADER, partner="Alice")
+    revealed = "".join(_text(m) for m in pieces)
     assert long_answer.split()[-1] in revealed
-    assert len(long_answer) - 10 < len(revealed.split("said:")[1])
+    assert len(long_answer) - 10 < len(revealed[revealed.index("I love how you") :])
 
 
 async def test_an_older_open_question_can_still_be_answered_by_replying_to_it(
@@ -96,16 +99,16 @@ async def test_an_older_open_question_can_still_be_answered_by_replying_to_it(
     first_question = alice.inbox[-1]
     bot.clock.set(dt.datetime(2026, 1, 15, 9, 0, tzinfo=dt.UTC))
     await bot.tick()
-    await alice.receive_until(lambda m: "Today's question" in _text(m))
-    await bob.receive_until(lambda m: "Today's question" in _text(m))
+    await alice.receive_until(saying(texts.QUESTION))
+    await bob.receive_until(saying(texts.QUESTION))
     await alice.send("which one?")
-    assert "reply" in _text(await alice.receive())
+    assert says(await alice.receive(), texts.SEVERAL_OPEN, count=2)
     await alice.reply(first_question, "answer to day one")
     await alice.receive()
-    body = first_question["text"].split("\n\n")[1]
-    bob_first = next(m for m in bob.inbox if body in _text(m) and "Today's" in _text(m))
+    body = fields(first_question, texts.QUESTION)["question"]
+    bob_first = next(m for m in bob.inbox if says(m, texts.QUESTION, question=body))
     await bob.reply(bob_first, "bob on day one")
-    reveal = await bob.receive_until(lambda m: "said:" in _text(m))
+    reveal = await bob.receive_until(including(texts.REVEAL_HEADER, partner="Alice"))
     assert "answer to day one" in _text(reveal[-1])
 
 
@@ -115,9 +118,10 @@ async def test_today_shows_who_answered_but_never_what(bot: RunningBot, api: Fak
     await alice.send("secret words")
     await alice.receive()
     await bob.send("/today")
-    status = _text(await bob.receive())
-    assert "Alice answered" in status
-    assert "secret words" not in status
+    status = await bob.receive()
+    assert includes(status, texts.TODAY_HEADER)
+    assert includes(status, texts.TODAY_PARTNER_ANSWERED, partner="Alice")
+    assert "secret words" not in _text(status)
 
 
 async def test_unpairing_asks_first_then_tells_the_partner_and_stops_questions(
@@ -127,18 +131,20 @@ async def test_unpairing_asks_first_then_tells_the_partner_and_stops_questions(
     await pair_up(bot, alice, bob)
     await alice.send("/unpair")
     confirm = await alice.receive()
-    await alice.press(confirm, "No")
+    assert says(confirm, texts.UNPAIR_CONFIRM, partner="Bob")
+    await alice.press(confirm, texts.UNPAIR_NO)
     await bot.settle()
     async with bot.services.db.transaction() as tx:
         assert await tx.active_pair_of(alice.id) is not None
     await alice.send("/unpair")
-    await alice.press((await alice.receive_until(lambda m: "reply_markup" in m))[-1], "Yes")
+    confirm = (await alice.receive_until(lambda m: "reply_markup" in m))[-1]
+    await alice.press(confirm, texts.UNPAIR_YES)
     told = await bob.receive()
-    assert "ended your pairing" in _text(told)
+    assert says(told, texts.UNPAIR_PARTNER, name="Alice")
     bot.clock.set(dt.datetime(2026, 1, 16, 9, 0, tzinfo=dt.UTC))
     await bot.tick()
     await bot.settle()
-    assert not [m for m in alice.unread() + bob.unread() if "Today's question" in _text(m)]
+    assert not [m for m in alice.unread() + bob.unread() if includes(m, texts.QUESTION)]
 
 
 async def test_an_old_unpair_button_for_another_pair_has_expired(
@@ -148,10 +154,10 @@ async def test_an_old_unpair_button_for_another_pair_has_expired(
     await pair_up(bot, alice, bob)
     await alice.send("/unpair")
     confirm = await alice.receive()
-    answer = await alice.press(confirm, "Yes", data="unpair:yes:999")
-    assert "expired" in answer["text"]
-    answer = await alice.press(confirm, "Yes", data="garbage\u202e<b>")
-    assert "expired" in answer["text"]
+    answer = await alice.press(confirm, texts.UNPAIR_YES, data="unpair:yes:999")
+    assert says(answer, texts.MENU_EXPIRED)
+    answer = await alice.press(confirm, texts.UNPAIR_YES, data="garbage\u202e<b>")
+    assert says(answer, texts.MENU_EXPIRED)
     async with bot.services.db.transaction() as tx:
         assert await tx.active_pair_of(alice.id) is not None
 
@@ -162,13 +168,16 @@ async def test_changing_the_time_tells_the_partner_and_moves_the_next_question(
     alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
     await pair_up(bot, alice, bob)
     await alice.send("/time 25:99")
-    assert "HH:MM" in _text(await alice.receive())
+    assert says(await alice.receive(), texts.TIME_USAGE)
     await alice.send("/timezone Mars/Base")
-    assert "/timezone Europe/Berlin" in _text(await alice.receive())
+    assert says(await alice.receive(), texts.TIMEZONE_USAGE)
     await alice.send("/time 20:15")
-    assert "20:15" in _text(await alice.receive())
+    changed = await alice.receive()
+    assert says(changed, texts.SCHEDULE_CHANGED) and "20:15" in _text(changed)
     await bot.pass_change_window()
-    assert "Alice changed" in _text(await bob.receive())
+    told = await bob.receive()
+    assert says(told, texts.CHANGES_ONE, name="Alice") and includes(told, texts.CHANGE_SCHEDULE)
+    assert "20:15" in _text(told)
     bot.clock.set(dt.datetime(2026, 1, 15, 20, 14, tzinfo=dt.UTC))
     assert (await bot.tick()).delivered == 0
     bot.clock.set(dt.datetime(2026, 1, 15, 20, 15, tzinfo=dt.UTC))
@@ -194,13 +203,13 @@ async def test_unknown_commands_and_unpaired_messages_get_a_hint(
 ) -> None:
     carol = api.user(3, "Carol")
     await carol.send("/dance")
-    assert "/help" in _text(await carol.receive())
+    assert says(await carol.receive(), texts.UNKNOWN_COMMAND)
     await carol.send("hello?")
-    assert "/invite" in _text(await carol.receive())
+    assert says(await carol.receive(), texts.NOT_PAIRED)
     await carol.send("/help")
-    assert "/today" in _text(await carol.receive())
+    assert says(await carol.receive(), texts.HELP)
     await carol.send("/today")
-    assert "not paired" in _text(await carol.receive())
+    assert says(await carol.receive(), texts.NOT_PAIRED)
 
 
 async def test_the_command_menu_is_registered_at_start_up(
@@ -218,6 +227,6 @@ async def test_a_weekly_exercise_comes_on_the_pairs_weekday_with_the_question(
     bot.clock.set(dt.datetime(2026, 1, 17, 9, 0, tzinfo=dt.UTC))  # Saturday
     await bot.tick()
     await bot.settle()
-    received = [_text(m) for m in alice.unread()]
-    assert any("Today's question" in t for t in received)
-    assert any("Something to try together" in t for t in received)
+    received = alice.unread()
+    assert any(says(m, texts.QUESTION) for m in received)
+    assert any(says(m, texts.EXERCISE) for m in received)

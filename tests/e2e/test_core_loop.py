@@ -8,9 +8,19 @@ from pathlib import Path
 
 import pytest
 
+from bot import texts
 from bot.content import Library
 from sandbox.fake_bot_api import FakeBotAPI
-from tests.support import FakeClock, RunningBot, pair_up
+from tests.support import (
+    FakeClock,
+    RunningBot,
+    fields,
+    includes,
+    including,
+    pair_up,
+    saying,
+    says,
+)
 
 
 @pytest.fixture
@@ -29,32 +39,30 @@ async def bot(
     await running.stop()
 
 
-def _is_question(message: dict) -> bool:
-    return "Today's question" in (message.get("text") or "")
-
-
 async def test_invite_accept_pairs_both_and_sends_both_the_first_question(
     bot: RunningBot, api: FakeBotAPI
 ) -> None:
     alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
     await alice.send("/start")
     greeting = await alice.receive()
-    assert "Nearer" in greeting["text"]
-    await alice.press(greeting, "Invite")
+    assert says(greeting, texts.START, name="Alice")
+    await alice.press(greeting, texts.INVITE_BUTTON)
     link = await alice.receive()
+    assert says(link, texts.INVITE_CREATED)
     assert "https://t.me/nearer_test_bot?start=" in link["text"]
     forwardable = await alice.receive()
-    assert "Alice invited you" in forwardable["text"]
+    assert says(forwardable, texts.INVITE_FORWARDABLE, name="Alice")
     code = link["text"].split("?start=")[1].split()[0]
     await bob.send(f"/start {code}")
     offer = await bob.receive()
-    assert "Alice" in offer["text"] and "reply_markup" in offer
-    await bob.press(offer, "Yes")
-    bob_seen = await bob.receive_until(_is_question)
-    alice_seen = await alice.receive_until(_is_question)
-    assert any("paired" in (m.get("text") or "") for m in bob_seen)
-    assert any("paired" in (m.get("text") or "") and "Bob" in m["text"] for m in alice_seen)
-    assert bob_seen[-1]["text"].split("\n\n")[1] == alice_seen[-1]["text"].split("\n\n")[1]
+    assert says(offer, texts.INVITE_OFFER, inviter="Alice") and "reply_markup" in offer
+    await bob.press(offer, texts.ACCEPT_BUTTON)
+    bob_seen = await bob.receive_until(saying(texts.QUESTION, partner="Alice"))
+    alice_seen = await alice.receive_until(saying(texts.QUESTION, partner="Bob"))
+    assert any(says(m, texts.PAIRED, partner="Alice") for m in bob_seen)
+    assert any(says(m, texts.PAIRED, partner="Bob") for m in alice_seen)
+    asked = fields(alice_seen[-1], texts.QUESTION)["question"]
+    assert fields(bob_seen[-1], texts.QUESTION)["question"] == asked
 
 
 async def test_answers_in_either_order_reveal_once_to_each_partner(
@@ -65,17 +73,17 @@ async def test_answers_in_either_order_reveal_once_to_each_partner(
     question = alice.inbox[-1]
     await alice.reply(question, "Our walk by the river <3 & the rain")
     saved = await alice.receive()
-    assert "Saved" in saved["text"] and "Bob" in saved["text"]
+    assert says(saved, texts.SAVED, partner="Bob")
     await bot.settle()
     assert bob.unread() == []  # nothing of Alice's answer reaches Bob before he answers
     await bob.send("Cooking together on Sunday")
-    bob_messages = await bob.receive_until(lambda m: "Alice</b> said" in (m.get("html") or ""))
-    alice_messages = await alice.receive_until(lambda m: "Bob</b> said" in (m.get("html") or ""))
+    bob_messages = await bob.receive_until(including(texts.REVEAL_HEADER, partner="Alice"))
+    alice_messages = await alice.receive_until(including(texts.REVEAL_HEADER, partner="Bob"))
     assert "Our walk by the river <3 & the rain" in bob_messages[-1]["text"]
     assert "Cooking together on Sunday" in alice_messages[-1]["text"]
     assert "&lt;3 &amp; the rain" in bob_messages[-1]["html"]  # escaped, never interpreted
     await bot.settle()
-    reveals = [m for u in (alice, bob) for m in u.inbox if "said:" in (m.get("text") or "")]
+    reveals = [m for u in (alice, bob) for m in u.inbox if includes(m, texts.REVEAL_HEADER)]
     assert len(reveals) == 2
 
 
@@ -90,8 +98,8 @@ async def test_bob_answering_first_also_reveals_once_each(
     await alice.receive_until(lambda m: "First from Bob" in (m.get("text") or ""))
     await bob.receive_until(lambda m: "Then Alice" in (m.get("text") or ""))
     await bot.settle()
-    assert sum("said:" in t for t in alice.texts()) == 1
-    assert sum("said:" in t for t in bob.texts()) == 1
+    assert sum(includes(m, texts.REVEAL_HEADER) for m in alice.inbox) == 1
+    assert sum(includes(m, texts.REVEAL_HEADER) for m in bob.inbox) == 1
 
 
 async def test_a_voice_answer_is_relayed_as_the_original_voice_note(
@@ -105,7 +113,7 @@ async def test_a_voice_answer_is_relayed_as_the_original_voice_note(
     received = await bob.receive_until(lambda m: "voice" in m)
     assert received[-1]["voice"]["file_id"] == voice["voice"]["file_id"]
     assert received[-1]["copied_from"] == alice.id
-    assert any("Alice</b> said" in (m.get("html") or "") for m in received)
+    assert any(says(m, texts.REVEAL_HEADER, partner="Alice") for m in received)
 
 
 async def test_opening_your_own_invite_link_is_refused_kindly(
@@ -117,7 +125,7 @@ async def test_opening_your_own_invite_link_is_refused_kindly(
     code = link["text"].split("?start=")[1].split()[0]
     alice.unread()
     await alice.send(f"/start {code}")
-    refusal = await alice.receive_until(lambda m: "own invite" in (m.get("text") or ""))
+    refusal = await alice.receive_until(saying(texts.INVITE_OWN))
     assert "reply_markup" not in refusal[-1]
 
 
@@ -131,7 +139,7 @@ async def test_an_expired_invite_is_refused_and_pairs_nobody(
     bot.clock.advance(hours=24, seconds=1)
     await bob.send(f"/start {code}")
     refusal = await bob.receive()
-    assert "expired" in refusal["text"]
+    assert says(refusal, texts.INVITE_EXPIRED)
     async with bot.services.db.transaction() as tx:
         assert await tx.active_pair_of(bob.id) is None
 
@@ -139,16 +147,18 @@ async def test_an_expired_invite_is_refused_and_pairs_nobody(
 async def test_a_used_or_unknown_code_is_refused(bot: RunningBot, api: FakeBotAPI) -> None:
     alice, bob, carol = api.user(1, "Alice"), api.user(2, "Bob"), api.user(3, "Carol")
     await carol.send("/start nonsense-code-123")
-    assert "don't recognise" in (await carol.receive())["text"]
+    assert says(await carol.receive(), texts.INVITE_UNKNOWN)
     await alice.send("/invite")
     code = (await alice.receive())["text"].split("?start=")[1].split()[0]
     await bob.send(f"/start {code}")
-    await bob.press(await bob.receive(), "Yes")
+    await bob.press(await bob.receive(), texts.ACCEPT_BUTTON)
     await bot.settle()
     carol.unread()
     await carol.send(f"/start {code}")
     reply = await carol.receive()
-    assert "already paired" in reply["text"] or "expired" in reply["text"]
+    assert says(reply, texts.INVITE_INVITER_PAIRED, inviter="Alice") or says(
+        reply, texts.INVITE_EXPIRED
+    )
 
 
 async def test_someone_already_paired_cannot_accept_another_invite(
@@ -160,9 +170,9 @@ async def test_someone_already_paired_cannot_accept_another_invite(
     code = (await carol.receive())["text"].split("?start=")[1].split()[0]
     await bob.send(f"/start {code}")
     reply = await bob.receive()
-    assert "already paired with <b>Alice</b>" in reply["html"]
+    assert says(reply, texts.INVITE_YOU_ARE_PAIRED, partner="Alice")
     await alice.send("/invite")
-    assert "already paired" in (await alice.receive())["text"]
+    assert says(await alice.receive(), texts.INVITE_ALREADY_PAIRED, partner="Bob")
 
 
 async def test_the_next_question_arrives_at_the_local_send_time_and_not_before(
@@ -178,12 +188,12 @@ async def test_the_next_question_arrives_at_the_local_send_time_and_not_before(
     bot.clock.set(bot.clock.now.replace(hour=23, minute=59, second=59))
     await bot.tick()
     await bot.settle()
-    assert [m for m in alice.unread() if "Today's question" in (m.get("text") or "")] == []
+    assert [m for m in alice.unread() if includes(m, texts.QUESTION)] == []
     bot.clock.advance(seconds=1)
     report = await bot.tick()
     assert report.delivered == 1
-    assert "Today's question" in (await alice.receive())["text"]
-    assert "Today's question" in (await bob.receive())["text"]
+    assert says(await alice.receive(), texts.QUESTION, partner="Bob")
+    assert says(await bob.receive(), texts.QUESTION, partner="Alice")
     await bot.tick()
     await bot.settle()
     assert alice.unread() == [] and bob.unread() == []
@@ -204,5 +214,5 @@ async def test_a_restart_between_question_and_answers_loses_nothing_and_repeats_
     await bob.receive_until(lambda m: "Before the restart" in (m.get("text") or ""))
     await alice.receive_until(lambda m: "After the restart" in (m.get("text") or ""))
     await bot.settle()
-    assert sum("Today's question" in t for t in alice.texts()) == 1
-    assert sum("Today's question" in t for t in bob.texts()) == 1
+    assert sum(includes(m, texts.QUESTION) for m in alice.inbox) == 1
+    assert sum(includes(m, texts.QUESTION) for m in bob.inbox) == 1

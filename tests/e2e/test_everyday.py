@@ -8,7 +8,7 @@ import json
 
 from bot import texts
 from sandbox.fake_bot_api import FakeBotAPI, FakeUser
-from tests.support import RunningBot, pair_up
+from tests.support import RunningBot, includes, including, pair_up, saying, says
 
 UTC = dt.UTC
 
@@ -21,9 +21,13 @@ def _at(day: int, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime(2026, 1, day, hour, minute, tzinfo=UTC)
 
 
+def _is_question(message: dict) -> bool:
+    return includes(message, texts.QUESTION) or includes(message, texts.QUESTION_FROM_PARTNER)
+
+
 async def _answer_today(bot: RunningBot, *users: FakeUser) -> None:
     for user in users:
-        question = [m for m in user.inbox if "question" in _text(m)][-1]
+        question = [m for m in user.inbox if _is_question(m)][-1]
         await user.reply(question, f"{user.first_name} answers")
     await bot.settle()
 
@@ -42,17 +46,17 @@ async def test_an_evening_nudge_turns_a_reply_into_a_gift_with_a_heart_back(
     report = await bot.tick()
     assert report.nudges == 2
     nudge = await alice.receive()
-    assert "A small nudge" in _text(nudge)
+    assert says(nudge, texts.NUDGE, partner="Bob")
     await bob.receive()
     await alice.reply(nudge, "You made my morning with that coffee")
-    assert "Sent to Bob" in _text(await alice.receive())
-    gift = await bob.receive_until(lambda m: "appreciation" in _text(m))
+    assert says(await alice.receive(), texts.GIFT_SENT, partner="Bob")
+    gift = await bob.receive_until(including(texts.GIFT_HEADER, name="Alice"))
     assert "You made my morning with that coffee" in _text(gift[-1])
-    answer = await bob.press(gift[-1], "heart")
-    assert "Heart sent" in answer["text"]
-    assert "sent a heart back" in _text(await alice.receive())
-    again = await bob.press(gift[-1], "heart")
-    assert "already" in again["text"]
+    answer = await bob.press(gift[-1], texts.HEART_BUTTON)
+    assert says(answer, texts.HEART_SENT)
+    assert says(await alice.receive(), texts.HEART_RECEIVED, name="Bob")
+    again = await bob.press(gift[-1], texts.HEART_BUTTON)
+    assert says(again, texts.HEART_ALREADY)
 
 
 async def test_a_partner_who_ignores_a_nudge_is_not_chased(
@@ -74,13 +78,13 @@ async def test_nudges_can_be_turned_off_for_one_partner(bot: RunningBot, api: Fa
     alice, bob = await _pairs(bot, api)
     await alice.send("/settings")
     menu = await alice.receive()
-    await alice.press(menu, "Nudges")
-    assert "Your nudges: off" in _text(await alice.receive())
+    await alice.press(menu, texts.SETTINGS_BUTTON_NUDGES.format(state=texts.ON))
+    assert says(await alice.receive(), texts.SETTINGS, nudges=texts.OFF)
     bot.clock.set(_at(14, 19))
     assert (await bot.tick()).nudges == 1
     await bot.settle()
-    assert not [m for m in alice.unread() if "A small nudge" in _text(m)]
-    assert [m for m in bob.unread() if "A small nudge" in _text(m)]
+    assert not [m for m in alice.unread() if includes(m, texts.NUDGE)]
+    assert [m for m in bob.unread() if says(m, texts.NUDGE)]
 
 
 async def test_a_reminder_comes_once_after_the_set_hours_and_names_a_partner_who_answered(
@@ -88,9 +92,9 @@ async def test_a_reminder_comes_once_after_the_set_hours_and_names_a_partner_who
 ) -> None:
     alice, bob = await _pairs(bot, api)
     await alice.send("/reminders maybe")
-    assert "/reminders on" in _text(await alice.receive())
+    assert says(await alice.receive(), texts.REMINDERS_USAGE)
     await alice.send("/reminders on")
-    assert "Reminders are on" in _text(await alice.receive())
+    assert says(await alice.receive(), texts.REMINDERS_ON)
     await bob.send("Bob was quick")
     await bob.receive()
     bot.clock.set(_at(14, 11, 29))  # the question went out at 07:30; 4 hours have not passed
@@ -98,7 +102,7 @@ async def test_a_reminder_comes_once_after_the_set_hours_and_names_a_partner_who
     bot.clock.set(_at(14, 11, 30))
     assert (await bot.tick()).reminders == 1
     reminder = await alice.receive()
-    assert "Bob answered" in _text(reminder)
+    assert says(reminder, texts.REMINDER_PARTNER_ANSWERED, partner="Bob")
     bot.clock.set(_at(14, 15))
     assert (await bot.tick()).reminders == 0
     await bot.settle()
@@ -120,22 +124,26 @@ async def test_pause_stops_questions_and_resume_starts_from_the_next_send_time(
 ) -> None:
     alice, bob = await _pairs(bot, api)
     await alice.send("/pause")
-    assert "Paused until you resume" in _text(await alice.receive())
+    assert says(await alice.receive(), texts.PAUSED, until=texts.PAUSE_UNTIL_RESUMED)
     await bot.pass_change_window()
-    assert "Alice paused" in _text(await bob.receive())
+    told = await bob.receive()
+    assert says(told, texts.CHANGES_ONE, name="Alice")
+    assert includes(told, texts.CHANGE_PAUSED, until=texts.PAUSE_UNTIL_RESUMED)
     bot.clock.set(_at(15, 9))
     report = await bot.tick()
     assert (report.delivered, report.nudges) == (0, 0)
     await alice.send("/pause 2w")
-    assert "Still paused" in _text(await alice.receive())
+    assert says(await alice.receive(), texts.PAUSED_UPDATED)
     await bot.pass_change_window()
-    assert "until Thursday 29 January" in _text(await bob.receive())
+    told = await bob.receive()
+    assert includes(told, texts.CHANGE_PAUSED) and "until Thursday 29 January" in _text(told)
     await bob.send("/resume")
-    assert "Welcome back" in _text(await bob.receive())
+    assert says(await bob.receive(), texts.RESUMED)
     await bot.pass_change_window()
-    assert "Bob resumed" in _text(await alice.receive())
+    told = await alice.receive()
+    assert says(told, texts.CHANGES_ONE, name="Bob") and includes(told, texts.CHANGE_RESUMED)
     await bob.send("/resume")
-    assert "not paused" in _text(await bob.receive())
+    assert says(await bob.receive(), texts.NOT_PAUSED)
     bot.clock.set(_at(16, 9))
     assert (await bot.tick()).delivered == 1
 
@@ -145,7 +153,7 @@ async def test_a_timed_pause_ends_by_itself_with_a_note_to_both(
 ) -> None:
     alice, bob = await _pairs(bot, api)
     await alice.send("/pause 3d")
-    assert "Paused until" in _text(await alice.receive())
+    assert says(await alice.receive(), texts.PAUSED)
     await bot.pass_change_window()
     await bob.receive()
     bot.clock.set(_at(17, 7, 29))
@@ -153,8 +161,8 @@ async def test_a_timed_pause_ends_by_itself_with_a_note_to_both(
     bot.clock.set(_at(17, 7, 31))
     report = await bot.tick()
     assert report.pauses_ended == 1
-    assert "pause is over" in _text(await alice.receive())
-    assert "pause is over" in _text(await bob.receive())
+    assert says(await alice.receive(), texts.PAUSE_ENDED)
+    assert says(await bob.receive(), texts.PAUSE_ENDED)
     bot.clock.set(_at(17, 9))
     assert (await bot.tick()).delivered == 1
 
@@ -168,7 +176,7 @@ async def test_bad_pause_arguments_get_the_expected_form(bot: RunningBot, api: F
         "/pause forever",
     ):
         await alice.send(bad)
-        assert "/pause 3d" in _text(await alice.receive())
+        assert says(await alice.receive(), texts.PAUSE_USAGE), bad
 
 
 async def test_settings_change_in_place_and_are_announced_to_the_partner(
@@ -177,25 +185,27 @@ async def test_settings_change_in_place_and_are_announced_to_the_partner(
     alice, bob = await _pairs(bot, api)
     await alice.send("/settings")
     menu = await alice.receive()
-    assert "09:00 (UTC)" in _text(menu)
+    assert says(menu, texts.SETTINGS, when="09:00 (UTC)")
 
     async def press(label: str) -> dict:
         await alice.press(menu, label)
         edited = await alice.receive_until(lambda m: m.get("message_id") == menu["message_id"])
         return edited[-1]
 
-    await press("Time")
-    assert "20:00 (UTC)" in _text(await press("20:00"))
-    await press("Topics")
+    await press(texts.SETTINGS_BUTTON_TIME)
+    assert says(await press("20:00"), texts.SETTINGS, when="20:00 (UTC)")
+    await press(texts.SETTINGS_BUTTON_TOPICS)
     await press("Play")
-    await press("Back")
-    await press("Depth")
-    await press("deepest")
+    await press(texts.BUTTON_BACK)
+    await press(texts.SETTINGS_BUTTON_DEPTH)
+    await press(texts.DEPTH_NAMES["deepest"])
     await bot.pass_change_window()
     # Changes made within a minute reach the partner as one notice.
-    summary = _text(await bob.receive())
-    assert "Alice" in summary and "20:00" in summary
-    assert "Play and fun off" in summary and "deepest" in summary
+    summary = await bob.receive()
+    assert says(summary, texts.CHANGES_MANY, name="Alice")
+    assert includes(summary, texts.CHANGE_SCHEDULE) and "20:00" in _text(summary)
+    assert includes(summary, texts.CHANGE_TOPIC, topic="Play and fun", state=texts.OFF)
+    assert includes(summary, texts.CHANGE_DEPTH, depth=texts.DEPTH_NAMES["deepest"])
     await bot.settle()
     assert bob.unread() == []
     async with bot.services.db.transaction() as tx:
@@ -218,8 +228,8 @@ async def test_a_forged_settings_button_for_another_pair_changes_nothing(
         other = await tx.active_pair_of(carol.id)
     assert other is not None
     for data in (f"s:{other.id}:t:2000", f"s:{other.id}:d:deepest", "s:x", "s:1:zz:9", "s:1"):
-        answer = await alice.press(menu, "Time", data=data)
-        assert "expired" in answer["text"]
+        answer = await alice.press(menu, texts.SETTINGS_BUTTON_TIME, data=data)
+        assert says(answer, texts.MENU_EXPIRED)
     async with bot.services.db.transaction() as tx:
         unchanged = await tx.get_pair(other.id)
     assert unchanged is not None and unchanged.schedule.send_time == dt.time(9, 0)
@@ -231,15 +241,15 @@ async def test_skip_swaps_todays_question_until_someone_answers(
     alice, bob = await _pairs(bot, api)
     first = _text(alice.inbox[-1])
     await alice.send("/skip")
-    new_for_alice = await alice.receive_until(lambda m: "Today's question" in _text(m))
-    assert any("Swapped" in _text(m) for m in new_for_alice)
-    bob_seen = await bob.receive_until(lambda m: "Today's question" in _text(m))
-    assert any("Alice swapped" in _text(m) for m in bob_seen)
+    new_for_alice = await alice.receive_until(including(texts.QUESTION))
+    assert any(includes(m, texts.SKIPPED_NOTE) for m in new_for_alice)
+    bob_seen = await bob.receive_until(including(texts.QUESTION))
+    assert any(includes(m, texts.SKIPPED_PARTNER_NOTE, name="Alice") for m in bob_seen)
     assert _text(new_for_alice[-1]) != first
     await bob.send("answering the new one")
     await bob.receive()
     await alice.send("/skip")
-    assert "already answered" in _text(await alice.receive())
+    assert says(await alice.receive(), texts.SKIP_TOO_LATE)
 
 
 async def test_a_question_from_ask_comes_on_a_later_day_marked_as_from_the_partner(
@@ -247,15 +257,15 @@ async def test_a_question_from_ask_comes_on_a_later_day_marked_as_from_the_partn
 ) -> None:
     alice, bob = await _pairs(bot, api)
     await alice.send("/ask")
-    assert "/ask What song" in _text(await alice.receive())
+    assert says(await alice.receive(), texts.ASK_USAGE)
     await alice.send("/ask " + "x" * 301)
-    assert "300" in _text(await alice.receive())
+    assert says(await alice.receive(), texts.ASK_USAGE)
     await alice.send("/ask What <b>song</b> reminds you of us?")
-    assert "Saved" in _text(await alice.receive())
+    assert says(await alice.receive(), texts.ASK_SAVED, count=1)
     bot.clock.set(_at(15, 9))
     await bot.tick()
     to_bob = await bob.receive()
-    assert "A question from Alice" in _text(to_bob)
+    assert says(to_bob, texts.QUESTION_FROM_PARTNER, author="Alice")
     assert "What <b>song</b> reminds you of us?" in _text(to_bob)
     to_alice = await alice.receive()
     assert "What <b>song</b>" in _text(to_alice)
@@ -266,7 +276,7 @@ async def test_history_from_someone_never_paired_says_how_to_pair(
 ) -> None:
     carol = api.user(3, "Carol")
     await carol.send("/history")
-    assert (await carol.receive())["html"] == texts.NOT_PAIRED
+    assert says(await carol.receive(), texts.NOT_PAIRED)
 
 
 async def test_history_pages_through_revealed_answers_newest_first(
@@ -282,11 +292,11 @@ async def test_history_pages_through_revealed_answers_newest_first(
     alice.unread()
     await alice.send("/history")
     page = await alice.receive()
-    assert "1–5 of 7" in _text(page)
+    assert includes(page, texts.HISTORY_HEADER, first=1, last=5, total=7)
     assert "Alice answers" in _text(page) and "Bob answers" in _text(page)
-    await alice.press(page, "Older")
+    await alice.press(page, texts.HISTORY_OLDER)
     edited = await alice.receive()
-    assert "6–7 of 7" in _text(edited)
+    assert includes(edited, texts.HISTORY_HEADER, first=6, last=7, total=7)
 
 
 async def test_a_seven_day_streak_is_celebrated_and_paused_days_do_not_break_it(
@@ -309,11 +319,11 @@ async def test_a_seven_day_streak_is_celebrated_and_paused_days_do_not_break_it(
         await bot.settle()
         await _answer_today(bot, alice, bob)
     await bot.settle()
-    milestone = [m for m in alice.inbox if "7 questions in a row" in _text(m)]
+    milestone = [m for m in alice.inbox if includes(m, texts.STREAK_MILESTONE, count=7)]
     assert len(milestone) == 1
     alice.unread()
     await alice.send("/streak")
-    assert "7 questions in a row" in _text(await alice.receive())
+    assert says(await alice.receive(), texts.STREAK, count=7)
 
 
 async def test_a_reaction_under_a_reveal_notifies_the_partner(
@@ -321,13 +331,13 @@ async def test_a_reaction_under_a_reveal_notifies_the_partner(
 ) -> None:
     alice, bob = await _pairs(bot, api)
     await _answer_today(bot, alice, bob)
-    reveal = next(m for m in alice.inbox if "said:" in _text(m))
+    reveal = next(m for m in alice.inbox if includes(m, texts.REVEAL_HEADER, partner="Bob"))
     bob.unread()
-    answer = await alice.press(reveal, "talk")
-    assert "Sent to Bob" in answer["text"]
-    assert "talk about your answer tonight" in _text(await bob.receive())
-    forged = await alice.press(reveal, "talk", data="react:999999:heart")
-    assert "expired" in forged["text"]
+    answer = await alice.press(reveal, texts.REACT_TALK)
+    assert says(answer, texts.REACTED, partner="Bob")
+    assert says(await bob.receive(), texts.REACTION_TALK, name="Alice")
+    forged = await alice.press(reveal, texts.REACT_TALK, data="react:999999:heart")
+    assert says(forged, texts.MENU_EXPIRED)
 
 
 async def test_delete_my_data_removes_it_unpairs_and_tells_the_partner_nothing_of_it(
@@ -339,19 +349,21 @@ async def test_delete_my_data_removes_it_unpairs_and_tells_the_partner_nothing_o
     bob.unread()
     await alice.send("/deletemydata")
     confirm = await alice.receive()
-    assert "can't be undone" in _text(confirm)
-    forged = await alice.press(confirm, "Yes", data=f"delete:yes:{bob.id}")
-    assert "expired" in forged["text"]
-    await alice.press(confirm, "Yes")
+    assert says(confirm, texts.DELETE_CONFIRM)
+    forged = await alice.press(confirm, texts.DELETE_YES, data=f"delete:yes:{bob.id}")
+    assert says(forged, texts.MENU_EXPIRED)
+    await alice.press(confirm, texts.DELETE_YES)
     told = await bob.receive()
-    assert "deleted their Nearer data" in _text(told)
+    assert says(told, texts.DELETE_PARTNER)
     assert "Alice answers" not in _text(told)
     async with bot.services.db.transaction() as tx:
         assert await tx.get_person(alice.id) is None
         assert await tx.active_pair_of(bob.id) is None
     bob.unread()
     await bob.send("/history")
-    page = _text(await bob.receive())
+    history = await bob.receive()
+    assert includes(history, texts.HISTORY_HEADER)
+    page = _text(history)
     assert "Bob answers" in page and "Alice answers" not in page
 
 
@@ -378,10 +390,10 @@ async def test_export_sends_my_answers_and_only_revealed_partner_answers(
 async def test_support_and_commands_that_need_a_pair(bot: RunningBot, api: FakeBotAPI) -> None:
     carol = api.user(3, "Carol")
     await carol.send("/support")
-    assert "not therapy" in _text(await carol.receive())
+    assert says(await carol.receive(), texts.SUPPORT)
     for command in ("/pause", "/resume", "/skip", "/ask hi", "/streak", "/settings", "/time 9:00"):
         await carol.send(command)
-        assert "not paired" in _text(await carol.receive()), command
+        assert says(await carol.receive(), texts.NOT_PAIRED), command
 
 
 async def test_blocking_pauses_the_pair_tells_the_partner_once_and_unblocking_offers_resume(
@@ -390,16 +402,16 @@ async def test_blocking_pauses_the_pair_tells_the_partner_once_and_unblocking_of
     alice, bob = await _pairs(bot, api)
     await alice.block()
     told = await bob.receive()
-    assert "can't reach" in _text(told)
+    assert says(told, texts.PARTNER_UNREACHABLE, name="Alice")
     await alice.block()
     await bot.settle()
     assert bob.unread() == []
     bot.clock.set(_at(15, 9))
     assert (await bot.tick()).delivered == 0
     await alice.unblock()
-    assert "Welcome back" in _text(await alice.receive())
+    assert says(await alice.receive(), texts.WELCOME_BACK, partner="Bob")
     await alice.send("/resume")
-    assert "Welcome back" in _text(await alice.receive())
+    assert says(await alice.receive(), texts.RESUMED)
 
 
 async def test_a_403_while_sending_pauses_the_pair_and_tells_the_partner(
@@ -409,11 +421,11 @@ async def test_a_403_while_sending_pauses_the_pair_and_tells_the_partner(
     alice.blocked = True  # blocked without the bot having seen the update
     bot.clock.set(_at(15, 9))
     await bot.tick()
-    told = await bob.receive_until(lambda m: "can't reach" in _text(m))
+    told = await bob.receive_until(saying(texts.PARTNER_UNREACHABLE, name="Alice"))
     assert told
     alice.blocked = False
     await alice.send("hello again")
-    assert "Welcome back" in _text(await alice.receive())
+    assert says(await alice.receive(), texts.WELCOME_BACK, partner="Bob")
 
 
 async def test_reminder_timing_is_set_in_the_settings_menu(
@@ -422,17 +434,17 @@ async def test_reminder_timing_is_set_in_the_settings_menu(
     alice, _ = await _pairs(bot, api)
     await alice.send("/settings")
     menu = await alice.receive()
-    await alice.press(menu, "Reminders: off")
-    assert "Your reminders: on (after 4 h)" in _text(await alice.receive())
-    await alice.press(menu, "Reminder timing")
+    await alice.press(menu, texts.SETTINGS_BUTTON_REMINDERS.format(state=texts.OFF))
+    assert says(await alice.receive(), texts.SETTINGS, reminders=texts.ON, hours=4)
+    await alice.press(menu, texts.SETTINGS_BUTTON_HOURS)
     await alice.receive()
-    await alice.press(menu, "2 h")
-    assert "(after 2 h)" in _text(await alice.receive())
+    await alice.press(menu, texts.HOURS_LABEL.format(hours=2))
+    assert says(await alice.receive(), texts.SETTINGS, hours=2)
     bot.clock.set(_at(14, 9, 29))  # the question went out at 07:30
     assert (await bot.tick()).reminders == 0
     bot.clock.set(_at(14, 9, 30))
     assert (await bot.tick()).reminders == 1
-    assert "gentle reminder" in _text(await alice.receive())
+    assert says(await alice.receive(), texts.REMINDER)
 
 
 async def test_an_appreciation_repeated_after_a_crash_reaches_the_partner_once(
@@ -444,8 +456,8 @@ async def test_an_appreciation_repeated_after_a_crash_reaches_the_partner_once(
     nudge = await alice.receive()
     await bob.receive()
     gift = await alice.reply(nudge, "Thank you for the soup")
-    assert "Sent to Bob" in _text(await alice.receive())
+    assert says(await alice.receive(), texts.GIFT_SENT, partner="Bob")
     await api.push_update({"message": gift})  # Telegram sends an unconfirmed update again
-    assert "Sent to Bob" in _text(await alice.receive())
+    assert says(await alice.receive(), texts.GIFT_SENT, partner="Bob")
     await bot.settle()
     assert sum("Thank you for the soup" in _text(m) for m in bob.inbox) == 1

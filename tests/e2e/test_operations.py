@@ -10,9 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot import texts
 from bot.content import Library
 from sandbox.fake_bot_api import FakeBotAPI
-from tests.support import FakeClock, RunningBot, pair_up
+from tests.support import FakeClock, RunningBot, includes, including, pair_up, says
 
 
 def _free_port() -> int:
@@ -49,7 +50,7 @@ async def test_webhook_mode_runs_the_whole_loop(webhook_bot: RunningBot, api: Fa
     await alice.receive()
     await bob.send("me too")
     reveal = await alice.receive_until(lambda m: "me too" in (m.get("text") or ""))
-    assert "Bob</b> said" in reveal[-1]["html"]
+    assert includes(reveal[-1], texts.REVEAL_HEADER, partner="Bob")
     assert api.calls["getUpdates"] == 0
 
 
@@ -122,7 +123,7 @@ async def test_metrics_count_sends_and_reveals(ops_bot: RunningBot, api: FakeBot
     await pair_up(ops_bot, alice, bob)
     await alice.send("a")
     await bob.send("b")
-    await alice.receive_until(lambda m: "said" in (m.get("text") or ""))
+    await alice.receive_until(including(texts.REVEAL_HEADER, partner="Bob"))
     await ops_bot.settle()
     assert ops_bot.runtime is not None and ops_bot.runtime.ops is not None
     async with httpx.AsyncClient() as client:
@@ -137,9 +138,8 @@ async def test_stats_are_for_admins_only(ops_bot: RunningBot, api: FakeBotAPI) -
     alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
     await pair_up(ops_bot, alice, bob)
     await alice.send("/stats")
-    assert "don't know that command" in (await alice.receive())["text"]
+    assert says(await alice.receive(), texts.UNKNOWN_COMMAND)
     admin = api.user(42, "Operator")
     await admin.send("/stats")
-    figures = (await admin.receive())["text"]
-    assert "pairs: 1 active, 0 paused" in figures
-    assert "last 7 days: 1 questions" in figures
+    figures = await admin.receive()
+    assert says(figures, texts.STATS, pairs_active=1, pairs_paused=0, questions_7d=1)

@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from bot import texts
 from bot.config import load_settings
 from bot.content import Library
 from bot.domain.models import AnswerKind, PromptKind, Schedule
@@ -34,11 +35,22 @@ from bot.usecases.answers import AnswerOutcome, IncomingAnswer, submit_answer
 from bot.usecases.common import Services
 from sandbox.fake_bot_api import JSON, FakeBotAPI, FakeUser
 from tests.reliability.support import SeededPair, record_figures, seed_pairs, sizes, text_of
+from tests.support import fields, includes, says
 
 UTC = dt.UTC
 START = dt.datetime(2026, 1, 14, 9, 0, tzinfo=UTC)
 REPO = Path(__file__).resolve().parents[2]
-ACKS = ("✅ Saved", "✏️ Updated", "This question's answers were already shared")
+# The replies that tell a person their answer arrived.
+ACKS = (texts.SAVED, texts.SAVED_REVEALING, texts.SAVED_REPLACED, texts.ALREADY_REVEALED)
+
+
+def _acknowledges(message: JSON) -> bool:
+    return any(says(message, ack) for ack in ACKS)
+
+
+def _question_words(message: JSON) -> str | None:
+    """The words of the question a question message asks (None for any other message)."""
+    return fields(message, texts.QUESTION)["question"] if says(message, texts.QUESTION) else None
 
 
 @dataclass(frozen=True)
@@ -93,9 +105,7 @@ class Wave:
         return user
 
     def question_of(self, user_id: int) -> JSON | None:
-        return next(
-            (m for m in self.user(user_id).inbox if "Today's question" in text_of(m)), None
-        )
+        return next((m for m in self.user(user_id).inbox if includes(m, texts.QUESTION)), None)
 
     async def answer_some(self, count: int) -> None:
         """Let up to `count` people who have their question and mean to answer, answer."""
@@ -108,7 +118,7 @@ class Wave:
             await self.user(user_id).reply(question, f"My answer <3 & more {token}")
 
     def acknowledged(self, user_id: int) -> bool:
-        return any(text_of(m).startswith(ACKS) for m in self.user(user_id).inbox)
+        return any(_acknowledges(m) for m in self.user(user_id).inbox)
 
     def revealed(self, user_id: int) -> bool:
         """Whether the partner's answer reached `user_id`."""
@@ -334,10 +344,10 @@ async def _account(wave: Wave, database: Path, logs: list[Path], token: str) -> 
         copies = [
             (arrived, message)
             for arrived, message in zip(user.arrivals, user.inbox, strict=True)
-            if "Today's question" in text_of(message)
+            if includes(message, texts.QUESTION)
         ]
         questions[user_id] = len(copies)
-        wrong_text += sum(text_of(m).split("\n\n")[1] != asked.get(user_id) for _, m in copies)
+        wrong_text += sum(_question_words(m) != asked.get(user_id) for _, m in copies)
         repeats += [arrived for arrived, _ in copies[1:]]
     # A copy is sent again by the run after the kill that interrupted it: the last kill before.
     per_kill = Counter[int]()
@@ -346,9 +356,7 @@ async def _account(wave: Wave, database: Path, logs: list[Path], token: str) -> 
         per_kill[before[-1] if before else -1] += 1
 
     acked = [u for u in wave.answers if wave.acknowledged(u)]
-    ack_counts = [
-        sum(text_of(m).startswith(ACKS) for m in wave.user(u).inbox) for u in wave.answers
-    ]
+    ack_counts = [sum(_acknowledges(m) for m in wave.user(u).inbox) for u in wave.answers]
     kept = {u for u, token in wave.answers.items() if (u, token) in stored_tokens}
     both = [u for u in kept if wave.partner[u] in kept]
     output = "".join(log.read_text(errors="replace") for log in logs)

@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from bot import texts
 from bot.content import Library
 from bot.delivery import sender
 from bot.domain import schedule
@@ -31,6 +32,7 @@ from bot.domain.models import Schedule
 from bot.domain.outbox import MessageKind
 from sandbox.fake_bot_api import JSON, SENDING_METHODS, FakeBotAPI, FakeUser, Faults
 from sandbox.harness import FakeClock, RunningBot
+from sandbox.matching import fields, includes, says
 from tests.reliability.support import (
     SeededPair,
     captured,
@@ -109,11 +111,10 @@ class Day:
         for user_id in self.partner:
             user = self.user(user_id)
             for message in user.inbox[self.seen[user_id] :]:
-                text = text_of(message)
-                if "Today's question" in text and self.rng.random() < ANSWER_SHARE:
+                if includes(message, texts.QUESTION) and self.rng.random() < ANSWER_SHARE:
                     delay = dt.timedelta(minutes=self.rng.randrange(5, 300))
                     self.later(delay, self._answer(user, message))
-                elif "A small nudge" in text and self.rng.random() < GIFT_SHARE:
+                elif says(message, texts.NUDGE) and self.rng.random() < GIFT_SHARE:
                     delay = dt.timedelta(minutes=self.rng.randrange(5, 90))
                     self.later(delay, self._gift(user, message))
                 elif (
@@ -130,7 +131,7 @@ class Day:
 
     def _answer(self, user: FakeUser, question: JSON) -> Callable[[], Awaitable[None]]:
         async def act() -> None:
-            asked = text_of(question).split("\n\n")[1]
+            asked = fields(question, texts.QUESTION)["question"]
             token = self._token(user, "answer", asked)
             self.answers_sent[user.id] += 1
             roll = self.rng.random()
@@ -305,8 +306,8 @@ async def _account(day: Day, last_tick: dt.datetime) -> dict[str, Any]:
                 ] += 1
         for member in pair.members:
             for message in day.user(member).inbox:
-                if "Today's question" in text_of(message):
-                    received[(member, text_of(message).split("\n\n")[1])] += 1
+                if says(message, texts.QUESTION):
+                    received[(member, fields(message, texts.QUESTION)["question"])] += 1
     figures["questions"] = _tally(expected, received)
 
     # Reveals and gifts: each token reaches the author's partner exactly once, nobody else.
@@ -338,13 +339,13 @@ async def _account(day: Day, last_tick: dt.datetime) -> dict[str, Any]:
     )
 
     # Nudges, reminders and reactions: what the database says was queued, each arrived once.
-    figures["nudges"] = await _per_person(day, "SELECT user_id FROM nudges", "A small nudge")
+    figures["nudges"] = await _per_person(day, "SELECT user_id FROM nudges", texts.NUDGE)
     figures["nudges_due"] = sum(
         2 * len(_due_days(Schedule(pair.schedule.timezone, NUDGE_TIME), START, last_tick))
         for pair in day.pairs
     )
     figures["reminders"] = await _per_person(
-        day, "SELECT user_id FROM reminders_sent", "🌱 A gentle reminder", "answer to see theirs"
+        day, "SELECT user_id FROM reminders_sent", texts.REMINDER, texts.REMINDER_PARTNER_ANSWERED
     )
     reactions = await _query(bot, "SELECT user_id FROM reactions")
     expected = Counter(day.partner[user_id] for (user_id,) in reactions)
@@ -352,7 +353,7 @@ async def _account(day: Day, last_tick: dt.datetime) -> dict[str, Any]:
         user_id
         for user_id in day.partner
         for message in day.user(user_id).inbox
-        if "loved your answer" in text_of(message)
+        if says(message, texts.REACTION_HEART)
     )
     figures["reactions"] = _tally(expected, received)
 
@@ -367,7 +368,7 @@ async def _account(day: Day, last_tick: dt.datetime) -> dict[str, Any]:
         user_id
         for user_id in day.partner
         for message in day.user(user_id).inbox
-        if text_of(message).startswith(("✅ Saved", "✏️ Updated"))
+        if any(says(message, ack) for ack in ANSWER_ACKS)
     )
     figures["answer_acks_missing"] = sum(
         max(0, day.answers_sent[u] - acks[u]) for u in day.answers_sent
@@ -377,13 +378,18 @@ async def _account(day: Day, last_tick: dt.datetime) -> dict[str, Any]:
     return figures
 
 
-async def _per_person(day: Day, sql: str, *markers: str) -> dict[str, int]:
+# The replies that tell a person their answer was saved.
+ANSWER_ACKS = (texts.SAVED, texts.SAVED_REVEALING, texts.SAVED_REPLACED)
+
+
+async def _per_person(day: Day, sql: str, *templates: str) -> dict[str, int]:
+    """Compare who the database says was sent a message with who received one of `templates`."""
     expected = Counter(user_id for (user_id,) in await _query(day.bot, sql))
     received = Counter(
         user_id
         for user_id in day.partner
         for message in day.user(user_id).inbox
-        if any(marker in text_of(message) for marker in markers)
+        if any(says(message, template) for template in templates)
     )
     return _tally(expected, received)
 

@@ -26,11 +26,13 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from bot import texts
 from bot.content import Library
 from bot.domain.allowance import Allowance, AllowanceBook, Kind
 from bot.storage.sqlite import DELETED_MEMBER
 from sandbox.fake_bot_api import JSON, FakeBotAPI, FakeUser
 from sandbox.harness import FakeClock, RunningBot, pair_up
+from sandbox.matching import includes
 from tests.reliability.support import (
     captured,
     record_figures,
@@ -328,7 +330,7 @@ class Fuzzer:
     async def _do_answer(self, action: Action) -> None:
         user = self.person(action.person)
         await self.unblocked(user)
-        questions = [m for m in user.inbox if "question" in text_of(m).lower()]
+        questions = [m for m in user.inbox if _carries_a_question(m)]
         # Mostly the latest question (so reveals happen), sometimes any message at all.
         if questions and action.pick % 4:
             target = _wire(questions[-1])
@@ -687,6 +689,19 @@ POLL: JSON = {
     "options": [{"text": "a", "voter_count": 0, "persistent_id": "o1"},
                 {"text": "b", "voter_count": 0, "persistent_id": "o2"}],
 }  # fmt: skip
+
+
+# The messages that carry a question, so that a reply to them answers it.
+QUESTION_CARRIERS = (
+    texts.QUESTION,
+    texts.QUESTION_FROM_PARTNER,
+    texts.REMINDER,
+    texts.REMINDER_PARTNER_ANSWERED,
+)
+
+
+def _carries_a_question(message: JSON) -> bool:
+    return any(includes(message, template) for template in QUESTION_CARRIERS)
 
 
 def _wire(message: JSON | None) -> JSON | None:

@@ -18,10 +18,7 @@ from bot import texts
 from bot.usecases import pairing
 from sandbox.fake_bot_api import JSON, FakeBotAPI, FakeUser
 from tests.reliability.support import record_figures, sizes, text_of
-from tests.support import RunningBot
-
-UNKNOWN = "don't recognise"
-SLOW_DOWN = texts.INVITE_SLOW_DOWN[:30]
+from tests.support import RunningBot, saying, says
 
 
 @dataclass(frozen=True)
@@ -35,7 +32,7 @@ class GuessSize:
 
 async def _invite_code(user: FakeUser) -> str:
     await user.send("/invite")
-    link = await user.receive_until(lambda m: "?start=" in text_of(m))
+    link = await user.receive_until(saying(texts.INVITE_CREATED))
     user.unread()
     return text_of(link[-1]).split("?start=")[1].split()[0]
 
@@ -51,21 +48,21 @@ async def test_wrong_codes_slow_a_person_down_even_for_a_real_code(
     alice, mallory, bob = api.user(1, "Alice"), api.user(66, "Mallory"), api.user(2, "Bob")
     code = await _invite_code(alice)
     for _ in range(pairing.INVITE_FAILURE_LIMIT):
-        assert UNKNOWN in text_of(await _open(mallory, secrets.token_urlsafe(12)))
-    assert SLOW_DOWN in text_of(await _open(mallory, secrets.token_urlsafe(12)))
+        assert says(await _open(mallory, secrets.token_urlsafe(12)), texts.INVITE_UNKNOWN)
+    assert says(await _open(mallory, secrets.token_urlsafe(12)), texts.INVITE_SLOW_DOWN)
     refused = await _open(mallory, code)  # the real code is not even looked up now
-    assert SLOW_DOWN in text_of(refused) and "reply_markup" not in refused
+    assert says(refused, texts.INVITE_SLOW_DOWN) and "reply_markup" not in refused
     # Forged button data is refused the same way, and pairs nobody.
     offer = await _open(bob, code)
     assert "reply_markup" in offer
     alert = await mallory.press(refused, "", data=f"accept:{code}")
-    assert SLOW_DOWN in alert["text"] and alert["show_alert"]
+    assert says(alert, texts.INVITE_SLOW_DOWN) and alert["show_alert"]
     async with bot.services.db.transaction() as tx:
         assert await tx.active_pair_of(mallory.id) is None
         assert await tx.active_pair_of(alice.id) is None
     # Someone else is not slowed down by Mallory's guesses, and the window passes.
-    await bob.press(offer, "Yes")
-    await bob.receive_until(lambda m: "Today's question" in text_of(m))
+    await bob.press(offer, texts.ACCEPT_BUTTON)
+    await bob.receive_until(saying(texts.QUESTION))
     bot.clock.advance(minutes=10, seconds=1)
     carol = api.user(3, "Carol")
     assert "reply_markup" in await _open(mallory, await _invite_code(carol))
@@ -76,12 +73,12 @@ async def test_a_button_pressed_twice_is_answered_once_without_an_apology(
 ) -> None:
     alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
     offer = await _open(bob, await _invite_code(alice))
-    data = api.button_data(offer, "No")
+    data = api.button_data(offer, texts.DECLINE_BUTTON)
     await bob.press(offer, "", data=data)
     await bob.press(offer, "", data=data)  # the second tap was on its way before the edit
     await bot.settle()
-    assert [m for m in bob.unread() if "went wrong" in text_of(m)] == []
-    assert texts.INVITE_DECLINED[:20] in text_of(api.chat(bob.id).messages[offer["message_id"]])
+    assert [m for m in bob.unread() if says(m, texts.ERROR)] == []
+    assert says(api.chat(bob.id).messages[offer["message_id"]], texts.INVITE_DECLINED)
 
 
 @pytest.mark.parametrize("size", sizes(GuessSize("reduced", 3, 30), GuessSize("full", 20, 180)))
@@ -98,15 +95,16 @@ async def test_guessers_get_at_most_five_codes_looked_up_per_ten_minutes(
                 message = guesser.inbox[-1]
                 alert = await guesser.press(message, "", data=f"accept:{secrets.token_hex(8)}")
                 edited = api.chat(guesser.id).messages[message["message_id"]]
-                reply = alert["text"] or text_of(edited)
+                reply = alert if alert["text"] else edited
                 guesser.unread()  # the edit also shows up as a message; it is read here
             else:
                 await guesser.send(f"/start {secrets.token_urlsafe(12)}")
-                reply = text_of(await guesser.receive())
-            if SLOW_DOWN in reply:
+                reply = await guesser.receive()
+            if says(reply, texts.INVITE_SLOW_DOWN):
                 slowed += 1
             else:
-                assert UNKNOWN in reply or "expired" in reply, reply
+                refusals = (texts.INVITE_UNKNOWN, texts.INVITE_EXPIRED)
+                assert any(says(reply, refusal) for refusal in refusals), reply
                 looked_up[guesser.id].append(minute)
         bot.clock.advance(minutes=1)
     # In any ten-minute window, at most five codes per person reached the lookup.

@@ -50,7 +50,7 @@ from tests.simulation.oracle import (
     local_day,
     make_oracle,
 )
-from tests.simulation.population import SEND_TIMES, ZONES, make_people
+from tests.simulation.population import LANGUAGE_CHOICES, SEND_TIMES, ZONES, make_people
 from tests.simulation.storage_scan import Needles, postgres_traces, sqlite_traces
 
 UTC = dt.UTC
@@ -163,10 +163,18 @@ class SimAPI(FakeBotAPI):
         super().__init__(**kwargs)
         self.world = world
 
-    def user(self, user_id: int, first_name: str, username: str | None = None) -> FakeUser:
+    def user(
+        self,
+        user_id: int,
+        first_name: str,
+        username: str | None = None,
+        *,
+        language_code: str | None = None,
+    ) -> FakeUser:
         if user_id not in self.users:
             user = SimUser(self, user_id, first_name, username)
             user.world = self.world
+            user.language_code = language_code
             self.users[user_id] = user
         return self.users[user_id]
 
@@ -353,7 +361,7 @@ class Simulation:
 
     def user(self, uid: int) -> SimUser:
         person = self.by_id[uid]
-        user = self.api.user(uid, person.name)
+        user = self.api.user(uid, person.name, language_code=person.language_code)
         assert isinstance(user, SimUser)
         return user
 
@@ -628,7 +636,7 @@ class Simulation:
         person = self.by_id[uid]
         who = self.oracle.who(uid)
         message = record.message
-        kind, _ = self.catalogue.classify(message)
+        kind, fields = self.catalogue.classify(message)
         now = record.moment
         pair = who.pair
         for data in button_data(message):
@@ -639,9 +647,9 @@ class Simulation:
             prompt = next((p for p in pair.prompts if p.delivered.get(uid) == record.seq), None)
             if prompt is None:
                 # A second copy (sent again after a crash): people reply to the newest one.
-                text = str(message.get("text", ""))
+                key = fields.get("question")
                 for earlier in pair.prompts:
-                    if uid in earlier.delivered and earlier.text and earlier.text in text:
+                    if uid in earlier.delivered and earlier.text and earlier.text == key:
                         self.question_messages[(uid, pair.key, earlier.key)] = message
                 return
             self.question_messages[(uid, pair.key, prompt.key)] = message
@@ -1097,6 +1105,12 @@ class Simulation:
     async def act_streak(self, action: Action) -> None:
         if not self.oracle.who(action.user_id).blocked:
             await self.command(action.user_id, "/streak")
+
+    async def act_language(self, action: Action) -> None:
+        uid = action.user_id
+        if not self.oracle.who(uid).blocked:
+            choice = self.by_id[uid].rng.choice(LANGUAGE_CHOICES)
+            await self.command(uid, f"/language {choice}")
 
     async def act_help(self, action: Action) -> None:
         if not self.oracle.who(action.user_id).blocked:

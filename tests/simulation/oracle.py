@@ -3,8 +3,10 @@
 The oracle never asks the bot's own code what should happen: the local-day and send-time
 arithmetic, the frequency days, quiet hours, pause ends and which question an answer belongs to
 are all written here, from the product's rules as the README and the issue state them. It reads
-`bot.texts` only to recognise what kind of message the fake Bot API delivered (a question, a
-reveal, a nudge, an acknowledgement), and `content/` to know the library's questions.
+`bot.texts` and the translators' catalogues (bot/locales/*.po, read with Babel) only to
+recognise what kind of message the fake Bot API delivered (a question, a reveal, a nudge, an
+acknowledgement) and in which language, and `content/` (every language) to know the library's
+questions by id.
 
 It is fed one ordered timeline: what each person sent (with the driver's note of what they
 meant: an answer, a correction, an appreciation...) and every message the bot delivered. A
@@ -21,7 +23,10 @@ Invariants (numbered as in issue 10):
 4. ticks finish within a bound; every update is handled; no unhandled exception;
 5. after /deletemydata nothing of the person remains (see storage_scan);
 6. after a crash nothing is lost and only what was in flight repeats;
-7. fairness under a flood (checked by the driver's fairness phase).
+7. fairness under a flood (checked by the driver's fairness phase);
+8. everything a person reads is in their own language (their /language choice, else their
+   Telegram app's), questions and partner notices included; partners reading two languages get
+   the same question (the same id).
 """
 
 from __future__ import annotations
@@ -32,18 +37,26 @@ import json
 import re
 import tomllib
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.messages.pofile import read_po
+
 from bot import texts
+from bot.texts import Plural
 from tests.simulation.population import MARKER_LETTERS, MARKER_PREFIX, Person
 
 UTC = dt.UTC
 JSON = dict[str, Any]
 CONTENT = Path(__file__).resolve().parents[2] / "content"
+LOCALES = Path(__file__).resolve().parents[2] / "bot" / "locales"
+# Fields the catalogue adds to what it found in a message: the languages whose template it
+# matches, and the language of the question's words.
+LANGUAGES, QUESTION_LANGUAGE = "_languages", "_question_language"
 MARKER = re.compile(rf"\b{MARKER_PREFIX}[a-z]{{{MARKER_LETTERS}}}\b")
 DEFAULT_ZONE = "UTC"
 DEFAULT_SEND_TIME = dt.time(9, 0)
@@ -132,13 +145,78 @@ def in_quiet(moment: dt.datetime, zone: str, quiet: tuple[dt.time, dt.time]) -> 
     return start <= clock < end if start < end else (clock >= start or clock < end)
 
 
+# The oracle's own reading of the rule: Telegram's language code -> the language offered.
+_TELEGRAM_LANGUAGES = {"es": "es", "es-mx": "es", "de": "de", "pt-br": "pt_BR", "pt-pt": "pt_BR",
+                       "ru": "ru"}  # fmt: skip
+_CHOSEN_LANGUAGES = {"en": "en", "es": "es", "de": "de", "pt_br": "pt_BR", "ru": "ru",
+                     "deutsch": "de"}  # fmt: skip
+
+
+def telegram_language(code: str | None) -> str:
+    return _TELEGRAM_LANGUAGES.get((code or "").lower(), "en")
+
+
+def _question_entries(folder: Path) -> Iterator[dict[str, Any]]:
+    for path in sorted((folder / "questions").glob("*.toml")):
+        yield from tomllib.loads(path.read_text(encoding="utf-8")).get("questions", [])
+    occasions = folder / "occasions.toml"
+    if occasions.exists():
+        for occasion in tomllib.loads(occasions.read_text(encoding="utf-8")).get("occasions", []):
+            yield from occasion.get("questions", [])
+
+
+@cache
+def question_texts() -> dict[str, tuple[str, str]]:
+    """Every question text of the library in every language -> (question id, language), read
+    from content/questions and content/i18n/<language>/ (English and each translation)."""
+    ids: dict[str, str] = {}
+    languages: dict[str, set[str]] = {}
+    folders = [("en", CONTENT), *((p.name, p) for p in sorted((CONTENT / "i18n").glob("*")))]
+    for language, folder in folders:
+        for item in _question_entries(folder):
+            for key in ("text", "apart_text"):
+                if item.get(key):
+                    ids.setdefault(str(item[key]), str(item["id"]))
+                    languages.setdefault(str(item[key]), set()).add(language)
+    return {text: (ids[text], ",".join(sorted(languages[text]))) for text in ids}
+
+
 def library_questions() -> frozenset[str]:
-    """Every question text of the content library, read from content/questions/*.toml."""
-    found: set[str] = set()
-    for path in sorted((CONTENT / "questions").glob("*.toml")):
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        found.update(str(item["text"]) for item in data.get("questions", []))
-    return frozenset(found)
+    """The ids of every library question (what a question message is recognised as)."""
+    return frozenset(key for key, _ in question_texts().values())
+
+
+@cache
+def translations() -> dict[str, dict[str, tuple[str, ...]]]:
+    """Each language's interface texts, read from bot/locales/<language>/LC_MESSAGES/messages.po
+    with Babel: English message id -> the translated forms."""
+    found: dict[str, dict[str, tuple[str, ...]]] = {}
+    for path in sorted(LOCALES.glob("*/LC_MESSAGES/messages.po")):
+        with path.open("rb") as handle:
+            catalog = read_po(handle)
+        found[path.parent.parent.name] = {
+            (m.id[0] if isinstance(m.id, tuple) else m.id): (
+                tuple(m.string) if isinstance(m.string, tuple | list) else (m.string,)
+            )
+            for m in catalog
+            if m.id
+        }
+    return found
+
+
+def template_forms(name: str) -> list[tuple[str, str]]:
+    """(language, form) for every form of the catalogue text `name`, English first."""
+    template = getattr(texts, name, None)
+    if isinstance(template, Plural):
+        english, key = [template.one, template.other], template.one
+    elif isinstance(template, str):
+        english, key = [template], template
+    else:
+        return []
+    forms = [("en", form) for form in english]
+    for language, catalogue in translations().items():
+        forms.extend((language, form) for form in catalogue.get(key, ()) if form)
+    return forms
 
 
 # Recognising messages ------------------------------------------------------------------------
@@ -162,6 +240,7 @@ _KINDS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("reminders_on", ("REMINDERS_ON",), False),
     ("reminders_off", ("REMINDERS_OFF",), False),
     ("settings_menu", ("SETTINGS",), False),
+    ("language_set", ("LANGUAGE_SET",), False),
     ("invite_link", ("INVITE_CREATED",), False),
     ("invite_offer", ("INVITE_OFFER",), False),
     ("history", ("HISTORY_HEADER",), True),
@@ -202,18 +281,21 @@ class Catalogue:
     """Recognises the kind of a message the bot sent, from its structure and the templates."""
 
     def __init__(self) -> None:
-        self.patterns: list[tuple[str, re.Pattern[str]]] = []
+        # (kind, language, pattern): every language's templates, so a message is recognised
+        # whatever language it is in, and the language it is in can be checked.
+        self.patterns: list[tuple[str, str, re.Pattern[str]]] = []
         for kind, names, prefix in _KINDS:
             for name in names:
-                template = getattr(texts, name, None)
-                if isinstance(template, str):
-                    pattern = _template_pattern(template, prefix=prefix, note=kind == "question")
-                    self.patterns.append((kind, pattern))
+                for language, form in template_forms(name):
+                    pattern = _template_pattern(form, prefix=prefix, note=kind == "question")
+                    self.patterns.append((kind, language, pattern))
         self.notices = [
-            _template_pattern(template, prefix=False)
+            (language, _template_pattern(form, prefix=False))
             for name in PARTNER_NOTICES
-            if isinstance(template := getattr(texts, name, None), str)
+            for language, form in template_forms(name)
         ]
+        deleted = template_forms("DELETED_QUESTION")
+        self.deleted_questions = {form for _, form in deleted}
 
     def classify(self, message: JSON) -> tuple[str, dict[str, str]]:
         """Return the kind of `message` and the template fields found in it (unescaped)."""
@@ -227,14 +309,33 @@ class Catalogue:
                 return "gift_media", {}
             return "copied", {}
         raw = str(message.get("html") or message.get("text") or "")
-        for kind, pattern in self.patterns:
+        for kind, _, pattern in self.patterns:
             match = pattern.match(raw)
             if match:
                 found = match.groupdict()
-                return kind, {k: html.unescape(v) for k, v in found.items() if v is not None}
-        if any(pattern.match(raw) for pattern in self.notices):
-            return "partner_notice", {}
+                fields = {k: html.unescape(v) for k, v in found.items() if v is not None}
+                languages = {lang for k, lang, p in self.patterns if k == kind and p.match(raw)}
+                fields[LANGUAGES] = ",".join(sorted(languages))
+                return kind, self._question_key(fields)
+        languages = {language for language, pattern in self.notices if pattern.match(raw)}
+        if languages:
+            return "partner_notice", {LANGUAGES: ",".join(sorted(languages))}
         return "other", {}
+
+    def _question_key(self, fields: dict[str, str]) -> dict[str, str]:
+        """A library question is followed by its id (partners may read it in two languages),
+        with the language its words are in; the placeholder of a deleted /ask question by the
+        English one; anything else (a question from /ask) by its text."""
+        text = fields.get("question")
+        if text is None:
+            return fields
+        if text in self.deleted_questions:
+            fields["question"] = texts.DELETED_QUESTION
+            return fields
+        found = question_texts().get(text)
+        if found is not None:
+            fields["question"], fields[QUESTION_LANGUAGE] = found
+        return fields
 
 
 def button_data(message: JSON) -> list[str]:
@@ -409,6 +510,10 @@ class Who:
     quiet: tuple[dt.time, dt.time] = DEFAULT_QUIET
     nudges_on: bool = True
     last_nudge: tuple[dt.datetime, int] | None = None  # (moment, seq) of the latest nudge
+    # The language they read: their /language choice, else what their Telegram app reports.
+    chosen_language: str | None = None
+    languages_in_flight: set[str] = field(default_factory=set)  # a /language not yet answered
+    language_changed: tuple[dt.datetime, str] | None = None  # (when, the one before)
     story: deque[str] = field(default_factory=lambda: deque(maxlen=STORY_LENGTH))
 
     @property
@@ -418,6 +523,18 @@ class Who:
     @property
     def name(self) -> str:
         return self.person.name
+
+    @property
+    def language(self) -> str:
+        return self.chosen_language or telegram_language(self.person.language_code)
+
+    def readable(self, moment: dt.datetime) -> set[str]:
+        """The languages a message to them may be in at `moment`: theirs, one they just asked
+        for, and the one before a change for what was already on its way at that instant."""
+        allowed = {self.language, *self.languages_in_flight}
+        if self.language_changed is not None and self.language_changed[0] == moment:
+            allowed.add(self.language_changed[1])
+        return allowed
 
     def reset_settings(self) -> None:
         self.reminders_on = False
@@ -864,6 +981,10 @@ class Oracle:
             self.accepting.pop(uid, None)
         if intent.command in ("/pause", "/resume", "/time", "/timezone"):
             self.pending.setdefault(uid, []).append((intent.command, intent.argument))
+        if intent.command == "/language":
+            wanted = _CHOSEN_LANGUAGES.get(intent.argument.strip().lower())
+            if wanted is not None:
+                self.who(uid).languages_in_flight.add(wanted)
 
     def take_pending(self, uid: int, accepts: Any) -> tuple[str, str] | None:
         """The oldest unacknowledged command `accepts` agrees with (earlier ones of the same
@@ -1082,9 +1203,23 @@ class Oracle:
         self.note(uid, f"← {kind}: {short}")
         self.check_isolation(record)
         self.check_marks(record, kind)
+        self.check_language(record, who, kind, fields)
         handler = getattr(self, f"on_{kind}", None)
         if handler is not None:
             handler(record, who, fields)
+
+    def check_language(self, record: Record, who: Who, kind: str, fields: dict[str, str]) -> None:
+        """Invariant 8: everything a person reads is in their own language, the question's
+        words included (their partner may read the same question in another)."""
+        allowed = who.readable(record.moment)
+        for key in (LANGUAGES, QUESTION_LANGUAGE):
+            found = set(filter(None, fields.get(key, "").split(",")))
+            if found and not found & allowed:
+                self.violate(
+                    "8", "wrong-language", f"{who.name} reads {sorted(allowed)} but got a {kind} "
+                    f"in {sorted(found)}", who.user_id,
+                )  # fmt: skip
+                return
 
     def check_isolation(self, record: Record) -> None:
         """In a round of forged or stale presses only the pressers may hear from the bot."""
@@ -1429,8 +1564,25 @@ class Oracle:
         if pair is not None:
             self.end_pair(pair, self.now)
 
+    def on_language_set(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        found = set(filter(None, fields.get(LANGUAGES, "").split(",")))
+        chosen = next(iter(found & who.languages_in_flight), None)
+        if chosen is None:
+            self.violate(
+                "8", "language-not-as-asked", f"{who.name} was told the language is now "
+                f"{sorted(found)}, which they did not ask for", who.user_id,
+            )  # fmt: skip
+            return
+        who.language_changed = (record.moment, who.language)
+        who.chosen_language = chosen
+        who.languages_in_flight.discard(chosen)
+        self.events["language_changes"] += 1
+
     def on_deleted(self, record: Record, who: Who, fields: dict[str, str]) -> None:
         uid = who.user_id
+        if who.chosen_language is not None:  # their choice went with their data
+            who.language_changed = (record.moment, who.language)
+            who.chosen_language = None
         if who.pair is not None:
             self.end_pair(who.pair, self.now)
         who.deleted_seq = record.seq
@@ -1450,8 +1602,11 @@ class Oracle:
                 return False
             until = self.pause_end(argument, pair)
             if until is None:
-                return label == texts.PAUSE_UNTIL_RESUMED
-            return until.astimezone(ZoneInfo(pair.zone)).strftime("%d %B %Y") in label
+                return label in {form for _, form in template_forms("PAUSE_UNTIL_RESUMED")}
+            day = until.astimezone(ZoneInfo(pair.zone))
+            if who.language == "en":
+                return day.strftime("%d %B %Y").lstrip("0") in label
+            return str(day.day) in label and str(day.year) in label
 
         taken = self.take_pending(who.user_id, agrees)
         if taken is None:

@@ -38,6 +38,12 @@ SEND_TIMES = (
     dt.time(2, 30),
     dt.time(3, 15),
 )
+# What people's Telegram apps report: most English or none, the rest one of the languages
+# Nearer speaks, some in a regional variant, some in one it does not speak.
+TELEGRAM_LANGUAGES = (None, "en", "es", "es-MX", "de", "pt-br", "pt-PT", "ru", "ja")
+LANGUAGE_WEIGHTS = (3, 6, 2, 1, 2, 1, 1, 2, 1)
+# What /language may be sent with (codes and one language's own name).
+LANGUAGE_CHOICES = ("en", "es", "de", "pt_BR", "ru", "Deutsch")
 MARKER_PREFIX = "qx"
 MARKER_LETTERS = 8
 FIRST_USER_ID = 7_100_000_000  # far from any other number the database stores
@@ -78,6 +84,7 @@ DAILY_CHANCES: dict[str, float] = {
     "stale": 0.010,
     "forged": 0.006,
     "flood": 0.002,
+    "language": 0.004,
     "business": 0.003,
 }
 
@@ -136,6 +143,7 @@ class Person:
     name: str
     traits: Traits
     rng: random.Random
+    language_code: str | None = None  # what their Telegram app reports
 
     def marker(self) -> str:
         """A fresh marker word no other text contains."""
@@ -186,5 +194,9 @@ def make_people(seed: int, count: int) -> list[Person]:
         names.add(name)
         if rng.random() < 0.1:
             name += " & Co"  # a name that must be escaped in HTML
-        people.append(Person(index, FIRST_USER_ID + index, name, draw_traits(rng), rng))
+        person = Person(index, FIRST_USER_ID + index, name, draw_traits(rng), rng)
+        # Drawn apart from the person's own generator, so it shifts none of their habits.
+        language = random.Random(f"{seed}:{index}:language")
+        person.language_code = language.choices(TELEGRAM_LANGUAGES, LANGUAGE_WEIGHTS)[0]
+        people.append(person)
     return people

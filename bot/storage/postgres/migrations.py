@@ -1,9 +1,9 @@
 """Versioned PostgreSQL schema migrations. Append new steps; never edit a step that has shipped.
 
 The PostgreSQL schema has its own history: step 1 is the SQLite schema at its version 5, in
-PostgreSQL's types; step 2 is SQLite's 6. A change to one dialect's schema is made to the
-other's too; a test (tests/integration/test_postgres_store.py) checks both have the same tables
-and columns.
+PostgreSQL's types; steps 2 and 3 are SQLite's 6 and 7. A change to one dialect's schema is
+made to the other's too; a test (tests/integration/test_postgres_store.py) checks both have
+the same tables and columns.
 """
 
 from __future__ import annotations
@@ -210,7 +210,12 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (user_id, action)
     );
     """,
-    # 2: the durable inbox (SQLite's 6).
+    # 2: each person's own language (SQLite's 6).
+    """
+    ALTER TABLE people ADD COLUMN language TEXT;
+    ALTER TABLE people ADD COLUMN telegram_language TEXT;
+    """,
+    # 3: the durable inbox (SQLite's 7).
     """
     CREATE TABLE inbox (
         update_id   BIGINT PRIMARY KEY,

@@ -76,6 +76,17 @@ class PeopleRepository(Repository):
                 (quiet[0].strftime("%H:%M"), quiet[1].strftime("%H:%M"), user_id),
             )
 
+    async def set_language(
+        self, user_id: int, *, chosen: str | None = None, telegram: str | None = None
+    ) -> None:
+        """Record the language a person chose, or the one their Telegram app reports."""
+        if chosen is not None:
+            await self._run("UPDATE people SET language = ? WHERE user_id = ?", (chosen, user_id))
+        if telegram is not None:
+            await self._run(
+                "UPDATE people SET telegram_language = ? WHERE user_id = ?", (telegram, user_id)
+            )
+
     async def delete_person(self, user_id: int, placeholder_question: str) -> None:
         """Delete everything stored about a person, in every table.
 

@@ -60,7 +60,7 @@ PAIR_COLUMNS = (
 )
 PERSON_COLUMNS = (
     "user_id, chat_id, first_name, pair_id, reminders_on, nudges_on, blocked_at,"
-    " reminder_hours, quiet_start, quiet_end"
+    " reminder_hours, quiet_start, quiet_end, language, telegram_language"
 )
 NUDGE_COLUMNS = "id, pair_id, user_id, content_id, local_date, sent_at, gift_at, heart_at"
 
@@ -112,6 +112,8 @@ def person_row(row: Sequence[Any]) -> Person:
         reminder_hours=row[7],
         quiet_start=dt.time.fromisoformat(row[8]),
         quiet_end=dt.time.fromisoformat(row[9]),
+        language=row[10],
+        telegram_language=row[11],
     )
 
 
