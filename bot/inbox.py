@@ -38,6 +38,7 @@ IDLE_POLL_SECONDS = 1.0  # how often the worker looks for updates nothing woke i
 STORE_RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)  # waits between attempts to store an update
 MAX_IN_HAND = 64  # updates being handled at once by this instance
 KEEP_HANDLED_MS = 24 * 3600 * 1000  # handled ids are kept a day, to drop late replays
+PRUNE_EVERY = 180  # lease renewals between two prunings of handled ids (about an hour)
 
 
 def now_ms() -> int:
@@ -219,12 +220,15 @@ class InboxWorker:
                 await asyncio.sleep(pause)
 
     async def _renew(self) -> None:
+        rounds = 0
         while True:
             await asyncio.sleep(RENEW_SECONDS)
-            if not self._in_hand:
-                continue
+            rounds += 1
             try:
                 async with self._store.transaction() as tx:
-                    await tx.renew_updates(self.owner, now_ms() + int(LEASE_SECONDS * 1000))
+                    if self._in_hand:
+                        await tx.renew_updates(self.owner, now_ms() + int(LEASE_SECONDS * 1000))
+                    if rounds % PRUNE_EVERY == 0:
+                        await tx.prune_inbox(now_ms() - KEEP_HANDLED_MS)
             except Exception:
                 log.exception("inbox: renewing leases failed")
