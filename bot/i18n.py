@@ -184,10 +184,15 @@ class Texts:
             return self(texts.QUESTION_FROM_PARTNER, question=esc(text), author=esc(author))
         return self(texts.QUESTION, question=esc(text), partner=esc(partner))
 
-    def exercise(self, item: Exercise) -> str:
-        """An exercise message; `item` is already in this language."""
+    def exercise(self, item: Exercise, *, apart: bool = False) -> str:
+        """An exercise message; `item` is already in this language (its version for couples
+        apart when they are and it has one)."""
+        how_to = getattr(item, "apart_how_to", "") if apart else ""
         return self(
-            texts.EXERCISE, title=esc(item.title), minutes=item.minutes, how_to=esc(item.how_to)
+            texts.EXERCISE,
+            title=esc(item.title),
+            minutes=item.minutes,
+            how_to=esc(how_to or item.how_to),
         )
 
     @cached_property

@@ -17,6 +17,7 @@ from bot.storage.sqlite.database import Database, StorageUnavailable
 # Parents before children, so every foreign key finds its row.
 TABLES = (
     "pairs",
+    "topic_consents",
     "people",
     "invites",
     "prompts",

@@ -24,7 +24,6 @@ from typing import Any
 
 import pytest
 
-from bot import texts
 from bot.config import load_settings
 from bot.content import Library
 from bot.domain.models import AnswerKind, PromptKind, Schedule
@@ -35,8 +34,9 @@ from bot.usecases import pairing, pause, settings
 from bot.usecases.answers import AnswerOutcome, IncomingAnswer, submit_answer
 from bot.usecases.common import Services
 from sandbox.fake_bot_api import FakeBotAPI
+from sandbox.harness import is_question
 from tests.reliability.support import record_figures, settle, sizes, text_of
-from tests.support import FakeClock, RunningBot, includes, pair_up
+from tests.support import FakeClock, RunningBot, pair_up
 
 NOW = dt.datetime(2026, 1, 14, 10, 0, tzinfo=dt.UTC)
 SCHEDULE = Schedule("UTC", dt.time(9, 0))
@@ -168,7 +168,7 @@ async def test_couples_answering_together_through_telegram_get_one_reveal_each(
         # Everyone's answer goes out before the bot fetches any: one batch of updates.
         for alice, bob in couples:
             for user in (alice, bob):
-                question = [m for m in user.inbox if includes(m, texts.QUESTION)][-1]
+                question = [m for m in user.inbox if is_question(m)][-1]
                 await user.reply(question, f"day {day} from {user.first_name} race-tok")
         await settle(bot)
         for alice, bob in couples:

@@ -1,7 +1,7 @@
 """Versioned PostgreSQL schema migrations. Append new steps; never edit a step that has shipped.
 
 The PostgreSQL schema has its own history: step 1 is the SQLite schema at its version 5, in
-PostgreSQL's types; steps 2 and 3 are SQLite's 6 and 7. A change to one dialect's schema is
+PostgreSQL's types; steps 2, 3 and 4 are SQLite's 6, 7 and 8. A change to one dialect's schema is
 made to the other's too; a test (tests/integration/test_postgres_store.py) checks both have
 the same tables and columns.
 """
@@ -215,7 +215,31 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE people ADD COLUMN language TEXT;
     ALTER TABLE people ADD COLUMN telegram_language TEXT;
     """,
-    # 3: the durable inbox (SQLite's 7).
+    # 3: formats, consent and options (SQLite's 7).
+    """
+    ALTER TABLE answers ADD COLUMN choice INTEGER;
+    ALTER TABLE answers ADD COLUMN guess TEXT;
+    ALTER TABLE answers ADD COLUMN guess_message_id BIGINT;
+    ALTER TABLE answers ADD COLUMN guess_verdict INTEGER;
+    CREATE INDEX answers_guess_message ON answers(chat_id, guess_message_id)
+        WHERE guess_message_id IS NOT NULL;
+    ALTER TABLE pairs ADD COLUMN apart INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE pairs ADD COLUMN stage TEXT;
+    ALTER TABLE pairs ADD COLUMN anniversary TEXT;
+    ALTER TABLE pairs ADD COLUMN sensitive_pace TEXT NOT NULL DEFAULT 'weekly';
+    ALTER TABLE pairs ADD COLUMN heat TEXT NOT NULL DEFAULT 'mild';
+    ALTER TABLE pairs ADD COLUMN series TEXT;
+    ALTER TABLE pairs ADD COLUMN series_day INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE topic_consents (
+        pair_id    BIGINT NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
+        category   TEXT   NOT NULL,
+        user_id    BIGINT NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (pair_id, category, user_id)
+    );
+    CREATE INDEX topic_consents_user ON topic_consents(user_id);
+    """,
+    # 4: the durable inbox (SQLite's 8).
     """
     CREATE TABLE inbox (
         update_id   BIGINT PRIMARY KEY,

@@ -1,7 +1,8 @@
 """The repositories on PostgreSQL.
 
 Most statements are plain SQL that both engines read the same way, so each PostgreSQL
-repository is its SQLite sibling with `?` placeholders numbered for asyncpg; only the
+repository is its SQLite sibling with `?` placeholders numbered for asyncpg (and "insert or
+ignore" spelled PostgreSQL's way, see `numbered`); only the
 statements where the dialects differ (new ids, "insert or ignore", sums of conditions, an
 unlimited LIMIT) and the ones that must lock rows against other instances are written again
 here. The rows read back in the same types, so `bot.storage.sqlite.rows` turns both into
@@ -47,7 +48,13 @@ Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProx
 
 @functools.lru_cache(maxsize=1024)
 def numbered(sql: str) -> str:
-    """Turn `?` placeholders into PostgreSQL's `$1, $2, ...` (our SQL has no `?` in literals)."""
+    """Turn `?` placeholders into PostgreSQL's `$1, $2, ...` (our SQL has no `?` in literals),
+    and SQLite's `INSERT OR IGNORE INTO t (...) VALUES (...)` into PostgreSQL's
+    `INSERT INTO t (...) VALUES (...) ON CONFLICT DO NOTHING`."""
+    if sql.startswith("INSERT OR IGNORE INTO "):
+        head, returning, tail = sql.partition(" RETURNING ")
+        sql = "INSERT INTO " + head.removeprefix("INSERT OR IGNORE INTO ")
+        sql += " ON CONFLICT DO NOTHING" + (returning + tail if returning else "")
     pieces = sql.split("?")
     return pieces[0] + "".join(f"${n}{piece}" for n, piece in enumerate(pieces[1:], start=1))
 
