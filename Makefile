@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck check-content postgres unit bench soak demo clean
+.PHONY: run test lint typecheck check-content postgres browser unit bench soak demo demo-miniapp clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,11 @@ check-content: $(STAMP)
 postgres:
 	@sh scripts/ensure-postgres.sh
 
-test: lint typecheck check-content postgres
+# The Mini App's browser tests drive Debian's Chromium; this installs it when it is missing.
+browser:
+	@sh scripts/ensure-chromium.sh
+
+test: lint typecheck check-content postgres browser
 	$(VENV)/bin/pytest -m "not slow"
 
 soak: $(STAMP) postgres
@@ -40,6 +44,9 @@ bench: $(STAMP) postgres
 
 demo: $(STAMP)
 	$(PY) -m sandbox.demo
+
+demo-miniapp: $(STAMP)
+	$(PY) -m sandbox.miniapp
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -27,6 +27,7 @@ class Sizes:
     strict_samples: int = 20
     memory_pairs: tuple[int, ...] = (10_000, 100_000, 1_000_000)
     jobs: int = 10_000
+    miniapp_runs: int = 10
 
     @classmethod
     def quick(cls) -> Sizes:
@@ -47,6 +48,7 @@ class Sizes:
             strict_samples=1,
             memory_pairs=(20_000,),
             jobs=20,
+            miniapp_runs=1,
         )
 
 

@@ -104,7 +104,7 @@ def check_content() -> int:
         return 1
     print(count_table(library))
     problems = library_problems(library)
-    languages = i18n.Languages.load(library)
+    languages = i18n.Languages.load(library, strict=True)
     print(language_table(library, languages))
     for code_problems in languages.problems.values():
         problems.extend(code_problems)
@@ -131,9 +131,9 @@ def preflight(settings: Settings) -> None:
     """Check ports (before anything is touched), the database and the token before the bot
     starts, so each failure is one clear line instead of a traceback."""
     ports = []
-    if settings.webhook_mode:
-        ports.append(("WEBHOOK_PORT", settings.webhook_listen, settings.webhook_port))
-    if settings.ops_port is not None:
+    if settings.web_port is not None:
+        ports.append(("WEBHOOK_PORT", settings.webhook_listen, settings.web_port))
+    if settings.ops_port is not None and settings.ops_port != settings.web_port:
         ports.append(("HEALTH_PORT", "0.0.0.0", settings.ops_port))  # noqa: S104
     for name, address, port in ports:
         if not _port_is_free(address, port):
@@ -195,10 +195,10 @@ def run_bot() -> int:
 
 
 def _serve(app: NearerApp, settings: Settings) -> None:
-    from bot.app import ALLOWED_UPDATES, webhook_options
+    from bot.app import ALLOWED_UPDATES, serve_webhook
 
     if settings.webhook_mode:
-        app.run_webhook(**webhook_options(settings, listen=settings.webhook_listen))
+        asyncio.run(serve_webhook(app))
     else:
         app.run_polling(allowed_updates=ALLOWED_UPDATES)
 

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 import time
 from typing import Any
-from urllib.parse import urlsplit
 
-from telegram import Bot, BotCommand, LinkPreviewOptions, Update
+from telegram import (
+    Bot,
+    BotCommand,
+    LinkPreviewOptions,
+    MenuButtonDefault,
+    MenuButtonWebApp,
+    Update,
+    WebAppInfo,
+)
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 
@@ -20,13 +29,14 @@ from bot.domain.allowance import AllowanceBook
 from bot.handlers import register_handlers
 from bot.i18n import SOURCE, Languages
 from bot.inbox import DurableUpdateQueue, InboxWorker
-from bot.ops import OpsServer, TickStats
+from bot.ops import TickStats
 from bot.ordering import ChatOrderedUpdateProcessor
 from bot.polling import Intake, ReadEachUpdate
 from bot.ratelimit import FairRateLimiter
 from bot.scheduling import run_tick
 from bot.storage import Election, open_store
 from bot.usecases.common import Clock, Services, system_clock
+from bot.web.server import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +52,7 @@ class Runtime:
     def __init__(self) -> None:
         self.services: Services | None = None
         self.dispatcher: Dispatcher | None = None
-        self.ops: OpsServer | None = None
+        self.ops: WebServer | None = None  # the one web server (health, webhook, Mini App)
         self.ticks = TickStats()
         self.intake: Intake | None = None
         self.inbox: InboxWorker | None = None
@@ -162,16 +172,27 @@ def build_application(
         await register_menus(app.bot, languages)
         if run_jobs and app.job_queue is not None:
             app.job_queue.run_repeating(tick, interval=settings.tick_seconds, first=0.5)
-        if settings.ops_port is not None:
-            runtime.ops = OpsServer(
+        if settings.ops_port is not None or settings.web_port is not None:
+            web = WebServer(
+                app,
                 services,
                 runtime.ticks,
                 tick_seconds=settings.tick_seconds,
                 jobs=run_jobs,
-                metrics=settings.metrics_enabled,
                 roles=runtime.roles,
             )
-            runtime.ops.start(ops_address, settings.ops_port)
+            runtime.ops = web
+            if settings.web_port is not None:
+                web.listen("web", settings.webhook_listen, settings.web_port)
+            if settings.ops_port is not None and settings.ops_port != settings.web_port:
+                web.listen("health", ops_address, settings.ops_port)
+        if settings.webhook_url is not None and settings.webhook_secret is not None:
+            await app.bot.set_webhook(
+                settings.webhook_url,
+                secret_token=settings.webhook_secret.get_secret_value(),
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        await offer_webapp(app, settings.webapp_url)
         log.info("Nearer is ready as @%s", app.bot.username)
 
     async def post_stop(app: NearerApp) -> None:
@@ -223,15 +244,48 @@ ALLOWED_UPDATES = [
 ]
 
 
-def webhook_options(settings: Settings, *, listen: str) -> dict[str, Any]:
-    """How python-telegram-bot's webhook server is started for these settings (run_webhook in
-    production, start_webhook in the harness)."""
-    assert settings.webhook_url is not None and settings.webhook_secret is not None
-    return {
-        "listen": listen,
-        "port": settings.webhook_port,
-        "url_path": urlsplit(settings.webhook_url).path.lstrip("/"),
-        "webhook_url": settings.webhook_url,
-        "secret_token": settings.webhook_secret.get_secret_value(),
-        "allowed_updates": ALLOWED_UPDATES,
-    }
+async def offer_webapp(app: NearerApp, url: str | None) -> None:
+    """Put the Mini App behind the chat's menu button, or take away a menu button an earlier
+    run with WEBAPP_URL left behind."""
+    if url is not None:
+        button = MenuButtonWebApp(texts.WEBAPP_MENU_BUTTON, WebAppInfo(url))
+        await app.bot.set_chat_menu_button(menu_button=button)
+    elif isinstance(await app.bot.get_chat_menu_button(), MenuButtonWebApp):
+        await app.bot.set_chat_menu_button(menu_button=MenuButtonDefault())
+
+
+async def open_app(app: NearerApp) -> None:
+    """Initialize and start an Application whose updates arrive by webhook or are fetched by
+    the caller. run_polling calls the post_* hooks itself; driving the parts by hand, we call
+    them too."""
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    await app.start()
+
+
+async def close_app(app: NearerApp) -> None:
+    """Stop receiving updates and shut an Application down, as SIGTERM would."""
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    if app.post_stop is not None:
+        await app.post_stop(app)
+    await app.shutdown()
+    if app.post_shutdown is not None:
+        await app.post_shutdown(app)
+
+
+async def serve_webhook(app: NearerApp) -> None:
+    """Run in webhook mode until SIGINT or SIGTERM: the web server (started in post_init)
+    puts each update Telegram posts on the update queue."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await open_app(app)
+    try:
+        await stop.wait()
+    finally:
+        await close_app(app)

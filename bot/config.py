@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     # Names this instance's claims on the inbox; an instance that restarts under the same name
     # takes its own claims back at once (others' come back when their lease ends).
     instance_name: str | None = None
+    webapp_url: str | None = None
 
     @property
     def webhook_mode(self) -> bool:
@@ -64,6 +65,16 @@ class Settings(BaseSettings):
         return self.instance_name or socket.gethostname()
 
     @property
+    def webapp_enabled(self) -> bool:
+        """Whether the Mini App (journal, calendar, settings) is served and offered."""
+        return self.webapp_url is not None
+
+    @property
+    def web_port(self) -> int | None:
+        """The port of the bot's web server (webhook and Mini App), None when neither is on."""
+        return self.webhook_port if self.webhook_mode or self.webapp_enabled else None
+
+    @property
     def ops_port(self) -> int | None:
         """The port of the health (and metrics) endpoint; in webhook mode 8081 by default."""
         if self.health_port is not None:
@@ -73,17 +84,15 @@ class Settings(BaseSettings):
     @field_validator("webhook_url")
     @classmethod
     def _webhook_url(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        url = urlsplit(value.strip())
-        local = url.hostname in ("127.0.0.1", "localhost", "::1")
-        if url.scheme != "https" and not (url.scheme == "http" and local):
-            raise ValueError(
-                "expected an https:// URL Telegram can reach, like https://bot.example.org/telegram"
-            )
-        if not url.hostname:
-            raise ValueError("expected a full URL with a host name")
-        return value.strip()
+        return _public_url(value, "https://bot.example.org/telegram")
+
+    @field_validator("webapp_url")
+    @classmethod
+    def _webapp_url(cls, value: str | None) -> str | None:
+        url = _public_url(value, "https://bot.example.org/app/")
+        if url is not None and (urlsplit(url).query or urlsplit(url).fragment):
+            raise ValueError("expected a URL without ?query or #fragment")
+        return url
 
     @field_validator("webhook_secret")
     @classmethod
@@ -168,6 +177,19 @@ class Settings(BaseSettings):
                 raise ValueError("expected Telegram user ids separated by commas")
             return frozenset(int(part) for part in parts)
         return value
+
+
+def _public_url(value: str | None, example: str) -> str | None:
+    """An https URL Telegram can reach (plain http only on this machine, for tests)."""
+    if value is None or not value.strip():
+        return None
+    url = urlsplit(value.strip())
+    local = url.hostname in ("127.0.0.1", "localhost", "::1")
+    if url.scheme != "https" and not (url.scheme == "http" and local):
+        raise ValueError(f"expected an https:// URL Telegram can reach, like {example}")
+    if not url.hostname:
+        raise ValueError("expected a full URL with a host name")
+    return value.strip()
 
 
 class SettingsError(Exception):

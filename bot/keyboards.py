@@ -3,7 +3,7 @@ always names the row it acts on, so handlers can check it belongs to the presser
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from bot import texts
 from bot.i18n import Texts
@@ -86,3 +86,12 @@ def consent(pair_id: int, topic: str, t: Texts) -> InlineKeyboardMarkup:
             ]
         ]
     )
+
+
+def webapp_row(url: str | None, t: Texts, *, tab: str = "") -> list[list[InlineKeyboardButton]]:
+    """A row with a button opening the Mini App (at `tab`), or no row when it is off."""
+    if url is None:
+        return []
+    label = t(texts.WEBAPP_OPEN_SETTINGS if tab == "settings" else texts.WEBAPP_OPEN_JOURNAL)
+    target = f"{url}?tab={tab}" if tab else url
+    return [[InlineKeyboardButton(label, web_app=WebAppInfo(target))]]

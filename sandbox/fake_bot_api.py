@@ -432,13 +432,18 @@ class FakeBotAPI:
         self._server: tornado.httpserver.HTTPServer | None = None
         self.port = 0
         self.webhook: JSON | None = None
+        self.files: dict[str, bytes] = {}  # file id -> content
+        self.menu_button: JSON = {"type": "default"}
 
     # Lifecycle -------------------------------------------------------------------------------
 
     async def start(self, port: int = 0) -> None:
         """Listen on 127.0.0.1 (a free port unless one is given)."""
         application = tornado.web.Application(
-            [(r"/bot([^/]+)/([A-Za-z]+)", _MethodHandler, {"api": self})]
+            [
+                (r"/bot([^/]+)/([A-Za-z]+)", _MethodHandler, {"api": self}),
+                (r"/file/bot([^/]+)/(.+)", _FileHandler, {"api": self}),
+            ]
         )
         sockets = tornado.netutil.bind_sockets(port, address="127.0.0.1")
         self._server = tornado.httpserver.HTTPServer(application)
@@ -458,6 +463,11 @@ class FakeBotAPI:
     def base_url(self) -> str:
         """The value for TELEGRAM_API_BASE_URL."""
         return f"http://127.0.0.1:{self.port}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        """The value for TELEGRAM_API_BASE_FILE_URL (downloads of what getFile names)."""
+        return f"http://127.0.0.1:{self.port}/file/bot"
 
     # Users and chats -------------------------------------------------------------------------
 
@@ -486,8 +496,11 @@ class FakeBotAPI:
         return self.chats.setdefault(chat_id, Chat())
 
     def new_file_id(self, kind: str) -> str:
-        """A fresh file id, as Telegram would assign to an upload."""
-        return f"{kind}-{next(self._file_ids)}"
+        """A fresh file id, as Telegram would assign to an upload; its bytes can be fetched
+        with getFile and a download from `base_file_url`."""
+        file_id = f"{kind}-{next(self._file_ids)}"
+        self.files[file_id] = _sample_png(file_id) if kind == "photo" else file_id.encode() * 64
+        return file_id
 
     def button_data(self, message: JSON, label: str) -> str:
         """Return the callback data of the button in `message` whose text contains `label`."""
@@ -805,6 +818,55 @@ class FakeBotAPI:
         self._target(params)
         return True
 
+    async def _m_getFile(self, params: JSON) -> JSON:
+        file_id = str(params.get("file_id", ""))
+        if file_id not in self.files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        size = len(self.files[file_id])
+        return {"file_id": file_id, "file_unique_id": file_id, "file_size": size,
+                "file_path": f"files/{file_id}"}  # fmt: skip
+
+    async def _m_setChatMenuButton(self, params: JSON) -> bool:
+        button = _json(params, "menu_button") or {"type": "default"}
+        kind = button.get("type")
+        if kind == "web_app":
+            url = str(button.get("web_app", {}).get("url", ""))
+            if not url.startswith("https://") and not url.startswith("http://127.0.0.1"):
+                raise ApiError(400, "Bad Request: BUTTON_URL_INVALID")
+            if not 1 <= len(str(button.get("text", ""))) <= 64:
+                raise ApiError(400, "Bad Request: BUTTON_TEXT_INVALID")
+        elif kind not in ("default", "commands"):
+            raise ApiError(400, "Bad Request: unsupported menu button type")
+        self.menu_button = dict(button)
+        return True
+
+    async def _m_getChatMenuButton(self, params: JSON) -> JSON:
+        return self.menu_button
+
+
+def _sample_png(seed: str) -> bytes:
+    """A small, real PNG (a soft colour block) standing in for a photo someone sent."""
+    import struct
+    import zlib
+
+    shade = sum(seed.encode()) % 64
+    size = 48
+    raw = b"".join(
+        b"\x00" + bytes((240 - y, 120 + shade + y, 160 + y)) * size for y in range(size)
+    )
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
 
 class _DropConnection(Exception):
     """Close the connection without answering."""
@@ -853,6 +915,22 @@ class _MethodHandler(tornado.web.RequestHandler):
         if files:
             params["__files__"] = files
         return params
+
+
+class _FileHandler(tornado.web.RequestHandler):
+    """Downloads of files getFile named, at /file/bot<token>/<file_path>, as Telegram serves."""
+
+    def initialize(self, api: FakeBotAPI) -> None:
+        self.api = api
+
+    def get(self, token: str, path: str) -> None:
+        content = self.api.files.get(path.removeprefix("files/"))
+        if token != self.api.token or content is None:
+            self.send_error(404)
+            return
+        self.api.calls["download"] += 1
+        self.set_header("Content-Type", "application/octet-stream")
+        self.finish(content)
 
 
 def _int(params: JSON, key: str, default: int | None = None) -> int:

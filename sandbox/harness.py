@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import texts
-from bot.app import ALLOWED_UPDATES, Runtime, build_application, webhook_options
+from bot.app import ALLOWED_UPDATES, Runtime, build_application, close_app, open_app
 from bot.config import load_settings
 from bot.content import Library
 from bot.context import NearerApp
@@ -42,31 +42,6 @@ class FakeClock:
     def set(self, moment: dt.datetime) -> None:
         """Put the clock at `moment`."""
         self.now = moment
-
-
-async def open_app(app: NearerApp) -> None:
-    """Initialize and start an Application driven by hand (updates are started by the caller).
-
-    run_polling and run_webhook call the post_* hooks themselves; driving the parts by hand,
-    we call them too.
-    """
-    await app.initialize()
-    if app.post_init is not None:
-        await app.post_init(app)
-    await app.start()
-
-
-async def close_app(app: NearerApp) -> None:
-    """Stop receiving updates and shut an Application down, as SIGTERM would."""
-    if app.updater is not None and app.updater.running:
-        await app.updater.stop()
-    if app.running:
-        await app.stop()
-    if app.post_stop is not None:
-        await app.post_stop(app)
-    await app.shutdown()
-    if app.post_shutdown is not None:
-        await app.post_shutdown(app)
 
 
 class RunningBot:
@@ -99,7 +74,8 @@ class RunningBot:
             bot_token=self.api.token,
             database_path=self.database_path,
             telegram_api_base_url=self.api.base_url,
-            **self.settings,
+            telegram_api_base_file_url=self.api.base_file_url,
+            **{"webhook_listen": "127.0.0.1", **self.settings},
         )
         pacing: dict[str, Any] = {} if self.paced else {"chat_interval": 0.0}
         self.app, self.runtime = build_application(
@@ -111,11 +87,10 @@ class RunningBot:
             **pacing,
             **self.build_options,
         )
-        await open_app(self.app)
+        await open_app(self.app)  # in webhook mode post_init has set the webhook
         assert self.app.updater is not None
         if settings.webhook_mode:
             self.webhook_url = settings.webhook_url
-            await self.app.updater.start_webhook(**webhook_options(settings, listen="127.0.0.1"))
         else:
             await self.app.updater.start_polling(
                 poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES

@@ -10,6 +10,7 @@ from bench.scenarios.broadcast import run_burst, run_paid
 from bench.scenarios.claim import run_claim
 from bench.scenarios.jobqueue import run_jobqueue
 from bench.scenarios.memory import run_memory
+from bench.scenarios.miniapp import run_miniapp
 from bench.scenarios.reveal import run_reveal
 
 Scenario = Callable[[Bench], Awaitable[list[Figure]]]
@@ -21,6 +22,7 @@ SCENARIOS: dict[str, Scenario] = {
     "reveal": run_reveal,
     "jobqueue": run_jobqueue,
     "burst": run_burst,
+    "miniapp": run_miniapp,
 }
 
 __all__ = ["SCENARIOS", "Scenario"]

@@ -266,6 +266,24 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class JournalFilter:
+    """Which revealed questions a journal page shows: all of them unless narrowed."""
+
+    search: str = ""  # words in the question or either answer
+    content_ids: frozenset[str] | None = None  # library questions of one category
+    partner_written: bool = False  # only questions one of the pair wrote (/ask)
+    kind: AnswerKind | None = None  # at least one answer of this kind
+
+
+@dataclass(frozen=True, slots=True)
+class PauseSpan:
+    """A time a pair was paused; `ended_at` is None while it lasts."""
+
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class ReminderDue:
     """Someone who may need a reminder for an open question."""
 

@@ -230,6 +230,16 @@ async def log_error(update: object, context: NearerContext) -> None:
         # what the press did is saved; only the message cannot be updated.
         log.warning("update %s user %s: %s", update_id, user_id, error.message)
         return
+    if (
+        isinstance(error, BadRequest)
+        and isinstance(update, Update)
+        and update.callback_query is not None
+        and "chat not found" in error.message.lower()
+    ):
+        # A press (forged) on a message in a chat the bot cannot write to: what the press did
+        # is saved; there is no message to update and nobody to tell.
+        log.warning("update %s user %s: %s", update_id, user_id, error.message)
+        return
     log.error(
         "unhandled %s for update %s user %s",
         type(error).__name__,

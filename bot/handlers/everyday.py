@@ -10,6 +10,7 @@ from bot.domain.models import Answer, AnswerKind, Question
 from bot.domain.selection import LibraryQuestion
 from bot.handlers.common import sender, texts_for
 from bot.i18n import Language, Texts
+from bot.keyboards import webapp_row
 from bot.usecases import common, nudges, questions
 from bot.usecases import history as history_cases
 from bot.usecases import pause as pause_cases
@@ -127,7 +128,7 @@ def _tally_line(tally: tuple[int, int], t: Texts) -> str | None:
 
 
 def _history_page(
-    page: history_cases.HistoryPage, language: Language
+    page: history_cases.HistoryPage, language: Language, webapp_url: str | None
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     t = language.texts
     if not page.entries:
@@ -161,7 +162,8 @@ def _history_page(
             InlineKeyboardButton(t(texts.HISTORY_OLDER), callback_data=f"h:{page.page + 1}")
         )
     text = texts.chunks("\n\n".join(lines))[0]
-    return text, InlineKeyboardMarkup([buttons]) if buttons else None
+    rows = [*([buttons] if buttons else []), *webapp_row(webapp_url, t)]
+    return text, InlineKeyboardMarkup(rows) if rows else None
 
 
 async def history(update: Update, context: NearerContext) -> None:
@@ -172,7 +174,8 @@ async def history(update: Update, context: NearerContext) -> None:
     if page.total == 0 and await common.pairing_of(context.services, user.id) is None:
         await message.reply_text(t(texts.NOT_PAIRED))  # says how to pair
         return
-    text, keyboard = _history_page(page, context.services.languages.get(t.code))
+    language = context.services.languages.get(t.code)
+    text, keyboard = _history_page(page, language, context.services.settings.webapp_url)
     await message.reply_text(text, reply_markup=keyboard)
 
 
@@ -188,7 +191,8 @@ async def turn_history_page(update: Update, context: NearerContext) -> None:
         return
     page = await history_cases.history(context.services, user.id, int(raw))
     await query.answer()
-    text, keyboard = _history_page(page, context.services.languages.get(t.code))
+    language = context.services.languages.get(t.code)
+    text, keyboard = _history_page(page, language, context.services.settings.webapp_url)
     await query.edit_message_text(text, reply_markup=keyboard)
 
 

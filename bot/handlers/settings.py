@@ -19,6 +19,7 @@ from bot.domain.models import DepthPreference, Frequency
 from bot.domain.selection import category_is_on
 from bot.handlers.common import sender, texts_for
 from bot.i18n import Texts
+from bot.keyboards import webapp_row
 from bot.usecases import common, settings
 
 log = logging.getLogger(__name__)
@@ -153,6 +154,7 @@ def _main(
                 f"nud:{_flip(person.nudges_on)}",
             ),
         ],
+        *webapp_row(context.services.settings.webapp_url, t, tab="settings"),
         [_button(t(texts.BUTTON_CLOSE), p, "done")],
     ]
     return text, InlineKeyboardMarkup(keyboard)

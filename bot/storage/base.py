@@ -18,8 +18,10 @@ from bot.domain.models import (
     Answer,
     HistoryEntry,
     Invite,
+    JournalFilter,
     Nudge,
     Pair,
+    PauseSpan,
     Person,
     Preferences,
     Prompt,
@@ -206,6 +208,17 @@ class PairStore(Protocol):
 
     async def topics_asked(self, pair_id: int, user_id: int) -> frozenset[str]:
         """Return the opt-in topics the person said yes to that are waiting for the partner."""
+
+    async def note_pause_started(self, pair_id: int, now: dt.datetime) -> None:
+        """Remember that the pair's pause began at `now` (for the journal's calendar)."""
+        ...
+
+    async def note_pause_ended(self, pair_id: int, now: dt.datetime) -> None:
+        """Remember that the pair's current pause ended at `now`."""
+        ...
+
+    async def pause_spans(self, pair_id: int, since: dt.datetime) -> list[PauseSpan]:
+        """Return the pair's pauses that lasted into `since` or began after it, oldest first."""
         ...
 
 
@@ -304,6 +317,29 @@ class PromptStore(Protocol):
         self, user_id: int, offset: int, limit: int
     ) -> tuple[list[HistoryEntry], int]:
         """Return a page of the person's revealed questions, newest first, and the total."""
+        ...
+
+    async def journal_page(
+        self,
+        user_id: int,
+        *,
+        before: tuple[dt.datetime, int] | None,
+        limit: int,
+        narrowed: JournalFilter,
+    ) -> list[HistoryEntry]:
+        """Return up to `limit` of the person's revealed questions (every pair they were in)
+        that match `narrowed`, newest first, revealed before the (revealed_at, id) key
+        `before`."""
+        ...
+
+    async def revealed_entry(self, user_id: int, prompt_id: int) -> HistoryEntry | None:
+        """Return one revealed question of the person's pairs with both answers, else None."""
+        ...
+
+    async def question_days(
+        self, pair_id: int, first: dt.date, last: dt.date
+    ) -> list[tuple[dt.date, bool]]:
+        """Return (local date, both answered) of the pair's questions between the two days."""
         ...
 
     async def all_entries_of(self, user_id: int) -> list[HistoryEntry]:

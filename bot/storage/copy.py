@@ -33,6 +33,7 @@ TABLES = (
     "meta",
     "action_counts",
     "inbox",
+    "pause_spans",
 )
 IDENTITY_TABLES = ("pairs", "prompts", "outbox", "nudges", "custom_questions")
 

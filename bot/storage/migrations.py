@@ -256,7 +256,19 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX topic_consents_user ON topic_consents(user_id);
     """,
-    # 8: the durable inbox. Every update is stored before Telegram is told it arrived, then
+    # 8: when each pair was paused, so the journal's calendar can mark paused days; the
+    # journal's newest-first pages walk an index instead of sorting every revealed question.
+    """
+    CREATE TABLE pause_spans (
+        pair_id    INTEGER NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
+        started_at INTEGER NOT NULL,
+        ended_at   INTEGER,
+        PRIMARY KEY (pair_id, started_at)
+    ) WITHOUT ROWID;
+    CREATE INDEX prompts_revealed ON prompts(pair_id, revealed_at, id)
+        WHERE revealed_at IS NOT NULL;
+    """,
+    # 9: the durable inbox. Every update is stored before Telegram is told it arrived, then
     # handled from here, one at a time per lane (a pair's two chats, or one chat); a handled
     # row keeps only its id (to drop a replay) and its times. Times are real milliseconds.
     """

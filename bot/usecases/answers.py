@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 from dataclasses import dataclass, replace
 from enum import Enum, auto
 from typing import Any
@@ -66,6 +67,7 @@ class IncomingAnswer:
     text: str
     file_id: str | None = None
     reply_to_message_id: int | None = None
+    prompt_id: int | None = None  # the question it answers, when written in the Mini App
 
 
 async def _own_answer(tx: StoreTransaction, prompt_id: int, user_id: int) -> Answer | None:
@@ -81,6 +83,11 @@ async def _owes(tx: StoreTransaction, library: Library, prompt: Prompt, user_id:
 async def _target_prompt(
     tx: StoreTransaction, library: Library, pair: Pair, incoming: IncomingAnswer
 ) -> Prompt | AnswerOutcome:
+    if incoming.prompt_id is not None:
+        chosen = await tx.get_prompt(incoming.prompt_id)
+        if chosen is None or chosen.pair_id != pair.id or chosen.kind is not PromptKind.QUESTION:
+            return AnswerOutcome.STALE_REPLY
+        return chosen
     if incoming.reply_to_message_id is not None:
         replied = await tx.prompt_for_message(incoming.chat_id, incoming.reply_to_message_id)
         if replied is not None and replied.kind is PromptKind.QUESTION:
@@ -143,6 +150,45 @@ async def submit_answer(services: Services, incoming: IncomingAnswer) -> AnswerR
         services.metrics.reveals.inc()
         services.wake_delivery()
     return result
+
+
+APP_ANSWER_LIMIT = 4000  # characters: a reveal carries the question and both answers
+
+
+async def answer_in_app(
+    services: Services, user_id: int, prompt_id: int, text: str
+) -> AnswerResult:
+    """Save a text answer written in the Mini App to one of the pair's open questions, and
+    reveal both when it is the second (the same rules as an answer in the chat)."""
+    text = text.strip()
+    if not text or len(text) > APP_ANSWER_LIMIT:
+        return AnswerResult(AnswerOutcome.NO_OPEN_QUESTION)
+    async with services.db.reading() as tx:
+        person = await tx.get_person(user_id)
+    if person is None:
+        return AnswerResult(AnswerOutcome.NOT_PAIRED)
+    # No Telegram message carries it: a negative id (Telegram's are positive) that differs for
+    # every answer keeps it apart from messages and from other answers written in the app.
+    message_id = -secrets.randbits(62) - 1
+    incoming = IncomingAnswer(
+        user_id, person.chat_id, message_id, AnswerKind.TEXT, text, prompt_id=prompt_id
+    )
+    return await submit_answer(services, incoming)
+
+
+async def open_questions(services: Services, user_id: int) -> list[tuple[Prompt, Answer | None]]:
+    """The pair's questions not yet revealed, newest day first, with the person's own
+    answer."""
+    async with services.db.reading() as tx:
+        pair = await tx.active_pair_of(user_id)
+        if pair is None:
+            return []
+        found = []
+        open_prompts = await tx.open_prompts(pair.id)
+        for prompt in sorted(open_prompts, key=lambda p: (p.local_date, p.id), reverse=True):
+            mine = [a for a in await tx.answers_to(prompt.id) if a.user_id == user_id]
+            found.append((prompt, mine[0] if mine else None))
+    return found
 
 
 async def pass_on_gift(

@@ -60,6 +60,7 @@ async def pause(services: Services, user_id: int, argument: str) -> PauseResult:
         if pair.paused and pair.pause_ends_at == until:
             return PauseResult(outcome, until, pair=pair)  # the same pause again: nothing to tell
         await tx.pause(pair.id, until, user_id)
+        await tx.note_pause_started(pair.id, now)
         params = {"what": "paused", "until": moment_param(until), "timezone": zone}
         change = (
             "pause",
@@ -82,7 +83,10 @@ async def _resume(tx: StoreTransaction, pair: Pair, now: dt.datetime) -> dt.date
     last_day = await tx.last_prompt_day(pair.id, PromptKind.QUESTION)
     due = schedule.next_due(now, pair.schedule, last_sent_day=last_day)
     nudge = schedule.next_due(now, pair.nudge_schedule, None)
-    return due if await tx.resume(pair.id, due, nudge) else None
+    if not await tx.resume(pair.id, due, nudge):
+        return None
+    await tx.note_pause_ended(pair.id, now)
+    return due
 
 
 async def resume(services: Services, user_id: int) -> PauseResult:
@@ -132,6 +136,7 @@ async def pause_for_unreachable(
     if pairing is None or pairing.pair.paused:
         return None
     await tx.pause(pairing.pair.id, None, user_id)
+    await tx.note_pause_started(pairing.pair.id, now)
     params = {"name": pairing.person.first_name}
     notice = notice_to(pairing.partner, Notice.UNREACHABLE, params, about=pairing.person)
     await tx.enqueue([notice], now)

@@ -32,6 +32,8 @@ EXPECTED_FIGURES = (
     "jobqueue.missed",
     "jobqueue.bytes_per_job",
     "jobqueue.schedule_seconds",
+    "miniapp.usable_ms",
+    "miniapp.first_screen_kb",
 )
 
 

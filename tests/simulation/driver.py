@@ -35,10 +35,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from bot.content import Library, load_library
 from bot.inbox import DurableUpdateQueue
+from bot.web.initdata import init_data_for
 from sandbox.fake_bot_api import JSON, FakeBotAPI, FakeUser, Limits
 from sandbox.harness import FakeClock, RunningBot
+from sandbox.miniapp import free_port
 from tests.reliability.support import RecordCapture, captured
 from tests.simulation.oracle import (
     Catalogue,
@@ -233,6 +237,9 @@ async def kill(bot: RunningBot, also: list[asyncio.Task[Any]] | None = None) -> 
             await bot.runtime.services.db.close()
     with contextlib.suppress(Exception):
         await bot.app.bot.shutdown()
+    if bot.runtime.ops is not None:  # a killed process's listening sockets close with it
+        with contextlib.suppress(Exception):
+            await bot.runtime.ops.stop()
     # The next process asks for every update Telegram holds, handled or not.
     if bot.api.updates:
         bot.api.fetched_update_id = bot.api.updates[0]["update_id"] - 1
@@ -321,6 +328,8 @@ class Simulation:
         self.by_id = {p.user_id: p for p in self.people}
         self.oracle: Oracle = make_oracle(self.people, config.seed, config.start)
         self.catalogue = Catalogue()
+        port = free_port()
+        self.webapp_url = f"http://127.0.0.1:{port}/app/"
         self.bot = RunningBot(
             self.api,
             self.database,
@@ -328,6 +337,8 @@ class Simulation:
             self.library,
             send_rate=1000,
             database_url=database_url,
+            webapp_url=self.webapp_url,
+            webhook_port=port,
         )
         self.rng = random.Random(config.seed ^ 0x5EED)
         self.actions: list[Action] = []
@@ -1143,6 +1154,36 @@ class Simulation:
         if edited is not None and change is not None:
             self.world.add("note", uid, edited, Intent("setting", change=change))
         return edited
+
+    async def act_app_settings(self, action: Action) -> None:
+        """Change one setting in the Mini App (initData signed as Telegram signs it): the
+        same change, and the same notice to the partner, as through /settings."""
+        uid = action.user_id
+        if not self.paired_and_reachable(uid):
+            return
+        person = self.by_id[uid]
+        rng = person.app_rng
+        what = rng.choice(["time", "frequency", "reminders", "nudges"])
+        value: Any
+        if what == "time":
+            value = rng.choice(SEND_TIMES)
+            body: dict[str, Any] = {"change": "send_time", "value": f"{value:%H:%M}"}
+        elif what == "frequency":
+            value = rng.choice(["daily", "weekdays", "weekends", "three_a_week"])
+            body = {"change": "frequency", "value": value}
+        else:
+            value = rng.random() < 0.6
+            body = {"change": what, "value": value}
+        init_data = init_data_for(uid, person.name, self.api.token, self.clock())
+        async with httpx.AsyncClient() as client:
+            response = await client.post(
+                f"{self.webapp_url}api/settings",
+                json=body,
+                headers={"Authorization": f"tma {init_data}"},
+            )
+        self.oracle.events[f"app_settings_{response.status_code}"] += 1
+        if response.status_code == 200:
+            self.world.add("note", uid, None, Intent("setting", change=(what, value)))
 
     async def act_skip(self, action: Action) -> None:
         if self.paired_and_reachable(action.user_id):

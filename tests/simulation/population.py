@@ -87,6 +87,12 @@ DAILY_CHANCES: dict[str, float] = {
     "language": 0.004,
     "business": 0.003,
 }
+# Things a person may do in the Mini App, with the base chance per day. They are drawn from a
+# generator of their own (`Person.app_rng`), so adding them left every other draw, and so the
+# story of every earlier seed, as it was.
+APP_DAILY_CHANCES: dict[str, float] = {
+    "app_settings": 0.015,
+}
 
 
 @dataclass(frozen=True)
@@ -143,6 +149,7 @@ class Person:
     name: str
     traits: Traits
     rng: random.Random
+    app_rng: random.Random
     language_code: str | None = None  # what their Telegram app reports
 
     def marker(self) -> str:
@@ -178,6 +185,9 @@ class Person:
         for kind, base in DAILY_CHANCES.items():
             if self.rng.random() < base * self.traits.activity:
                 plan.append((self.rng.uniform(7.0, 23.0), kind))
+        for kind, base in APP_DAILY_CHANCES.items():
+            if self.app_rng.random() < base * self.traits.activity:
+                plan.append((self.app_rng.uniform(7.0, 23.0), kind))
         return plan
 
 
@@ -194,7 +204,8 @@ def make_people(seed: int, count: int) -> list[Person]:
         names.add(name)
         if rng.random() < 0.1:
             name += " & Co"  # a name that must be escaped in HTML
-        person = Person(index, FIRST_USER_ID + index, name, draw_traits(rng), rng)
+        app_rng = random.Random(f"{seed}:{index}:app")
+        person = Person(index, FIRST_USER_ID + index, name, draw_traits(rng), rng, app_rng)
         # Drawn apart from the person's own generator, so it shifts none of their habits.
         language = random.Random(f"{seed}:{index}:language")
         person.language_code = language.choices(TELEGRAM_LANGUAGES, LANGUAGE_WEIGHTS)[0]

@@ -8,15 +8,17 @@ import re
 from pathlib import Path
 
 from bot import texts
+from bot.web import miniapp
 
 BOT = Path(__file__).resolve().parents[2] / "bot"
 # The modules whose strings could reach a person: handlers, use cases, the renderer, delivery,
-# keyboards and the domain.
+# keyboards, the domain and the web server.
 SCANNED = [
     *sorted((BOT / "handlers").glob("*.py")),
     *sorted((BOT / "usecases").glob("*.py")),
     *sorted((BOT / "delivery").glob("*.py")),
     *sorted((BOT / "domain").glob("*.py")),
+    *sorted((BOT / "web").glob("*.py")),
     BOT / "render.py",
     BOT / "keyboards.py",
 ]
@@ -28,7 +30,16 @@ TELEGRAM_ERRORS = {
     "there is no text in the message to edit",
     "not modified",
     "not found",
+    "chat not found",
     "nothing left to send",
+}
+# What the web server says in HTTP, not to people: its security policy, headers, file names.
+HTTP_WORDS = {
+    miniapp.CONTENT_SECURITY_POLICY,
+    miniapp.TEXTS_MARK,
+    miniapp.TEXTS_MARK.removesuffix("</script>"),
+    "private, no-store",
+    "index.html",
 }
 LOGGING = {"debug", "info", "warning", "error", "exception", "critical"}
 
@@ -62,7 +73,7 @@ def _prose_outside_the_catalogue() -> list[str]:
         for node in ast.walk(tree):
             if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
                 continue
-            if id(node) in skipped or node.value in TELEGRAM_ERRORS:
+            if id(node) in skipped or node.value in TELEGRAM_ERRORS | HTTP_WORDS:
                 continue
             if PROSE.search(node.value):
                 found.append(f"{path.relative_to(BOT.parent)}:{node.lineno}: {node.value!r}")
@@ -78,3 +89,51 @@ def test_the_check_would_find_a_reply_written_in_a_handler() -> None:
     constants = [n.value for n in ast.walk(handler) if isinstance(n, ast.Constant)]
     assert any(PROSE.search(str(value)) for value in constants)
     assert not PROSE.search("react:12:heart") and not PROSE.search(texts.ON)
+
+
+# The Mini App's page and script: words come from the catalogue the server embeds, so the
+# page's elements are empty and the script's string literals hold no prose.
+STATIC = BOT / "web" / "static"
+JS_STRING = re.compile(r"\"((?:[^\"\\\n]|\\.)*)\"|'((?:[^'\\\n]|\\.)*)'|`((?:[^`\\]|\\.)*)`")
+HTML_TEXT = re.compile(r">([^<]+)<")
+# What the browser and Telegram name: event types, CSS selectors, JavaScript snippets.
+NOT_PROSE_IN_SCRIPT = re.compile(r"^[\w\s.:#\[\]=\"'(),>*-]*$")
+
+
+def _prose_in_the_mini_app() -> list[str]:
+    found = []
+    page = (STATIC / "index.html").read_text()
+    for text in HTML_TEXT.findall(page):
+        if PROSE.search(text):
+            found.append(f"index.html: {text.strip()!r}")
+    script = (STATIC / "app.js").read_text()
+    code = "\n".join(line for line in script.splitlines() if not line.lstrip().startswith("//"))
+    for match in JS_STRING.finditer(code):
+        literal = next(group for group in match.groups() if group is not None)
+        if literal == "use strict":
+            continue
+        if PROSE.search(literal) and not literal.startswith(("web_app_", "document.")):
+            words = re.sub(r"\$\{[^}]*\}", "", literal)
+            if PROSE.search(words) and " " in words.strip():
+                found.append(f"app.js: {literal!r}")
+    return found
+
+
+def test_the_mini_app_takes_every_word_from_the_catalogue() -> None:
+    assert _prose_in_the_mini_app() == []
+
+
+def test_every_word_the_mini_app_looks_up_is_in_the_catalogue() -> None:
+    script = (STATIC / "app.js").read_text()
+    page = (STATIC / "index.html").read_text()
+    keys = set(re.findall(r"\bt\(\"(\w+)\"", script))
+    keys |= set(re.findall(r'data-t[pl]?="(\w+)"', page))
+    keys |= {f"format_{kind}" for kind in ("text", "voice", "video_note", "photo")}
+    assert keys and keys <= set(texts.WEBAPP)
+
+
+def test_the_mini_app_check_would_find_a_word_written_in_the_script() -> None:
+    literals = [m.group(1) for m in JS_STRING.finditer('notice("Saved, thanks!"); call("me")')]
+    assert [literal for literal in literals if literal and PROSE.search(literal)] == [
+        "Saved, thanks!"
+    ]

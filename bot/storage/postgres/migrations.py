@@ -1,8 +1,8 @@
 """Versioned PostgreSQL schema migrations. Append new steps; never edit a step that has shipped.
 
 The PostgreSQL schema has its own history: step 1 is the SQLite schema at its version 5, in
-PostgreSQL's types; steps 2, 3 and 4 are SQLite's 6, 7 and 8. A change to one dialect's schema is
-made to the other's too; a test (tests/integration/test_postgres_store.py) checks both have
+PostgreSQL's types; step N (N > 1) is SQLite's N + 4. A change to one dialect's schema is made
+to the other's too; a test (tests/integration/test_postgres_store.py) checks both have
 the same tables and columns.
 """
 
@@ -239,7 +239,18 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX topic_consents_user ON topic_consents(user_id);
     """,
-    # 4: the durable inbox (SQLite's 8).
+    # 4: pause spans for the journal's calendar (SQLite's 8).
+    """
+    CREATE TABLE pause_spans (
+        pair_id    BIGINT NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
+        started_at BIGINT NOT NULL,
+        ended_at   BIGINT,
+        PRIMARY KEY (pair_id, started_at)
+    );
+    CREATE INDEX prompts_revealed ON prompts(pair_id, revealed_at, id)
+        WHERE revealed_at IS NOT NULL;
+    """,
+    # 5: the durable inbox (SQLite's 9).
     """
     CREATE TABLE inbox (
         update_id   BIGINT PRIMARY KEY,

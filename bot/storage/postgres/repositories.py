@@ -1,8 +1,9 @@
 """The repositories on PostgreSQL.
 
 Most statements are plain SQL that both engines read the same way, so each PostgreSQL
-repository is its SQLite sibling with `?` placeholders numbered for asyncpg (and "insert or
-ignore" spelled PostgreSQL's way, see `numbered`); only the
+repository is its SQLite sibling with `?` (or `:name`) placeholders numbered for asyncpg, and
+"insert or ignore", a case-blind LIKE and an unlimited LIMIT spelled PostgreSQL's way (see
+`_statement`); only the
 statements where the dialects differ (new ids, "insert or ignore", sums of conditions, an
 unlimited LIMIT) and the ones that must lock rows against other instances are written again
 here. The rows read back in the same types, so `bot.storage.sqlite.rows` turns both into
@@ -14,13 +15,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
 from collections.abc import Sequence
 from typing import Any, TypeAlias
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-from bot.domain.models import HistoryEntry, Pair, Prompt, PromptKind
+from bot.domain.models import Pair, Prompt, PromptKind
 from bot.domain.outbox import InboxItem, NewMessage
 from bot.storage.sqlite.inbox import InboxRepository
 from bot.storage.sqlite.invites import InvitesRepository
@@ -30,11 +32,9 @@ from bot.storage.sqlite.pairs import PairsRepository
 from bot.storage.sqlite.people import PeopleRepository
 from bot.storage.sqlite.prompts import PromptsRepository
 from bot.storage.sqlite.rows import (
-    ANSWER_COLUMNS,
     PAIR_COLUMNS,
     PROMPT_COLUMNS,
     Repository,
-    answer_row,
     pair_row,
     prefixed,
     prompt_row,
@@ -59,6 +59,33 @@ def numbered(sql: str) -> str:
     return pieces[0] + "".join(f"${n}{piece}" for n, piece in enumerate(pieces[1:], start=1))
 
 
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+@functools.lru_cache(maxsize=256)
+def _named(sql: str) -> tuple[str, tuple[str, ...]]:
+    """SQLite's `:name` parameters as `$n`, with the names in their numbered order."""
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        if match.group(1) not in names:
+            names.append(match.group(1))
+        return f"${names.index(match.group(1)) + 1}"
+
+    return _NAMED.sub(number, sql), tuple(names)
+
+
+def _statement(sql: str, params: Sequence[Any] | dict[str, Any]) -> tuple[str, list[Any]]:
+    # SQLite's LIKE ignores the case of ASCII letters; PostgreSQL's ILIKE does the same.
+    sql = sql.replace(" LIKE ", " ILIKE ")
+    if not isinstance(params, dict):
+        return numbered(sql), _arguments(params)
+    text, names = _named(sql)
+    # SQLite's LIMIT -1 (no limit) is PostgreSQL's LIMIT NULL.
+    values = [None if name == "limit" and params[name] < 0 else params[name] for name in names]
+    return text, _arguments(values)
+
+
 def _arguments(params: Sequence[Any]) -> list[Any]:
     # Flags are INTEGER 0/1 columns, as in SQLite; asyncpg wants ints for them, not bools.
     return [int(value) if isinstance(value, bool) else value for value in params]
@@ -79,15 +106,16 @@ class PostgresRepository(Repository):
         self._pg = conn
 
     async def _one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
-        assert not isinstance(params, dict), "named parameters are SQLite's; number them"
-        return await self._pg.fetchrow(numbered(sql), *_arguments(params))
+        text, values = _statement(sql, params)
+        return await self._pg.fetchrow(text, *values)
 
     async def _all(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
-        assert not isinstance(params, dict), "named parameters are SQLite's; number them"
-        return list(await self._pg.fetch(numbered(sql), *_arguments(params)))
+        text, values = _statement(sql, params)
+        return list(await self._pg.fetch(text, *values))
 
     async def _run(self, sql: str, params: Sequence[Any] = ()) -> int:
-        return affected(await self._pg.execute(numbered(sql), *_arguments(params)))
+        text, values = _statement(sql, params)
+        return affected(await self._pg.execute(text, *values))
 
 
 class PostgresPeople(PostgresRepository, PeopleRepository):
@@ -111,6 +139,16 @@ class PostgresPairs(PostgresRepository, PairsRepository):
             (user_id,),
         )
         return None if row is None else pair_row(row)
+
+    async def note_pause_started(self, pair_id: int, now: dt.datetime) -> None:
+        """Remember that the pair's pause began at `now` (parameters typed: PostgreSQL does not
+        infer them from an INSERT ... SELECT's columns)."""
+        await self._run(
+            "INSERT INTO pause_spans (pair_id, started_at) SELECT CAST(? AS BIGINT),"
+            " CAST(? AS BIGINT) WHERE NOT EXISTS (SELECT 1 FROM pause_spans WHERE pair_id = ?"
+            " AND ended_at IS NULL) ON CONFLICT DO NOTHING",
+            (pair_id, to_ts(now), pair_id),
+        )
 
     async def due_pairs(self, now: dt.datetime, limit: int) -> list[Pair]:
         """Claim up to `limit` due pairs for this transaction: rows another instance's tick
@@ -173,6 +211,18 @@ class PostgresPrompts(PostgresRepository, PromptsRepository):
             (chat_id, message_id, prompt_id),
         )
 
+    async def question_days(
+        self, pair_id: int, first: dt.date, last: dt.date
+    ) -> list[tuple[dt.date, bool]]:
+        """Return (local date, both answered) of the pair's questions between the two days."""
+        rows = await self._all(
+            "SELECT local_date, bool_or(revealed_at IS NOT NULL) FROM prompts WHERE pair_id = ?"
+            " AND kind = 'question' AND skipped_at IS NULL AND local_date BETWEEN ? AND ?"
+            " GROUP BY local_date ORDER BY local_date",
+            (pair_id, first.isoformat(), last.isoformat()),
+        )
+        return [(dt.date.fromisoformat(row[0]), bool(row[1])) for row in rows]
+
     async def mark_reminded(self, prompt_id: int, user_id: int, now: dt.datetime) -> bool:
         """Record a reminder; False if this person was already reminded of this question."""
         sql = (
@@ -190,44 +240,6 @@ class PostgresPrompts(PostgresRepository, PromptsRepository):
             " ON CONFLICT DO NOTHING"
         )
         return await self._run(sql, (prompt_id, user_id, kind, to_ts(now))) == 1
-
-    async def _entries(
-        self, user_id: int, *, revealed_only: bool, limit: int = -1, offset: int = 0
-    ) -> list[HistoryEntry]:
-        """The person's questions with both answers and the partner's name (see SQLite's)."""
-        order = "p.revealed_at DESC, p.id DESC" if revealed_only else "p.id"
-        revealed = " AND p.revealed_at IS NOT NULL" if revealed_only else ""
-        partner = "CASE WHEN q.member_a = $1 THEN q.member_b ELSE q.member_a END"
-        rows = await self._pg.fetch(
-            f"SELECT {prefixed(PROMPT_COLUMNS, 'p')},"
-            f" {prefixed(ANSWER_COLUMNS, 'm')}, {prefixed(ANSWER_COLUMNS, 't')},"
-            " o.first_name AS partner_name"
-            " FROM prompts AS p JOIN pairs AS q ON q.id = p.pair_id"
-            " LEFT JOIN answers AS m ON m.prompt_id = p.id AND m.user_id = $1"
-            f" LEFT JOIN answers AS t ON t.prompt_id = p.id AND t.user_id = {partner}"
-            f" LEFT JOIN people AS o ON o.user_id = {partner}"
-            f" WHERE (q.member_a = $1 OR q.member_b = $1){revealed}"
-            f" ORDER BY {order} LIMIT $2 OFFSET $3",
-            user_id,
-            None if limit < 0 else limit,  # LIMIT NULL: no limit
-            offset,
-        )
-        prompt_width = len(PROMPT_COLUMNS.split(","))
-        answer_width = len(ANSWER_COLUMNS.split(","))
-        entries = []
-        for row in rows:
-            values = tuple(row)
-            mine = values[prompt_width : prompt_width + answer_width]
-            theirs = values[prompt_width + answer_width : prompt_width + 2 * answer_width]
-            entries.append(
-                HistoryEntry(
-                    prompt_row(values),
-                    None if mine[0] is None else answer_row(mine),
-                    None if theirs[0] is None else answer_row(theirs),
-                    row["partner_name"] or "",
-                )
-            )
-        return entries
 
 
 class PostgresNudges(PostgresRepository, NudgesRepository):

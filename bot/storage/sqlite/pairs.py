@@ -6,10 +6,20 @@ import datetime as dt
 
 from bot.domain.models import (
     Pair,
+    PauseSpan,
     Preferences,
     Schedule,
 )
-from bot.storage.sqlite.rows import PAIR_COLUMNS, Repository, join_set, pair_row, prefixed, to_ts
+from bot.storage.sqlite.rows import (
+    PAIR_COLUMNS,
+    Repository,
+    from_ts,
+    join_set,
+    pair_row,
+    prefixed,
+    required_ts,
+    to_ts,
+)
 
 
 class PairsRepository(Repository):
@@ -241,3 +251,27 @@ class PairsRepository(Repository):
             (pair_id, user_id),
         )
         return frozenset(row[0] for row in rows)
+
+    async def note_pause_started(self, pair_id: int, now: dt.datetime) -> None:
+        """Remember that the pair's pause began at `now` (for the journal's calendar)."""
+        await self._run(
+            "INSERT OR IGNORE INTO pause_spans (pair_id, started_at) SELECT ?, ?"
+            " WHERE NOT EXISTS (SELECT 1 FROM pause_spans WHERE pair_id = ? AND ended_at IS NULL)",
+            (pair_id, to_ts(now), pair_id),
+        )
+
+    async def note_pause_ended(self, pair_id: int, now: dt.datetime) -> None:
+        """Remember that the pair's current pause ended at `now`."""
+        await self._run(
+            "UPDATE pause_spans SET ended_at = ? WHERE pair_id = ? AND ended_at IS NULL",
+            (to_ts(now), pair_id),
+        )
+
+    async def pause_spans(self, pair_id: int, since: dt.datetime) -> list[PauseSpan]:
+        """Return the pair's pauses that lasted into `since` or began after it, oldest first."""
+        rows = await self._all(
+            "SELECT started_at, ended_at FROM pause_spans WHERE pair_id = ?"
+            " AND (ended_at IS NULL OR ended_at >= ?) ORDER BY started_at",
+            (pair_id, to_ts(since)),
+        )
+        return [PauseSpan(required_ts(row[0]), from_ts(row[1])) for row in rows]

@@ -8,6 +8,7 @@ import datetime as dt
 from bot.domain.models import (
     Answer,
     HistoryEntry,
+    JournalFilter,
     Prompt,
     PromptKind,
     ReminderDue,
@@ -234,12 +235,21 @@ class PromptsRepository(Repository):
         return [(dt.date.fromisoformat(row[0]), bool(row[1])) for row in rows]
 
     async def _entries(
-        self, user_id: int, *, revealed_only: bool, limit: int = -1, offset: int = 0
+        self,
+        user_id: int,
+        *,
+        revealed_only: bool,
+        limit: int = -1,
+        offset: int = 0,
+        where: str = "",
+        params: dict[str, object] | None = None,
     ) -> list[HistoryEntry]:
         """The person's questions with their answer, their partner's and the partner's name,
-        in one query (newest revealed first when `revealed_only`, else in order)."""
+        in one query (newest revealed first when `revealed_only`, else in order); `where`
+        narrows it with more conditions on p (prompt), m (mine) and t (theirs)."""
         order = "p.revealed_at DESC, p.id DESC" if revealed_only else "p.id"
         revealed = " AND p.revealed_at IS NOT NULL" if revealed_only else ""
+        revealed += where
         rows = await self._all(
             f"SELECT {prefixed(PROMPT_COLUMNS, 'p')},"
             f" {prefixed(ANSWER_COLUMNS, 'm')}, {prefixed(ANSWER_COLUMNS, 't')},"
@@ -252,7 +262,7 @@ class PromptsRepository(Repository):
             "   CASE WHEN q.member_a = :me THEN q.member_b ELSE q.member_a END"
             f" WHERE (q.member_a = :me OR q.member_b = :me){revealed}"
             f" ORDER BY {order} LIMIT :limit OFFSET :offset",
-            {"me": user_id, "limit": limit, "offset": offset},
+            {"me": user_id, "limit": limit, "offset": offset, **(params or {})},
         )
         prompt_width = len(PROMPT_COLUMNS.split(","))
         answer_width = len(ANSWER_COLUMNS.split(","))
@@ -282,6 +292,73 @@ class PromptsRepository(Repository):
         )
         entries = await self._entries(user_id, revealed_only=True, limit=limit, offset=offset)
         return entries, int(total_row[0])
+
+    async def journal_page(
+        self,
+        user_id: int,
+        *,
+        before: tuple[dt.datetime, int] | None,
+        limit: int,
+        narrowed: JournalFilter,
+    ) -> list[HistoryEntry]:
+        """Return up to `limit` of the person's revealed questions (every pair they were in)
+        that match `narrowed`, newest first, revealed before the (revealed_at, id) key
+        `before` (keyset pagination: a page costs the same however deep the scroll)."""
+        where: list[str] = []
+        params: dict[str, object] = {}
+        if before is not None:
+            where.append(
+                "(p.revealed_at < :before_at"
+                " OR (p.revealed_at = :before_at AND p.id < :before_id))"
+            )
+            params.update(before_at=to_ts(before[0]), before_id=before[1])
+        if narrowed.search.strip():
+            escaped = narrowed.search.strip().replace("\\", "\\\\")
+            escaped = escaped.replace("%", "\\%").replace("_", "\\_")
+            params["search"] = f"%{escaped}%"
+            where.append(
+                "(p.text LIKE :search ESCAPE '\\' OR m.text LIKE :search ESCAPE '\\'"
+                " OR t.text LIKE :search ESCAPE '\\')"
+            )
+        if narrowed.content_ids is not None:
+            names = [f":c{index}" for index in range(len(narrowed.content_ids))]
+            params.update(zip((n[1:] for n in names), sorted(narrowed.content_ids), strict=True))
+            where.append(f"p.content_id IN ({', '.join(names) or 'NULL'})")
+        if narrowed.partner_written:
+            where.append("p.author_id IS NOT NULL")
+        if narrowed.kind is not None:
+            params["kind"] = narrowed.kind.value
+            where.append("(m.kind = :kind OR t.kind = :kind)")
+        return await self._entries(
+            user_id,
+            revealed_only=True,
+            limit=limit,
+            where="".join(f" AND {condition}" for condition in where),
+            params=params,
+        )
+
+    async def revealed_entry(self, user_id: int, prompt_id: int) -> HistoryEntry | None:
+        """Return one revealed question of the person's pairs with both answers, else None."""
+        entries = await self._entries(
+            user_id,
+            revealed_only=True,
+            limit=1,
+            where=" AND p.id = :prompt",
+            params={"prompt": prompt_id},
+        )
+        return entries[0] if entries else None
+
+    async def question_days(
+        self, pair_id: int, first: dt.date, last: dt.date
+    ) -> list[tuple[dt.date, bool]]:
+        """Return (local date, both answered) of the pair's questions between the two days."""
+        rows = await self._all(
+            "SELECT local_date, max(revealed_at IS NOT NULL) FROM prompts WHERE pair_id = ?"
+            " AND kind = 'question' AND skipped_at IS NULL AND local_date BETWEEN ? AND ?"
+            " GROUP BY local_date ORDER BY local_date",
+            (pair_id, first.isoformat(), last.isoformat()),
+        )
+        return [(dt.date.fromisoformat(row[0]), bool(row[1])) for row in rows]
 
     async def all_entries_of(self, user_id: int) -> list[HistoryEntry]:
         """Return every question of every pair the person was in, with both answers (the
