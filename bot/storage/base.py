@@ -67,6 +67,11 @@ class PeopleStore(Protocol):
         """Record the language a person chose, or the one their Telegram app reports."""
         ...
 
+    async def lock_people(self, user_ids: Sequence[int]) -> None:
+        """Hold these people's rows until the transaction ends, taken in one order (pairing
+        two people touches both, and their invites: crossing invites must not deadlock)."""
+        ...
+
     async def delete_person(self, user_id: int, placeholder_question: str) -> None:
         """Delete everything stored about a person, in every table (see the SQLite store)."""
         ...

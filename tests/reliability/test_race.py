@@ -251,6 +251,32 @@ async def test_two_people_taking_one_invite_at_once_pair_only_one(
             assert len(pairs) == 1
 
 
+async def test_invites_accepted_crosswise_at_once_pair_each_person_once(
+    tmp_path: Path, library: Library, database_url: str | None
+) -> None:
+    clock = FakeClock(NOW)
+    async with _two_stores(tmp_path, library, database_url, clock) as (one, two):
+        for index in range(20):
+            a, b, c = 7000 + 3 * index, 7001 + 3 * index, 7002 + 3 * index
+            for user in (a, b, c):
+                await pairing.register(one, user, user, f"P{user}")
+            from_a = (await pairing.create_invite(one, a)).invite
+            from_c = (await pairing.create_invite(one, c)).invite
+            assert from_a is not None and from_c is not None
+            # B takes A's invite while A takes C's: both touch A and A's invites.
+            results = await asyncio.gather(
+                pairing.accept_invite(one, from_a.code, b),
+                pairing.accept_invite(two, from_c.code, a),
+            )
+            assert len([r for r in results if r.pair is not None]) == 1, index
+            paired = await _rows(
+                one,
+                "SELECT user_id FROM people WHERE user_id IN (?, ?, ?) AND pair_id IS NOT NULL",
+                (a, b, c),
+            )
+            assert a in {row[0] for row in paired} and len(paired) == 2
+
+
 async def test_both_partners_changing_settings_at_once_tell_each_other_once(
     tmp_path: Path, library: Library, database_url: str | None
 ) -> None:

@@ -119,7 +119,15 @@ class PostgresRepository(Repository):
 
 
 class PostgresPeople(PostgresRepository, PeopleRepository):
-    """People, in PostgreSQL (every statement is shared with SQLite)."""
+    """People, in PostgreSQL."""
+
+    async def lock_people(self, user_ids: Sequence[int]) -> None:
+        """Lock the people's rows in ascending order (one order everywhere: no deadlock)."""
+        await self._pg.fetch(
+            "SELECT user_id FROM people WHERE user_id = ANY($1::bigint[])"
+            " ORDER BY user_id FOR UPDATE",
+            sorted(set(user_ids)),
+        )
 
 
 class PostgresInvites(PostgresRepository, InvitesRepository):

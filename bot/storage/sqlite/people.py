@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from bot.domain.models import (
     Person,
@@ -86,6 +87,9 @@ class PeopleRepository(Repository):
             await self._run(
                 "UPDATE people SET telegram_language = ? WHERE user_id = ?", (telegram, user_id)
             )
+
+    async def lock_people(self, user_ids: Sequence[int]) -> None:
+        """Nothing to do: SQLite's one writer already keeps every other change out."""
 
     async def delete_person(self, user_id: int, placeholder_question: str) -> None:
         """Delete everything stored about a person, in every table.
