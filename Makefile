@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck check-content browser unit bench soak demo demo-miniapp clean
+.PHONY: run test lint typecheck check-content postgres browser unit bench soak demo demo-miniapp clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,17 +25,21 @@ check-content: $(STAMP)
 	$(PY) -m bot content check
 	$(PY) -m bot i18n check
 
+# The tests start throwaway PostgreSQL servers of their own; this installs the server when missing.
+postgres:
+	@sh scripts/ensure-postgres.sh
+
 # The Mini App's browser tests drive Debian's Chromium; this installs it when it is missing.
 browser:
 	@sh scripts/ensure-chromium.sh
 
-test: lint typecheck check-content browser
+test: lint typecheck check-content postgres browser
 	$(VENV)/bin/pytest -m "not slow"
 
-soak: $(STAMP)
+soak: $(STAMP) postgres
 	$(VENV)/bin/pytest -m slow
 
-bench: $(STAMP)
+bench: $(STAMP) postgres
 	$(PY) -m bench
 
 demo: $(STAMP)

@@ -1,5 +1,5 @@
-"""Command line: `python -m bot [run | migrate | backup PATH | stats | healthcheck | demo |
-content check]`. No work happens at import."""
+"""Command line: `python -m bot [run | migrate | backup PATH | copy-db | stats | healthcheck |
+demo | content check]`. No work happens at import."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from telegram.error import InvalidToken, NetworkError
 
@@ -20,7 +21,13 @@ from bot.context import NearerApp
 from bot.domain.health import scheduler_stalled
 from bot.files import create_private, tighten_database
 from bot.localized import coverage, load_translation
-from bot.storage import Database, StorageUnavailable, read_health
+from bot.storage import (
+    StorageUnavailable,
+    describe_store,
+    open_existing_store,
+    open_store,
+    read_store_health,
+)
 
 
 class StartupError(Exception):
@@ -34,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="bring the database schema up to date and exit")
     backup = commands.add_parser("backup", help="write a consistent copy of the database")
     backup.add_argument("path", type=Path, help="a new file to write the copy to")
+    commands.add_parser(
+        "copy-db", help="copy the SQLite database into the empty PostgreSQL one at DATABASE_URL"
+    )
     commands.add_parser("stats", help="print pairs, questions, answer rates and queue size")
     commands.add_parser("healthcheck", help="exit 0 if the database and scheduler look alive")
     commands.add_parser("demo", help="run two scripted partners against a local fake Telegram")
@@ -130,7 +140,7 @@ def preflight(settings: Settings) -> None:
             raise StartupError(f"Port {port} ({name}) is already in use; choose another port.")
 
     async def _open() -> None:
-        db = await Database.open(settings.database_path)
+        db = await open_store(settings.database_dsn, settings.database_path)
         await db.close()
 
     try:
@@ -168,6 +178,10 @@ def run_bot() -> int:
     secrets = [settings.bot_token.get_secret_value()]
     if settings.webhook_secret is not None:
         secrets.append(settings.webhook_secret.get_secret_value())
+    if settings.database_dsn is not None:
+        password = urlsplit(settings.database_dsn).password
+        if password:
+            secrets.append(password)
     setup_logging(settings.log_level, secrets)
     try:
         library = load_library()
@@ -200,10 +214,11 @@ def _database_only() -> Settings:
 def migrate() -> int:
     """Open the database, apply migrations and report the schema version."""
     settings = _database_only()
-    tighten_database(settings.database_path)
+    if settings.database_dsn is None:
+        tighten_database(settings.database_path)
 
     async def _migrate() -> int:
-        db = await Database.open(settings.database_path)
+        db = await open_store(settings.database_dsn, settings.database_path)
         version = await db.schema_version()
         await db.close()
         return version
@@ -212,7 +227,8 @@ def migrate() -> int:
         version = asyncio.run(_migrate())
     except StorageUnavailable as error:
         raise StartupError(f"Database problem: {error}") from None
-    print(f"database {settings.database_path} is at schema {version}")
+    where = describe_store(settings.database_dsn, settings.database_path)
+    print(f"database {where} is at schema {version}")
     return 0
 
 
@@ -221,11 +237,11 @@ def backup(target: Path) -> int:
     settings = _database_only()
     if target.exists():
         raise StartupError(f"{target} exists already; choose a new file name.")
-    if not settings.database_path.exists():
+    if settings.database_dsn is None and not settings.database_path.exists():
         raise StartupError(f"There is no database at {settings.database_path} to back up.")
 
     async def _backup() -> None:
-        db = await Database.open_existing(settings.database_path)
+        db = await open_existing_store(settings.database_dsn, settings.database_path)
         try:
             await db.backup_to(target)
         finally:
@@ -235,7 +251,29 @@ def backup(target: Path) -> int:
         asyncio.run(_backup())
     except StorageUnavailable as error:
         raise StartupError(f"Backup failed: {error}") from None
-    print(f"backup of {settings.database_path} written to {target}")
+    where = describe_store(settings.database_dsn, settings.database_path)
+    print(f"backup of {where} written to {target}")
+    return 0
+
+
+def copy_db() -> int:
+    """Copy the SQLite database at DATABASE_PATH into the empty PostgreSQL database at
+    DATABASE_URL and compare the row counts of every table."""
+    from bot.storage.copy import copy_sqlite_to_postgres
+
+    settings = _database_only()
+    if settings.database_dsn is None:
+        raise StartupError("Set DATABASE_URL to the new, empty PostgreSQL database to copy into.")
+    try:
+        copied = asyncio.run(
+            copy_sqlite_to_postgres(settings.database_path, settings.database_dsn)
+        )
+    except StorageUnavailable as error:
+        raise StartupError(f"Copy failed: {error}") from None
+    for entry in copied:
+        print(f"{entry.table:<18} {entry.source_rows:>10} -> {entry.target_rows:>10}")
+    where = describe_store(settings.database_dsn, settings.database_path)
+    print(f"copied {settings.database_path} into {where}; every count matches")
     return 0
 
 
@@ -244,12 +282,12 @@ def stats() -> int:
     from bot.ops import format_stats
 
     settings = _database_only()
-    if not settings.database_path.exists():
+    if settings.database_dsn is None and not settings.database_path.exists():
         raise StartupError(f"There is no database at {settings.database_path}.")
     now = dt.datetime.now(dt.UTC)
 
     async def _stats() -> dict[str, int | float]:
-        db = await Database.open_existing(settings.database_path)
+        db = await open_existing_store(settings.database_dsn, settings.database_path)
         try:
             async with db.reading() as tx:
                 return await tx.stats(now)
@@ -268,7 +306,7 @@ def healthcheck() -> int:
     """Exit 0 when the database reads fine and the scheduler ticked recently."""
     settings = _database_only()
     try:
-        report = asyncio.run(read_health(settings.database_path))
+        report = asyncio.run(read_store_health(settings.database_dsn, settings.database_path))
     except StorageUnavailable as error:
         print(f"unhealthy: {error}", file=sys.stderr)
         return 1
@@ -307,6 +345,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return translations(args.action)
         if args.command == "migrate":
             return migrate()
+        if args.command == "copy-db":
+            return copy_db()
         if args.command == "backup":
             return backup(args.path)
         if args.command == "stats":

@@ -28,12 +28,13 @@ from bot.delivery import PER_CHAT_INTERVAL, Dispatcher
 from bot.domain.allowance import AllowanceBook
 from bot.handlers import register_handlers
 from bot.i18n import SOURCE, Languages
+from bot.inbox import DurableUpdateQueue, InboxWorker
 from bot.ops import TickStats
 from bot.ordering import ChatOrderedUpdateProcessor
-from bot.polling import ConfirmAfterHandling, Intake
+from bot.polling import Intake, ReadEachUpdate
 from bot.ratelimit import FairRateLimiter
 from bot.scheduling import run_tick
-from bot.storage import Database
+from bot.storage import Election, open_store
 from bot.usecases.common import Clock, Services, system_clock
 from bot.web.server import WebServer
 
@@ -54,6 +55,19 @@ class Runtime:
         self.ops: WebServer | None = None  # the one web server (health, webhook, Mini App)
         self.ticks = TickStats()
         self.intake: Intake | None = None
+        self.inbox: InboxWorker | None = None
+        self.poller: Election | None = None
+
+    def roles(self) -> dict[str, str]:
+        """What this instance does among several: polls Telegram or stands by, sends or not."""
+        roles = {"inbox": "handling"}
+        if self.poller is not None:
+            roles["polling"] = "leader" if self.poller.held else "standby"
+        else:
+            roles["polling"] = "webhook"
+        if self.dispatcher is not None:
+            roles["sending"] = "leader" if self.dispatcher.sending else "standby"
+        return roles
 
 
 async def register_menus(bot: Bot, languages: Languages) -> None:
@@ -94,17 +108,18 @@ def build_application(
     context_types = ContextTypes(context=NearerContext, bot_data=BotData)
     # A 429 for one chat delays that chat only (see bot.ratelimit).
     limiter = FairRateLimiter(settings.send_rate * RATE_HEADROOM, max_retries=RATE_LIMIT_RETRIES)
-    # Long polling confirms updates only once handled, except those of a chat slow by itself
-    # (see bot.polling); the intake also holds everyone's allowance (bot.domain.allowance).
-    # Allowances run on the bot's clock, like every rule about what people do (a simulated
-    # day spends and refills them as a real one would); flood waits are real seconds.
+    # Every update is stored in the durable inbox before Telegram is told it arrived, then
+    # handled from there (bot.inbox). The intake holds everyone's allowance
+    # (bot.domain.allowance), which runs on the bot's clock, like every rule about what people
+    # do (a simulated day spends and refills them as a real one would).
     intake = Intake(limiter=limiter, allowances=allowances, clock=lambda: clock().timestamp())
-    updates: asyncio.Queue[object] = asyncio.Queue()
+    updates = DurableUpdateQueue()
+    polling_request = ReadEachUpdate()
     builder: Any = (
         ApplicationBuilder()
         .token(settings.bot_token.get_secret_value())
         .update_queue(updates)
-        .get_updates_request(ConfirmAfterHandling(updates, intake))
+        .get_updates_request(polling_request)
         .context_types(context_types)
         .defaults(
             Defaults(
@@ -128,7 +143,7 @@ def build_application(
         await run_and_record_tick(context.services, runtime.ticks)
 
     async def post_init(app: NearerApp) -> None:
-        db = await Database.open(settings.database_path)
+        db = await open_store(settings.database_dsn, settings.database_path)
         services = Services(
             settings=settings, db=db, library=content, clock=clock, languages=languages
         )
@@ -137,15 +152,34 @@ def build_application(
         dispatcher = Dispatcher(
             app.bot, services, rate=settings.send_rate, chat_interval=chat_interval
         )
-        services.wake_delivery = dispatcher.wake
+
+        def wake_delivery() -> None:
+            dispatcher.wake()
+            db.announce("outbox")  # the sending instance may be another one
+
+        services.wake_delivery = wake_delivery
         runtime.dispatcher = dispatcher
+        await db.listen("outbox", dispatcher.wake)
         await dispatcher.start()
+        if not settings.webhook_mode:
+            poller = db.election("poller")
+            runtime.poller = poller
+            polling_request.election = poller
+        inbox = InboxWorker(app, db, settings.instance, handled=updates.handled)
+        updates.attach(db, inbox.wake)
+        runtime.inbox = inbox
+        await inbox.start()
         await register_menus(app.bot, languages)
         if run_jobs and app.job_queue is not None:
             app.job_queue.run_repeating(tick, interval=settings.tick_seconds, first=0.5)
         if settings.ops_port is not None or settings.web_port is not None:
             web = WebServer(
-                app, services, runtime.ticks, tick_seconds=settings.tick_seconds, jobs=run_jobs
+                app,
+                services,
+                runtime.ticks,
+                tick_seconds=settings.tick_seconds,
+                jobs=run_jobs,
+                roles=runtime.roles,
             )
             runtime.ops = web
             if settings.web_port is not None:
@@ -162,6 +196,10 @@ def build_application(
         log.info("Nearer is ready as @%s", app.bot.username)
 
     async def post_stop(app: NearerApp) -> None:
+        if runtime.poller is not None:
+            await runtime.poller.release()
+        if runtime.inbox is not None:
+            await runtime.inbox.stop()
         if runtime.dispatcher is not None:
             await runtime.dispatcher.stop()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import socket
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -32,6 +33,8 @@ class Settings(BaseSettings):
 
     bot_token: SecretStr
     database_path: Path = Path("data/nearer.sqlite3")
+    # Set: PostgreSQL (several instances may share it); unset: the SQLite file above.
+    database_url: SecretStr | None = None
     default_timezone: str = "UTC"
     default_send_time: dt.time = dt.time(9, 0)
     telegram_api_base_url: str | None = None
@@ -46,12 +49,20 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     health_port: int | None = Field(default=None, ge=1, le=65535)
     metrics_enabled: bool = False
+    # Names this instance's claims on the inbox; an instance that restarts under the same name
+    # takes its own claims back at once (others' come back when their lease ends).
+    instance_name: str | None = None
     webapp_url: str | None = None
 
     @property
     def webhook_mode(self) -> bool:
         """Whether the bot receives updates by webhook instead of long polling."""
         return self.webhook_url is not None
+
+    @property
+    def instance(self) -> str:
+        """This instance's name: INSTANCE_NAME, else the host's name."""
+        return self.instance_name or socket.gethostname()
 
     @property
     def webapp_enabled(self) -> bool:
@@ -141,6 +152,21 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("expected an http:// or https:// URL ending in /bot")
         return value.strip()
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        url = value.get_secret_value().strip()
+        if not url.startswith(("postgresql://", "postgres://")):
+            raise ValueError("expected a PostgreSQL URL such as postgresql://user:pass@host/db")
+        return SecretStr(url)
+
+    @property
+    def database_dsn(self) -> str | None:
+        """The PostgreSQL URL when DATABASE_URL is set; None means SQLite at DATABASE_PATH."""
+        return None if self.database_url is None else self.database_url.get_secret_value()
 
     @field_validator("admin_user_ids", mode="before")
     @classmethod

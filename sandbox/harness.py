@@ -16,6 +16,7 @@ from bot.app import ALLOWED_UPDATES, Runtime, build_application, close_app, open
 from bot.config import load_settings
 from bot.content import Library
 from bot.context import NearerApp
+from bot.inbox import DurableUpdateQueue
 from bot.scheduling import TickReport, run_tick
 from bot.usecases.common import CHANGE_WINDOW, Services
 from sandbox.fake_bot_api import FakeBotAPI, FakeUser
@@ -126,15 +127,23 @@ class RunningBot:
         await self.settle()
 
     async def busy(self) -> bool:
-        """Whether an update is still to be fetched or handled, or the outbox has a row due."""
+        """Whether an update is still to be fetched, stored or handled, or the outbox has a row
+        due."""
         assert self.app is not None and self.runtime is not None
-        assert self.runtime.dispatcher is not None
-        return (
-            bool(self.api.updates_unfetched())
+        assert self.runtime.dispatcher is not None and self.runtime.inbox is not None
+        queue = self.app.update_queue
+        if (
+            self.api.updates_unfetched()
+            or (isinstance(queue, DurableUpdateQueue) and queue.unsettled())
             or not self.app.update_queue.empty()
+            or self.runtime.inbox.busy()
             or self.app.update_processor.current_concurrent_updates > 0
-            or not await self.runtime.dispatcher.idle()
-        )
+        ):
+            return True
+        async with self.services.db.reading() as tx:
+            if await tx.unhandled_updates():
+                return True
+        return not await self.runtime.dispatcher.idle()
 
     async def settle(self, timeout: float = 10.0, poll: float = 0.03) -> None:
         """Wait until every update is handled and the outbox has nothing due (checked every

@@ -61,17 +61,21 @@ class Dispatcher:
         self._busy: set[asyncio.Task[None]] = set()
         self._stopping = False
         self._metrics = services.metrics
+        # Only one instance sends at a time, so the overall rate, each chat's pace and "one
+        # row in flight per chat" hold across instances (see docs/ARCHITECTURE.md).
+        self._role = services.db.election("sender")
+
+    @property
+    def sending(self) -> bool:
+        """Whether this instance is the one sending the outbox."""
+        return self._role.held
 
     def wake(self) -> None:
         """Tell the feeder the outbox has new rows."""
         self._wake.set()
 
     async def start(self) -> None:
-        """Return rows a stopped process had claimed, then start the feeder and workers."""
-        async with self._services.db.transaction() as tx:
-            released = await tx.release_claimed()
-        if released:
-            log.warning("outbox: %d messages were in flight at the last stop; resending", released)
+        """Start the feeder (once this instance is the sender) and the workers."""
         self._stopping = False
         self._tasks = [asyncio.create_task(self._feed(), name="outbox-feeder")]
         self._tasks += [
@@ -95,10 +99,21 @@ class Dispatcher:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        if self._role.held:
+            async with self._services.db.transaction() as tx:
+                released = await tx.release_claimed()
+            if released:
+                log.info("outbox: %d claimed messages left for the next start", released)
+            await self._role.release()
+
+    async def _become_sender(self) -> None:
+        """Wait to be the sending instance, then take back the rows the one before had
+        claimed: they are the only messages that can arrive twice."""
+        await self._role.acquire()
         async with self._services.db.transaction() as tx:
             released = await tx.release_claimed()
         if released:
-            log.info("outbox: %d claimed messages left for the next start", released)
+            log.warning("outbox: %d messages were in flight at the last stop; resending", released)
 
     async def idle(self) -> bool:
         """Say whether nothing is queued, in flight or pending and due (used by tests)."""
@@ -113,6 +128,8 @@ class Dispatcher:
 
     async def _feed(self) -> None:
         while True:
+            if not self._role.held:
+                await self._become_sender()
             self._wake.clear()
             room = self._queue_size - self._queue.qsize()
             claimed = 0

@@ -59,6 +59,15 @@ def priority_of(kind: MessageKind) -> Priority:
 
 
 @dataclass(frozen=True, slots=True)
+class InboxItem:
+    """An update stored on arrival, claimed for handling: its id and the update as Telegram
+    sent it (JSON)."""
+
+    update_id: int
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxItem:
     """One message owed to one person; `part` counts the pieces already delivered."""
 

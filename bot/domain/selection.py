@@ -193,6 +193,35 @@ def allowed_questions(
 ) -> list[Question]:
     """Return every question the pair's settings allow at this point in its history."""
     depths = allowed_depths(preferences.depth, shared_answers)
+    # Most pairs share their settings, and a tick chooses for thousands of pairs: the same
+    # filter over the whole library is remembered for the same library and settings.
+    key = (preferences, depths, formats, apart, stage, heat, series)
+    remembered = _POOLS.get(key)
+    if remembered is not None and remembered[0] is questions and remembered[1] is categories:
+        return list(remembered[2])
+    pool = _filter_pool(questions, categories, preferences, depths, formats, apart, stage, heat,
+                        series)  # fmt: skip
+    if len(_POOLS) >= _POOL_MEMORY:
+        _POOLS.clear()
+    _POOLS[key] = (questions, categories, tuple(pool))
+    return pool
+
+
+_POOL_MEMORY = 256  # settings remembered at once (a plain bound: the memory is cleared when full)
+_POOLS: dict[object, tuple[Sequence[Question], Mapping[str, Category], tuple[Question, ...]]] = {}
+
+
+def _filter_pool(
+    questions: Sequence[Question],
+    categories: Mapping[str, Category],
+    preferences: Preferences,
+    depths: frozenset[Depth],
+    formats: frozenset[str] | None,
+    apart: bool,
+    stage: str | None,
+    heat: str,
+    series: frozenset[str],
+) -> list[Question]:
     on = {cid for cid, category in categories.items() if category_is_on(category, preferences)}
 
     def fits(question: Question) -> bool:

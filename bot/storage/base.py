@@ -1,16 +1,15 @@
 """The storage seam: what the rest of the bot may ask of a database.
 
 One protocol per aggregate (people, invites, pairs, prompts and answers, nudges, stats, outbox)
-makes up `StoreTransaction`; `bot.storage.sqlite` implements each as a repository on SQLite.
-Another engine (PostgreSQL, say) implements the same protocols and nothing outside
-`bot.storage` changes: use cases, handlers, the scheduler and delivery are typed against
-`Store` and `StoreTransaction`, never against SQLite.
+makes up `StoreTransaction`; `bot.storage.sqlite` implements each as a repository on SQLite and
+`bot.storage.postgres` on PostgreSQL, and nothing outside `bot.storage` knows which runs: use
+cases, handlers, the scheduler and delivery are typed against `Store` and `StoreTransaction`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, Protocol
@@ -30,7 +29,7 @@ from bot.domain.models import (
     ReminderDue,
     Schedule,
 )
-from bot.domain.outbox import NewMessage, OutboxItem
+from bot.domain.outbox import InboxItem, NewMessage, OutboxItem
 
 
 class PeopleStore(Protocol):
@@ -66,6 +65,11 @@ class PeopleStore(Protocol):
         self, user_id: int, *, chosen: str | None = None, telegram: str | None = None
     ) -> None:
         """Record the language a person chose, or the one their Telegram app reports."""
+        ...
+
+    async def lock_people(self, user_ids: Sequence[int]) -> None:
+        """Hold these people's rows until the transaction ends, taken in one order (pairing
+        two people touches both, and their invites: crossing invites must not deadlock)."""
         ...
 
     async def delete_person(self, user_id: int, placeholder_question: str) -> None:
@@ -126,6 +130,12 @@ class PairStore(Protocol):
 
     async def active_pair_of(self, user_id: int) -> Pair | None:
         """Return the pair `user_id` is in now, if any."""
+        ...
+
+    async def lock_pair_of(self, user_id: int) -> Pair | None:
+        """Return the pair `user_id` is in now, if any, and hold it until the transaction ends:
+        changes to one pair (answers and reveals, pauses, settings, unpairing) run one at a
+        time, whichever instance makes them. Only in a writing transaction."""
         ...
 
     async def end_pair(self, pair_id: int, now: dt.datetime) -> bool:
@@ -503,6 +513,47 @@ class OutboxStore(Protocol):
         ...
 
 
+class InboxStore(Protocol):
+    """The durable inbox: every update stored before Telegram is told it arrived, then handled
+    in order within each pair (or chat) by whichever instance claims it. Times here are real
+    time in milliseconds (leases must not move with a test's clock)."""
+
+    async def store_updates(
+        self, updates: Sequence[tuple[int, int | None, str]], now_ms: int
+    ) -> int:
+        """Store (update id, chat id, JSON) updates; one stored before is dropped (a replay).
+        Return how many were new."""
+        ...
+
+    async def claim_updates(
+        self, owner: str, now_ms: int, lease_ms: int, limit: int
+    ) -> list[InboxItem]:
+        """Claim for `owner` the earliest unhandled update of up to `limit` lanes (a pair's two
+        chats, or one chat) whose earliest one nobody holds (or whose holder's lease ran out),
+        oldest first."""
+        ...
+
+    async def finish_update(self, update_id: int, now_ms: int) -> None:
+        """Mark an update handled; what it carried (and its chat) is no longer kept."""
+        ...
+
+    async def renew_updates(self, owner: str, lease_until_ms: int) -> int:
+        """Extend the lease on every update `owner` holds; return how many."""
+        ...
+
+    async def release_updates(self, owner: str) -> int:
+        """Give back the updates `owner` holds (a stop, or the same instance starting again)."""
+        ...
+
+    async def unhandled_updates(self) -> int:
+        """Return how many stored updates are not handled yet."""
+        ...
+
+    async def prune_inbox(self, before_ms: int) -> int:
+        """Forget handled updates older than `before_ms` (kept a while to drop replays)."""
+        ...
+
+
 class StoreTransaction(
     PeopleStore,
     InviteStore,
@@ -511,15 +562,44 @@ class StoreTransaction(
     NudgeStore,
     StatsStore,
     OutboxStore,
+    InboxStore,
     Protocol,
 ):
     """Named reads and writes that run inside one transaction: one repository per aggregate."""
 
 
-class Store(Protocol):
-    """A database: hands out transactions one at a time, and can check and copy itself."""
+class Election(Protocol):
+    """A role only one instance holds at a time (polling Telegram, sending the outbox)."""
 
-    path: Path
+    @property
+    def held(self) -> bool:
+        """Whether this instance holds the role now."""
+        ...
+
+    async def acquire(self) -> None:
+        """Return once this instance holds the role (at once if it does already)."""
+        ...
+
+    async def release(self) -> None:
+        """Give the role up, if held."""
+        ...
+
+
+class Store(Protocol):
+    """A database: hands out transactions, and can check and copy itself."""
+
+    def election(self, role: str) -> Election:
+        """The election for `role` among the instances sharing this database."""
+        ...
+
+    def announce(self, channel: str) -> None:
+        """Tell the other instances something changed on `channel` (no wait; may be lost:
+        listeners also look by themselves now and then)."""
+        ...
+
+    async def listen(self, channel: str, callback: Callable[[], None]) -> None:
+        """Call `callback` whenever another instance announces on `channel`."""
+        ...
 
     async def close(self) -> None:
         """Close the connection; waits for a running transaction to finish."""
@@ -538,7 +618,7 @@ class Store(Protocol):
         ...
 
     async def integrity_check(self) -> str:
-        """Run SQLite's integrity check; 'ok' when the file is sound."""
+        """Check the database is sound (SQLite's integrity check); 'ok' when it is."""
         ...
 
     def reading(self) -> AbstractAsyncContextManager[StoreTransaction]:
@@ -550,5 +630,6 @@ class Store(Protocol):
         ...
 
     async def backup_to(self, target: Path) -> None:
-        """Write a consistent copy of the database to a new file `target` (SQLite's online"""
+        """Write a consistent copy of the database to a new file `target` (SQLite's online
+        backup, or pg_dump's custom format)."""
         ...

@@ -268,4 +268,21 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX prompts_revealed ON prompts(pair_id, revealed_at, id)
         WHERE revealed_at IS NOT NULL;
     """,
+    # 9: the durable inbox. Every update is stored before Telegram is told it arrived, then
+    # handled from here, one at a time per lane (a pair's two chats, or one chat); a handled
+    # row keeps only its id (to drop a replay) and its times. Times are real milliseconds.
+    """
+    CREATE TABLE inbox (
+        update_id   INTEGER PRIMARY KEY,
+        chat_id     INTEGER,
+        payload     TEXT    NOT NULL,
+        received_at INTEGER NOT NULL,
+        claimed_by  TEXT,
+        lease_until INTEGER,
+        handled_at  INTEGER,
+        lane        TEXT    NOT NULL
+    );
+    CREATE INDEX inbox_waiting ON inbox(lane, update_id) WHERE handled_at IS NULL;
+    CREATE INDEX inbox_handled ON inbox(handled_at) WHERE handled_at IS NOT NULL;
+    """,
 )

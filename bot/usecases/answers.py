@@ -120,7 +120,8 @@ async def receive_message(services: Services, incoming: IncomingAnswer) -> Recei
     question or is an appreciation for the partner, and act on it."""
     now = services.clock()
     async with services.db.transaction() as tx:
-        pair = await tx.active_pair_of(incoming.user_id)
+        # The pair is held until commit: both answers at once reveal exactly once.
+        pair = await tx.lock_pair_of(incoming.user_id)
         if pair is None:
             return Received(AnswerResult(AnswerOutcome.NOT_PAIRED))
         gift_to = await pass_on_gift(tx, pair, incoming, now)
@@ -141,7 +142,7 @@ async def submit_answer(services: Services, incoming: IncomingAnswer) -> AnswerR
     """Save an answer (committed before any reply) and reveal both when it is the second."""
     now = services.clock()
     async with services.db.transaction() as tx:
-        pair = await tx.active_pair_of(incoming.user_id)
+        pair = await tx.lock_pair_of(incoming.user_id)
         if pair is None:
             return AnswerResult(AnswerOutcome.NOT_PAIRED)
         result = await _take_answer(tx, services.library, pair, incoming, now)
@@ -513,6 +514,7 @@ async def edit_answer(
     """Apply an edit to an answer that has not been revealed yet."""
     now = services.clock()
     async with services.db.transaction() as tx:
+        await tx.lock_pair_of(incoming.user_id)  # an edit and the reveal never cross
         answer = await tx.answer_for_message(incoming.chat_id, incoming.message_id)
         if answer is None or answer.user_id != incoming.user_id:
             return EditOutcome.NOT_AN_ANSWER, None

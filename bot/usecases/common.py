@@ -142,7 +142,8 @@ class Pairing:
 
 
 async def pairing_in(tx: StoreTransaction, user_id: int) -> Pairing | None:
-    pair = await tx.active_pair_of(user_id)
+    """The person's pairing, the pair held until the transaction ends (see lock_pair_of)."""
+    pair = await tx.lock_pair_of(user_id)
     if pair is None:
         return None
     person = await tx.get_person(user_id)

@@ -156,6 +156,9 @@ async def accept_invite(services: Services, code: str, user_id: int) -> AcceptRe
         status = await _check_invite(tx, code, user_id, now)
         if status.check is not InviteCheck.OK or status.inviter is None:
             return AcceptResult(status)
+        # Both people first, in one order: pairing touches both and their invites, and two
+        # invites accepted crosswise at once must wait for each other, not deadlock.
+        await tx.lock_people([status.inviter.user_id, user_id])
         accepter = await tx.get_person(user_id)
         if accepter is None or not await tx.use_invite(code, user_id, now):
             return AcceptResult(InviteStatus(InviteCheck.EXPIRED, status.inviter))
@@ -182,7 +185,7 @@ async def unpair(services: Services, user_id: int, pair_id: int) -> Person | Non
     """End the person's pairing `pair_id` and tell their partner; None if not in that pair."""
     now = services.clock()
     async with services.db.transaction() as tx:
-        pair = await tx.active_pair_of(user_id)
+        pair = await tx.lock_pair_of(user_id)
         if pair is None or pair.id != pair_id:
             return None
         actor = await tx.get_person(user_id)

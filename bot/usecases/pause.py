@@ -120,6 +120,8 @@ async def end_due_pauses(tx: StoreTransaction, now: dt.datetime, limit: int) -> 
     ended = await tx.pauses_ending(now, limit)
     for pair in ended:
         due = await _resume(tx, pair, now)
+        if due is None:
+            continue  # resumed by hand meanwhile: that resume told them
         params = {"next": moment_param(due), **schedule_params(pair.schedule)}
         notices = [notice_to(p, Notice.PAUSE_ENDED, params) for p in await members_of(tx, pair)]
         await tx.enqueue(notices, now)

@@ -61,7 +61,7 @@ async def change_schedule(
     partner."""
     now = services.clock()
     async with services.db.transaction() as tx:
-        pair = await tx.active_pair_of(user_id)
+        pair = await tx.lock_pair_of(user_id)
         if pair is None:
             return None
         new = replace(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -89,9 +90,11 @@ class WebServer:
         *,
         tick_seconds: float,
         jobs: bool,
+        roles: Callable[[], dict[str, str]] | None = None,
     ) -> None:
         settings = services.settings
         self._services = services
+        self._roles = roles
         self._ticks = ticks
         self._tick_seconds = tick_seconds
         self._jobs = jobs
@@ -117,8 +120,13 @@ class WebServer:
         return self.ports.get("health", self.ports.get("web", 0))
 
     async def health(self) -> Health:
-        """Check the database and the scheduler now."""
-        return await check_health(self._services, self._ticks, self._tick_seconds, jobs=self._jobs)
+        """Check the database and the scheduler now; say this instance's roles."""
+        health = await check_health(
+            self._services, self._ticks, self._tick_seconds, jobs=self._jobs
+        )
+        if self._roles is not None:
+            health.details["roles"] = self._roles()
+        return health
 
     def listen(self, name: str, address: str, port: int) -> int:
         """Also listen on `address:port` (0 picks a free port); return the port."""

@@ -1,10 +1,18 @@
-"""The core loop end to end: the real Application over HTTP against the local fake Bot API."""
+"""The core loop end to end: the real Application over HTTP against the local fake Bot API,
+on both storage backends (SQLite and a real PostgreSQL)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
 from bot import texts
+from bot.content import Library
 from sandbox.fake_bot_api import FakeBotAPI
 from tests.support import (
+    FakeClock,
     RunningBot,
     fields,
     includes,
@@ -14,6 +22,22 @@ from tests.support import (
     saying,
     says,
 )
+
+
+@pytest.fixture
+async def bot(
+    api: FakeBotAPI,
+    tmp_path: Path,
+    clock: FakeClock,
+    library: Library,
+    database_url: str | None,
+) -> AsyncIterator[RunningBot]:
+    running = RunningBot(
+        api, tmp_path / "nearer.sqlite3", clock, library, database_url=database_url
+    )
+    await running.start()
+    yield running
+    await running.stop()
 
 
 async def test_invite_accept_pairs_both_and_sends_both_the_first_question(

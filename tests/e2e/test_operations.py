@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -102,6 +103,19 @@ async def test_the_health_endpoint_reports_the_database(ops_bot: RunningBot) -> 
         answer = await client.get(url)
     assert answer.status_code == 200
     assert answer.json()["database"] == "ok"
+
+
+async def test_the_health_endpoint_names_the_instances_roles(ops_bot: RunningBot) -> None:
+    assert ops_bot.runtime is not None and ops_bot.runtime.ops is not None
+    url = f"http://127.0.0.1:{ops_bot.runtime.ops.port}/healthz"
+    for _ in range(50):  # the outbox feeder takes the sending role as it starts
+        async with httpx.AsyncClient() as client:
+            roles = (await client.get(url)).json()["roles"]
+        if roles["sending"] == "leader":
+            break
+        await asyncio.sleep(0.05)
+    # One process on SQLite holds every role; on PostgreSQL each is elected (test_instances).
+    assert roles == {"inbox": "handling", "polling": "leader", "sending": "leader"}
 
 
 async def test_metrics_count_sends_and_reveals(ops_bot: RunningBot, api: FakeBotAPI) -> None:

@@ -1,4 +1,5 @@
-"""SQLite storage on a temporary file: migrations, restarts, pairing and the outbox."""
+"""Storage on both backends (SQLite on a temporary file, a real PostgreSQL): pairing, prompts,
+the outbox, snapshots and history; SQLite migrations and restarts."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ import datetime as dt
 from pathlib import Path
 
 import aiosqlite
+import asyncpg
 import pytest
 
 from bot.config import load_settings
 from bot.content import Library
 from bot.domain.models import Answer, AnswerKind, PromptKind, Schedule
 from bot.domain.outbox import MessageKind, NewMessage
-from bot.storage import Database
+from bot.storage import Database, Store
 from bot.storage.migrations import MIGRATIONS
 from bot.usecases.answers import IncomingAnswer, submit_answer
 from bot.usecases.common import Services
@@ -22,7 +24,7 @@ NOW = dt.datetime(2026, 1, 14, 8, 0, tzinfo=dt.UTC)
 SCHEDULE = Schedule("UTC", dt.time(9, 0))
 
 
-async def _people(db: Database, *ids: int) -> None:
+async def _people(db: Store, *ids: int) -> None:
     async with db.transaction() as tx:
         for user_id in ids:
             await tx.upsert_person(user_id, user_id, f"P{user_id}", NOW)
@@ -62,20 +64,19 @@ async def test_data_survives_closing_and_reopening(tmp_path: Path) -> None:
     await db.close()
 
 
-async def test_someone_already_paired_cannot_be_paired_again(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "db.sqlite3")
+async def test_someone_already_paired_cannot_be_paired_again(store: Store) -> None:
+    db = store
     await _people(db, 1, 2, 3)
     async with db.transaction() as tx:
         assert await tx.create_pair((1, 2), SCHEDULE, 1, NOW) is not None
         assert await tx.create_pair((3, 2), SCHEDULE, 1, NOW) is None
         assert (await tx.get_person(3)).pair_id is None  # type: ignore[union-attr]
-        rows = await (await tx._conn.execute("SELECT count(*) FROM pairs")).fetchone()
-        assert rows is not None and rows[0] == 1
-    await db.close()
+        figures = await tx.stats(NOW)
+        assert (figures["pairs_active"], figures["pairs_ended"]) == (1, 0)
 
 
-async def test_a_pair_gets_at_most_one_question_per_local_day(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "db.sqlite3")
+async def test_a_pair_gets_at_most_one_question_per_local_day(store: Store) -> None:
+    db = store
     await _people(db, 1, 2)
     async with db.transaction() as tx:
         pair = await tx.create_pair((1, 2), SCHEDULE, 1, NOW)
@@ -93,13 +94,12 @@ async def test_a_pair_gets_at_most_one_question_per_local_day(tmp_path: Path) ->
         assert first is not None and again is None and exercise is not None
         assert await tx.mark_revealed(first.id, NOW)
         assert not await tx.mark_revealed(first.id, NOW)
-    await db.close()
 
 
 async def test_the_outbox_hands_out_urgent_messages_first_and_recovers_claims(
-    tmp_path: Path,
+    store: Store,
 ) -> None:
-    db = await Database.open(tmp_path / "db.sqlite3")
+    db = store
     async with db.transaction() as tx:
         await tx.enqueue([NewMessage(1, 1, MessageKind.QUESTION) for _ in range(5)], NOW)
         await tx.enqueue([NewMessage(2, 2, MessageKind.REVEAL)], NOW)
@@ -112,7 +112,6 @@ async def test_the_outbox_hands_out_urgent_messages_first_and_recovers_claims(
         assert await tx.release_claimed() == 4
         assert (await tx.outbox_counts()) == {"pending": 6}
         assert await tx.claim_outbox(NOW - dt.timedelta(seconds=5), 10) == []
-    await db.close()
 
 
 async def test_due_pairs_are_found_through_the_next_due_index(tmp_path: Path) -> None:
@@ -129,9 +128,9 @@ async def test_due_pairs_are_found_through_the_next_due_index(tmp_path: Path) ->
 
 
 async def test_two_answers_at_the_same_instant_reveal_exactly_once(
-    tmp_path: Path, library: Library
+    store: Store, library: Library
 ) -> None:
-    db = await Database.open(tmp_path / "db.sqlite3")
+    db = store
     settings = load_settings(_env_file=None, bot_token="1:" + "x" * 30)
     services = Services(settings=settings, db=db, library=library, clock=lambda: NOW)
     await _people(db, 1, 2)
@@ -151,13 +150,10 @@ async def test_two_answers_at_the_same_instant_reveal_exactly_once(
     async with db.transaction() as tx:
         reveals = await tx.claim_outbox(NOW, 100)
     assert sorted(item.user_id for item in reveals if item.kind is MessageKind.REVEAL) == [1, 2]
-    await db.close()
 
 
-async def test_a_row_withdrawn_while_in_flight_is_never_put_back_to_pending(
-    tmp_path: Path,
-) -> None:
-    db = await Database.open(tmp_path / "db.sqlite3")
+async def test_a_row_withdrawn_while_in_flight_is_never_put_back_to_pending(store: Store) -> None:
+    db = store
     await _people(db, 1, 2)
     async with db.transaction() as tx:
         pair = await tx.create_pair((1, 2), SCHEDULE, 1, NOW)
@@ -175,15 +171,14 @@ async def test_a_row_withdrawn_while_in_flight_is_never_put_back_to_pending(
         assert await tx.retry_later(second.id, NOW, "network")
         assert await tx.outbox_counts() == {"failed": 2}
         assert await tx.claim_outbox(NOW, 10) == []
-    await db.close()
 
 
 async def test_reminders_not_yet_due_never_hold_up_one_that_is(
-    tmp_path: Path, library: Library
+    store: Store, library: Library, tmp_path: Path
 ) -> None:
     from bot.scheduling import BATCH_SIZE, run_tick
 
-    db = await Database.open(tmp_path / "db.sqlite3")
+    db = store
     settings = load_settings(
         _env_file=None,
         bot_token="123456789:TEST-token-for-the-local-fake-api",
@@ -214,26 +209,25 @@ async def test_reminders_not_yet_due_never_hold_up_one_that_is(
     async with db.transaction() as tx:
         reminders = [i for i in await tx.claim_outbox(NOW, 500) if i.kind is MessageKind.REMINDER]
     assert [item.user_id for item in reminders] == [100 + 4 * BATCH_SIZE]
-    await db.close()
 
 
-async def test_a_long_read_never_holds_up_a_write_and_cannot_write(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "db.sqlite3")
+async def test_a_long_read_never_holds_up_a_write_and_cannot_write(store: Store) -> None:
+    db = store
     await _people(db, 1, 2)
     async with db.reading() as reader:
         assert (await reader.get_person(1)) is not None
         # The writer commits while the read snapshot is still open.
         await asyncio.wait_for(_people(db, 3), timeout=2)
         assert await reader.get_person(3) is None  # a snapshot: the new row is not seen
-        with pytest.raises(aiosqlite.OperationalError, match="readonly"):
+        refused = (aiosqlite.OperationalError, asyncpg.ReadOnlySQLTransactionError)
+        with pytest.raises(refused, match=r"read-?only"):
             await reader.set_blocked(1, NOW)
     async with db.reading() as reader:
         assert await reader.get_person(3) is not None
-    await db.close()
 
 
-async def test_history_entries_carry_both_answers_and_the_partners_name(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "db.sqlite3")
+async def test_history_entries_carry_both_answers_and_the_partners_name(store: Store) -> None:
+    db = store
     await _people(db, 1, 2)
     async with db.transaction() as tx:
         pair = await tx.create_pair((1, 2), SCHEDULE, 1, NOW)
@@ -280,8 +274,8 @@ async def test_history_entries_carry_both_answers_and_the_partners_name(tmp_path
     await db.close()
 
 
-async def test_a_guess_is_kept_beside_the_answer_and_found_by_its_message(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "db.sqlite3")
+async def test_a_guess_is_kept_beside_the_answer_and_found_by_its_message(store: Store) -> None:
+    db = store
     await _people(db, 1, 2)
     async with db.transaction() as tx:
         pair = await tx.create_pair((1, 2), SCHEDULE, 1, NOW)
@@ -301,13 +295,10 @@ async def test_a_guess_is_kept_beside_the_answer_and_found_by_its_message(tmp_pa
         assert await tx.guess_tally(pair.id) == (0, 0)  # not revealed yet
         await tx.mark_revealed(prompt.id, NOW)
         assert await tx.guess_tally(pair.id) == (1, 1)
-    await db.close()
 
 
-async def test_a_pick_is_stored_with_its_choice_and_survives_a_replaced_why(
-    tmp_path: Path,
-) -> None:
-    db = await Database.open(tmp_path / "db.sqlite3")
+async def test_a_pick_is_stored_with_its_choice_and_survives_a_replaced_why(store: Store) -> None:
+    db = store
     await _people(db, 1, 2)
     async with db.transaction() as tx:
         pair = await tx.create_pair((1, 2), SCHEDULE, 1, NOW)
@@ -323,11 +314,10 @@ async def test_a_pick_is_stored_with_its_choice_and_survives_a_replaced_why(
         )
         (stored,) = await tx.answers_to(prompt.id)
         assert (stored.choice, stored.text) == (1, "why")
-    await db.close()
 
 
-async def test_topic_consents_pair_options_and_deleting_a_person(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "db.sqlite3")
+async def test_topic_consents_pair_options_and_deleting_a_person(store: Store) -> None:
+    db = store
     await _people(db, 1, 2)
     async with db.transaction() as tx:
         pair = await tx.create_pair((1, 2), SCHEDULE, 1, NOW)
@@ -360,4 +350,3 @@ async def test_topic_consents_pair_options_and_deleting_a_person(tmp_path: Path)
         assert ended is not None and ended.series is None
         await tx.delete_person(1, "gone")
         assert await tx.topic_consents(pair.id, "money") == frozenset()
-    await db.close()

@@ -25,7 +25,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if HERE not in item.path.parents:
             continue
         slow = item.get_closest_marker("slow") is not None
-        if FULL and item.name.endswith("[reduced]"):
+        ids = item.name.rpartition("[")[2].rstrip("]").split("-")  # e.g. [reduced-postgres]
+        if FULL and "reduced" in ids:
             item.add_marker(pytest.mark.skip(reason="NEARER_FULL=1 runs the full size only"))
         elif slow and not FULL and not selects_slow:
             item.add_marker(pytest.mark.skip(reason="full size: make soak or NEARER_FULL=1"))

@@ -38,6 +38,7 @@ from typing import Any
 import httpx
 
 from bot.content import Library, load_library
+from bot.inbox import DurableUpdateQueue
 from bot.web.initdata import init_data_for
 from sandbox.fake_bot_api import JSON, FakeBotAPI, FakeUser, Limits
 from sandbox.harness import FakeClock, RunningBot
@@ -54,7 +55,7 @@ from tests.simulation.oracle import (
     make_oracle,
 )
 from tests.simulation.population import LANGUAGE_CHOICES, SEND_TIMES, ZONES, make_people
-from tests.simulation.storage_scan import Needles, sqlite_traces
+from tests.simulation.storage_scan import Needles, postgres_traces, sqlite_traces
 
 UTC = dt.UTC
 # A Thursday: New York springs forward 3 days later, Berlin on day 24, and Adelaide and Chatham
@@ -201,8 +202,11 @@ async def settle(bot: RunningBot, timeout: float = 20.0) -> bool:
     return True
 
 
-_BOT_TASKS = ("Application:", "Updater:", "outbox-")
-_BOT_CODE = ("Application.", "Updater.", "Dispatcher.", "network_retry_loop")
+_BOT_TASKS = ("Application:", "Updater:", "outbox-", "inbox", "update-", "role-")
+_BOT_CODE = (
+    "Application.", "Updater.", "Dispatcher.", "network_retry_loop", "InboxWorker.",
+    "AdvisoryElection.",
+)  # fmt: skip
 
 
 def _is_bot_task(task: asyncio.Task[Any]) -> bool:
@@ -221,6 +225,13 @@ async def kill(bot: RunningBot, also: list[asyncio.Task[Any]] | None = None) -> 
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    # A dead process's sessions end with it, and its advisory locks (the polling and sending
+    # roles on PostgreSQL) with them.
+    dispatcher = bot.runtime.dispatcher
+    for role in (bot.runtime.poller, getattr(dispatcher, "_role", None)):
+        if role is not None:
+            with contextlib.suppress(Exception):
+                await role.release()
     if bot.runtime.services is not None:
         with contextlib.suppress(Exception):
             await bot.runtime.services.db.close()
@@ -298,10 +309,17 @@ class RunFigures:
 class Simulation:
     """One seeded run of the population against the real bot."""
 
-    def __init__(self, config: SimConfig, workdir: Path, library: Library | None = None) -> None:
+    def __init__(
+        self,
+        config: SimConfig,
+        workdir: Path,
+        library: Library | None = None,
+        database_url: str | None = None,
+    ) -> None:
         self.config = config
         self.workdir = workdir
         self.database = workdir / "nearer.sqlite3"
+        self.database_url = database_url  # PostgreSQL when set, else the SQLite file
         self.library = library or load_library()
         self.clock = FakeClock(config.start)
         self.world = World(self.clock)
@@ -318,6 +336,7 @@ class Simulation:
             self.clock,
             self.library,
             send_rate=1000,
+            database_url=database_url,
             webapp_url=self.webapp_url,
             webhook_port=port,
         )
@@ -746,9 +765,11 @@ class Simulation:
         app = self.bot.app
         if app is None:
             return True
+        queue = app.update_queue
         return (
             bool(self.api.updates_unfetched())
-            or not app.update_queue.empty()
+            or (isinstance(queue, DurableUpdateQueue) and queue.unsettled())
+            or not queue.empty()
             or app.update_processor.current_concurrent_updates > 0
         )
 
@@ -1380,7 +1401,11 @@ class Simulation:
             uid, seq, _ = deletions[self.deletion_scans_done]
             self.deletion_scans_done += 1
             user_id, name, markers = self.oracle.deletion_needles(uid, seq)
-            traces = sqlite_traces(self.database, Needles(user_id, (name, *markers)))
+            needles = Needles(user_id, (name, *markers))
+            if self.database_url is None:
+                traces = sqlite_traces(self.database, needles)
+            else:
+                traces = await postgres_traces(self.database_url, needles)
             for trace in list(dict.fromkeys(traces))[:5]:
                 self.oracle.violate(
                     "5", "data-left-after-deletion", f"after {name} deleted their data, {trace}",

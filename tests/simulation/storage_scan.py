@@ -13,6 +13,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
+
 
 @dataclass(frozen=True)
 class Needles:
@@ -62,6 +64,27 @@ def sqlite_traces(path: Path, needles: Needles, *, check_bytes: bool = True) -> 
             for text in needles.texts:
                 if text.encode() in data:
                     found.append(f"the bytes of {file.name} still hold {text!r}")
+    return found
+
+
+async def postgres_traces(url: str, needles: Needles) -> list[str]:
+    """Describe every trace of `needles` in the rows of the PostgreSQL database at `url`
+    (every table the catalogue lists, every column; the same rules as `sqlite_traces`)."""
+    found: list[str] = []
+    user_text = str(needles.user_id)
+    connection = await asyncpg.connect(url)
+    try:
+        tables = await connection.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+        )
+        for (table,) in tables:
+            for row in await connection.fetch(f'SELECT * FROM "{table}"'):
+                for column, value in row.items():
+                    trace = _trace(value, needles.user_id, user_text, needles.texts)
+                    if trace is not None:
+                        found.append(f"{table}.{column} holds {trace}")
+    finally:
+        await connection.close()
     return found
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from bot.content import Library
 from tests.reliability.support import record_figures
-from tests.simulation.driver import SimConfig, Simulation, fairness_phase
+from tests.simulation.driver import FairnessFigures, SimConfig, Simulation, fairness_phase
 
 DEFAULT_SEED = 20260305
 REDUCED_PAIRS = int(os.environ.get("NEARER_SIM_REDUCED_PAIRS", 12))
@@ -24,13 +24,24 @@ def _seed() -> int:
     return int(os.environ.get("NEARER_SIM_SEED", DEFAULT_SEED))
 
 
-async def _live(config: SimConfig, size: str, tmp_path: Path, library: Library) -> None:
-    simulation = Simulation(config, tmp_path, library)
+async def _live(
+    config: SimConfig,
+    size: str,
+    tmp_path: Path,
+    library: Library,
+    database_url: str | None = None,
+) -> None:
+    simulation = Simulation(config, tmp_path, library, database_url)
     oracle = await simulation.run()
-    fairness, unfair = await fairness_phase(config.seed, tmp_path, library)
+    # The fairness phase measures real-time latency on a SQLite bot of its own, whatever the
+    # backend: it runs once, with the SQLite population, not again beside PostgreSQL's.
+    fairness, unfair = FairnessFigures(), []
+    if database_url is None:
+        fairness, unfair = await fairness_phase(config.seed, tmp_path, library)
     run = simulation.figures
     figures = {
         "size": size,
+        "backend": "postgres" if database_url else "sqlite",
         "seed": config.seed,
         "pairs": config.pairs,
         "days": config.days,
@@ -52,14 +63,14 @@ async def _live(config: SimConfig, size: str, tmp_path: Path, library: Library) 
         "fairness_partner_notices": fairness.partner_notices,
         "fairness_flood_actions": fairness.flood_actions,
     }
-    record_figures("simulation", figures)
+    record_figures("simulation" if database_url is None else "simulation-postgres", figures)
     lines = [f"{inv}:{kind} e.g. {text}" for inv, kind, text in oracle.violation_kinds()]
     lines += [f"7: {problem}" for problem in unfair]
     assert not lines, f"seed {config.seed}: {len(lines)} kinds of violation:\n" + "\n".join(lines)
 
 
 async def test_a_reduced_population_lives_a_month_without_breaking_an_invariant(
-    tmp_path: Path, library: Library
+    tmp_path: Path, library: Library, database_url: str | None
 ) -> None:
     # Sized to finish well under a minute: every message is a real HTTP round trip through
     # python-telegram-bot (about 4 ms each on a 2-core machine), so 100 pairs x 60 days would
@@ -67,7 +78,7 @@ async def test_a_reduced_population_lives_a_month_without_breaking_an_invariant(
     config = SimConfig(
         seed=_seed(), pairs=REDUCED_PAIRS, days=REDUCED_DAYS, crashes=4, fault_steps=3
     )
-    await _live(config, "reduced", tmp_path, library)
+    await _live(config, "reduced", tmp_path, library, database_url)
 
 
 @pytest.mark.slow

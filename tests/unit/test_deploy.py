@@ -347,3 +347,48 @@ def test_systemd_analyze_verify_finds_nothing_wrong_with_the_unit(tmp_path: Path
 @pytest.mark.parametrize("phrase", ["docker compose", "systemctl", "backup", "WEBHOOK_URL"])
 def test_the_deploy_readme_covers(phrase: str) -> None:
     assert phrase in (DEPLOY / "README.md").read_text(encoding="utf-8")
+
+
+# Several instances on PostgreSQL ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def compose_postgres() -> dict[str, Any]:
+    text = (DEPLOY / "docker-compose.postgres.yml").read_text(encoding="utf-8")
+    return parse_block_yaml(text)
+
+
+def test_the_postgres_compose_runs_three_replicas_on_one_database(
+    compose_postgres: dict[str, Any],
+) -> None:
+    services = compose_postgres["services"]
+    assert set(services) == {"postgres", "nearer", "proxy"}
+    nearer = services["nearer"]
+    assert nearer["deploy"]["replicas"] == "3"
+    assert nearer["environment"]["DATABASE_URL"].startswith("postgresql://nearer:")
+    assert "@postgres:5432/nearer" in nearer["environment"]["DATABASE_URL"]
+    assert nearer["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert compose_postgres["volumes"] == {"postgres-data": None, "caddy-data": None}
+
+
+def test_the_proxy_spreads_the_webhook_over_every_replica() -> None:
+    caddyfile = (DEPLOY / "Caddyfile").read_text(encoding="utf-8")
+    assert "dynamic a nearer 8080" in caddyfile
+    assert "reverse_proxy /telegram*" in caddyfile
+
+
+def test_the_systemd_template_names_each_instance_and_reads_its_own_ports() -> None:
+    unit = configparser.ConfigParser(interpolation=None, strict=False)
+    unit.optionxform = str  # type: ignore[assignment,method-assign]
+    unit.read_string((DEPLOY / "nearer@.service").read_text(encoding="utf-8"))
+    service = unit["Service"]
+    assert "INSTANCE_NAME=%H-%i" in service["Environment"]
+    assert service["EnvironmentFile"].endswith("/opt/nearer/instances/%i.env")
+    for option, value in HARDENING.items():
+        assert service[option] == value, option
+
+
+def test_the_backup_script_dumps_with_pg_dump_and_keeps_two_weeks() -> None:
+    script = (DEPLOY / "backup-postgres.sh").read_text(encoding="utf-8")
+    assert "pg_dump --format=custom" in script and "KEEP_DAYS:-14" in script
+    assert "umask 077" in script

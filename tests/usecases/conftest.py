@@ -1,4 +1,5 @@
-"""The use-case tier: use cases on a real SQLite file, with a movable clock and no Telegram."""
+"""The use-case tier: use cases on a real database (a SQLite file and a real PostgreSQL), with a
+movable clock and no Telegram."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from bot.config import load_settings
 from bot.content import Library
 from bot.domain.models import Pair
-from bot.storage import Database
+from bot.storage import open_store
 from bot.usecases import pairing
 from bot.usecases.common import Services
 from sandbox.harness import FakeClock
@@ -22,10 +23,14 @@ TOKEN = "123456789:TEST-token-for-the-local-fake-api"
 
 
 @pytest.fixture
-async def services(tmp_path: Path, library: Library) -> AsyncIterator[Services]:
+async def services(
+    tmp_path: Path, library: Library, database_url: str | None
+) -> AsyncIterator[Services]:
     path = tmp_path / "nearer.sqlite3"
-    settings = load_settings(_env_file=None, bot_token=TOKEN, database_path=path)
-    db = await Database.open(path)
+    settings = load_settings(
+        _env_file=None, bot_token=TOKEN, database_path=path, database_url=database_url
+    )
+    db = await open_store(database_url, path)
     yield Services(settings=settings, db=db, library=library, clock=FakeClock(START))
     await db.close()
 

@@ -1,9 +1,8 @@
-"""Use cases on a real database file: what each one stores and queues."""
+"""Use cases on a real database (SQLite and PostgreSQL): what each one stores and queues."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any
 
 from bot.domain.models import AnswerKind
@@ -12,6 +11,7 @@ from bot.scheduling import run_tick
 from bot.usecases import answers, pause, privacy, questions, settings
 from bot.usecases.common import Services
 from sandbox.harness import FakeClock
+from tests.backends import table_cells
 from tests.usecases.conftest import Couple
 
 
@@ -77,15 +77,7 @@ async def test_deleting_a_person_leaves_their_id_and_words_in_no_table(
     await answers.receive_message(services, _incoming(couple.bob, 20, "bob's secret words"))
     await questions.ask(services, couple.bob, "What is bob's own question?")
     await privacy.delete_my_data(services, couple.bob)
-    path = services.db.path  # type: ignore[attr-defined]
-    with sqlite3.connect(path) as conn:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        cells = [
-            str(value)
-            for table in tables
-            for row in conn.execute(f"SELECT * FROM {table}")
-            for value in row
-        ]
+    cells = await table_cells(services.db, postgres=services.settings.database_dsn is not None)
     assert "Bob" not in cells and str(couple.bob) not in cells
     assert not [cell for cell in cells if "bob's" in cell]
     kinds = {row[0] for row in await _rows(services, "SELECT kind FROM outbox WHERE user_id = 1")}

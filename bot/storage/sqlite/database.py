@@ -8,7 +8,7 @@ import contextlib
 import datetime as dt
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +16,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.storage.migrations import MIGRATIONS
+from bot.storage.sqlite.inbox import InboxRepository
 from bot.storage.sqlite.invites import InvitesRepository
 from bot.storage.sqlite.nudges import NudgesRepository
 from bot.storage.sqlite.outbox import OutboxRepository
@@ -35,8 +36,29 @@ class Transaction(
     NudgesRepository,
     StatsRepository,
     OutboxRepository,
+    InboxRepository,
 ):
     """Named reads and writes inside one SQLite transaction (see Database.transaction)."""
+
+
+class SoleInstance:
+    """The election on SQLite: one process owns the file, so it holds every role."""
+
+    def __init__(self) -> None:
+        self._held = False
+
+    @property
+    def held(self) -> bool:
+        """Whether the role was taken (and not given up)."""
+        return self._held
+
+    async def acquire(self) -> None:
+        """Take the role; nobody else can hold it."""
+        self._held = True
+
+    async def release(self) -> None:
+        """Give the role up."""
+        self._held = False
 
 
 class StorageUnavailable(Exception):
@@ -131,6 +153,16 @@ class Database:
                 f"{len(MIGRATIONS)}; run `python -m bot migrate` with the matching version first"
             )
         return database
+
+    def election(self, role: str) -> SoleInstance:
+        """Every role is this process's: SQLite is one process's database."""
+        return SoleInstance()
+
+    def announce(self, channel: str) -> None:
+        """Nobody else to tell: one process uses the file."""
+
+    async def listen(self, channel: str, callback: Callable[[], None]) -> None:
+        """Nobody else announces: one process uses the file."""
 
     async def close(self) -> None:
         """Close the connections; waits for running transactions to finish."""

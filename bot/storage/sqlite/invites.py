@@ -57,8 +57,9 @@ class InvitesRepository(Repository):
         """Count a wrong invite code; the count restarts when its window is over."""
         await self._run(
             "INSERT INTO invite_failures (user_id, window_start, failures) VALUES (?, ?, 1)"
-            " ON CONFLICT(user_id) DO UPDATE SET"
-            " failures = CASE WHEN window_start >= ? THEN failures + 1 ELSE 1 END,"
-            " window_start = CASE WHEN window_start >= ? THEN window_start ELSE ? END",
+            " ON CONFLICT(user_id) DO UPDATE SET failures = CASE WHEN"
+            " invite_failures.window_start >= ? THEN invite_failures.failures + 1 ELSE 1 END,"
+            " window_start = CASE WHEN invite_failures.window_start >= ?"
+            " THEN invite_failures.window_start ELSE ? END",
             (user_id, to_ts(now), to_ts(since), to_ts(since), to_ts(now)),
         )

@@ -29,12 +29,9 @@ class PairsRepository(Repository):
         self, members: tuple[int, int], schedule: Schedule, seed: int, now: dt.datetime
     ) -> Pair | None:
         """Pair two unpaired people; None (and nothing written) if either is already paired."""
-        cursor = await self._conn.execute(
-            "INSERT INTO pairs (member_a, member_b, timezone, send_time, frequency, seed,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        pair_id = await self._insert_pair(
+            members,
             (
-                members[0],
-                members[1],
                 schedule.timezone,
                 schedule.send_time.strftime("%H:%M"),
                 schedule.frequency.value,
@@ -42,8 +39,6 @@ class PairsRepository(Repository):
                 to_ts(now),
             ),
         )
-        pair_id = cursor.lastrowid
-        await cursor.close()
         claimed = await self._run(
             "UPDATE people SET pair_id = ? WHERE user_id IN (?, ?) AND pair_id IS NULL",
             (pair_id, members[0], members[1]),
@@ -52,12 +47,26 @@ class PairsRepository(Repository):
             await self._run("UPDATE people SET pair_id = NULL WHERE pair_id = ?", (pair_id,))
             await self._run("DELETE FROM pairs WHERE id = ?", (pair_id,))
             return None
-        assert pair_id is not None
         # Links either of them made earlier must not pair them again after this pair ends.
         await self._run(
             "DELETE FROM invites WHERE used_at IS NULL AND inviter_id IN (?, ?)", members
         )
         return await self.get_pair(pair_id)
+
+    async def _insert_pair(
+        self, members: tuple[int, int], row: tuple[str, str, str, int, int]
+    ) -> int:
+        """Insert a pair row (timezone, send time, frequency, seed, created) and return its id;
+        the one statement whose new id each engine hands back its own way."""
+        cursor = await self._conn.execute(
+            "INSERT INTO pairs (member_a, member_b, timezone, send_time, frequency, seed,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (members[0], members[1], *row),
+        )
+        pair_id = cursor.lastrowid
+        await cursor.close()
+        assert pair_id is not None
+        return pair_id
 
     async def get_pair(self, pair_id: int) -> Pair | None:
         """Return a pair, active or ended."""
@@ -73,6 +82,11 @@ class PairsRepository(Repository):
             (user_id,),
         )
         return None if row is None else pair_row(row)
+
+    async def lock_pair_of(self, user_id: int) -> Pair | None:
+        """Return the person's active pair; SQLite's one writer (BEGIN IMMEDIATE) already
+        keeps every other change out until this transaction ends."""
+        return await self.active_pair_of(user_id)
 
     async def end_pair(self, pair_id: int, now: dt.datetime) -> bool:
         """End a pair: no more prompts; both people are free to pair again."""

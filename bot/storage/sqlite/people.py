@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from bot.domain.models import (
     Person,
@@ -87,6 +88,9 @@ class PeopleRepository(Repository):
                 "UPDATE people SET telegram_language = ? WHERE user_id = ?", (telegram, user_id)
             )
 
+    async def lock_people(self, user_ids: Sequence[int]) -> None:
+        """Nothing to do: SQLite's one writer already keeps every other change out."""
+
     async def delete_person(self, user_id: int, placeholder_question: str) -> None:
         """Delete everything stored about a person, in every table.
 
@@ -135,6 +139,12 @@ class PeopleRepository(Repository):
         if person is not None:
             for table in ("sent_messages", "nudge_messages"):
                 await self._run(f"DELETE FROM {table} WHERE chat_id = ?", (person.chat_id,))
+            # The update asking for this deletion is in hand and carries their name: it is
+            # not kept (a repeat after a crash is skipped; the deletion is already done).
+            await self._run(
+                "UPDATE inbox SET payload = '{}' WHERE chat_id = ? AND claimed_by IS NOT NULL",
+                (person.chat_id,),
+            )
             await self._run(
                 "UPDATE nudges SET gift_chat_id = NULL, gift_message_id = NULL"
                 " WHERE gift_chat_id = ?",
@@ -151,8 +161,9 @@ class PeopleRepository(Repository):
         row = await self._one(
             "INSERT INTO action_counts (user_id, action, window_start, count) VALUES (?, ?, ?, 1)"
             " ON CONFLICT(user_id, action) DO UPDATE SET"
-            " count = CASE WHEN window_start > ? THEN count + 1 ELSE 1 END,"
-            " window_start = CASE WHEN window_start > ? THEN window_start ELSE ? END"
+            " count = CASE WHEN action_counts.window_start > ? THEN action_counts.count + 1"
+            " ELSE 1 END, window_start = CASE WHEN action_counts.window_start > ?"
+            " THEN action_counts.window_start ELSE ? END"
             " RETURNING count",
             (user_id, action, to_ts(now), since, since, to_ts(now)),
         )
