@@ -94,7 +94,7 @@ def check_content() -> int:
         return 1
     print(count_table(library))
     problems = library_problems(library)
-    languages = i18n.Languages.load(library)
+    languages = i18n.Languages.load(library, strict=True)
     print(language_table(library, languages))
     for code_problems in languages.problems.values():
         problems.extend(code_problems)

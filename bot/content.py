@@ -159,6 +159,25 @@ class Library:
         by_id = {q.id: q for o in self.occasions.values() for q in o.questions}
         object.__setattr__(self, "occasion_questions_by_id", by_id)
 
+    def question(self, content_id: str | None) -> Question | None:
+        """Return a daily or occasion question by id (None: a partner's own, or gone)."""
+        if content_id is None:
+            return None
+        return self.questions_by_id.get(content_id) or self.occasion_questions_by_id.get(
+            content_id
+        )
+
+    def format_of(self, content_id: str | None) -> Format:
+        """Return the format of the question with `content_id` (a partner's own is open)."""
+        found = self.question(content_id)
+        return Format.OPEN if found is None else selection.format_of(found)
+
+    def supports(self, content_id: str | None) -> bool:
+        """Say whether a question comes from a topic whose texts point to /support."""
+        found = self.question(content_id)
+        category = self.categories.get(found.category) if found is not None else None
+        return isinstance(category, LibraryCategory) and (category.support or category.delicate)
+
 
 # Loading --------------------------------------------------------------------------------------
 
@@ -731,7 +750,7 @@ def simulations(library: Library) -> list[Simulation]:
     if cached is None:
         cached = [
             simulate(library, preference, formats=formats)
-            for formats in (None, selection.RENDERABLE_FORMATS)
+            for formats in (None, selection.OPEN_ONLY)
             for preference in SETTINGS
         ]
         object.__setattr__(library, "_simulations", cached)
@@ -769,7 +788,7 @@ def library_problems(library: Library, runs: Sequence[Simulation] | None = None)
             f" {PLAYFUL_TARGET:.0%}"
         )
     for preference in SETTINGS:
-        for formats in (None, selection.RENDERABLE_FORMATS):
+        for formats in (None, selection.OPEN_ONLY):
             size = len(default_pool(library, preference, formats=formats))
             if size < MIN_PER_SETTING:
                 label = "all formats" if formats is None else "open only"
@@ -896,7 +915,7 @@ def count_table(library: Library, runs: Sequence[Simulation] | None = None) -> s
         [
             p.value,
             len(default_pool(library, p)),
-            len(default_pool(library, p, formats=selection.RENDERABLE_FORMATS)),
+            len(default_pool(library, p, formats=selection.OPEN_ONLY)),
         ]
         for p in SETTINGS
     ]

@@ -184,10 +184,15 @@ class Texts:
             return self(texts.QUESTION_FROM_PARTNER, question=esc(text), author=esc(author))
         return self(texts.QUESTION, question=esc(text), partner=esc(partner))
 
-    def exercise(self, item: Exercise) -> str:
-        """An exercise message; `item` is already in this language."""
+    def exercise(self, item: Exercise, *, apart: bool = False) -> str:
+        """An exercise message; `item` is already in this language (its version for couples
+        apart when they are and it has one)."""
+        how_to = getattr(item, "apart_how_to", "") if apart else ""
         return self(
-            texts.EXERCISE, title=esc(item.title), minutes=item.minutes, how_to=esc(item.how_to)
+            texts.EXERCISE,
+            title=esc(item.title),
+            minutes=item.minutes,
+            how_to=esc(how_to or item.how_to),
         )
 
     @cached_property
@@ -306,6 +311,8 @@ class Languages:
         library: Library,
         catalogues: Catalogues | None = None,
         translations: Mapping[str, Translation] | None = None,
+        *,
+        strict: bool = False,
     ) -> None:
         catalogues = catalogues or Catalogues(by_code={SOURCE: ENGLISH})
         translations = translations or {}
@@ -321,7 +328,7 @@ class Languages:
             if translation is None:
                 problems.append(f"{code}: there is no content/i18n/{code}/")
             else:
-                problems.extend(translation_problems(library, translation))
+                problems.extend(translation_problems(library, translation, extras=strict))
             self.problems[code] = problems
             if not problems and translation is not None:
                 self._by_code[code] = Language(
@@ -354,9 +361,12 @@ class Languages:
         library: Library,
         content_dir: Path = DEFAULT_CONTENT_DIR,
         locales_dir: Path = LOCALES_DIR,
+        *,
+        strict: bool = False,
     ) -> Languages:
-        """Read every language's catalogue and content translation."""
+        """Read every language's catalogue and content translation (`strict`: the content
+        check's reading, where words for entries the library lacks are a problem too)."""
         translations = {
             code: load_translation(code, content_dir) for code in available_codes(content_dir)
         }
-        return cls(library, load_catalogues(locales_dir), translations)
+        return cls(library, load_catalogues(locales_dir), translations, strict=strict)

@@ -28,6 +28,66 @@ def heart_back(nudge_id: int, t: Texts) -> InlineKeyboardMarkup:
     )
 
 
+def _ticked(label: str, chosen: bool) -> str:
+    return f"✅ {label}" if chosen else label
+
+
+def picks(
+    prompt_id: int, options: tuple[str, ...], chosen: int | None = None
+) -> InlineKeyboardMarkup:
+    """One button per option (already in the reader's words) under a this-or-that or
+    would-you-rather question; the one picked is ticked."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    _ticked(option, index == chosen), callback_data=f"pick:{prompt_id}:{index}"
+                )
+            ]
+            for index, option in enumerate(options)
+        ]
+    )
+
+
+def rating(prompt_id: int, chosen: int | None = None) -> InlineKeyboardMarkup:
+    """Two rows of 1-10 under a rate-it question; the rating given is ticked."""
+    row = [
+        InlineKeyboardButton(
+            _ticked(str(value), value == chosen), callback_data=f"pick:{prompt_id}:{value}"
+        )
+        for value in range(1, 11)
+    ]
+    return InlineKeyboardMarkup([row[:5], row[5:]])
+
+
+def guess_verdict(prompt_id: int, t: Texts) -> InlineKeyboardMarkup:
+    """Under a guess reveal: the partner's guess about me was right, or not quite."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t(texts.VERDICT_YES), callback_data=f"verdict:{prompt_id}:1"),
+                InlineKeyboardButton(t(texts.VERDICT_NO), callback_data=f"verdict:{prompt_id}:0"),
+            ]
+        ]
+    )
+
+
+def consent(pair_id: int, topic: str, t: Texts) -> InlineKeyboardMarkup:
+    """Asked privately: say yes to an opt-in topic (or a higher heat) the partner asked for."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t(texts.CONSENT_YES), callback_data=f"consent:{pair_id}:{topic}:yes"
+                ),
+                InlineKeyboardButton(
+                    t(texts.CONSENT_NO), callback_data=f"consent:{pair_id}:{topic}:no"
+                ),
+            ]
+        ]
+    )
+
+
 def webapp_row(url: str | None, t: Texts, *, tab: str = "") -> list[list[InlineKeyboardButton]]:
     """A row with a button opening the Mini App (at `tab`), or no row when it is off."""
     if url is None:

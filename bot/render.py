@@ -19,6 +19,7 @@ from telegram import InlineKeyboardMarkup
 from bot import keyboards, texts
 from bot.domain.models import Answer, AnswerKind, Frequency, Person, Prompt, Schedule
 from bot.domain.outbox import MessageKind, Notice, OutboxItem
+from bot.domain.selection import CHOICE_FORMATS, Format, LibraryQuestion
 from bot.i18n import Language, Texts
 from bot.localized import Wording
 
@@ -95,6 +96,12 @@ def _text_parts(text: str, **first: Any) -> list[Part]:
     return [replace(parts[0], **first), *parts[1:]] if parts and first else parts
 
 
+def _ending(text: str, **last: Any) -> list[Part]:
+    """`text` in pieces, the last carrying `last` (buttons, the prompt it belongs to)."""
+    parts = _text_parts(text)
+    return [*parts[:-1], replace(parts[-1], **last)]
+
+
 # Notices --------------------------------------------------------------------------------------
 
 
@@ -124,6 +131,14 @@ def _notice_text(
         return t(texts.PARTNER_BACK, name=name)
     if notice is Notice.STREAK:
         return t.count(texts.STREAK_MILESTONE, int(params.get("count", 0)))
+    if notice is Notice.GUESS_VERDICT:
+        template = (
+            texts.GUESS_VERDICT_RIGHT if params.get("right") else texts.GUESS_VERDICT_NOT_QUITE
+        )
+        question = prompt_text(view.prompt, lang.wording, t) if view.prompt else ""
+        return t(template, name=name, question=texts.esc(question))
+    if notice is Notice.TOPIC_ON:
+        return _topic_on_text(params, lang)
     return t(texts.DELETE_PARTNER)
 
 
@@ -166,6 +181,22 @@ def _change_text(change: Mapping[str, Any], lang: Language, now: dt.datetime) ->
     if what == "depth":
         depth = texts.DEPTH_NAMES.get(str(change.get("depth")), "")
         return t(texts.CHANGE_DEPTH, depth=t(depth))
+    if what == "pace":
+        return t(texts.CHANGE_PACE, pace=t(texts.PACE_NAMES.get(str(change.get("pace")), "")))
+    if what == "apart":
+        return t(texts.CHANGE_APART if change.get("apart") else texts.CHANGE_TOGETHER)
+    if what == "stage":
+        stage = t(texts.STAGE_NAMES.get(str(change.get("stage")), ""))
+        return t(texts.CHANGE_STAGE, stage=stage)
+    if what == "series":
+        category = lang.wording.category(str(change.get("category")))
+        if category is None:
+            return t(texts.CHANGE_SERIES_STOPPED)
+        days = int(change.get("days", 0))
+        return t(texts.CHANGE_SERIES, topic=texts.esc(category.name), days=days)
+    if what == "anniversary":
+        day = dt.date.fromisoformat(str(change.get("day")))
+        return t(texts.CHANGE_ANNIVERSARY, day=t.date(day, weekday=False))
     return str(change.get("text", ""))  # a change queued before changes held parameters
 
 
@@ -188,14 +219,49 @@ def _render_changes(item: OutboxItem, view: View, lang: Language, now: dt.dateti
 # Questions, exercises, reminders and nudges ---------------------------------------------------
 
 
-def _note_text(note: Mapping[str, Any] | None, t: Texts) -> str | None:
+def _note_text(note: Mapping[str, Any] | None, lang: Language) -> str | None:
+    t = lang.texts
     if not note:
         return None
     if note.get("key") == "skipped":
         return t(texts.SKIPPED_NOTE)
     if note.get("key") == "skipped_partner":
         return t(texts.SKIPPED_PARTNER_NOTE, name=_name(note.get("name"), t))
+    if note.get("key") == "series":
+        category = lang.wording.category(str(note.get("category", "")))
+        return t(
+            texts.SERIES_NOTE,
+            topic=texts.esc(category.name if category else ""),
+            day=int(note.get("day", 1)),
+            days=int(note.get("days", 1)),
+        )
+    if note.get("key") == "occasion":
+        return t(texts.OCCASION_NOTE, name=texts.esc(str(note.get("name", ""))))
     return None
+
+
+def _library_question(view: View, lang: Language) -> LibraryQuestion | None:
+    """The question a prompt was made from, in the reader's words (None: a partner's own)."""
+    found = lang.wording.question(view.prompt.content_id) if view.prompt else None
+    return found if isinstance(found, LibraryQuestion) else None
+
+
+def _question_body(
+    prompt: Prompt, words: str, question: LibraryQuestion | None, partner: str, t: Texts
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The question in its format's words, with the buttons that answer it."""
+    kind = question.format if question is not None else Format.OPEN
+    values = {"question": texts.esc(words), "partner": texts.esc(partner)}
+    if question is not None and kind in CHOICE_FORMATS:
+        return t(texts.QUESTION_PICK, **values), keyboards.picks(prompt.id, question.options)
+    if question is not None and kind is Format.RATE:
+        low, high = texts.esc(question.low), texts.esc(question.high)
+        return t(texts.QUESTION_RATE, low=low, high=high, **values), keyboards.rating(prompt.id)
+    if kind is Format.GUESS:
+        return t(texts.QUESTION_GUESS, **values), None
+    if kind is Format.FINISH:
+        return t(texts.QUESTION_FINISH, **values), None
+    return t(texts.QUESTION, **values), None
 
 
 def _render_question(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
@@ -206,21 +272,26 @@ def _render_question(item: OutboxItem, view: View, lang: Language, now: dt.datet
     t = lang.texts
     payload = item.payload
     author = payload.get("author")
-    partner = payload.get("partner")
-    text = t.question(
-        prompt_text(view.prompt, lang.wording, t),
-        str(partner) if partner else t(texts.YOUR_PARTNER),
-        str(author) if author else None,
-    )
-    note = _note_text(payload.get("note"), t)
+    partner = str(payload.get("partner") or "") or t(texts.YOUR_PARTNER)
+    words = prompt_text(view.prompt, lang.wording, t)
+    markup = None
+    if author:
+        text = t.question(words, partner, str(author))
+    else:
+        question = _library_question(view, lang)
+        text, markup = _question_body(view.prompt, words, question, partner, t)
+    if lang.wording.library.supports(view.prompt.content_id):
+        text = f"{text}\n\n{t(texts.SUPPORT_LINE)}"
+    note = _note_text(payload.get("note"), lang)
     if note:
         text = f"{note}\n\n{text}"
-    return [Part(text=text, prompt_id=view.prompt.id)]
+    return [Part(text=text, prompt_id=view.prompt.id, reply_markup=markup)]
 
 
 def _render_exercise(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
     exercise = lang.wording.exercise(view.prompt.content_id) if view.prompt else None
-    return [] if exercise is None else _text_parts(lang.texts.exercise(exercise))
+    apart = bool(item.payload.get("apart"))
+    return [] if exercise is None else _text_parts(lang.texts.exercise(exercise, apart=apart))
 
 
 def _render_reminder(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
@@ -249,28 +320,119 @@ def _render_nudge(item: OutboxItem, view: View, lang: Language, now: dt.datetime
 def _render_reveal(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
     prompt = view.prompt
     theirs = next((a for a in view.answers if a.user_id == view.partner_id), None)
+    mine = next((a for a in view.answers if a.user_id == item.user_id), None)
     if prompt is None or theirs is None:
         return []
     t = lang.texts
     partner = _name(view.partner_name, t)
-    question = texts.esc(prompt_text(prompt, lang.wording, t))
-    header = t(texts.REVEAL_HEADER, question=question, partner=partner)
+    question = _library_question(view, lang)
+    kind = question.format if question is not None else Format.OPEN
+    words = texts.esc(prompt_text(prompt, lang.wording, t))
     reactions = keyboards.reveal_reactions(prompt.id, t)
-    if theirs.kind is AnswerKind.TEXT:
-        parts = _text_parts(f"{header}\n\n{texts.esc(theirs.text)}")
-        parts[-1] = replace(parts[-1], reply_markup=reactions)
-        return parts
-    fallback = texts.esc(theirs.text) or t(
-        texts.REVEAL_MEDIA_FALLBACK, partner=partner, kind=t(texts.KIND_NAMES[theirs.kind])
+    if kind in CHOICE_FORMATS or kind is Format.RATE:
+        return _reveal_picks(prompt.id, words, question, mine, theirs, partner, t)
+    if kind is Format.GUESS:
+        header = t(texts.REVEAL_GUESS_HEADER, question=words, partner=partner)
+        guesses = t(
+            texts.REVEAL_GUESSES,
+            partner=partner,
+            my_guess=texts.esc(mine.guess or "") if mine is not None else t(texts.HISTORY_DELETED),
+            their_guess=texts.esc(theirs.guess or ""),
+            mine=_own_answer_words(mine, t),
+        )
+        verdict = keyboards.guess_verdict(prompt.id, t)
+        return [
+            *_with_answer(header, theirs, partner, reactions, t),
+            *_ending(guesses, reply_markup=verdict),
+        ]
+    template = texts.REVEAL_FINISH_HEADER if kind is Format.FINISH else texts.REVEAL_HEADER
+    header = t(template, question=words, partner=partner)
+    return _with_answer(header, theirs, partner, reactions, t)
+
+
+def _with_answer(
+    header: str, answer: Answer, partner: str, markup: InlineKeyboardMarkup | None, t: Texts
+) -> list[Part]:
+    """`header` followed by a partner's answer: in one text, or with their media copied."""
+    if answer.kind is AnswerKind.TEXT:
+        return _ending(f"{header}\n\n{texts.esc(answer.text)}", reply_markup=markup)
+    fallback = texts.esc(answer.text) or t(
+        texts.REVEAL_MEDIA_FALLBACK, partner=partner, kind=t(texts.KIND_NAMES[answer.kind])
     )
     return [
         Part(text=header),
         Part(
-            copy_from=(theirs.chat_id, theirs.message_id),
+            copy_from=(answer.chat_id, answer.message_id),
             fallback_text=fallback,
-            reply_markup=reactions,
+            reply_markup=markup,
         ),
     ]
+
+
+def pick_label(
+    question: LibraryQuestion | None, answer: Answer | None, t: Texts, *, own: bool
+) -> str:
+    """A pick as words: the option (in the reader's words), 'n out of 10', or 'in your/their
+    own words'."""
+    own_words = t(texts.OWN_WORDS if own else texts.PARTNER_OWN_WORDS)
+    if answer is None or answer.choice is None or question is None:
+        return own_words
+    if question.format is Format.RATE:
+        return t(texts.RATING_LABEL, value=answer.choice)
+    if 0 <= answer.choice < len(question.options):
+        return texts.esc(question.options[answer.choice])
+    return own_words
+
+
+def _reveal_picks(
+    prompt_id: int,
+    words: str,
+    question: LibraryQuestion | None,
+    mine: Answer | None,
+    theirs: Answer,
+    partner: str,
+    t: Texts,
+) -> list[Part]:
+    text = t(
+        texts.REVEAL_PICKS,
+        question=words,
+        partner=partner,
+        mine=pick_label(question, mine, t, own=True),
+        theirs=pick_label(question, theirs, t, own=False),
+    )
+    if mine is not None and mine.choice is not None and mine.choice == theirs.choice:
+        text = f"{text}\n{t(texts.REVEAL_SAME_PICK)}"
+    invite = t(texts.REVEAL_WHY_INVITE, partner=partner)
+    reactions = keyboards.reveal_reactions(prompt_id, t)
+    # The reveal's last message carries the prompt, so a reply to it (the why) finds it.
+    if theirs.kind is AnswerKind.TEXT:
+        if theirs.text:
+            added = t(texts.REVEAL_THEIR_WORDS, partner=partner, words=texts.esc(theirs.text))
+            text = f"{text}\n\n{added}"
+        return _ending(f"{text}\n\n{invite}", prompt_id=prompt_id, reply_markup=reactions)
+    added = t(texts.REVEAL_THEIR_WORDS, partner=partner, words="").rstrip()
+    parts = _with_answer(f"{text}\n\n{added}", theirs, partner, reactions, t)
+    return [*parts, Part(text=invite, prompt_id=prompt_id)]
+
+
+def _own_answer_words(answer: Answer | None, t: Texts) -> str:
+    if answer is None:
+        return t(texts.HISTORY_DELETED)
+    if answer.kind is AnswerKind.TEXT:
+        return texts.esc(answer.text)
+    return f"[{t(texts.KIND_NAMES[answer.kind])}] {texts.esc(answer.text)}".strip()
+
+
+def _render_why(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
+    prompt = view.prompt
+    theirs = next((a for a in view.answers if a.user_id == view.partner_id), None)
+    if prompt is None or theirs is None or prompt.revealed_at is None:
+        return []
+    t = lang.texts
+    partner = _name(view.partner_name, t)
+    words = texts.esc(prompt_text(prompt, lang.wording, t))
+    header = t(texts.WHY_HEADER, partner=partner, question=words)
+    return _with_answer(header, theirs, partner, None, t)
 
 
 def _render_gift(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
@@ -297,6 +459,55 @@ def _render_gift(item: OutboxItem, view: View, lang: Language, now: dt.datetime)
     ]
 
 
+# Opt-in topics: asking the partner, and telling both it is on --------------------------------
+
+HEAT_KEY = "heat-"  # a consent to raise the heat of intimacy questions: "heat-<level>"
+
+
+def _topic_supports(lang: Language, category_id: Any) -> bool:
+    category = lang.wording.library.categories.get(str(category_id))
+    return bool(getattr(category, "support", False) or getattr(category, "delicate", False))
+
+
+def _topic_on_text(params: Mapping[str, Any], lang: Language) -> str:
+    t = lang.texts
+    key = str(params.get("category", ""))
+    heat = key.removeprefix(HEAT_KEY)
+    if key.startswith(HEAT_KEY) and heat in texts.HEAT_NAMES:
+        return t(texts.HEAT_ON, heat=t(texts.HEAT_NAMES[heat]))
+    category = lang.wording.category(key)
+    pace = t(texts.PACE_NAMES.get(str(params.get("pace")), ""))
+    text = t(texts.TOPIC_ON, topic=texts.esc(category.name if category else key), pace=pace)
+    if _topic_supports(lang, key):
+        text = f"{text}\n\n{t(texts.SUPPORT_LINE)}"
+    return text
+
+
+def _render_consent(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
+    t = lang.texts
+    payload = item.payload
+    key = str(payload.get("category", ""))
+    pair_id = int(payload.get("pair_id", 0))
+    name = _name(payload.get("from_name"), t)
+    heat = key.removeprefix(HEAT_KEY)
+    buttons = keyboards.consent(pair_id, key, t)
+    if key.startswith(HEAT_KEY) and heat in texts.HEAT_NAMES and pair_id:
+        text = t(texts.CONSENT_HEAT_ASK, name=name, heat=t(texts.HEAT_NAMES[heat]))
+        return _ending(text, reply_markup=buttons)
+    category = lang.wording.category(key)
+    if category is None or not pair_id:
+        return []
+    text = t(
+        texts.CONSENT_ASK,
+        name=name,
+        topic=texts.esc(category.name),
+        description=texts.esc(category.description),
+    )
+    if _topic_supports(lang, key):
+        text = f"{text}\n\n{t(texts.SUPPORT_LINE)}"
+    return _ending(text, reply_markup=buttons)
+
+
 _Renderer = Callable[[OutboxItem, View, Language, dt.datetime], list[Part]]
 _RENDERERS: dict[MessageKind, _Renderer] = {
     MessageKind.NOTICE: _render_notice,
@@ -307,4 +518,6 @@ _RENDERERS: dict[MessageKind, _Renderer] = {
     MessageKind.NUDGE: _render_nudge,
     MessageKind.REVEAL: _render_reveal,
     MessageKind.GIFT: _render_gift,
+    MessageKind.WHY: _render_why,
+    MessageKind.CONSENT: _render_consent,
 }

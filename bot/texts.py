@@ -42,6 +42,7 @@ COMMAND_MENU = (
     ("reminders", "Turn your reminders on or off"),
     ("invite", "Invite your partner"),
     ("time", "Change the daily send time, e.g. /time 19:30"),
+    ("anniversary", "Your anniversary, e.g. /anniversary 2019-06-14"),
     ("timezone", "Change the time zone, e.g. /timezone Europe/Berlin"),
     ("language", "Choose the language I write to you in"),
     ("export", "Download your data as a file"),
@@ -109,6 +110,17 @@ PAIRED = (
 
 QUESTION = "🌱 <b>Today's question</b>\n\n{question}\n\n<i>Reply to this message to answer. {partner} sees your answer only once you've both answered.</i>"
 QUESTION_FROM_PARTNER = "🌱 <b>A question from {author}</b>\n\n{question}\n\n<i>Reply to this message to answer. You'll see each other's answers once you've both answered.</i>"
+QUESTION_FINISH = "🌱 <b>Today's question: finish the sentence</b>\n\n{question}\n\n<i>Reply to this message with how you'd finish it. {partner} sees your ending only once you've both answered.</i>"
+QUESTION_PICK = "🌱 <b>Today's question: pick one</b>\n\n{question}\n\n<i>Tap your pick below. {partner} sees it only once you've both answered. Want to say why? Write it here too.</i>"
+QUESTION_RATE = "🌱 <b>Today's question: rate it</b>\n\n{question}\n\n<i>Tap a number from 1 ({low}) to 10 ({high}). {partner} sees it only once you've both answered. Want to say why? Write it here too.</i>"
+QUESTION_GUESS = "🎯 <b>Today's question: guess your partner</b>\n\n{question}\n\n<i>Reply to this message with your own answer first; then I'll ask for your guess at {partner}'s. You'll see both answers and both guesses once you've both guessed.</i>"
+# Above each question of a short series.
+SERIES_NOTE = "📅 <b>{topic}</b>: day {day} of {days}"
+# Above a question on a day that matters (the occasion's name comes from content/occasions.toml).
+OCCASION_NOTE = "🎉 <b>{name}</b>"
+# Under questions from topics that can weigh heavily (rebuilding trust, grief, children).
+SUPPORT_LINE = "<i>If this brings up more than a daily question can hold, /support has ideas for where to find help.</i>"
+RATING_LABEL = "{value} out of 10"
 EXERCISE = "✨ <b>Something to try together: {title}</b> (about {minutes} min)\n\n{how_to}"
 
 SAVED = "✅ Saved. You'll see <b>{partner}</b>'s answer once they've answered too."
@@ -119,7 +131,41 @@ EDIT_AFTER_REVEAL = "Your answer was already shared with {partner}, so the edit 
 EDIT_PAIR_ENDED = "That pairing has ended, so your answer stays as it was."
 EDIT_SAVED = "✏️ Got your edit: your answer is updated."
 REVEAL_HEADER = "💞 <b>You both answered!</b>\n\n<i>{question}</i>\n\n<b>{partner}</b> said:"
+REVEAL_FINISH_HEADER = (
+    "💞 <b>You both finished it!</b>\n\n<i>{question}</i>\n\n<b>{partner}</b>'s ending:"
+)
+REVEAL_PICKS = "💞 <b>You both answered!</b>\n\n<i>{question}</i>\n\n<b>You:</b> {mine}\n<b>{partner}:</b> {theirs}"
+REVEAL_SAME_PICK = "✨ The same answer!"
+REVEAL_THEIR_WORDS = "<b>{partner} added:</b> {words}"
+REVEAL_WHY_INVITE = (
+    "<i>Why? Reply to this message with your reason and I'll pass it to {partner}.</i>"
+)
+OWN_WORDS = "in your own words"
+PARTNER_OWN_WORDS = "in their own words"
+REVEAL_GUESS_HEADER = (
+    "💞 <b>You both answered and guessed!</b>\n\n<i>{question}</i>\n\n<b>{partner}</b> said:"
+)
+REVEAL_GUESSES = "🎯 <b>You guessed</b> {partner} would say: {my_guess}\n🎯 <b>{partner} guessed</b> you'd say: {their_guess}\n<b>You said:</b> {mine}\n\n<i>Did {partner} guess you right? Only you can say.</i>"
+VERDICT_YES = "🎯 Yes, that's me"
+VERDICT_NO = "🙂 Not quite"
+VERDICT_SAVED = "Thanks! I've let {partner} know."
+GUESS_VERDICT_RIGHT = "🎯 {name} says your guess was spot on: <i>{question}</i>"
+GUESS_VERDICT_NOT_QUITE = "🙂 {name} says your guess wasn't quite it: <i>{question}</i>\nA lovely one to ask about tonight."
+WHY_HEADER = "💬 <b>{partner}</b> says why, about <i>{question}</i>:"
+GUESS_TALLY = "🎯 Guessing each other so far: {right} of {judged} guesses spot on. Every miss is something new you've learnt."
 REVEAL_MEDIA_FALLBACK = "({partner} answered with a {kind} that is no longer available.)"
+GUESS_NEXT = (
+    "✅ Saved. Now your guess: what do you think <b>{partner}</b> answered? Write it here."
+)
+GUESS_SAVED = "🎯 Guess saved. You'll see both answers and both guesses once <b>{partner}</b> has guessed too."
+GUESS_TEXT_ONLY = (
+    "Please send your guess as words, so I can show it beside <b>{partner}</b>'s answer."
+)
+WHY_SAVED = "✏️ Got your why; it goes beside your pick."
+WHY_SENT = "💬 Sent your why to <b>{partner}</b>."
+PICK_SAVED = "✅ You picked “{pick}”. You'll see <b>{partner}</b>'s answer once they've answered too. Want to say why? Write it here."
+PICK_REVEALING = "✅ You picked “{pick}”, and <b>{partner}</b> has answered too. Here it comes 👇"
+PICK_TOO_LATE = "These answers were already shared, so your pick stays as it was."
 NO_OPEN_QUESTION = "There's no open question right now. Your next one comes {when} 🌱"
 NO_OPEN_QUESTION_PAUSED = "There's no open question right now."
 SEVERAL_OPEN = Plural(
@@ -305,6 +351,55 @@ CHANGE_FREQUENCY = "changed how often questions come: {frequency}"
 CHANGE_TOPIC = "turned the topic {topic} {state}"
 CHANGE_DEPTH = "set the depth to {depth}"
 SETTINGS_LAST_TOPIC = "Keep at least one topic on."
+# Opt-in topics: on only when both say yes; either can turn one off alone, silently.
+CONSENT_ASK = "🔒 <b>{name}</b> would like to add the topic <b>{topic}</b> to your questions.\n\n<i>{description}</i>\n\nIt turns on only if you say yes too. Either of you can turn it off at any time in /settings, and the other isn't told."
+CONSENT_YES = "✅ Yes, turn it on"
+CONSENT_NO = "Not now"
+CONSENT_ASKED = "I've asked your partner privately. The topic turns on only once they say yes too."
+CONSENT_WITHDRAWN = "Your request is withdrawn; the topic stays off."
+CONSENT_TURNED_OFF = "Turned off. Your partner isn't told."
+CONSENT_DECLINED = "Okay, it stays off. Your partner isn't told what you answered."
+CONSENT_DONE = "Thanks, you both said yes."
+TOPIC_ON = "🔓 You both said yes: <b>{topic}</b> is on. Its questions start gently and come {pace}. Either of you can turn it off at any time in /settings, without the other being told."
+CONSENT_HEAT_ASK = "🔒 <b>{name}</b> would like intimacy questions to go further: <b>{heat}</b>.\n\nThey change only if you say yes too. Either of you can turn them back down at any time in /settings, and the other isn't told."
+HEAT_ON = "🔓 You both said yes: intimacy questions can now be <b>{heat}</b>. Either of you can turn them back down at any time in /settings, without the other being told."
+HEAT_NAMES = {"mild": "mild", "medium": "warmer", "spicy": "spicy"}
+SETTINGS_HEAT = "🌶 <b>Intimacy questions: how far?</b>\nOnly when the intimacy topic is on. Going further needs both your yes; going back down doesn't. Now: {heat}."
+SETTINGS_BUTTON_HEAT = "🌶 Intimacy"
+PACE_NAMES = {
+    "weekly": "about once a week",
+    "twice_a_week": "about twice a week",
+    "every_other_day": "at most every other day",
+}
+CHANGE_PACE = "set the pace of opt-in topics: {pace}"
+STAGE_NAMES = {
+    "new": "new together",
+    "established": "a few years in",
+    "long_term": "together a long time",
+    "": "not said",
+}
+CHANGE_APART = "set that you live apart, so questions suit a distance"
+CHANGE_TOGETHER = "set that you live together"
+CHANGE_STAGE = "described your relationship as {stage}"
+CHANGE_ANNIVERSARY = "set your anniversary to {day}"
+CHANGE_SERIES = "started a short series: {days} days on {topic}, from the next question"
+CHANGE_SERIES_STOPPED = "ended your short series"
+SETTINGS_SERIES = "📅 <b>A short series</b>\nFive question days on one topic, then back to the usual mix. Your partner is told. Pick a topic:"
+SETTINGS_BUTTON_SERIES = "📅 Short series"
+SERIES_STOP = "⏹ End the series"
+SERIES_STARTED = "Your series starts with the next question. Your partner is told."
+SERIES_STOPPED = "The series is over; the usual mix is back."
+SETTINGS_PACE = "🐢 <b>Opt-in topics: how often?</b>\nWhen you both turn on a 🔒 topic, its questions come at most this often. Now: {pace}."
+SETTINGS_STAGE = (
+    "🌱 <b>How long have you been together?</b>\nQuestions suit where you are. Now: {stage}."
+)
+SETTINGS_BUTTON_PACE = "🐢 Opt-in pace"
+SETTINGS_BUTTON_STAGE = "🌱 Stage"
+SETTINGS_BUTTON_APART = "🌍 We live apart: {state}"
+SETTINGS_EXTRA = "🌍 Living apart: {apart}\n🌱 Stage: {stage}\n🎂 Anniversary: {anniversary}\n🐢 Opt-in topics: {pace}\n🌶 Intimacy questions: {heat}"
+ANNIVERSARY_UNSET = "not set (/anniversary YYYY-MM-DD)"
+ANNIVERSARY_USAGE = "Send your anniversary as a date, for example <code>/anniversary 2019-06-14</code>. On that day each year an anniversary question replaces the daily one."
+ANNIVERSARY_SET = "🎂 Saved: your anniversary is {day}. That day each year, an anniversary question replaces the daily one."
 BUTTON_BACK = "« Back"
 BUTTON_CLOSE = "Done"
 SETTINGS_CLOSED = "⚙️ Settings saved."
@@ -376,6 +471,9 @@ ASK_TOO_MANY = Plural(
 HISTORY_EMPTY = "Nothing here yet. Once you've both answered a question, it shows up here."
 HISTORY_HEADER = "📖 <b>Your history</b> ({first}–{last} of {total})"
 HISTORY_ENTRY = "<b>{date}</b> · <i>{question}</i>\n<b>You:</b> {mine}\n<b>{partner}:</b> {theirs}"
+HISTORY_PICK = "{pick} · {why}"
+HISTORY_GUESS = "{answer} · guessed: {guess}{mark}"
+HISTORY_GUESS_RIGHT = " 🎯"
 HISTORY_NEWER = "« Newer"
 HISTORY_OLDER = "Older »"
 HISTORY_DELETED = "(deleted)"

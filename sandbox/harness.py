@@ -19,7 +19,7 @@ from bot.context import NearerApp
 from bot.scheduling import TickReport, run_tick
 from bot.usecases.common import CHANGE_WINDOW, Services
 from sandbox.fake_bot_api import FakeBotAPI, FakeUser
-from sandbox.matching import saying, translation
+from sandbox.matching import includes, saying, translation
 
 UTC = dt.UTC
 
@@ -163,8 +163,29 @@ async def pair_up(bot: RunningBot, alice: FakeUser, bob: FakeUser) -> None:
     await bob.send(f"/start {code}")
     offer = (await bob.receive_until(saying(texts.INVITE_OFFER, lang=bob_lang)))[-1]
     await bob.press(offer, translation(texts.ACCEPT_BUTTON, bob_lang)[0])
-    await bob.receive_until(saying(texts.QUESTION, lang=bob_lang))
-    await alice.receive_until(saying(texts.QUESTION, lang=alice_lang))
+    await bob.receive_until(lambda m: is_question(m, lang=bob_lang))
+    await alice.receive_until(lambda m: is_question(m, lang=alice_lang))
     await bot.settle()
     alice.unread()
     bob.unread()
+
+
+# A question comes in one of these, by its format (or as written by a partner with /ask).
+QUESTION_TEMPLATES = (
+    texts.QUESTION,
+    texts.QUESTION_FROM_PARTNER,
+    texts.QUESTION_FINISH,
+    texts.QUESTION_PICK,
+    texts.QUESTION_RATE,
+    texts.QUESTION_GUESS,
+)
+
+
+def is_question(message: dict[str, Any], *, lang: str = "en") -> bool:
+    """Say whether a delivered message is a question, in any format (in `lang`)."""
+    return any(includes(message, template, lang=lang) for template in QUESTION_TEMPLATES)
+
+
+def is_guess_question(message: dict[str, Any], *, lang: str = "en") -> bool:
+    """Say whether a delivered question is guess-your-partner (answered, then guessed)."""
+    return includes(message, texts.QUESTION_GUESS, lang=lang)

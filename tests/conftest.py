@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from bot.content import Library, load_library
+from bot.domain.selection import Format, format_of
 from sandbox.fake_bot_api import FakeBotAPI
 from tests.support import FakeClock, RunningBot
 
@@ -18,7 +20,11 @@ START = dt.datetime(2026, 1, 14, 7, 30, tzinfo=dt.UTC)
 
 @pytest.fixture(scope="session")
 def library() -> Library:
-    return load_library()
+    """The library's open questions: the tests of the loop's mechanics answer by text, and a
+    pair's seed (random) decides the formats it gets. Every other format has its own tests
+    (tests/e2e/test_formats.py) and the simulation plays them all."""
+    full = load_library()
+    return replace(full, questions=tuple(q for q in full.questions if format_of(q) is Format.OPEN))
 
 
 @pytest.fixture

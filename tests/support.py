@@ -3,7 +3,7 @@ its clock (sandbox.harness), and the matcher that recognises a catalogue message
 user received (sandbox.matching)."""
 
 from sandbox.fake_bot_api import JSON
-from sandbox.harness import FakeClock, RunningBot, pair_up
+from sandbox.harness import FakeClock, RunningBot, is_guess_question, is_question, pair_up
 from sandbox.matching import fields, includes, including, saying, says
 
 __all__ = [
@@ -13,6 +13,8 @@ __all__ = [
     "fields",
     "includes",
     "including",
+    "is_guess_question",
+    "is_question",
     "pair_up",
     "saying",
     "says",

@@ -17,7 +17,7 @@ async def load_view(tx: StoreTransaction, item: OutboxItem) -> View | None:
 
 
 async def _referred(tx: StoreTransaction, item: OutboxItem) -> View | None:
-    if item.kind in (MessageKind.GIFT, MessageKind.CHANGES):
+    if item.kind in (MessageKind.GIFT, MessageKind.CHANGES, MessageKind.CONSENT):
         return View()
     if item.kind is MessageKind.NUDGE:
         nudge = await tx.get_nudge(int(item.payload.get("nudge_id", 0)))
@@ -42,7 +42,8 @@ async def _referred(tx: StoreTransaction, item: OutboxItem) -> View | None:
         return None
     partner_id = pair.partner_of(item.user_id)
     partner = await tx.get_person(partner_id)
-    answers = await tx.answers_to(prompt.id) if item.kind is MessageKind.REVEAL else []
+    with_answers = item.kind in (MessageKind.REVEAL, MessageKind.WHY)
+    answers = await tx.answers_to(prompt.id) if with_answers else []
     return View(
         prompt=prompt,
         partner_id=partner_id,

@@ -173,6 +173,14 @@ class Pair:
     nudge_frequency: Frequency = Frequency.DAILY
     next_nudge_at: dt.datetime | None = None
     paused_by: int | None = None
+    apart: bool = False  # the partners live apart
+    stage: str | None = None  # new, established or long_term (None: not said)
+    anniversary: dt.date | None = None  # the day the couple counts from
+    sensitive_pace: str = "weekly"  # how often an opt-in topic's question may come
+    heat: str = "mild"  # how explicit intimacy questions may be (raised only with both's yes)
+    series: str | None = None  # a short series running: the topic (category) it is on
+    series_day: int = 0  # how many of the series' days were sent
+    created_at: dt.datetime | None = None
 
     @property
     def nudge_schedule(self) -> Schedule:
@@ -216,6 +224,10 @@ class Answer:
     chat_id: int
     message_id: int
     answered_at: dt.datetime
+    choice: int | None = None  # a tapped option (0 or 1) or a rating (1-10)
+    guess: str | None = None  # guess-your-partner: the guess at the partner's answer
+    guess_message_id: int | None = None  # the message the guess came in
+    guess_verdict: bool | None = None  # the partner's word on the guess: that's me / not quite
 
 
 @dataclass(frozen=True, slots=True)

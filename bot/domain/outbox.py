@@ -21,6 +21,8 @@ class MessageKind(StrEnum):
     REMINDER = "reminder"
     GIFT = "gift"
     CHANGES = "changes"  # what a partner changed, coalesced over a short window
+    WHY = "why"  # the why a partner wrote beside a pick, after the reveal
+    CONSENT = "consent"  # a partner asks (privately, with buttons) to turn on an opt-in topic
 
 
 class Notice(StrEnum):
@@ -35,6 +37,8 @@ class Notice(StrEnum):
     STREAK = "streak"
     PARTNER_DELETED = "partner_deleted"
     PARTNER_BACK = "partner_back"
+    GUESS_VERDICT = "guess_verdict"  # the partner's word on one's guess
+    TOPIC_ON = "topic_on"  # both said yes: an opt-in topic is on
 
 
 class Priority(IntEnum):

@@ -7,8 +7,10 @@ The question rules, in the order they apply:
 
 1. The pool: categories the pair has on, the formats the caller can render, the pair's stage,
    whether it lives apart, the heat it chose for intimacy; series only when the pair joined one.
-2. The very first question after pairing is light and joyful: depth 1, never from conflict,
-   stress, trust or an opt-in topic.
+2. The very first question after pairing is light and joyful: depth 1, open (one message
+   answers it), never from conflict, stress, trust or an opt-in topic.
+2a. Opt-in topics keep the pace the pair chose (`sensitive_gap`: at most one of their questions
+   in that many) and start gently: a topic's first `GENTLE_START` questions are light.
 3. No repeat within `REPEAT_GAP` questions (or within most of the pool when it is smaller);
    unused questions come first, and later rounds are drawn afresh, so year 2 differs from year 1.
 4. Depth follows the pair's setting; "grow" deepens smoothly with the number of shared answers.
@@ -21,6 +23,7 @@ The question rules, in the order they apply:
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -70,8 +73,9 @@ class Heat(StrEnum):
 HEAT_ORDER = {Heat.MILD: 1, Heat.MEDIUM: 2, Heat.SPICY: 3}
 PLAYFUL_FORMATS = frozenset(Format) - {Format.OPEN}
 CHOICE_FORMATS = frozenset({Format.THIS_OR_THAT, Format.WOULD_YOU_RATHER})
-# What the Telegram side can ask and reveal today; callers pass it as `formats=`.
-RENDERABLE_FORMATS: frozenset[str] = frozenset({Format.OPEN.value})
+# What the Telegram side can ask and reveal: every format (callers pass it as `formats=`).
+RENDERABLE_FORMATS: frozenset[str] = frozenset(f.value for f in Format)
+OPEN_ONLY: frozenset[str] = frozenset({Format.OPEN.value})  # the content check's second pool
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +124,9 @@ REPEAT_GAP = 365
 PLAYFUL_SHARE = 0.25
 # The first question after pairing never comes from these (nor from any opt-in topic).
 NOT_FIRST_CATEGORIES = frozenset({"repair", "stress", "trust", "emotional"})
+GENTLE_START = 3  # an opt-in topic's first questions are light
+# The pace of opt-in topics: at most one of their questions in this many.
+SENSITIVE_PACE_GAPS = {"weekly": 7, "twice_a_week": 3, "every_other_day": 2}
 
 
 def depth_mix(preference: DepthPreference, shared_answers: int) -> dict[Depth, float]:
@@ -276,6 +283,7 @@ def _weighted_order(weights: Mapping[Depth, float], rng: random.Random) -> list[
 def _is_first_friendly(question: Question, categories: Mapping[str, Category]) -> bool:
     return (
         question.depth is Depth.LIGHT
+        and format_of(question) is Format.OPEN
         and question.category not in NOT_FIRST_CATEGORIES
         and not categories[question.category].sensitive
     )
@@ -294,11 +302,13 @@ def choose_question(
     stage: str | None = None,
     heat: str = Heat.MILD,
     series: frozenset[str] = frozenset(),
+    sensitive_gap: int = 1,
 ) -> Question | None:
     """Choose a pair's next question by the rules in this module's docstring.
 
     `formats` limits the formats to those the caller can render (None: all); `apart`, `stage`,
-    `heat` and `series` describe the pair. `history` lists question ids, oldest first.
+    `heat` and `series` describe the pair; `sensitive_gap` is its opt-in pace (1: no limit).
+    `history` lists question ids, oldest first.
     """
     pool = allowed_questions(
         questions,
@@ -311,6 +321,7 @@ def choose_question(
         heat=heat,
         series=series,
     )
+    pool = _paced(pool, questions, categories, history, sensitive_gap)
     if not pool:
         return None
     rng = _rng(seed, history, "question")
@@ -350,6 +361,30 @@ def choose_question(
                     return by_category(candidates)
     # Only deep questions are left after two deep ones: better a third than none.
     return by_category(fresh or eligible)
+
+
+def _paced(
+    pool: list[Question],
+    questions: Sequence[Question],
+    categories: Mapping[str, Category],
+    history: Sequence[str],
+    gap: int,
+) -> list[Question]:
+    """Keep opt-in topics to the pair's pace, and light for their first questions."""
+    by_id = {q.id: q for q in questions}
+    seen = Counter(by_id[qid].category for qid in history if qid in by_id)
+    recent = [by_id[qid] for qid in history[len(history) - (gap - 1) :] if qid in by_id]
+    too_soon = gap > 1 and any(categories[q.category].sensitive for q in recent)
+
+    def fits(question: Question) -> bool:
+        if not categories[question.category].sensitive:
+            return True
+        if too_soon:
+            return False
+        return seen[question.category] >= GENTLE_START or question.depth is Depth.LIGHT
+
+    paced = [q for q in pool if fits(q)]
+    return paced or pool  # only opt-in topics left: better their question than none
 
 
 def _format_order(

@@ -33,6 +33,7 @@ def register_handlers(app: NearerApp) -> None:
     app.add_handler(CommandHandler("today", basics.show_today, filters=command))
     app.add_handler(CommandHandler("time", schedule.set_time, filters=command))
     app.add_handler(CommandHandler("timezone", schedule.set_timezone, filters=command))
+    app.add_handler(CommandHandler("anniversary", settings.set_anniversary, filters=command))
     app.add_handler(CommandHandler("settings", settings.show_settings, filters=command))
     app.add_handler(CommandHandler("language", settings.show_languages, filters=command))
     app.add_handler(CommandHandler("pause", everyday.pause, filters=command))
@@ -54,6 +55,9 @@ def register_handlers(app: NearerApp) -> None:
     app.add_handler(CallbackQueryHandler(everyday.turn_history_page, pattern=r"^h:"))
     app.add_handler(CallbackQueryHandler(everyday.react, pattern=r"^react:"))
     app.add_handler(CallbackQueryHandler(everyday.heart, pattern=r"^heart:"))
+    app.add_handler(CallbackQueryHandler(answers.pick, pattern=r"^pick:"))
+    app.add_handler(CallbackQueryHandler(answers.judge_guess, pattern=r"^verdict:"))
+    app.add_handler(CallbackQueryHandler(settings.answer_consent, pattern=r"^consent:"))
     app.add_handler(CallbackQueryHandler(privacy.confirm_delete, pattern=r"^delete:"))
     # Anything else pressed: an old or forged button.
     app.add_handler(CallbackQueryHandler(basics.expired_button))

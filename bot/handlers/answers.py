@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from telegram import Message, Update
+import contextlib
 
-from bot import texts
+from telegram import Message, Update
+from telegram.error import BadRequest
+
+from bot import keyboards, texts
 from bot.context import NearerContext
 from bot.domain.models import AnswerKind
 from bot.handlers.common import sender, texts_for
 from bot.i18n import Texts
-from bot.usecases import answers, common
+from bot.usecases import answers, common, settings
 
 
 def classify(message: Message, user_id: int) -> answers.IncomingAnswer | None:
@@ -74,7 +77,88 @@ def _reply_for(result: answers.AnswerResult, t: Texts, context: NearerContext) -
         answers.AnswerOutcome.SAVED: t(texts.SAVED, partner=partner),
         answers.AnswerOutcome.REPLACED: t(texts.SAVED_REPLACED, partner=partner),
         answers.AnswerOutcome.REVEALED: t(texts.SAVED_REVEALING, partner=partner),
+        answers.AnswerOutcome.GUESS_NEXT: t(texts.GUESS_NEXT, partner=partner),
+        answers.AnswerOutcome.GUESS_SAVED: t(texts.GUESS_SAVED, partner=partner),
+        answers.AnswerOutcome.GUESS_TEXT_ONLY: t(texts.GUESS_TEXT_ONLY, partner=partner),
+        answers.AnswerOutcome.WHY_SAVED: t(texts.WHY_SAVED),
+        answers.AnswerOutcome.WHY_SENT: t(texts.WHY_SENT, partner=partner),
     }[outcome]
+
+
+def _numbers(data: str, count: int) -> list[int] | None:
+    """The numeric fields after the prefix of callback data like 'pick:12:1'; None if forged."""
+    fields = data.split(":")[1:]
+    if len(fields) != count or not all(f.isdigit() and len(f) < 19 for f in fields):
+        return None
+    return [int(f) for f in fields]
+
+
+async def pick(update: Update, context: NearerContext) -> None:
+    """Take a tapped option or rating as the answer to its question."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None or query.data is None:
+        return
+    t = await texts_for(update, context)
+    numbers = _numbers(query.data, 2)
+    message = query.message
+    result = answers.PickResult(None)
+    if numbers is not None and message is not None:
+        result = await answers.submit_pick(
+            context.services,
+            user.id,
+            numbers[0],
+            numbers[1],
+            chat_id=message.chat.id,
+            message_id=message.message_id,
+        )
+    if result.outcome is None or message is None:
+        await query.answer(t(texts.MENU_EXPIRED), show_alert=True)
+        return
+    if result.outcome is answers.AnswerOutcome.ALREADY_REVEALED:
+        await query.answer(t(texts.PICK_TOO_LATE), show_alert=True)
+        return
+    await query.answer()
+    partner = texts.esc(result.partner.first_name) if result.partner else t(texts.YOUR_PARTNER)
+    template = (
+        texts.PICK_REVEALING
+        if result.outcome is answers.AnswerOutcome.REVEALED
+        else texts.PICK_SAVED
+    )
+    prompt_id = numbers[0] if numbers else 0
+    if result.rating:
+        label = t(texts.RATING_LABEL, value=result.value)
+        ticked = keyboards.rating(prompt_id, chosen=result.value)
+    else:  # the option in the presser's language
+        language = await settings.language_for(context.services, user.id, user.language_code)
+        question = language.wording.question(result.content_id)
+        options: tuple[str, ...] = getattr(question, "options", ())
+        label = options[result.value] if result.value < len(options) else ""
+        ticked = keyboards.picks(prompt_id, options, chosen=result.value)
+    with contextlib.suppress(BadRequest):  # the same pick again: the buttons are as they were
+        await query.edit_message_reply_markup(ticked)
+    await context.bot.send_message(
+        message.chat.id, t(template, pick=texts.esc(label), partner=partner)
+    )
+
+
+async def judge_guess(update: Update, context: NearerContext) -> None:
+    """Record 'yes, that's me' or 'not quite' about the partner's guess."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None or query.data is None:
+        return
+    t = await texts_for(update, context)
+    numbers = _numbers(query.data, 2)
+    outcome = answers.VerdictOutcome.EXPIRED
+    if numbers is not None and numbers[1] in (0, 1):
+        outcome = await answers.judge_guess(
+            context.services, user.id, numbers[0], right=numbers[1] == 1
+        )
+    if outcome is answers.VerdictOutcome.EXPIRED:
+        await query.answer(t(texts.MENU_EXPIRED), show_alert=True)
+        return
+    view = await common.pairing_of(context.services, user.id)
+    name = view.partner.first_name if view else t(texts.YOUR_PARTNER)
+    await query.answer(t(texts.VERDICT_SAVED, partner=name))
 
 
 async def edit_answer(update: Update, context: NearerContext) -> None:

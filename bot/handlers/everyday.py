@@ -6,7 +6,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import render, texts
 from bot.context import NearerContext
-from bot.domain.models import Answer, AnswerKind
+from bot.domain.models import Answer, AnswerKind, Question
+from bot.domain.selection import LibraryQuestion
 from bot.handlers.common import sender, texts_for
 from bot.i18n import Language, Texts
 from bot.keyboards import webapp_row
@@ -104,13 +105,26 @@ async def ask(update: Update, context: NearerContext) -> None:
     await message.reply_text(reply)
 
 
-def _answer_text(answer: Answer | None, t: Texts) -> str:
+def _answer_text(answer: Answer | None, t: Texts, question: Question | None = None) -> str:
+    """An answer in /history: its words, with the pick, rating or guess beside them."""
     if answer is None:
         return t(texts.HISTORY_DELETED)
     if answer.kind is AnswerKind.TEXT:
-        return texts.esc(answer.text)
-    label = f"[{t(texts.KIND_NAMES[answer.kind])}]"
-    return f"{label} {texts.esc(answer.text)}".strip()
+        words = texts.esc(answer.text)
+    else:
+        words = f"[{t(texts.KIND_NAMES[answer.kind])}] {texts.esc(answer.text)}".strip()
+    if isinstance(question, LibraryQuestion) and answer.choice is not None:
+        pick = render.pick_label(question, answer, t, own=True)
+        words = t(texts.HISTORY_PICK, pick=pick, why=words) if words else pick
+    if answer.guess is not None:
+        mark = t(texts.HISTORY_GUESS_RIGHT) if answer.guess_verdict else ""
+        words = t(texts.HISTORY_GUESS, answer=words, guess=texts.esc(answer.guess), mark=mark)
+    return words
+
+
+def _tally_line(tally: tuple[int, int], t: Texts) -> str | None:
+    right, judged = tally
+    return t(texts.GUESS_TALLY, right=right, judged=judged) if judged else None
 
 
 def _history_page(
@@ -123,15 +137,19 @@ def _history_page(
     lines = [
         t(texts.HISTORY_HEADER, first=first, last=first + len(page.entries) - 1, total=page.total)
     ]
+    tally = _tally_line(page.tally, t)
+    if tally and page.page == 0:
+        lines.append(tally)
     for entry in page.entries:
+        question = language.wording.question(entry.prompt.content_id)
         lines.append(
             t(
                 texts.HISTORY_ENTRY,
                 date=t.date(entry.prompt.local_date, weekday=False, year=True),
                 question=texts.esc(render.prompt_text(entry.prompt, language.wording, t)),
-                mine=_answer_text(entry.mine, t),
+                mine=_answer_text(entry.mine, t, question),
                 partner=texts.esc(entry.partner_name) or t(texts.YOUR_PARTNER_START),
-                theirs=_answer_text(entry.theirs, t),
+                theirs=_answer_text(entry.theirs, t, question),
             )
         )
     buttons = []
@@ -182,13 +200,13 @@ async def streak(update: Update, context: NearerContext) -> None:
     """Show how many questions in a row both partners answered."""
     t = await texts_for(update, context)
     user, message = sender(update)
-    count = await history_cases.streak(context.services, user.id)
-    if count is None:
+    streak = await history_cases.streak(context.services, user.id)
+    if streak is None:
         await message.reply_text(t(texts.NOT_PAIRED))
-    elif count == 0:
-        await message.reply_text(t(texts.STREAK_NONE))
-    else:
-        await message.reply_text(t.count(texts.STREAK, count))
+        return
+    text = t(texts.STREAK_NONE) if streak.count == 0 else t.count(texts.STREAK, streak.count)
+    tally = _tally_line(streak.tally, t)
+    await message.reply_text(f"{text}\n\n{tally}" if tally else text)
 
 
 async def react(update: Update, context: NearerContext) -> None:

@@ -49,6 +49,23 @@ def _choices(
     )
 
 
+# What pressing an opt-in topic (or the heat) says, in a short alert.
+_ALERTS = {
+    settings.SettingOutcome.REFUSED: texts.SETTINGS_LAST_TOPIC,
+    settings.SettingOutcome.CHANGED: "",
+    settings.SettingOutcome.ASKED: texts.CONSENT_ASKED,
+    settings.SettingOutcome.WITHDRAWN: texts.CONSENT_WITHDRAWN,
+    settings.SettingOutcome.TURNED_ON: texts.CONSENT_DONE,
+    settings.SettingOutcome.TURNED_OFF: texts.CONSENT_TURNED_OFF,
+}
+
+
+def _topic_mark(on: bool, asked: bool) -> str:
+    if on:
+        return "✅"
+    return "⏳" if asked else "⬜"  # ⏳: asked for, waiting for the partner's yes
+
+
 def _flip(on: bool) -> str:
     return "off" if on else "on"
 
@@ -77,6 +94,18 @@ def _main(
         quiet=_quiet_label(person.quiet_start, person.quiet_end, t),
         language=t.language_name,
     )
+    anniversary = pair.anniversary
+    extra = t(
+        texts.SETTINGS_EXTRA,
+        apart=t(texts.ON) if pair.apart else t(texts.OFF),
+        stage=t(texts.STAGE_NAMES.get(pair.stage or "", "")),
+        anniversary=(
+            t.date(anniversary, weekday=False) if anniversary else t(texts.ANNIVERSARY_UNSET)
+        ),
+        pace=t(texts.PACE_NAMES.get(pair.sensitive_pace, "")),
+        heat=t(texts.HEAT_NAMES.get(pair.heat, "")),
+    )
+    text = text.replace("\n\n<i>", f"\n{extra}\n\n<i>", 1)
     p = pair.id
     reminders = t(texts.ON) if person.reminders_on else t(texts.OFF)
     nudges = t(texts.ON) if person.nudges_on else t(texts.OFF)
@@ -96,6 +125,20 @@ def _main(
         [
             _button(t(texts.SETTINGS_BUTTON_HOURS), p, "hours"),
             _button(t(texts.SETTINGS_BUTTON_LANGUAGE), p, "lang"),
+        ],
+        [
+            _button(t(texts.SETTINGS_BUTTON_PACE), p, "pace"),
+            _button(t(texts.SETTINGS_BUTTON_STAGE), p, "stage"),
+            _button(t(texts.SETTINGS_BUTTON_HEAT), p, "heat"),
+        ],
+        [_button(t(texts.SETTINGS_BUTTON_SERIES), p, "series")],
+        [
+            # Names the state it sets, like the toggles below.
+            _button(
+                t(texts.SETTINGS_BUTTON_APART, state=t(texts.ON if pair.apart else texts.OFF)),
+                p,
+                f"apart:{_flip(pair.apart)}",
+            ),
         ],
         [
             # Each button names the state it sets, so a press handled twice (a repeat after a
@@ -139,7 +182,8 @@ def _submenu(
         buttons = []
         wording = context.services.languages.get(t.code).wording
         for category in context.services.library.categories.values():
-            mark = "✅" if category_is_on(category, pair.preferences) else "⬜"
+            on = category_is_on(category, pair.preferences)
+            mark = _topic_mark(on, category.id in view.asked_topics)
             lock = " 🔒" if category.sensitive else ""
             name = (wording.category(category.id) or category).name
             buttons.append(_button(f"{mark} {name}{lock}", p, f"c:{category.id}"))
@@ -148,6 +192,38 @@ def _submenu(
         current = pair.preferences.depth.value
         text = t(texts.SETTINGS_DEPTH, depth=t(texts.DEPTH_NAMES[current]))
         return text, _choices(p, "d", texts.DEPTH_NAMES, current, width=2, t=t)
+    if screen == "pace":
+        current = pair.sensitive_pace
+        text = t(texts.SETTINGS_PACE, pace=t(texts.PACE_NAMES.get(current, "")))
+        return text, _choices(p, "p", texts.PACE_NAMES, current, width=1, t=t)
+    if screen == "stage":
+        current = pair.stage or ""
+        text = t(texts.SETTINGS_STAGE, stage=t(texts.STAGE_NAMES.get(current, "")))
+        stages = {key or "none": label for key, label in texts.STAGE_NAMES.items()}
+        return text, _choices(p, "g", stages, current or "none", width=2, t=t)
+    if screen == "series":
+        wording = context.services.languages.get(t.code).wording
+        buttons = []
+        for category in context.services.library.categories.values():
+            if category_is_on(category, pair.preferences):
+                name = (wording.category(category.id) or category).name
+                label = f"✅ {name}" if category.id == pair.series else name
+                buttons.append(_button(label, p, f"sr:{category.id}"))
+        rows = _rows(buttons, 2)
+        if pair.series:
+            rows.append([_button(t(texts.SERIES_STOP), p, "sr:stop")])
+        return t(texts.SETTINGS_SERIES), InlineKeyboardMarkup([*rows, back])
+    if screen == "heat":
+        text = t(texts.SETTINGS_HEAT, heat=t(texts.HEAT_NAMES.get(pair.heat, "")))
+        buttons = []
+        for level, name in texts.HEAT_NAMES.items():
+            label = t(name)
+            if level == pair.heat:
+                label = f"✅ {label}"
+            elif f"{settings.HEAT_KEY}{level}" in view.asked_topics:
+                label = f"⏳ {label}"  # asked for, waiting for the partner's yes
+            buttons.append(_button(label, p, f"x:{level}"))
+        return text, InlineKeyboardMarkup([*_rows(buttons, 3), back])
     if screen == "hours":
         hours = {str(h): t(texts.HOURS_LABEL, hours=h) for h in REMINDER_HOURS}
         text = t(texts.SETTINGS_REMINDER_HOURS, hours=person.reminder_hours)
@@ -229,7 +305,10 @@ async def _apply(
     """Apply one button; return the screen to show next (None: expired) and an alert text."""
     services = context.services
     pair_id = view.pair.id
-    screens = ("main", "time", "zone", "freq", "topics", "depth", "quiet", "hours", "lang", "done")
+    screens = (
+        "main", "time", "zone", "freq", "topics", "depth", "quiet", "hours", "lang", "pace",
+        "stage", "heat", "series", "done",
+    )  # fmt: skip
     if action in screens and not value:
         return action, ""
     if action == "t" and value in {time.replace(":", "") for time in TIMES}:
@@ -246,9 +325,29 @@ async def _apply(
         outcome = await settings.change_preferences(
             services, user_id, pair_id, toggle_category=value
         )
-        if outcome is settings.SettingOutcome.REFUSED:
-            return "topics", t(texts.SETTINGS_LAST_TOPIC)
-        return ("topics", "") if outcome is settings.SettingOutcome.CHANGED else (None, "")
+        return ("topics", t(_ALERTS[outcome])) if outcome in _ALERTS else (None, "")
+    if action == "x" and value in settings.HEATS:
+        outcome = await settings.change_heat(services, user_id, pair_id, value)
+        return ("heat", t(_ALERTS[outcome])) if outcome in _ALERTS else (None, "")
+    if action == "sr" and value:
+        chosen = None if value == "stop" else value
+        outcome = await settings.choose_series(services, user_id, pair_id, chosen)
+        alerts = {
+            settings.SettingOutcome.TURNED_ON: t(texts.SERIES_STARTED),
+            settings.SettingOutcome.TURNED_OFF: t(texts.SERIES_STOPPED),
+            settings.SettingOutcome.CHANGED: "",
+        }
+        return ("main", alerts[outcome]) if outcome in alerts else (None, "")
+    if action == "p" and value in settings.PACES:
+        await settings.change_pair_options(services, user_id, pair_id, pace=value)
+        return "main", ""
+    if action == "g" and value in {stage or "none" for stage in settings.STAGES}:
+        stage = "" if value == "none" else value
+        await settings.change_pair_options(services, user_id, pair_id, stage=stage)
+        return "main", ""
+    if action == "apart" and value in ("on", "off"):
+        await settings.change_pair_options(services, user_id, pair_id, apart=value == "on")
+        return "main", ""
     if action == "d" and value in {d.value for d in DepthPreference}:
         await settings.change_preferences(services, user_id, pair_id, depth=DepthPreference(value))
         return "main", ""
@@ -324,3 +423,47 @@ async def press_language(update: Update, context: NearerContext) -> None:
     await query.answer()
     text = chosen.texts(texts.LANGUAGE_SET, language=chosen.texts.language_name)
     await _edit(query.edit_message_text(text))
+
+
+async def answer_consent(update: Update, context: NearerContext) -> None:
+    """The partner's yes or not now to an opt-in topic (or a higher heat), asked privately."""
+    t = await texts_for(update, context)
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None or query.data is None:
+        return
+    fields = query.data.split(":")
+    outcome = settings.SettingOutcome.EXPIRED
+    if (
+        len(fields) == 4
+        and fields[1].isdigit()
+        and len(fields[1]) < 19
+        and fields[3] in ("yes", "no")
+    ):
+        outcome = await settings.answer_consent(
+            context.services, user.id, int(fields[1]), fields[2], yes=fields[3] == "yes"
+        )
+    if outcome is settings.SettingOutcome.EXPIRED:
+        await query.answer(t(texts.MENU_EXPIRED), show_alert=True)
+        return
+    await query.answer()
+    done = outcome is settings.SettingOutcome.TURNED_ON
+    await _edit(query.edit_message_text(t(texts.CONSENT_DONE if done else texts.CONSENT_DECLINED)))
+
+
+async def set_anniversary(update: Update, context: NearerContext) -> None:
+    """/anniversary YYYY-MM-DD: the day an anniversary question replaces the daily one."""
+    t = await texts_for(update, context)
+    user, message = sender(update)
+    raw = " ".join(context.args or []).strip()
+    try:
+        day: dt.date | None = dt.date.fromisoformat(raw)
+    except ValueError:
+        day = None
+    if day is None or day > context.services.clock().date() or day.year < 1900:
+        await message.reply_text(t(texts.ANNIVERSARY_USAGE))
+        return
+    outcome = await settings.change_pair_options(context.services, user.id, anniversary=day)
+    if outcome is settings.SettingOutcome.EXPIRED:
+        await message.reply_text(t(texts.NOT_PAIRED))
+        return
+    await message.reply_text(t(texts.ANNIVERSARY_SET, day=t.date(day, weekday=False)))

@@ -170,6 +170,40 @@ class PairStore(Protocol):
         """Return paused pairs whose timed pause has run out."""
         ...
 
+    async def set_pair_options(
+        self,
+        pair_id: int,
+        *,
+        apart: bool | None = None,
+        stage: str | None = None,
+        anniversary: dt.date | None = None,
+        sensitive_pace: str | None = None,
+        heat: str | None = None,
+        series: str | None = None,
+        series_day: int | None = None,
+    ) -> None:
+        """Change the pair's distance, stage ("" clears it), anniversary, opt-in pace, heat or
+        short series ("" ends it) and how far it is;
+        arguments left as None stay as they are."""
+        ...
+
+    async def add_topic_consent(
+        self, pair_id: int, category: str, user_id: int, now: dt.datetime
+    ) -> None:
+        """Record one partner's yes to an opt-in topic."""
+        ...
+
+    async def topic_consents(self, pair_id: int, category: str) -> frozenset[int]:
+        """Return who in the pair said yes to an opt-in topic."""
+        ...
+
+    async def clear_topic_consents(self, pair_id: int, category: str) -> None:
+        """Forget every yes to an opt-in topic (it was turned off or declined)."""
+        ...
+
+    async def topics_asked(self, pair_id: int, user_id: int) -> frozenset[str]:
+        """Return the opt-in topics the person said yes to that are waiting for the partner."""
+
     async def note_pause_started(self, pair_id: int, now: dt.datetime) -> None:
         """Remember that the pair's pause began at `now` (for the journal's calendar)."""
         ...
@@ -233,7 +267,25 @@ class PromptStore(Protocol):
         ...
 
     async def answer_for_message(self, chat_id: int, message_id: int) -> Answer | None:
-        """Return the answer a partner's message became, if it became one."""
+        """Return the answer a partner's message became (as the answer or as its guess)."""
+        ...
+
+    async def save_guess(
+        self, prompt_id: int, user_id: int, guess: str, message_id: int, now: dt.datetime
+    ) -> bool:
+        """Store a guess at the partner's answer beside one's own; True if it replaced one."""
+        ...
+
+    async def set_guess_verdict(self, prompt_id: int, guesser_id: int, right: bool) -> bool:
+        """Record the partner's word on a guess; False if there is no such guess."""
+        ...
+
+    async def guess_tally(self, pair_id: int) -> tuple[int, int]:
+        """Return (guesses judged right, guesses judged) over the pair's revealed questions."""
+        ...
+
+    async def question_count(self, pair_id: int) -> int:
+        """Return how many questions the pair has been sent (swapped ones not counted)."""
         ...
 
     async def save_answer(self, answer: Answer, now: dt.datetime) -> bool:

@@ -228,7 +228,35 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE people ADD COLUMN language TEXT;
     ALTER TABLE people ADD COLUMN telegram_language TEXT;
     """,
-    # 7: when each pair was paused, so the journal's calendar can mark paused days; the
+    # 7: formats, consent and options (issue 13): answers by button (an option or a rating),
+    # guess-your-partner (the guess, the message it came in, the partner's verdict); the
+    # pair's distance, stage, anniversary, opt-in pace, intimacy heat and short series (the
+    # topic and how many of its days were sent); each partner's yes
+    # to an opt-in topic or a higher heat (it changes only when both said yes).
+    """
+    ALTER TABLE answers ADD COLUMN choice INTEGER;
+    ALTER TABLE answers ADD COLUMN guess TEXT;
+    ALTER TABLE answers ADD COLUMN guess_message_id INTEGER;
+    ALTER TABLE answers ADD COLUMN guess_verdict INTEGER;
+    CREATE INDEX answers_guess_message ON answers(chat_id, guess_message_id)
+        WHERE guess_message_id IS NOT NULL;
+    ALTER TABLE pairs ADD COLUMN apart INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE pairs ADD COLUMN stage TEXT;
+    ALTER TABLE pairs ADD COLUMN anniversary TEXT;
+    ALTER TABLE pairs ADD COLUMN sensitive_pace TEXT NOT NULL DEFAULT 'weekly';
+    ALTER TABLE pairs ADD COLUMN heat TEXT NOT NULL DEFAULT 'mild';
+    ALTER TABLE pairs ADD COLUMN series TEXT;
+    ALTER TABLE pairs ADD COLUMN series_day INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE topic_consents (
+        pair_id    INTEGER NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
+        category   TEXT    NOT NULL,
+        user_id    INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (pair_id, category, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX topic_consents_user ON topic_consents(user_id);
+    """,
+    # 8: when each pair was paused, so the journal's calendar can mark paused days; the
     # journal's newest-first pages walk an index instead of sorting every revealed question.
     """
     CREATE TABLE pause_spans (

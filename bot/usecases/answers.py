@@ -10,7 +10,8 @@ from dataclasses import dataclass, replace
 from enum import Enum, auto
 from typing import Any
 
-from bot.domain import rules, schedule, streaks
+from bot.content import Library
+from bot.domain import formats, rules, schedule, streaks
 from bot.domain.models import (
     Answer,
     AnswerKind,
@@ -20,6 +21,7 @@ from bot.domain.models import (
     PromptKind,
 )
 from bot.domain.outbox import MessageKind, NewMessage, Notice
+from bot.domain.selection import Format
 from bot.storage import StoreTransaction
 from bot.usecases.common import Services, members_of, notice_to
 
@@ -37,6 +39,11 @@ class AnswerOutcome(Enum):
     SAVED = auto()
     REPLACED = auto()
     REVEALED = auto()
+    GUESS_NEXT = auto()  # the own answer to a guess question is saved; the guess comes next
+    GUESS_SAVED = auto()
+    GUESS_TEXT_ONLY = auto()  # a guess came as media without words
+    WHY_SAVED = auto()  # the why beside a pick, before the reveal
+    WHY_SENT = auto()  # the why, after the reveal, passed on to the partner
 
 
 @dataclass(frozen=True)
@@ -63,8 +70,18 @@ class IncomingAnswer:
     prompt_id: int | None = None  # the question it answers, when written in the Mini App
 
 
+async def _own_answer(tx: StoreTransaction, prompt_id: int, user_id: int) -> Answer | None:
+    return next((a for a in await tx.answers_to(prompt_id) if a.user_id == user_id), None)
+
+
+async def _owes(tx: StoreTransaction, library: Library, prompt: Prompt, user_id: int) -> bool:
+    """Say whether the person still owes the prompt something (an answer, or a guess)."""
+    kind = library.format_of(prompt.content_id)
+    return not formats.answer_complete(kind, await _own_answer(tx, prompt.id, user_id))
+
+
 async def _target_prompt(
-    tx: StoreTransaction, pair: Pair, incoming: IncomingAnswer
+    tx: StoreTransaction, library: Library, pair: Pair, incoming: IncomingAnswer
 ) -> Prompt | AnswerOutcome:
     if incoming.prompt_id is not None:
         chosen = await tx.get_prompt(incoming.prompt_id)
@@ -78,7 +95,7 @@ async def _target_prompt(
     open_prompts = await tx.open_prompts(pair.id)
     if not open_prompts:
         return AnswerOutcome.NO_OPEN_QUESTION
-    unanswered = [p for p in open_prompts if not await tx.has_answered(p.id, incoming.user_id)]
+    unanswered = [p for p in open_prompts if await _owes(tx, library, p, incoming.user_id)]
     if len(unanswered) == 1:
         return unanswered[0]
     if not unanswered:
@@ -111,7 +128,7 @@ async def receive_message(services: Services, incoming: IncomingAnswer) -> Recei
             services.metrics.gifts.inc()
             outcome: Received = Received(gift_to=gift_to)
         else:
-            outcome = Received(await _take_answer(tx, pair, incoming, now))
+            outcome = Received(await _take_answer(tx, services.library, pair, incoming, now))
     if outcome.gift_to is not None:
         log.info("gift: pair %d user %d", pair.id, incoming.user_id)
     if outcome.answer is not None and outcome.answer.outcome is AnswerOutcome.REVEALED:
@@ -127,7 +144,7 @@ async def submit_answer(services: Services, incoming: IncomingAnswer) -> AnswerR
         pair = await tx.active_pair_of(incoming.user_id)
         if pair is None:
             return AnswerResult(AnswerOutcome.NOT_PAIRED)
-        result = await _take_answer(tx, pair, incoming, now)
+        result = await _take_answer(tx, services.library, pair, incoming, now)
     if result.outcome is AnswerOutcome.REVEALED:
         services.metrics.reveals.inc()
         services.wake_delivery()
@@ -227,7 +244,11 @@ async def pass_on_gift(
 
 
 async def _take_answer(
-    tx: StoreTransaction, pair: Pair, incoming: IncomingAnswer, now: dt.datetime
+    tx: StoreTransaction,
+    library: Library,
+    pair: Pair,
+    incoming: IncomingAnswer,
+    now: dt.datetime,
 ) -> AnswerResult:
     partner = await tx.get_person(pair.partner_of(incoming.user_id))
     again = await tx.answer_for_message(incoming.chat_id, incoming.message_id)
@@ -236,37 +257,109 @@ async def _take_answer(
         # Telegram come again (see bot.polling). It is saved already; say so again.
         answered = await tx.get_prompt(again.prompt_id)
         shared = answered is not None and answered.revealed_at is not None
+        if again.guess_message_id == incoming.message_id and not shared:
+            return AnswerResult(AnswerOutcome.GUESS_SAVED, partner, pair)
         outcome = AnswerOutcome.REVEALED if shared else AnswerOutcome.SAVED
         return AnswerResult(outcome, partner, pair)
-    target = await _target_prompt(tx, pair, incoming)
+    target = await _target_prompt(tx, library, pair, incoming)
     if isinstance(target, AnswerOutcome):
         count = len(await tx.open_prompts(pair.id))
         return AnswerResult(target, partner, pair, open_count=count)
+    kind = library.format_of(target.content_id)
+    mine = await _own_answer(tx, target.id, incoming.user_id)
+    step = formats.step_for_message(kind, mine)
     if target.revealed_at is not None:
+        why_after = kind in formats.WHY_FORMATS and incoming.kind is AnswerKind.TEXT
+        if (
+            why_after
+            and mine is not None
+            and (mine.choice is not None or mine.kind is AnswerKind.TEXT)
+            and incoming.reply_to_message_id is not None
+        ):
+            return await _pass_on_why(tx, pair, target, mine, incoming, now, partner)
         return AnswerResult(AnswerOutcome.ALREADY_REVEALED, partner, pair)
+    if step is formats.Step.GUESS:
+        if not incoming.text.strip():
+            return AnswerResult(AnswerOutcome.GUESS_TEXT_ONLY, partner, pair)
+        await tx.save_guess(target.id, incoming.user_id, incoming.text, incoming.message_id, now)
+        log.info("guess saved: pair %d prompt %d user %d", pair.id, target.id, incoming.user_id)
+        if await _reveal_if_due(tx, library, pair, target, now):
+            return AnswerResult(AnswerOutcome.REVEALED, partner, pair)
+        return AnswerResult(AnswerOutcome.GUESS_SAVED, partner, pair)
+    choice = None
+    if step is formats.Step.WHY and mine is not None:
+        choice = mine.choice  # the why goes beside the pick
+    elif kind is Format.RATE and incoming.kind is AnswerKind.TEXT:
+        choice = formats.parse_rating(incoming.text)  # "7" answers a rating as a tap would
     replaced = await tx.save_answer(
         Answer(
             prompt_id=target.id,
             user_id=incoming.user_id,
             kind=incoming.kind,
-            text=incoming.text,
+            text="" if step is formats.Step.ANSWER and choice is not None else incoming.text,
             file_id=incoming.file_id,
             chat_id=incoming.chat_id,
             message_id=incoming.message_id,
             answered_at=now,
+            choice=choice,
         ),
         now,
     )
     log.info("answer saved: pair %d prompt %d user %d", pair.id, target.id, incoming.user_id)
-    if await _reveal_if_due(tx, pair, target, now):
+    if await _reveal_if_due(tx, library, pair, target, now):
         return AnswerResult(AnswerOutcome.REVEALED, partner, pair)
+    if step is formats.Step.WHY:
+        return AnswerResult(AnswerOutcome.WHY_SAVED, partner, pair)
+    if kind is Format.GUESS:
+        return AnswerResult(AnswerOutcome.GUESS_NEXT, partner, pair)
     return AnswerResult(AnswerOutcome.REPLACED if replaced else AnswerOutcome.SAVED, partner, pair)
 
 
+async def _pass_on_why(
+    tx: StoreTransaction,
+    pair: Pair,
+    prompt: Prompt,
+    mine: Answer,
+    incoming: IncomingAnswer,
+    now: dt.datetime,
+    partner: Person | None,
+) -> AnswerResult:
+    """Keep a why written after the reveal beside the pick and pass it to the partner."""
+    await tx.save_answer(
+        replace(
+            mine,
+            kind=AnswerKind.TEXT,
+            text=incoming.text,
+            file_id=None,
+            chat_id=incoming.chat_id,
+            message_id=incoming.message_id,
+        ),
+        now,
+    )
+    if partner is not None:
+        # The row names the prompt and the writer; the words are read from the answer when sent.
+        why = NewMessage(
+            partner.user_id,
+            partner.chat_id,
+            MessageKind.WHY,
+            prompt.id,
+            payload={"from_id": incoming.user_id},
+            about_user_id=incoming.user_id,
+        )
+        await tx.enqueue([why], now)
+    log.info("why passed on: pair %d prompt %d user %d", pair.id, prompt.id, incoming.user_id)
+    return AnswerResult(AnswerOutcome.WHY_SENT, partner, pair)
+
+
 async def _reveal_if_due(
-    tx: StoreTransaction, pair: Pair, prompt: Prompt, now: dt.datetime
+    tx: StoreTransaction, library: Library, pair: Pair, prompt: Prompt, now: dt.datetime
 ) -> bool:
-    answered = {answer.user_id for answer in await tx.answers_to(prompt.id)}
+    kind = library.format_of(prompt.content_id)
+    answered = {
+        answer.user_id
+        for answer in await tx.answers_to(prompt.id)
+        if formats.answer_complete(kind, answer)
+    }
     if not rules.reveal_is_due(answered, pair.members):
         return False
     if not await tx.mark_revealed(prompt.id, now):
@@ -298,6 +391,113 @@ async def _reveal_if_due(
     return True
 
 
+@dataclass(frozen=True)
+class PickResult:
+    """What a tapped option or rating did, with what its reply needs."""
+
+    outcome: AnswerOutcome | None  # None: the button is not the presser's to press (expired)
+    partner: Person | None = None
+    content_id: str | None = None  # the question, for the option's words in the reader's language
+    value: int = 0  # the option's index, or the rating
+    rating: bool = False
+
+
+async def submit_pick(
+    services: Services,
+    user_id: int,
+    prompt_id: int,
+    value: int,
+    *,
+    chat_id: int,
+    message_id: int,
+) -> PickResult:
+    """Take a tapped option (this or that, would you rather) or rating as the answer."""
+    now = services.clock()
+    library = services.library
+    async with services.db.transaction() as tx:
+        pair = await tx.active_pair_of(user_id)
+        prompt = await tx.get_prompt(prompt_id)
+        if pair is None or prompt is None or prompt.pair_id != pair.id:
+            return PickResult(None)
+        question = library.question(prompt.content_id)
+        kind = library.format_of(prompt.content_id)
+        options = getattr(question, "options", ())
+        if not formats.valid_pick(kind, value, len(options)):
+            return PickResult(None)
+        partner = await tx.get_person(pair.partner_of(user_id))
+        rating = kind is Format.RATE
+        if prompt.revealed_at is not None:
+            outcome: AnswerOutcome = AnswerOutcome.ALREADY_REVEALED
+            return PickResult(outcome, partner, prompt.content_id, value, rating)
+        if prompt.id not in {p.id for p in await tx.open_prompts(pair.id)}:
+            return PickResult(None)  # swapped with /skip
+        mine = await _own_answer(tx, prompt.id, user_id)
+        # Words written before (a why, or an answer in one's own words) stay beside the pick.
+        answer = Answer(
+            prompt_id=prompt.id,
+            user_id=user_id,
+            kind=AnswerKind.TEXT,
+            text="",
+            file_id=None,
+            chat_id=chat_id,
+            message_id=message_id,
+            answered_at=now,
+            choice=value,
+        )
+        replaced = await tx.save_answer(
+            answer if mine is None else replace(mine, choice=value, answered_at=now), now
+        )
+        log.info("pick saved: pair %d prompt %d user %d", pair.id, prompt.id, user_id)
+        if await _reveal_if_due(tx, library, pair, prompt, now):
+            outcome = AnswerOutcome.REVEALED
+        else:
+            outcome = AnswerOutcome.REPLACED if replaced else AnswerOutcome.SAVED
+    if outcome is AnswerOutcome.REVEALED:
+        services.metrics.reveals.inc()
+        services.wake_delivery()
+    return PickResult(outcome, partner, prompt.content_id, value, rating)
+
+
+class VerdictOutcome(Enum):
+    """What a 'that's me' / 'not quite' button did."""
+
+    SAVED = auto()
+    EXPIRED = auto()
+
+
+async def judge_guess(
+    services: Services, user_id: int, prompt_id: int, *, right: bool
+) -> VerdictOutcome:
+    """Record whether the partner's guess about the presser was right, and tell the partner."""
+    now = services.clock()
+    async with services.db.transaction() as tx:
+        pair = await tx.active_pair_of(user_id)
+        prompt = await tx.get_prompt(prompt_id)
+        if (
+            pair is None
+            or prompt is None
+            or prompt.pair_id != pair.id
+            or prompt.revealed_at is None
+            or services.library.format_of(prompt.content_id) is not Format.GUESS
+        ):
+            return VerdictOutcome.EXPIRED
+        guesser_id = pair.partner_of(user_id)
+        before = await _own_answer(tx, prompt.id, guesser_id)
+        if not await tx.set_guess_verdict(prompt.id, guesser_id, right):
+            return VerdictOutcome.EXPIRED
+        guesser = await tx.get_person(guesser_id)
+        judge = await tx.get_person(user_id)
+        previous = before.guess_verdict if before is not None else None
+        if guesser is not None and judge is not None and previous != right:
+            params = {"name": judge.first_name, "right": right}
+            notice = notice_to(
+                guesser, Notice.GUESS_VERDICT, params, about=judge, prompt_id=prompt.id
+            )
+            await tx.enqueue([notice], now)
+    services.wake_delivery()
+    return VerdictOutcome.SAVED
+
+
 class EditOutcome(Enum):
     """What became of an edited message."""
 
@@ -323,6 +523,11 @@ async def edit_answer(
             return EditOutcome.AFTER_REVEAL, partner
         if pair is None or pair.ended_at is not None:
             return EditOutcome.PAIR_ENDED, partner
+        if answer.guess_message_id == incoming.message_id:
+            await tx.save_guess(
+                answer.prompt_id, answer.user_id, incoming.text, incoming.message_id, now
+            )
+            return EditOutcome.UPDATED, partner
         await tx.save_answer(
             replace(answer, kind=incoming.kind, text=incoming.text, file_id=incoming.file_id), now
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.config import Settings
@@ -138,6 +138,7 @@ class Pairing:
     person: Person
     pair: Pair
     partner: Person
+    asked_topics: frozenset[str] = frozenset()  # opt-in topics the person asked to turn on
 
 
 async def pairing_in(tx: StoreTransaction, user_id: int) -> Pairing | None:
@@ -155,4 +156,8 @@ async def pairing_of(services: Services, user_id: int) -> Pairing | None:
     """Return the person, their active pair and their partner, if paired (what /start, the
     settings menu and the not-paired replies look at)."""
     async with services.db.transaction() as tx:
-        return await pairing_in(tx, user_id)
+        pairing = await pairing_in(tx, user_id)
+        if pairing is None:
+            return None
+        asked = await tx.topics_asked(pairing.pair.id, user_id)
+        return replace(pairing, asked_topics=asked)

@@ -26,6 +26,7 @@ class HistoryPage:
     entries: tuple[HistoryEntry, ...]
     page: int
     total: int
+    tally: tuple[int, int] = (0, 0)  # guesses judged right, guesses judged (the active pair)
 
     @property
     def pages(self) -> int:
@@ -38,19 +39,31 @@ async def history(services: Services, user_id: int, page: int) -> HistoryPage:
     page = max(0, page)
     async with services.db.reading() as tx:
         entries, total = await tx.revealed_history(user_id, page * HISTORY_PAGE, HISTORY_PAGE)
-    return HistoryPage(tuple(entries), page, total)
+        pair = await tx.active_pair_of(user_id)
+        tally = await tx.guess_tally(pair.id) if pair is not None else (0, 0)
+    return HistoryPage(tuple(entries), page, total, tally)
 
 
-async def streak(services: Services, user_id: int) -> int | None:
-    """Return the pair's current streak, or None when not paired."""
+@dataclass(frozen=True)
+class Streak:
+    """The pair's streak and how well its guesses went."""
+
+    count: int
+    tally: tuple[int, int]  # guesses judged right, guesses judged
+
+
+async def streak(services: Services, user_id: int) -> Streak | None:
+    """Return the pair's current streak and guess tally, or None when not paired."""
     async with services.db.reading() as tx:
         pair = await tx.active_pair_of(user_id)
         if pair is None:
             return None
         days = await tx.streak_days(pair.id)
-    return streaks.current_streak(
+        tally = await tx.guess_tally(pair.id)
+    count = streaks.current_streak(
         days, schedule.local_date(services.clock(), pair.schedule.timezone)
     )
+    return Streak(count, tally)
 
 
 class ReactOutcome(Enum):

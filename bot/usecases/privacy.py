@@ -7,11 +7,13 @@ from typing import Any
 
 from bot import texts
 from bot.domain.models import (
-    AnswerKind,
+    Answer,
     Person,
     Prompt,
+    Question,
 )
 from bot.domain.outbox import Notice
+from bot.domain.selection import Format, LibraryQuestion
 from bot.usecases.common import Services, notice_to, pairing_in
 
 log = logging.getLogger(__name__)
@@ -35,8 +37,17 @@ async def delete_my_data(services: Services, user_id: int) -> Person | None:
     return partner
 
 
-def _answer_json(kind: AnswerKind, text: str) -> dict[str, str]:
-    return {"kind": kind.value, "text": text}
+def _answer_json(answer: Answer, question: Question | None) -> dict[str, Any]:
+    found: dict[str, Any] = {"kind": answer.kind.value, "text": answer.text}
+    if isinstance(question, LibraryQuestion) and answer.choice is not None:
+        if question.format is Format.RATE:
+            found["rating"] = answer.choice
+        elif 0 <= answer.choice < len(question.options):
+            found["pick"] = question.options[answer.choice]
+    if answer.guess is not None:
+        found["guess"] = answer.guess
+        found["guess_right"] = answer.guess_verdict
+    return found
 
 
 async def export(services: Services, user_id: int) -> dict[str, Any]:
@@ -49,6 +60,7 @@ async def export(services: Services, user_id: int) -> dict[str, Any]:
         questions = []
         for entry in await tx.all_entries_of(user_id):
             prompt, mine = entry.prompt, entry.mine
+            question = language.wording.question(prompt.content_id)  # picks in their words
             # The partner's answer only where it was shared with this person.
             theirs = entry.theirs if prompt.revealed_at is not None else None
             words = (
@@ -60,8 +72,9 @@ async def export(services: Services, user_id: int) -> dict[str, Any]:
                 _prompt_json(
                     prompt,
                     words,
-                    None if mine is None else _answer_json(mine.kind, mine.text),
-                    None if theirs is None else _answer_json(theirs.kind, theirs.text),
+                    services.library.format_of(prompt.content_id).value,
+                    None if mine is None else _answer_json(mine, question),
+                    None if theirs is None else _answer_json(theirs, question),
                 )
             )
     return {
@@ -91,6 +104,11 @@ async def export(services: Services, user_id: int) -> dict[str, Any]:
                 "depth": pair.preferences.depth.value,
                 "topics_off": sorted(pair.preferences.disabled_categories),
                 "sensitive_topics_on": sorted(pair.preferences.enabled_sensitive),
+                "sensitive_pace": pair.sensitive_pace,
+                "intimacy_heat": pair.heat,
+                "live_apart": pair.apart,
+                "stage": pair.stage,
+                "anniversary": pair.anniversary.isoformat() if pair.anniversary else None,
                 "paused": pair.paused,
             }
             for pair in pairs
@@ -100,12 +118,17 @@ async def export(services: Services, user_id: int) -> dict[str, Any]:
 
 
 def _prompt_json(
-    prompt: Prompt, words: str, mine: dict[str, str] | None, theirs: dict[str, str] | None
+    prompt: Prompt,
+    words: str,
+    kind: str,
+    mine: dict[str, Any] | None,
+    theirs: dict[str, Any] | None,
 ) -> dict[str, Any]:
     return {
         "date": prompt.local_date.isoformat(),
         "question": words,
         "kind": prompt.kind.value,
+        "format": kind,
         "revealed": prompt.revealed_at is not None,
         "your_answer": mine,
         "partner_answer": theirs,

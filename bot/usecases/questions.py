@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from enum import Enum, auto
 
 from bot.content import Library
-from bot.domain import schedule, selection
+from bot.domain import formats, schedule, selection
 from bot.domain.models import (
     Pair,
     Person,
     Prompt,
     PromptKind,
+    Question,
 )
 from bot.domain.outbox import MessageKind, NewMessage
 from bot.storage import StoreTransaction
@@ -37,26 +38,31 @@ async def start_question(
     A question a partner wrote with /ask comes first; otherwise the library's choice rules pick.
     `notes` puts a line above the question for some members (e.g. why it was swapped).
     """
-    custom = await tx.next_custom_question(pair.id)
     content_id: str | None = None
     author_id: int | None = None
-    if custom is not None:
+    history = await tx.content_history(pair.id, PromptKind.QUESTION)
+    occasion = await _occasion_question(tx, library, pair, day, history)
+    custom = None if occasion is not None else await tx.next_custom_question(pair.id)
+    if occasion is not None:
+        special, name = occasion
+        content_id, text = special.id, selection.text_for(special, apart=pair.apart)
+        notes = {member: {"key": "occasion", "name": name} for member in pair.members} | (
+            notes or {}
+        )
+    elif custom is not None:
         _, author_id, text = custom
     else:
-        question = selection.choose_question(
-            library.questions,
-            library.categories,
-            history=await tx.content_history(pair.id, PromptKind.QUESTION),
-            shared_answers=await tx.shared_answer_count(pair.id),
-            preferences=pair.preferences,
-            seed=pair.seed,
-            # Until the renderer shows buttons, guesses and scales, only open questions go out.
-            formats=selection.RENDERABLE_FORMATS,
-        )
+        shared = await tx.shared_answer_count(pair.id)
+        question = None
+        if pair.series:
+            question = _choose(library, pair, history, shared, only=pair.series)
+            notes = await _series_day(tx, pair, question is not None, notes)
+        if question is None:
+            question = _choose(library, pair, history, shared)
         if question is None:
             log.error("pair %d: the library has no question its settings allow", pair.id)
             return None
-        content_id, text = question.id, question.text
+        content_id, text = question.id, selection.text_for(question, apart=pair.apart)
     prompt = await tx.create_prompt(
         pair.id,
         PromptKind.QUESTION,
@@ -72,6 +78,77 @@ async def start_question(
         await tx.use_custom_question(custom[0], prompt.id, now)
     await _queue_question(tx, pair, prompt, now, urgent=urgent, notes=notes)
     return prompt
+
+
+def _choose(
+    library: Library, pair: Pair, history: list[str], shared: int, *, only: str | None = None
+) -> Question | None:
+    """The library's choice for the pair (from one topic only, for a short series)."""
+    return selection.choose_question(
+        [q for q in library.questions if only is None or q.category == only],
+        library.categories,
+        history=history,
+        shared_answers=shared,
+        preferences=pair.preferences,
+        seed=pair.seed,
+        formats=selection.RENDERABLE_FORMATS,
+        apart=pair.apart,
+        stage=pair.stage,
+        heat=pair.heat,
+        sensitive_gap=selection.SENSITIVE_PACE_GAPS.get(pair.sensitive_pace, 7),
+    )
+
+
+async def _series_day(
+    tx: StoreTransaction,
+    pair: Pair,
+    found: bool,
+    notes: dict[int, dict[str, str]] | None,
+) -> dict[int, dict[str, str]] | None:
+    """Move a short series on by a day (a swapped question is the same day); it ends after
+    its last day, or when its topic has nothing left to ask."""
+    swap = notes is not None
+    day = pair.series_day if swap else pair.series_day + 1
+    if not found:
+        await tx.set_pair_options(pair.id, series="", series_day=0)
+        return notes
+    if not swap:
+        last = day >= formats.SERIES_DAYS
+        await tx.set_pair_options(pair.id, series="" if last else None, series_day=day)
+    note = {
+        "key": "series",
+        "category": pair.series or "",
+        "day": str(max(1, day)),
+        "days": str(formats.SERIES_DAYS),
+    }
+    return dict.fromkeys(pair.members, note) | (notes or {})
+
+
+async def _occasion_question(
+    tx: StoreTransaction, library: Library, pair: Pair, day: dt.date, history: list[str]
+) -> tuple[Question, str] | None:
+    """The occasion question for `day` and the occasion's name, when the day is one."""
+    started = (
+        schedule.local_date(pair.created_at, pair.schedule.timezone) if pair.created_at else None
+    )
+    occasion_id = formats.occasion_for(
+        day,
+        anniversary=pair.anniversary,
+        started=started,
+        question_number=await tx.question_count(pair.id) + 1,
+    )
+    occasion = library.occasions.get(occasion_id) if occasion_id else None
+    if occasion is None:
+        return None
+    fitting = [
+        q
+        for q in occasion.questions
+        if selection.fits_pair(
+            q, formats=selection.RENDERABLE_FORMATS, apart=pair.apart, stage=pair.stage
+        )
+    ]
+    question = selection.choose_occasion_question(fitting, history=history, seed=pair.seed)
+    return None if question is None else (question, occasion.name)
 
 
 async def _queue_question(
@@ -138,7 +215,9 @@ async def start_exercise(
         return None
     await tx.enqueue(
         [
-            NewMessage(p.user_id, p.chat_id, MessageKind.EXERCISE, prompt.id)
+            NewMessage(
+                p.user_id, p.chat_id, MessageKind.EXERCISE, prompt.id, {"apart": pair.apart}
+            )
             for p in await members_of(tx, pair)
         ],
         now,
@@ -173,7 +252,12 @@ async def today(services: Services, user_id: int) -> TodayView:
         partner_id = pair.partner_of(user_id)
         items = []
         for prompt in await tx.open_prompts(pair.id):
-            answered = {a.user_id for a in await tx.answers_to(prompt.id)}
+            kind = services.library.format_of(prompt.content_id)
+            answered = {
+                a.user_id
+                for a in await tx.answers_to(prompt.id)
+                if formats.answer_complete(kind, a)  # a guess question wants the guess too
+            }
             items.append(OpenQuestion(prompt, user_id in answered, partner_id in answered))
         return TodayView(pair, await tx.get_person(partner_id), tuple(items))
 

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass, replace
 from enum import Enum, auto
 
-from bot.domain import schedule, selection
+from bot.domain import formats, schedule, selection
 from bot.domain.models import (
     DepthPreference,
     Frequency,
@@ -16,9 +16,17 @@ from bot.domain.models import (
     Preferences,
     PromptKind,
 )
-from bot.domain.outbox import moment_param, schedule_params
+from bot.domain.outbox import MessageKind, NewMessage, Notice, moment_param, schedule_params
 from bot.i18n import Language
-from bot.usecases.common import Services, pairing_in, tell_partner
+from bot.storage import StoreTransaction
+from bot.usecases.common import (
+    Change,
+    Pairing,
+    Services,
+    notice_to,
+    pairing_in,
+    tell_partner,
+)
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +110,11 @@ class SettingOutcome(Enum):
     CHANGED = auto()
     EXPIRED = auto()
     REFUSED = auto()
+    ASKED = auto()  # an opt-in topic: the partner is asked privately
+    WITHDRAWN = auto()  # an opt-in topic: one's own request taken back
+    TURNED_ON = auto()  # an opt-in topic: both said yes
+    TURNED_OFF = auto()  # an opt-in topic turned off (the partner is not told)
+    DECLINED = auto()  # asked for an opt-in topic, the partner said not now
 
 
 async def change_preferences(
@@ -124,6 +137,10 @@ async def change_preferences(
             category = categories.get(toggle_category)
             if category is None:
                 return SettingOutcome.EXPIRED
+            if category.sensitive:
+                outcome = await _toggle_opt_in(tx, pairing, category.id, now)
+                services.wake_delivery()
+                return outcome
             was_on = selection.category_is_on(category, prefs)
             prefs = _toggled(prefs, category.id, sensitive=category.sensitive)
             on = [c for c in categories.values() if selection.category_is_on(c, prefs)]
@@ -143,6 +160,218 @@ async def change_preferences(
         await tell_partner(tx, pair_id, pairing.person, pairing.partner, change, now)
     services.wake_delivery()
     return SettingOutcome.CHANGED
+
+
+async def _toggle_opt_in(
+    tx: StoreTransaction, pairing: Pairing, category_id: str, now: dt.datetime
+) -> SettingOutcome:
+    """An opt-in topic: off at once (silently); on only with both partners' yes."""
+    pair, me, partner = pairing.pair, pairing.person, pairing.partner
+    prefs = pair.preferences
+    if category_id in prefs.enabled_sensitive:
+        off = replace(prefs, enabled_sensitive=prefs.enabled_sensitive - {category_id})
+        await tx.set_preferences(pair.id, off)
+        await tx.clear_topic_consents(pair.id, category_id)
+        log.info("opt-in topic off: pair %d", pair.id)
+        return SettingOutcome.TURNED_OFF
+    said_yes = await tx.topic_consents(pair.id, category_id)
+    if me.user_id in said_yes:
+        await tx.clear_topic_consents(pair.id, category_id)
+        return SettingOutcome.WITHDRAWN
+    if partner.user_id in said_yes:
+        await _turn_on(tx, pair, (me, partner), category_id, now)
+        return SettingOutcome.TURNED_ON
+    await tx.add_topic_consent(pair.id, category_id, me.user_id, now)
+    ask = NewMessage(
+        partner.user_id,
+        partner.chat_id,
+        MessageKind.CONSENT,
+        None,
+        payload={"pair_id": pair.id, "category": category_id, "from_name": me.first_name},
+        about_user_id=me.user_id,
+    )
+    await tx.enqueue([ask], now)
+    log.info("opt-in topic asked: pair %d user %d", pair.id, me.user_id)
+    return SettingOutcome.ASKED
+
+
+async def _turn_on(
+    tx: StoreTransaction,
+    pair: Pair,
+    members: tuple[Person, Person],
+    category_id: str,
+    now: dt.datetime,
+) -> None:
+    prefs = pair.preferences
+    on = replace(prefs, enabled_sensitive=prefs.enabled_sensitive | {category_id})
+    await tx.set_preferences(pair.id, on)
+    await tx.clear_topic_consents(pair.id, category_id)
+    params = {"category": category_id, "pace": pair.sensitive_pace}
+    await tx.enqueue([notice_to(member, Notice.TOPIC_ON, params) for member in members], now)
+    log.info("opt-in topic on (both said yes): pair %d", pair.id)
+
+
+async def answer_consent(
+    services: Services, user_id: int, pair_id: int, category_id: str, *, yes: bool
+) -> SettingOutcome:
+    """The partner's answer, by button, to a request to turn on an opt-in topic (or to raise
+    the heat of intimacy questions: `heat-<level>`)."""
+    now = services.clock()
+    category = services.library.categories.get(category_id)
+    heat = category_id.removeprefix(HEAT_KEY)
+    if (category is None or not category.sensitive) and heat not in HEATS:
+        return SettingOutcome.EXPIRED
+    async with services.db.transaction() as tx:
+        pairing = await pairing_in(tx, user_id)
+        if pairing is None or pairing.pair.id != pair_id:
+            return SettingOutcome.EXPIRED
+        said_yes = await tx.topic_consents(pair_id, category_id)
+        if pairing.partner.user_id not in said_yes:
+            return SettingOutcome.EXPIRED  # withdrawn, answered already, or already on
+        if not yes:
+            await tx.clear_topic_consents(pair_id, category_id)
+            return SettingOutcome.DECLINED
+        members = (pairing.person, pairing.partner)
+        if category is not None:
+            await _turn_on(tx, pairing.pair, members, category_id, now)
+        else:
+            await _raise_heat(tx, pairing.pair, members, heat, now)
+    services.wake_delivery()
+    return SettingOutcome.TURNED_ON
+
+
+HEATS = tuple(h.value for h in selection.Heat)
+HEAT_KEY = "heat-"  # consents to raise the heat are kept as the topic "heat-<level>"
+
+
+async def change_heat(services: Services, user_id: int, pair_id: int, heat: str) -> SettingOutcome:
+    """Lower the heat of intimacy questions at once (silently); raise it only with both's yes."""
+    if heat not in HEATS:
+        return SettingOutcome.EXPIRED
+    now = services.clock()
+    order = {level: index for index, level in enumerate(HEATS)}
+    async with services.db.transaction() as tx:
+        pairing = await pairing_in(tx, user_id)
+        if pairing is None or pairing.pair.id != pair_id:
+            return SettingOutcome.EXPIRED
+        pair, me, partner = pairing.pair, pairing.person, pairing.partner
+        if heat == pair.heat:
+            return SettingOutcome.CHANGED
+        key = HEAT_KEY + heat
+        if order[heat] < order[pair.heat]:
+            await tx.set_pair_options(pair.id, heat=heat)
+            for level in HEATS:
+                await tx.clear_topic_consents(pair.id, HEAT_KEY + level)
+            return SettingOutcome.TURNED_OFF
+        said_yes = await tx.topic_consents(pair.id, key)
+        if me.user_id in said_yes:
+            await tx.clear_topic_consents(pair.id, key)
+            return SettingOutcome.WITHDRAWN
+        if partner.user_id in said_yes:
+            await _raise_heat(tx, pair, (me, partner), heat, now)
+            outcome = SettingOutcome.TURNED_ON
+        else:
+            await tx.add_topic_consent(pair.id, key, me.user_id, now)
+            payload = {"pair_id": pair.id, "category": key, "from_name": me.first_name}
+            ask = NewMessage(
+                partner.user_id,
+                partner.chat_id,
+                MessageKind.CONSENT,
+                None,
+                payload=payload,
+                about_user_id=me.user_id,
+            )
+            await tx.enqueue([ask], now)
+            outcome = SettingOutcome.ASKED
+    services.wake_delivery()
+    return outcome
+
+
+async def _raise_heat(
+    tx: StoreTransaction,
+    pair: Pair,
+    members: tuple[Person, Person],
+    heat: str,
+    now: dt.datetime,
+) -> None:
+    await tx.set_pair_options(pair.id, heat=heat)
+    await tx.clear_topic_consents(pair.id, HEAT_KEY + heat)
+    params = {"category": HEAT_KEY + heat, "pace": pair.sensitive_pace}
+    await tx.enqueue([notice_to(member, Notice.TOPIC_ON, params) for member in members], now)
+    log.info("heat raised (both said yes): pair %d", pair.id)
+
+
+PACES = tuple(selection.SENSITIVE_PACE_GAPS)
+STAGES = ("new", "established", "long_term", "")
+
+
+async def change_pair_options(
+    services: Services,
+    user_id: int,
+    pair_id: int | None = None,
+    *,
+    pace: str | None = None,
+    apart: bool | None = None,
+    stage: str | None = None,
+    anniversary: dt.date | None = None,
+) -> SettingOutcome:
+    """Change the opt-in pace, distance, stage or anniversary of the pair; tell the partner."""
+    now = services.clock()
+    if (pace is not None and pace not in PACES) or (stage is not None and stage not in STAGES):
+        return SettingOutcome.EXPIRED
+    async with services.db.transaction() as tx:
+        pairing = await pairing_in(tx, user_id)
+        if pairing is None or (pair_id is not None and pairing.pair.id != pair_id):
+            return SettingOutcome.EXPIRED
+        pair = pairing.pair
+        changes: list[Change] = []
+        if pace is not None and pace != pair.sensitive_pace:
+            changes.append(("pace", pair.sensitive_pace, pace, {"what": "pace", "pace": pace}))
+        if apart is not None and apart != pair.apart:
+            changes.append(
+                ("apart", str(pair.apart), str(apart), {"what": "apart", "apart": apart})
+            )
+        if stage is not None and stage != (pair.stage or ""):
+            params = {"what": "stage", "stage": stage}
+            changes.append(("stage", pair.stage or "", stage, params))
+        if anniversary is not None and anniversary != pair.anniversary:
+            before = pair.anniversary.isoformat() if pair.anniversary else ""
+            params = {"what": "anniversary", "day": anniversary.isoformat()}
+            changes.append(("anniversary", before, anniversary.isoformat(), params))
+        if not changes:
+            return SettingOutcome.CHANGED
+        await tx.set_pair_options(
+            pair.id, apart=apart, stage=stage, anniversary=anniversary, sensitive_pace=pace
+        )
+        for change in changes:
+            await tell_partner(tx, pair.id, pairing.person, pairing.partner, change, now)
+    services.wake_delivery()
+    return SettingOutcome.CHANGED
+
+
+async def choose_series(
+    services: Services, user_id: int, pair_id: int, category_id: str | None
+) -> SettingOutcome:
+    """Start a short series on a topic the pair has on (None: stop the one running); the
+    partner is told, and each of its questions says which day of the series it is."""
+    now = services.clock()
+    async with services.db.transaction() as tx:
+        pairing = await pairing_in(tx, user_id)
+        if pairing is None or pairing.pair.id != pair_id:
+            return SettingOutcome.EXPIRED
+        pair = pairing.pair
+        if category_id is not None:
+            category = services.library.categories.get(category_id)
+            if category is None or not selection.category_is_on(category, pair.preferences):
+                return SettingOutcome.EXPIRED
+        if category_id == pair.series:
+            return SettingOutcome.CHANGED
+        await tx.set_pair_options(pair.id, series=category_id or "", series_day=0)
+        params = {"what": "series", "category": category_id or "", "days": formats.SERIES_DAYS}
+        change = ("series", pair.series or "", category_id or "", params)
+        await tell_partner(tx, pair.id, pairing.person, pairing.partner, change, now)
+    services.wake_delivery()
+    return SettingOutcome.TURNED_ON if category_id else SettingOutcome.TURNED_OFF
 
 
 def _toggled(prefs: Preferences, category_id: str, *, sensitive: bool) -> Preferences:

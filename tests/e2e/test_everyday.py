@@ -8,7 +8,16 @@ import json
 
 from bot import texts
 from sandbox.fake_bot_api import FakeBotAPI, FakeUser
-from tests.support import RunningBot, includes, including, pair_up, saying, says
+from tests.support import (
+    RunningBot,
+    includes,
+    including,
+    is_guess_question,
+    is_question,
+    pair_up,
+    saying,
+    says,
+)
 
 UTC = dt.UTC
 
@@ -22,13 +31,15 @@ def _at(day: int, hour: int, minute: int = 0) -> dt.datetime:
 
 
 def _is_question(message: dict) -> bool:
-    return includes(message, texts.QUESTION) or includes(message, texts.QUESTION_FROM_PARTNER)
+    return is_question(message)
 
 
 async def _answer_today(bot: RunningBot, *users: FakeUser) -> None:
     for user in users:
         question = [m for m in user.inbox if _is_question(m)][-1]
         await user.reply(question, f"{user.first_name} answers")
+        if is_guess_question(question):  # a guess-your-partner question takes a guess too
+            await user.reply(question, f"{user.first_name} guesses")
     await bot.settle()
 
 

@@ -278,3 +278,86 @@ async def test_history_entries_carry_both_answers_and_the_partners_name(tmp_path
         (None, "1:2"),  # unrevealed: the caller decides not to show it
     ]
     await db.close()
+
+
+async def test_a_guess_is_kept_beside_the_answer_and_found_by_its_message(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "db.sqlite3")
+    await _people(db, 1, 2)
+    async with db.transaction() as tx:
+        pair = await tx.create_pair((1, 2), SCHEDULE, 1, NOW)
+        assert pair is not None
+        prompt = await tx.create_prompt(
+            pair.id, PromptKind.QUESTION, content_id="q", text="Q", local_date=NOW.date(), now=NOW
+        )
+        assert prompt is not None
+        answer = Answer(prompt.id, 1, AnswerKind.TEXT, "mine", None, 1, 10, NOW)
+        await tx.save_answer(answer, NOW)
+        assert not await tx.save_guess(prompt.id, 1, "theirs?", 11, NOW)
+        assert await tx.save_guess(prompt.id, 1, "theirs!", 12, NOW)
+        by_guess = await tx.answer_for_message(1, 12)
+        assert by_guess is not None and by_guess.guess == "theirs!" and by_guess.text == "mine"
+        assert await tx.set_guess_verdict(prompt.id, 1, True)
+        assert not await tx.set_guess_verdict(prompt.id, 2, True)  # Bob made no guess
+        assert await tx.guess_tally(pair.id) == (0, 0)  # not revealed yet
+        await tx.mark_revealed(prompt.id, NOW)
+        assert await tx.guess_tally(pair.id) == (1, 1)
+    await db.close()
+
+
+async def test_a_pick_is_stored_with_its_choice_and_survives_a_replaced_why(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "db.sqlite3")
+    await _people(db, 1, 2)
+    async with db.transaction() as tx:
+        pair = await tx.create_pair((1, 2), SCHEDULE, 1, NOW)
+        assert pair is not None
+        prompt = await tx.create_prompt(
+            pair.id, PromptKind.QUESTION, content_id="q", text="Q", local_date=NOW.date(), now=NOW
+        )
+        assert prompt is not None
+        pick = Answer(prompt.id, 1, AnswerKind.TEXT, "", None, 1, 10, NOW, choice=1)
+        await tx.save_answer(pick, NOW)
+        await tx.save_answer(
+            Answer(prompt.id, 1, AnswerKind.TEXT, "why", None, 1, 11, NOW, 1), NOW
+        )
+        (stored,) = await tx.answers_to(prompt.id)
+        assert (stored.choice, stored.text) == (1, "why")
+    await db.close()
+
+
+async def test_topic_consents_pair_options_and_deleting_a_person(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "db.sqlite3")
+    await _people(db, 1, 2)
+    async with db.transaction() as tx:
+        pair = await tx.create_pair((1, 2), SCHEDULE, 1, NOW)
+        assert pair is not None
+        await tx.add_topic_consent(pair.id, "money", 1, NOW)
+        await tx.add_topic_consent(pair.id, "money", 1, NOW)  # a repeat changes nothing
+        assert await tx.topic_consents(pair.id, "money") == {1}
+        assert await tx.topics_asked(pair.id, 1) == {"money"}
+        await tx.set_pair_options(
+            pair.id,
+            apart=True,
+            stage="new",
+            anniversary=dt.date(2019, 6, 14),
+            sensitive_pace="twice_a_week",
+        )
+        changed = await tx.get_pair(pair.id)
+        assert changed is not None
+        assert (changed.apart, changed.stage, changed.anniversary, changed.sensitive_pace) == (
+            True,
+            "new",
+            dt.date(2019, 6, 14),
+            "twice_a_week",
+        )
+        await tx.set_pair_options(pair.id, stage="", heat="spicy", series="memories", series_day=2)
+        cleared = await tx.get_pair(pair.id)
+        assert cleared is not None and cleared.stage is None and cleared.apart
+        assert (cleared.heat, cleared.series, cleared.series_day) == ("spicy", "memories", 2)
+        await tx.set_pair_options(pair.id, series="")
+        ended = await tx.get_pair(pair.id)
+        assert ended is not None and ended.series is None
+        await tx.delete_person(1, "gone")
+        assert await tx.topic_consents(pair.id, "money") == frozenset()
+    await db.close()

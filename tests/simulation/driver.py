@@ -61,6 +61,9 @@ UTC = dt.UTC
 # fall back on day 31.
 START = dt.datetime(2026, 3, 5, 6, 0, tzinfo=UTC)
 GRID_MINUTES = 120  # people act on this grid, so steps are shared between them
+WHY_SHARE = 0.3  # how often the reveal of a pick gets a why in reply
+PICK_FORMATS = ("this_or_that", "would_you_rather", "rate")
+TAP_SHARE = 0.7  # how often a pick or rating question is answered with a tap (else in words)
 REPLY_WAIT = 3.0  # real seconds an action waits for the bot's reply before giving up
 FLOOD_ACTIONS = ("/help", "/today", "/streak", "/pause", "/resume", "/time 08:00", "/settings")
 FOLLOW_UPS = (dt.timedelta(minutes=2), dt.timedelta(minutes=10), dt.timedelta(minutes=45))
@@ -656,6 +659,12 @@ class Simulation:
                 at = now + dt.timedelta(hours=person.rng.uniform(0.2, 2.5))
                 self.schedule(at, uid, "gift", pair=pair.key)
         elif kind in ("reveal", "reveal_media") and button_data(message) and pair is not None:
+            revealed = self.oracle.prompt_by_text(pair, fields.get("question", ""))
+            picked = revealed is not None and revealed.format in PICK_FORMATS
+            if kind == "reveal" and picked and person.chance(WHY_SHARE):
+                # The reveal of a pick invites a why: a reply to it goes to the partner.
+                at = now + dt.timedelta(hours=person.rng.uniform(0.1, 3))
+                self.schedule(at, uid, "why", message=message, prompt=revealed)
             if person.chance(person.traits.react_share):
                 at = now + dt.timedelta(hours=person.rng.uniform(0.1, 3))
                 self.schedule(at, uid, "react", message=message)
@@ -774,6 +783,20 @@ class Simulation:
         pair = self.oracle.who(uid).pair
         return pair is not None and pair.key == key and pair.active
 
+    def prompt_of_message(self, uid: int, message: JSON) -> Prompt | None:
+        """The modelled question a question message of the person's current pair carried."""
+        pair = self.oracle.who(uid).pair
+        if pair is None:
+            return None
+        for (owner, pair_key, prompt_key), sent in self.question_messages.items():
+            if (
+                owner == uid
+                and pair_key == pair.key
+                and sent.get("message_id") == message.get("message_id")
+            ):
+                return pair.prompts[prompt_key - 1]
+        return None
+
     def open_prompt(self, uid: int, pair_key: int, prompt_key: int) -> Prompt | None:
         pair = self.oracle.who(uid).pair
         if pair is None or pair.key != pair_key:
@@ -797,7 +820,14 @@ class Simulation:
         )
         if question is None:
             return
-        await self.send_answer(uid, prompt, None if plain else question, "answer")
+        picks = [d for d in button_data(question) if d.startswith("pick:")]
+        if picks and person.chance(TAP_SHARE):
+            await self.tap_pick(uid, prompt, question, person.rng.choice(picks))
+        else:
+            await self.send_answer(uid, prompt, None if plain else question, "answer")
+        if prompt.format == "guess":
+            # The guess at the partner's answer comes next, as the question asks.
+            await self.send_answer(uid, prompt, question, "answer")
         # Corrections, edits and older questions come later the same day.
         if person.chance(person.traits.correction_share):
             at = action.moment + dt.timedelta(hours=person.rng.uniform(0.2, 3))
@@ -829,6 +859,20 @@ class Simulation:
                 caption, marker = person.answer_text()
             intent = Intent(kind, prompt=target, marker=marker, media=media)
             await user.media(intent, reply_to=reply_to, caption=caption)
+        await self.acknowledged(uid, before)
+
+    async def tap_pick(self, uid: int, prompt: Prompt, question: JSON, data: str) -> None:
+        """Answer by tapping an option or a rating under the question."""
+        user = self.user(uid)
+        before = len(user.inbox)
+        intent = Intent("answer", prompt=prompt, media="pick", data=data)
+        future = await user.tap(intent, question, data)
+        self.presses.append((uid, future, data))
+        with contextlib.suppress(TimeoutError):
+            answer = await asyncio.wait_for(asyncio.shield(future), REPLY_WAIT)
+            if answer.get("text"):  # an alert instead of a confirmation: nothing was taken
+                self.world.add("note", uid, {}, Intent("silent"))
+                return
         await self.acknowledged(uid, before)
 
     async def acknowledged(self, uid: int, before: int) -> None:
@@ -932,6 +976,18 @@ class Simulation:
         else:
             intent = Intent("gift", media=person.rng.choice(["voice", "photo"]))
             await user.media(intent, reply_to=reply_to, caption=None)
+        await self.acknowledged(uid, before)
+
+    async def act_why(self, action: Action) -> None:
+        """Reply to the reveal of a pick with why."""
+        uid = action.user_id
+        if self.oracle.who(uid).blocked:
+            return
+        user = self.user(uid)
+        before = len(user.inbox)
+        text, marker = self.by_id[uid].answer_text()
+        intent = Intent("why", prompt=action.params["prompt"], marker=marker, media="text")
+        await user.say(intent, text, reply_to=action.params["message"])
         await self.acknowledged(uid, before)
 
     async def act_react(self, action: Action) -> None:
@@ -1225,6 +1281,11 @@ class Simulation:
             return
         _, origin, message, data = self.by_id[uid].rng.choice(own)
         current = who.pair.key if who.pair else None
+        if origin == current and data.startswith("pick:"):
+            prompt = self.prompt_of_message(uid, message)
+            if prompt is not None:
+                await self.tap_pick(uid, prompt, message, data)
+            return
         if origin == current and data.startswith("s:"):
             await self.press_setting(uid, message, data)
         elif origin == current:

@@ -16,8 +16,10 @@ menu after a settings button), so refused or slowed-down actions change nothing 
 Invariants (numbered as in issue 10):
 1. one question per scheduled local day to each active, unpaused pair, the same to both, none
    while paused or after unpairing, DST neither skipping nor doubling a day;
-2. an answer reaches only the partner, only in a reveal, only once both answered; a gift only
-   the partner; nothing of one pair reaches anyone else;
+2. an answer reaches only the partner, only in a reveal, only once both answered (a pick or a
+   rating shows only in a reveal; a guess question is answered only with the guess too, and
+   the guesses travel under the same rule); a gift only the partner; nothing of one pair
+   reaches anyone else;
 3. nudges only to active, unpaused pairs with nudges on; one reminder per question and person,
    never in quiet hours;
 4. ticks finish within a bound; every update is handled; no unhandled exception;
@@ -219,14 +221,27 @@ def template_forms(name: str) -> list[tuple[str, str]]:
     return forms
 
 
+@cache
+def library_formats() -> dict[str, str]:
+    """Each library question's id (daily and occasion) -> its format, from content/."""
+    return {
+        str(item["id"]): str(item.get("format", "open")) for item in _question_entries(CONTENT)
+    }
+
+
 # Recognising messages ------------------------------------------------------------------------
 
 # Kinds of message, each recognised by the catalogue templates named (those that exist).
 _KINDS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     # (kind, template names, prefix only)
-    ("question", ("QUESTION", "QUESTION_FROM_PARTNER"), False),
+    ("question", ("QUESTION", "QUESTION_FROM_PARTNER", "QUESTION_FINISH", "QUESTION_PICK",
+                  "QUESTION_RATE", "QUESTION_GUESS"), False),
     ("exercise", ("EXERCISE",), False),
-    ("reveal", ("REVEAL_HEADER",), True),
+    ("reveal", ("REVEAL_HEADER", "REVEAL_FINISH_HEADER", "REVEAL_PICKS", "REVEAL_GUESS_HEADER"),
+     True),
+    # The second part of a guess reveal: both guesses, and one's own answer beside them.
+    ("reveal_guesses", ("REVEAL_GUESSES",), True),
+    ("why", ("WHY_HEADER",), True),
     ("gift", ("GIFT_HEADER",), True),
     ("nudge", ("NUDGE",), False),
     ("reminder", ("REMINDER", "REMINDER_PARTNER_ANSWERED"), False),
@@ -246,14 +261,15 @@ _KINDS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("history", ("HISTORY_HEADER",), True),
     ("unreachable", ("PARTNER_UNREACHABLE",), False),
     ("pause_ended", ("PAUSE_ENDED",), False),
-    ("ack_saved", ("SAVED", "SAVED_REPLACED", "SAVED_REVEALING"), False),
+    ("ack_saved", ("SAVED", "SAVED_REPLACED", "SAVED_REVEALING", "GUESS_NEXT", "GUESS_SAVED",
+                   "WHY_SAVED", "WHY_SENT", "PICK_SAVED", "PICK_REVEALING"), False),
     ("ack_edit_saved", ("EDIT_SAVED",), False),
     ("ack_edit_refused", ("EDIT_AFTER_REVEAL",), False),
     ("ack_gift", ("GIFT_SENT",), False),
     (
         "ack_refused",
         ("ALREADY_REVEALED", "SEVERAL_OPEN", "STALE_REPLY", "NO_OPEN_QUESTION",
-         "NO_OPEN_QUESTION_PAUSED", "NOT_PAIRED", "UNSUPPORTED_ANSWER"),
+         "NO_OPEN_QUESTION_PAUSED", "NOT_PAIRED", "UNSUPPORTED_ANSWER", "GUESS_TEXT_ONLY"),
         False,
     ),
 )  # fmt: skip
@@ -296,6 +312,7 @@ class Catalogue:
         ]
         deleted = template_forms("DELETED_QUESTION")
         self.deleted_questions = {form for _, form in deleted}
+        self.support_lines = template_forms("SUPPORT_LINE")
 
     def classify(self, message: JSON) -> tuple[str, dict[str, str]]:
         """Return the kind of `message` and the template fields found in it (unescaped)."""
@@ -309,6 +326,9 @@ class Catalogue:
                 return "gift_media", {}
             return "copied", {}
         raw = str(message.get("html") or message.get("text") or "")
+        # Questions from topics that can weigh heavily end with a pointer to /support.
+        for _, line in self.support_lines:
+            raw = raw.removesuffix("\n\n" + line)
         for kind, _, pattern in self.patterns:
             match = pattern.match(raw)
             if match:
@@ -444,6 +464,9 @@ class Prompt:
     reminded: set[int] = field(default_factory=set)
     skipped: bool = False
     replaces: bool = False  # a swapped question (/skip)
+    format: str = "open"  # from the library, once the question's text is known
+    guesses: dict[int, list[Mark]] = field(default_factory=dict)  # guess-your-partner
+    guess_message: dict[int, int] = field(default_factory=dict)  # user -> their guess's id
 
     @property
     def revealed(self) -> bool:
@@ -451,6 +474,13 @@ class Prompt:
 
     def answered(self, user_id: int) -> bool:
         return bool(self.answers.get(user_id))
+
+    def complete(self, user_id: int) -> bool:
+        """Whether the person did all the question asks: a guess question wants the guess too
+        (every message after one's own answer is the guess, as the question says)."""
+        if self.format == "guess":
+            return self.answered(user_id) and bool(self.guesses.get(user_id))
+        return self.answered(user_id)
 
 
 @dataclass
@@ -588,6 +618,15 @@ class Oracle:
     start: dt.datetime
     catalogue: Catalogue = field(default_factory=Catalogue)
     questions: frozenset[str] = field(default_factory=library_questions)
+    formats: dict[str, str] = field(default_factory=library_formats)
+    # The line above a question on a day that matters, or of a short series (not a swap).
+    catalogue_occasion: list[re.Pattern[str]] = field(
+        default_factory=lambda: [
+            _template_pattern(form, prefix=False)
+            for name in ("OCCASION_NOTE", "SERIES_NOTE")
+            for _, form in template_forms(name)
+        ]
+    )
     pairs: list[Pair] = field(default_factory=list)
     marks: dict[str, Mark] = field(default_factory=dict)
     invites: dict[str, Invite] = field(default_factory=dict)
@@ -941,6 +980,8 @@ class Oracle:
         self.events[f"action_{intent.kind}"] += 1
         if intent.kind in ("answer", "correction"):
             self.answer(record, intent)
+        elif intent.kind == "why":
+            self.why(record, intent)
         elif intent.kind == "gift":
             mark = self.mark_for(uid, "gift", record.seq, None)
             self.register(mark, intent.marker, intent.file_id)
@@ -1012,7 +1053,7 @@ class Oracle:
                     target = intent.prompt
             else:
                 open_prompts = pair.open_prompts()
-                unanswered = [p for p in open_prompts if not p.answered(uid)]
+                unanswered = [p for p in open_prompts if not p.complete(uid)]
                 if len(unanswered) == 1:
                     target = unanswered[0]
                 elif not unanswered and open_prompts:
@@ -1021,7 +1062,16 @@ class Oracle:
                     reason = "several open questions" if unanswered else "no open question"
             if target is not None and target.revealed:
                 reason, target = "its question was already revealed", None
-        label = intent.marker or intent.file_id
+        # After one's own answer to a guess question, a message is the guess: it needs words.
+        guessing = (
+            target is not None
+            and target.format == "guess"
+            and target.answered(uid)
+            and intent.media != "pick"
+        )
+        if guessing and intent.marker is None:
+            reason, target = "a guess without words", None
+        label = intent.marker or intent.file_id or intent.data
         if target is None or pair is None:
             mark = self.mark_for(uid, "unsaved", record.seq, None)
             self.register(mark, intent.marker, intent.file_id)
@@ -1032,13 +1082,18 @@ class Oracle:
         mark.media = intent.media
         self.register(mark, intent.marker, intent.file_id)
         target.answers.setdefault(uid, []).append(mark)
-        target.answer_message[uid] = int(record.message.get("message_id", 0))
+        if guessing:
+            target.guesses.setdefault(uid, []).append(mark)
+            target.guess_message[uid] = int(record.message.get("message_id", 0))
+            self.events["guesses"] += 1
+        if intent.media != "pick":  # a tap is no message of one's own to edit later
+            target.answer_message[uid] = int(record.message.get("message_id", 0))
         pending = Pending(intent.kind, "saved", "", mark, target)
         self.waiting[uid] = pending
         self.note(uid, f"→ {intent.kind} ({intent.media}) {label} to question {target.key}")
-        self.events["answers"] += 1
+        self.events["answers" if intent.media != "pick" else "picks"] += 1
         partner = pair.partner_of(uid)
-        if target.answered(partner) and not target.revealed:
+        if target.complete(partner) and target.complete(uid) and not target.revealed:
             target.revealed_seq = record.seq
             pending.revealed_here = True
             self.events["reveals_due"] += 1
@@ -1048,6 +1103,37 @@ class Oracle:
                         Expectation("reveal", member, pair.key, self.now + DELIVERY_GRACE, target)
                     )
 
+    def why(self, record: Record, intent: Intent) -> None:
+        """A reply to the reveal of a pick or rating: the why, kept beside the pick and passed
+        to the partner, if the question was revealed and one's answer is a pick or words."""
+        uid = record.user_id
+        pair = self.who(uid).pair
+        target = intent.prompt
+        mine = target.answers.get(uid, []) if target is not None else []
+        takes_a_why = bool(mine) and (
+            any(m.media == "pick" for m in mine) or mine[-1].media == "text"
+        )
+        if (
+            target is None
+            or pair is None
+            or target.pair is not pair
+            or not target.revealed
+            or target.format not in ("this_or_that", "would_you_rather", "rate")
+            or not takes_a_why
+        ):
+            mark = self.mark_for(uid, "unsaved", record.seq, None)
+            self.register(mark, intent.marker, None)
+            reason = "a why that is not for a revealed pick of this pair"
+            self.waiting[uid] = Pending("why", "refused", reason, mark)
+            self.note(uid, f"→ why {intent.marker}: {reason}")
+            return
+        mark = self.mark_for(uid, "answer", record.seq, target)
+        self.register(mark, intent.marker, None)
+        target.answers.setdefault(uid, []).append(mark)
+        self.waiting[uid] = Pending("why", "saved", "", mark, target)
+        self.events["whys"] += 1
+        self.note(uid, f"→ why {intent.marker} to question {target.key}")
+
     def undo(self, uid: int, pending: Pending, kind: str = "unsaved") -> None:
         """The bot did not take what the model had taken: forget it."""
         mark, prompt = pending.mark, pending.prompt
@@ -1055,9 +1141,9 @@ class Oracle:
             mark.kind = kind
         if prompt is None or mark is None:
             return
-        answers = prompt.answers.get(uid, [])
-        if mark in answers:
-            answers.remove(mark)
+        for marks in (prompt.answers.get(uid, []), prompt.guesses.get(uid, [])):
+            if mark in marks:
+                marks.remove(mark)
         if pending.revealed_here:
             prompt.revealed_seq = None
             self.expectations = [
@@ -1087,6 +1173,8 @@ class Oracle:
         mark = self.mark_for(uid, "answer", record.seq, target)
         self.register(mark, intent.marker, None)
         target.answers.setdefault(uid, []).append(mark)
+        if target.guess_message.get(uid) == intent.edited_message:
+            target.guesses.setdefault(uid, []).append(mark)  # an edited guess is the guess
         self.waiting[uid] = Pending("edit", "edit_saved", "", mark, target)
         self.note(uid, f"→ edit {intent.marker} of the answer to question {target.key}")
 
@@ -1305,7 +1393,14 @@ class Oracle:
             return  # a misfiled answer or gift was reported when the bot replied
         if mark.kind == "answer" and mark.prompt is not None:
             prompt = mark.prompt
-            if kind not in ("reveal", "reveal_media", "history", "export"):
+            if kind not in (
+                "reveal",
+                "reveal_media",
+                "reveal_guesses",
+                "why",
+                "history",
+                "export",
+            ):
                 self.violate(
                     "2",
                     "answer-outside-a-reveal",
@@ -1355,7 +1450,8 @@ class Oracle:
                 uid,
             )  # fmt: skip
             return
-        if fields.get("note"):
+        note = fields.get("note")
+        if note and not any(p.match(note) for p in self.catalogue_occasion):
             prompt: Prompt | None = self.replacement(pair, uid, text)
         else:
             expectation = self.take_expectation("question", uid, pair.key)
@@ -1380,6 +1476,7 @@ class Oracle:
             return
         if prompt.text is None:
             prompt.text = text
+            prompt.format = self.formats.get(text, "open")
         elif prompt.text != text:
             self.violate(
                 "1", "different-questions", f"pair {pair.key}: {who.name} got {text[:40]!r} "
@@ -1431,7 +1528,8 @@ class Oracle:
         self.events["reveals"] += 1
         self.take_expectation("reveal", uid, prompt.pair.key, prompt)
         partner = prompt.pair.partner_of(uid)
-        theirs = prompt.answers.get(partner)
+        guesses = prompt.guesses.get(partner, [])
+        theirs = [m for m in prompt.answers.get(partner, []) if m not in guesses]
         latest = theirs[-1] if theirs else None
         if latest is None or latest.media != "text":
             return
@@ -1446,6 +1544,9 @@ class Oracle:
 
     def on_reveal_media(self, record: Record, who: Who, fields: dict[str, str]) -> None:
         self.events["media_reveals"] += 1
+
+    def on_reveal_guesses(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        self.events["guess_reveals"] += 1
 
     def on_nudge(self, record: Record, who: Who, fields: dict[str, str]) -> None:
         uid = who.user_id

@@ -23,7 +23,7 @@ from bot.content import (
     style_problems,
 )
 from bot.domain.models import Depth, DepthPreference, Question
-from bot.domain.selection import RENDERABLE_FORMATS, Format, LibraryQuestion
+from bot.domain.selection import OPEN_ONLY, Format, LibraryQuestion
 
 # The old texts of the pairs the editorial read found asking the same thing (issue 13).
 OLD_DUPLICATES = {
@@ -102,7 +102,7 @@ def test_an_allow_listed_pair_is_not_reported() -> None:
 
 def test_every_depth_setting_draws_from_a_year_of_open_questions(library: Library) -> None:
     for preference in DepthPreference:
-        assert len(default_pool(library, preference, formats=RENDERABLE_FORMATS)) >= 365
+        assert len(default_pool(library, preference, formats=OPEN_ONLY)) >= 365
 
 
 def test_about_one_question_in_four_is_playful(library: Library) -> None:

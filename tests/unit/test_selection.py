@@ -8,12 +8,15 @@ from itertools import pairwise
 from bot.content import Library
 from bot.domain.models import Cadence, Category, Depth, DepthPreference, Preferences, Question
 from bot.domain.selection import (
+    GENTLE_START,
     MAX_DEEP_RUN,
     MEDIUM_FROM,
     NOT_FIRST_CATEGORIES,
+    OPEN_ONLY,
     PLAYFUL_FORMATS,
     RENDERABLE_FORMATS,
     REPEAT_GAP,
+    SENSITIVE_PACE_GAPS,
     Format,
     LibraryQuestion,
     allowed_questions,
@@ -129,7 +132,7 @@ def test_about_one_in_four_is_playful_and_never_two_in_a_row(library: Library) -
 
 
 def test_the_formats_argument_restricts_what_is_chosen(library: Library) -> None:
-    picked = _run(library, 120, Preferences(), formats=RENDERABLE_FORMATS)
+    picked = _run(library, 120, Preferences(), formats=OPEN_ONLY)
     assert {format_of(q) for q in picked} == {Format.OPEN}
 
 
@@ -142,7 +145,7 @@ def test_categories_rotate_instead_of_clustering(library: Library) -> None:
 
 def test_no_question_repeats_within_a_year_on_any_setting(library: Library) -> None:
     for preference in DepthPreference:
-        for formats in (None, RENDERABLE_FORMATS):
+        for formats in (None, OPEN_ONLY):
             picked = _run(library, 800, Preferences(depth=preference), formats=formats)
             last: dict[str, int] = {}
             for day, question in enumerate(picked):
@@ -152,7 +155,7 @@ def test_no_question_repeats_within_a_year_on_any_setting(library: Library) -> N
 
 def test_year_two_is_not_year_one_in_the_same_order(library: Library) -> None:
     prefs = Preferences(depth=DepthPreference.GENTLE)
-    picked = _run(library, 1095, prefs, formats=RENDERABLE_FORMATS)
+    picked = _run(library, 1095, prefs, formats=OPEN_ONLY)
     pool = len(allowed_questions(library.questions, library.categories, prefs, 10_000))
     first = [q.id for q in picked[:365]]
     later = [q.id for q in picked[pool : pool + 365]]
@@ -261,3 +264,46 @@ def test_appreciation_prompts_rotate_through_the_love_languages(library: Library
         history.append(prompt.id)
     languages = Counter(library.appreciation_by_id[pid].language for pid in history)
     assert set(languages.values()) == {2}
+
+
+def test_the_first_question_after_pairing_is_answered_with_one_message(library: Library) -> None:
+    for seed in range(40):
+        first = _run(library, 1, Preferences(), seed)[0]
+        assert format_of(first) is Format.OPEN
+
+
+def _opt_in_run(library: Library, pace: int, days: int = 120) -> list[Question]:
+    opted = frozenset({"money", "family"})
+    return _run(
+        library,
+        days,
+        Preferences(enabled_sensitive=opted),
+        grow=False,
+        sensitive_gap=pace,
+    )
+
+
+def test_opt_in_topics_keep_the_pace_the_pair_chose(library: Library) -> None:
+    for pace in SENSITIVE_PACE_GAPS.values():
+        picked = _opt_in_run(library, pace)
+        days = [day for day, q in enumerate(picked) if library.categories[q.category].sensitive]
+        assert days, "an opted-in topic never came"
+        assert all(later - earlier >= pace for earlier, later in pairwise(days))
+
+
+def test_an_opt_in_topic_starts_with_light_questions(library: Library) -> None:
+    picked = _opt_in_run(library, 2, days=200)
+    for category in ("money", "family"):
+        from_topic = [q for q in picked if q.category == category]
+        assert len(from_topic) > GENTLE_START
+        assert all(q.depth is Depth.LIGHT for q in from_topic[:GENTLE_START])
+        assert any(q.depth is not Depth.LIGHT for q in from_topic[GENTLE_START:])
+
+
+def test_every_format_is_renderable_and_about_one_in_four_sent_is_playful(
+    library: Library,
+) -> None:
+    assert {Format(f) for f in RENDERABLE_FORMATS} == set(Format)
+    picked = _run(library, 365, Preferences(), formats=RENDERABLE_FORMATS)
+    share = sum(format_of(q) in PLAYFUL_FORMATS for q in picked) / len(picked)
+    assert 0.18 <= share <= 0.32

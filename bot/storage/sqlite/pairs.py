@@ -178,6 +178,66 @@ class PairsRepository(Repository):
         )
         return [pair_row(row) for row in rows]
 
+    async def set_pair_options(
+        self,
+        pair_id: int,
+        *,
+        apart: bool | None = None,
+        stage: str | None = None,
+        anniversary: dt.date | None = None,
+        sensitive_pace: str | None = None,
+        heat: str | None = None,
+        series: str | None = None,
+        series_day: int | None = None,
+    ) -> None:
+        """Change how the pair describes itself; arguments left as None stay as they are."""
+        changes: dict[str, object] = {
+            "apart": None if apart is None else int(apart),
+            "stage": stage,
+            "anniversary": None if anniversary is None else anniversary.isoformat(),
+            "sensitive_pace": sensitive_pace,
+            "heat": heat,
+            "series": series,  # "" ends the series
+            "series_day": series_day,
+        }
+        for column, value in changes.items():
+            if value is not None:
+                # The column names are the fixed keys above, never input.
+                stored = None if value == "" else value  # an empty stage or series: none
+                await self._run(f"UPDATE pairs SET {column} = ? WHERE id = ?", (stored, pair_id))
+
+    async def add_topic_consent(
+        self, pair_id: int, category: str, user_id: int, now: dt.datetime
+    ) -> None:
+        """Record one partner's yes to an opt-in topic."""
+        await self._run(
+            "INSERT OR IGNORE INTO topic_consents (pair_id, category, user_id, created_at)"
+            " VALUES (?, ?, ?, ?)",
+            (pair_id, category, user_id, to_ts(now)),
+        )
+
+    async def topic_consents(self, pair_id: int, category: str) -> frozenset[int]:
+        """Return who in the pair said yes to an opt-in topic."""
+        rows = await self._all(
+            "SELECT user_id FROM topic_consents WHERE pair_id = ? AND category = ?",
+            (pair_id, category),
+        )
+        return frozenset(row[0] for row in rows)
+
+    async def clear_topic_consents(self, pair_id: int, category: str) -> None:
+        """Forget every yes to an opt-in topic (it was turned off or declined)."""
+        await self._run(
+            "DELETE FROM topic_consents WHERE pair_id = ? AND category = ?", (pair_id, category)
+        )
+
+    async def topics_asked(self, pair_id: int, user_id: int) -> frozenset[str]:
+        """Return the opt-in topics the person said yes to that are waiting for the partner."""
+        rows = await self._all(
+            "SELECT category FROM topic_consents WHERE pair_id = ? AND user_id = ?",
+            (pair_id, user_id),
+        )
+        return frozenset(row[0] for row in rows)
+
     async def note_pause_started(self, pair_id: int, now: dt.datetime) -> None:
         """Remember that the pair's pause began at `now` (for the journal's calendar)."""
         await self._run(

@@ -119,22 +119,67 @@ class PromptsRepository(Repository):
         return [answer_row(row) for row in rows]
 
     async def answer_for_message(self, chat_id: int, message_id: int) -> Answer | None:
-        """Return the answer a partner's message became, if it became one."""
+        """Return the answer a partner's message became (as the answer or as its guess)."""
         row = await self._one(
-            f"SELECT {ANSWER_COLUMNS} FROM answers WHERE chat_id = ? AND message_id = ?",
-            (chat_id, message_id),
+            f"SELECT {ANSWER_COLUMNS} FROM answers WHERE chat_id = ? AND message_id = ?"
+            f" UNION ALL SELECT {ANSWER_COLUMNS} FROM answers"
+            " WHERE chat_id = ? AND guess_message_id = ? LIMIT 1",
+            (chat_id, message_id, chat_id, message_id),
         )
         return None if row is None else answer_row(row)
+
+    async def save_guess(
+        self, prompt_id: int, user_id: int, guess: str, message_id: int, now: dt.datetime
+    ) -> bool:
+        """Store a guess at the partner's answer beside one's own; True if it replaced one."""
+        row = await self._one(
+            "SELECT guess FROM answers WHERE prompt_id = ? AND user_id = ?", (prompt_id, user_id)
+        )
+        await self._run(
+            "UPDATE answers SET guess = ?, guess_message_id = ?, updated_at = ?"
+            " WHERE prompt_id = ? AND user_id = ?",
+            (guess, message_id, to_ts(now), prompt_id, user_id),
+        )
+        return row is not None and row[0] is not None
+
+    async def set_guess_verdict(self, prompt_id: int, guesser_id: int, right: bool) -> bool:
+        """Record the partner's word on a guess; False if there is no such guess."""
+        changed = await self._run(
+            "UPDATE answers SET guess_verdict = ? WHERE prompt_id = ? AND user_id = ?"
+            " AND guess IS NOT NULL",
+            (int(right), prompt_id, guesser_id),
+        )
+        return changed == 1
+
+    async def guess_tally(self, pair_id: int) -> tuple[int, int]:
+        """Return (guesses judged right, guesses judged) over the pair's revealed questions."""
+        row = await self._one(
+            "SELECT coalesce(sum(a.guess_verdict), 0), count(a.guess_verdict)"
+            " FROM answers AS a JOIN prompts AS p ON p.id = a.prompt_id"
+            " WHERE p.pair_id = ? AND p.revealed_at IS NOT NULL",
+            (pair_id,),
+        )
+        return int(row[0]), int(row[1])
+
+    async def question_count(self, pair_id: int) -> int:
+        """Return how many questions the pair has been sent (swapped ones not counted)."""
+        row = await self._one(
+            "SELECT count(*) FROM prompts WHERE pair_id = ? AND kind = 'question'"
+            " AND skipped_at IS NULL",
+            (pair_id,),
+        )
+        return int(row[0])
 
     async def save_answer(self, answer: Answer, now: dt.datetime) -> bool:
         """Store an answer, replacing the person's earlier one; True if it replaced one."""
         replaced = await self.has_answered(answer.prompt_id, answer.user_id)
         await self._run(
             "INSERT INTO answers (prompt_id, user_id, kind, text, file_id, chat_id, message_id,"
-            " answered_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " answered_at, updated_at, choice) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT(prompt_id, user_id) DO UPDATE SET kind = excluded.kind,"
             " text = excluded.text, file_id = excluded.file_id, chat_id = excluded.chat_id,"
-            " message_id = excluded.message_id, updated_at = excluded.updated_at",
+            " message_id = excluded.message_id, updated_at = excluded.updated_at,"
+            " choice = excluded.choice",
             (
                 answer.prompt_id,
                 answer.user_id,
@@ -145,6 +190,7 @@ class PromptsRepository(Repository):
                 answer.message_id,
                 to_ts(answer.answered_at),
                 to_ts(now),
+                answer.choice,
             ),
         )
         return replaced

@@ -56,7 +56,8 @@ def join_set(values: Iterable[str]) -> str:
 PAIR_COLUMNS = (
     "id, member_a, member_b, timezone, send_time, frequency, depth, disabled_categories,"
     " enabled_sensitive, seed, exercise_weekday, next_due_at, paused, pause_ends_at, ended_at,"
-    " nudge_time, nudge_frequency, next_nudge_at, paused_by"
+    " nudge_time, nudge_frequency, next_nudge_at, paused_by, apart, stage, anniversary,"
+    " sensitive_pace, created_at, heat, series, series_day"
 )
 PERSON_COLUMNS = (
     "user_id, chat_id, first_name, pair_id, reminders_on, nudges_on, blocked_at,"
@@ -70,7 +71,10 @@ def prefixed(columns: str, alias: str) -> str:
 
 
 PROMPT_COLUMNS = "id, pair_id, kind, content_id, text, local_date, sent_at, revealed_at, author_id"
-ANSWER_COLUMNS = "prompt_id, user_id, kind, text, file_id, chat_id, message_id, answered_at"
+ANSWER_COLUMNS = (
+    "prompt_id, user_id, kind, text, file_id, chat_id, message_id, answered_at, choice, guess,"
+    " guess_message_id, guess_verdict"
+)
 
 
 def pair_row(row: Sequence[Any]) -> Pair:
@@ -97,6 +101,14 @@ def pair_row(row: Sequence[Any]) -> Pair:
         nudge_frequency=Frequency(row[16]),
         next_nudge_at=from_ts(row[17]),
         paused_by=row[18],
+        apart=bool(row[19]),
+        stage=row[20],
+        anniversary=None if row[21] is None else dt.date.fromisoformat(row[21]),
+        sensitive_pace=row[22],
+        created_at=from_ts(row[23]),
+        heat=row[24],
+        series=row[25],
+        series_day=row[26],
     )
 
 
@@ -154,6 +166,10 @@ def answer_row(row: Sequence[Any]) -> Answer:
         chat_id=row[5],
         message_id=row[6],
         answered_at=required_ts(row[7]),
+        choice=row[8],
+        guess=row[9],
+        guess_message_id=row[10],
+        guess_verdict=None if row[11] is None else bool(row[11]),
     )
 
 
