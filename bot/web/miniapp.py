@@ -312,12 +312,24 @@ async def settings_view(
     }
 
 
-async def apply_setting(services: Services, user_id: int, name: str, value: Any) -> str | None:
+# What turning an opt-in topic on or off did, said as /settings says it.
+TOPIC_NOTICES = {
+    settings.SettingOutcome.ASKED: texts.CONSENT_ASKED,
+    settings.SettingOutcome.WITHDRAWN: texts.CONSENT_WITHDRAWN,
+    settings.SettingOutcome.TURNED_ON: texts.CONSENT_DONE,
+    settings.SettingOutcome.TURNED_OFF: texts.CONSENT_TURNED_OFF,
+}
+
+
+async def apply_setting(
+    services: Services, user_id: int, name: str, value: Any
+) -> tuple[str | None, str]:
     """Change one setting through the use cases /settings and the commands use; return an
-    error key for the page, or None when it was applied."""
+    error key for the page (None when it was applied) and a catalogue text to show, if any."""
     view = await common.pairing_of(services, user_id)
     if view is None:
-        return "not_paired"
+        return "not_paired", ""
+    said = ""
     text = value if isinstance(value, str) else ""
     number = value if isinstance(value, int) and not isinstance(value, bool) else -1
     try:
@@ -335,9 +347,10 @@ async def apply_setting(services: Services, user_id: int, name: str, value: Any)
                 services, user_id, view.pair.id, toggle_category=text
             )
             if outcome is settings.SettingOutcome.REFUSED:
-                return "last_topic"
-            if outcome is not settings.SettingOutcome.CHANGED:
-                return "invalid"
+                return "last_topic", ""
+            if outcome is not settings.SettingOutcome.CHANGED and outcome not in TOPIC_NOTICES:
+                return "invalid", ""
+            said = TOPIC_NOTICES.get(outcome, "")
         elif name == "reminders" and isinstance(value, bool):
             await settings.change_personal(services, user_id, reminders_on=value)
         elif name == "nudges" and isinstance(value, bool):
@@ -350,37 +363,43 @@ async def apply_setting(services: Services, user_id: int, name: str, value: Any)
             await settings.change_personal(services, user_id, quiet=quiet)
         elif name == "language":
             if await settings.choose_language(services, user_id, text) is None:
-                return "invalid"
+                return "invalid", ""
         elif name == "pause" and text in ("", "3d", "2w"):
             result = await pause.pause(services, user_id, text)
             if result.outcome is pause.PauseOutcome.BAD_ARGUMENT:
-                return "invalid"
+                return "invalid", ""
         elif name == "resume":
             result = await pause.resume(services, user_id)
             if result.outcome is pause.PauseOutcome.PARTNER_AWAY:
-                return "partner_away"
+                return "partner_away", ""
         else:
-            return "invalid"
+            return "invalid", ""
     except ParseError:
-        return "invalid"
-    return None
+        return "invalid", ""
+    return None, said
 
 
 class _SettingsHandler(_ApiHandler):
     async def post(self) -> None:
         body = self.body()
         name = body.get("change")
+        said = ""
         if isinstance(name, str):
-            error = await apply_setting(self.services, self.user.user_id, name, body.get("value"))
+            error, said = await apply_setting(
+                self.services, self.user.user_id, name, body.get("value")
+            )
             if error is not None:
                 log.info("mini app: user %d: setting %s not changed", self.user.user_id, name)
                 self._refuse(409 if error == "not_paired" else 400, error)
                 return
             log.info("mini app: user %d changed %s", self.user.user_id, name)
-        view = await settings_view(self.services, self.user.user_id, await self.language())
+        language = await self.language()
+        view = await settings_view(self.services, self.user.user_id, language)
         if view is None:
             self._refuse(409, "not_paired")
             return
+        if isinstance(name, str) and said:
+            view["notice"] = language.texts(said, partner=view["partner"])
         self.finish(view)
 
 

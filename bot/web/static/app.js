@@ -351,7 +351,8 @@ async function change(name, value) {
       return;
     }
     Bridge.haptic("success");
-    notice(PERSONAL.has(name) ? t("saved_personal") : t("saved", { partner: state.settings.partner }));
+    const saved = PERSONAL.has(name) ? t("saved_personal") : t("saved", { partner: state.settings.partner });
+    notice(state.settings.notice || saved);
   } catch (error) { failed(error); }
   renderSettings();
 }
