@@ -214,6 +214,12 @@ class _MeHandler(_ApiHandler):
                 "me": view.person.first_name,
                 "partner": view.partner.first_name,
                 "streak": view.streak,
+                # The guess-your-partner tally, once one of them has judged a guess.
+                "guesses": (
+                    t(texts.GUESS_TALLY, right=view.guesses[0], judged=view.guesses[1])
+                    if view.guesses[1]
+                    else None
+                ),
                 "categories": categories,
                 "kinds": [kind.value for kind in AnswerKind],
             }

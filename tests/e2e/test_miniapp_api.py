@@ -416,3 +416,16 @@ async def test_an_opt_in_topic_asked_for_in_the_app_waits_for_the_partners_yes(
     async with journal_bot.bot.services.db.reading() as tx:
         consents = await tx.topic_consents(couple.pair.id, topic["id"])
     assert consents == {couple.first.id}
+
+
+async def test_the_guess_tally_shows_once_a_guess_was_judged(journal_bot: JournalBot) -> None:
+    couple = journal_bot.couples[0]
+    assert (await _call(journal_bot, "me", couple.first)).json()["guesses"] is None
+    entries = (await _call(journal_bot, "journal", couple.first)).json()["entries"][:3]
+    now = journal_bot.bot.clock()
+    async with journal_bot.bot.services.db.transaction() as tx:
+        for index, entry in enumerate(entries):
+            await tx.save_guess(entry["id"], couple.first.id, "a guess", 90_000 + index, now)
+            await tx.set_guess_verdict(entry["id"], couple.first.id, right=index != 1)
+    me = (await _call(journal_bot, "me", couple.second)).json()
+    assert says({"text": me["guesses"]}, texts.GUESS_TALLY, right=2, judged=3)

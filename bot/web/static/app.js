@@ -483,6 +483,7 @@ async function start() {
   if (!state.me.paired) { showProblem("not_paired"); return; }
   fillFilters(state.me);
   $("streak-line").textContent = streakText(state.me.streak);
+  if (state.me.guesses) { $("guesses").textContent = state.me.guesses; $("guesses").hidden = false; }
   renderToday(today.questions);
   document.body.dataset.ready = "true";
 }
