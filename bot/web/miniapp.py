@@ -300,6 +300,16 @@ async def settings_view(
         "nudges": person.nudges_on,
         "quiet": _quiet_label(person.quiet_start, person.quiet_end),
         "language": language.code,
+        "apart": pair.apart,
+        "stage": pair.stage or "",
+        "pace": pair.sensitive_pace,
+        "heat": pair.heat,
+        "labels": {
+            "apart": t(texts.SETTINGS_BUTTON_APART, state="").rstrip(": "),
+            "stage": t(texts.SETTINGS_BUTTON_STAGE),
+            "pace": t(texts.SETTINGS_BUTTON_PACE),
+            "heat": t(texts.SETTINGS_BUTTON_HEAT),
+        },
         "paused": pair.paused,
         "pause_ends_at": pair.pause_ends_at.isoformat() if pair.pause_ends_at else None,
         "partner": view.partner.first_name,
@@ -310,6 +320,9 @@ async def settings_view(
             "depths": {key: t(name) for key, name in texts.DEPTH_NAMES.items()},
             "reminder_hours": list(settings.REMINDER_HOURS),
             "quiet": quiet,
+            "stages": {key: t(name) for key, name in texts.STAGE_NAMES.items()},
+            "paces": {key: t(name) for key, name in texts.PACE_NAMES.items()},
+            "heats": {key: t(name) for key, name in texts.HEAT_NAMES.items()},
             "languages": {
                 code: services.languages.get(code).texts.language_label
                 for code in services.languages.offered
@@ -357,6 +370,17 @@ async def apply_setting(
             if outcome is not settings.SettingOutcome.CHANGED and outcome not in TOPIC_NOTICES:
                 return "invalid", ""
             said = TOPIC_NOTICES.get(outcome, "")
+        elif name == "heat" and text in settings.HEATS:
+            outcome = await settings.change_heat(services, user_id, view.pair.id, text)
+            if outcome is not settings.SettingOutcome.CHANGED and outcome not in TOPIC_NOTICES:
+                return "invalid", ""
+            said = TOPIC_NOTICES.get(outcome, "")
+        elif name == "pace" and text in settings.PACES:
+            await settings.change_pair_options(services, user_id, view.pair.id, pace=text)
+        elif name == "stage" and isinstance(value, str) and value in settings.STAGES:
+            await settings.change_pair_options(services, user_id, view.pair.id, stage=value)
+        elif name == "apart" and isinstance(value, bool):
+            await settings.change_pair_options(services, user_id, view.pair.id, apart=value)
         elif name == "reminders" and isinstance(value, bool):
             await settings.change_personal(services, user_id, reminders_on=value)
         elif name == "nudges" and isinstance(value, bool):

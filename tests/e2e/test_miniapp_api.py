@@ -429,3 +429,14 @@ async def test_the_guess_tally_shows_once_a_guess_was_judged(journal_bot: Journa
             await tx.set_guess_verdict(entry["id"], couple.first.id, right=index != 1)
     me = (await _call(journal_bot, "me", couple.second)).json()
     assert says({"text": me["guesses"]}, texts.GUESS_TALLY, right=2, judged=3)
+
+
+async def test_the_pair_options_of_settings_are_in_the_app_too(journal_bot: JournalBot) -> None:
+    carol = journal_bot.couples[1].first
+    for change, value in (("stage", "long_term"), ("pace", "twice_a_week"), ("apart", True)):
+        view = await _call(journal_bot, "settings", carol, {"change": change, "value": value})
+        assert view.json()[change] == value
+    warmer = await _call(journal_bot, "settings", carol, {"change": "heat", "value": "spicy"})
+    assert warmer.json()["notice"] == texts.CONSENT_ASKED and warmer.json()["heat"] == "mild"
+    bad = await _call(journal_bot, "settings", carol, {"change": "stage", "value": "forever"})
+    assert bad.json()["error"] == "invalid"
