@@ -304,7 +304,10 @@ async def settings_view(
         "stage": pair.stage or "",
         "pace": pair.sensitive_pace,
         "heat": pair.heat,
+        "series": pair.series or "",
+        "anniversary": pair.anniversary.isoformat() if pair.anniversary else "",
         "labels": {
+            "series": t(texts.SETTINGS_BUTTON_SERIES),
             "apart": t(texts.SETTINGS_BUTTON_APART, state="").rstrip(": "),
             "stage": t(texts.SETTINGS_BUTTON_STAGE),
             "pace": t(texts.SETTINGS_BUTTON_PACE),
@@ -323,6 +326,15 @@ async def settings_view(
             "stages": {key: t(name) for key, name in texts.STAGE_NAMES.items()},
             "paces": {key: t(name) for key, name in texts.PACE_NAMES.items()},
             "heats": {key: t(name) for key, name in texts.HEAT_NAMES.items()},
+            # A short series runs on a topic the pair has on; "" ends the one running.
+            "series": {
+                "": t(texts.SERIES_STOP) if pair.series else t(texts.QUIET_OFF),
+                **{
+                    c.id: (wording.category(c.id) or c).name
+                    for c in services.library.categories.values()
+                    if category_is_on(c, pair.preferences)
+                },
+            },
             "languages": {
                 code: services.languages.get(code).texts.language_label
                 for code in services.languages.offered
@@ -337,6 +349,13 @@ TOPIC_NOTICES = {
     settings.SettingOutcome.WITHDRAWN: texts.CONSENT_WITHDRAWN,
     settings.SettingOutcome.TURNED_ON: texts.CONSENT_DONE,
     settings.SettingOutcome.TURNED_OFF: texts.CONSENT_TURNED_OFF,
+}
+
+
+SERIES_NOTICES = {
+    settings.SettingOutcome.TURNED_ON: texts.SERIES_STARTED,
+    settings.SettingOutcome.TURNED_OFF: texts.SERIES_STOPPED,
+    settings.SettingOutcome.CHANGED: "",
 }
 
 
@@ -379,6 +398,16 @@ async def apply_setting(
             await settings.change_pair_options(services, user_id, view.pair.id, pace=text)
         elif name == "stage" and isinstance(value, str) and value in settings.STAGES:
             await settings.change_pair_options(services, user_id, view.pair.id, stage=value)
+        elif name == "series" and isinstance(value, str):
+            outcome = await settings.choose_series(services, user_id, view.pair.id, value or None)
+            if outcome not in SERIES_NOTICES:
+                return "invalid", ""
+            said = SERIES_NOTICES[outcome]
+        elif name == "anniversary":
+            day = dt.date.fromisoformat(text) if len(text) == 10 else None
+            if day is None or not dt.date(1900, 1, 1) <= day <= services.clock().date():
+                return "invalid", ""
+            await settings.change_pair_options(services, user_id, view.pair.id, anniversary=day)
         elif name == "apart" and isinstance(value, bool):
             await settings.change_pair_options(services, user_id, view.pair.id, apart=value)
         elif name == "reminders" and isinstance(value, bool):
@@ -404,7 +433,7 @@ async def apply_setting(
                 return "partner_away", ""
         else:
             return "invalid", ""
-    except ParseError:
+    except (ParseError, ValueError):
         return "invalid", ""
     return None, said
 

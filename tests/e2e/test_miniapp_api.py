@@ -440,3 +440,15 @@ async def test_the_pair_options_of_settings_are_in_the_app_too(journal_bot: Jour
     assert warmer.json()["notice"] == texts.CONSENT_ASKED and warmer.json()["heat"] == "mild"
     bad = await _call(journal_bot, "settings", carol, {"change": "stage", "value": "forever"})
     assert bad.json()["error"] == "invalid"
+    topic = next(iter(key for key in warmer.json()["options"]["series"] if key))
+    series = await _call(journal_bot, "settings", carol, {"change": "series", "value": topic})
+    assert series.json()["series"] == topic and series.json()["notice"] == texts.SERIES_STARTED
+    day = await _call(
+        journal_bot, "settings", carol, {"change": "anniversary", "value": "2019-06-14"}
+    )
+    assert day.json()["anniversary"] == "2019-06-14"
+    for wrong in ("2019-02-30", "3000-01-01", "soon"):
+        refused = await _call(
+            journal_bot, "settings", carol, {"change": "anniversary", "value": wrong}
+        )
+        assert refused.json()["error"] == "invalid"
