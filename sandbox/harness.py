@@ -19,7 +19,7 @@ from bot.context import NearerApp
 from bot.scheduling import TickReport, run_tick
 from bot.usecases.common import CHANGE_WINDOW, Services
 from sandbox.fake_bot_api import FakeBotAPI, FakeUser
-from sandbox.matching import includes, saying, translation
+from sandbox.matching import fields, includes, saying, translation
 
 UTC = dt.UTC
 
@@ -189,3 +189,12 @@ def is_question(message: dict[str, Any], *, lang: str = "en") -> bool:
 def is_guess_question(message: dict[str, Any], *, lang: str = "en") -> bool:
     """Say whether a delivered question is guess-your-partner (answered, then guessed)."""
     return includes(message, texts.QUESTION_GUESS, lang=lang)
+
+
+def question_words(message: dict[str, Any], *, lang: str = "en") -> str | None:
+    """The words of the question a question message asks, in any format, as the reader sees
+    them; None for any other message."""
+    for template in QUESTION_TEMPLATES:
+        if includes(message, template, lang=lang):
+            return fields(message, template, lang=lang)["question"]
+    return None

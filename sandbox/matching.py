@@ -51,11 +51,12 @@ def includes(
 def fields(
     message: Message, template: Template, /, *, lang: str = SOURCE, **values: Any
 ) -> dict[str, str]:
-    """What fills the placeholders of `template` in `message`, as the reader sees it (e.g. the
-    question's words of a QUESTION), for a message that `says` it; else AssertionError."""
-    found = _match(message, template, lang, values, whole=True)
+    """What fills the placeholders of `template` where `message` `includes` it, as the reader
+    sees it (e.g. the words of a question, with or without a note above it); else
+    AssertionError."""
+    found = _match(message, template, lang, values, whole=False)
     if found is None:
-        raise AssertionError(f"the message does not say {template!r}: {message!r}")
+        raise AssertionError(f"the message does not include {template!r}: {message!r}")
     unescape = html.unescape if isinstance(message.get("html"), str) else str
     return {name: unescape(value) for name, value in found.groupdict().items()}
 
@@ -148,6 +149,10 @@ def _pattern(
         else:
             named.add(field)
             parts.append(f"(?P<{field}>.*?)")
+    if parts[-1].endswith(".*?)") and not parts[-1].startswith("(?P="):
+        # A placeholder that ends the template runs to the end of what includes it (the same
+        # for a whole message).
+        parts[-1] = parts[-1].removesuffix("?)") + ")"
     return re.compile("".join(parts), re.DOTALL)
 
 

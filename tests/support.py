@@ -3,7 +3,14 @@ its clock (sandbox.harness), and the matcher that recognises a catalogue message
 user received (sandbox.matching)."""
 
 from sandbox.fake_bot_api import JSON
-from sandbox.harness import FakeClock, RunningBot, is_guess_question, is_question, pair_up
+from sandbox.harness import (
+    FakeClock,
+    RunningBot,
+    is_guess_question,
+    is_question,
+    pair_up,
+    question_words,
+)
 from sandbox.matching import fields, includes, including, saying, says
 
 __all__ = [
@@ -16,6 +23,7 @@ __all__ = [
     "is_guess_question",
     "is_question",
     "pair_up",
+    "question_words",
     "saying",
     "says",
 ]

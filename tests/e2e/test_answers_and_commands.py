@@ -6,7 +6,15 @@ import datetime as dt
 
 from bot import texts
 from sandbox.fake_bot_api import FakeBotAPI
-from tests.support import RunningBot, fields, includes, including, pair_up, saying, says
+from tests.support import (
+    RunningBot,
+    fields,
+    includes,
+    including,
+    is_question,
+    pair_up,
+    says,
+)
 
 
 def _text(message: dict) -> str:
@@ -99,8 +107,8 @@ async def test_an_older_open_question_can_still_be_answered_by_replying_to_it(
     first_question = alice.inbox[-1]
     bot.clock.set(dt.datetime(2026, 1, 15, 9, 0, tzinfo=dt.UTC))
     await bot.tick()
-    await alice.receive_until(saying(texts.QUESTION))
-    await bob.receive_until(saying(texts.QUESTION))
+    await alice.receive_until(is_question)
+    await bob.receive_until(is_question)
     await alice.send("which one?")
     assert says(await alice.receive(), texts.SEVERAL_OPEN, count=2)
     await alice.reply(first_question, "answer to day one")
@@ -144,7 +152,7 @@ async def test_unpairing_asks_first_then_tells_the_partner_and_stops_questions(
     bot.clock.set(dt.datetime(2026, 1, 16, 9, 0, tzinfo=dt.UTC))
     await bot.tick()
     await bot.settle()
-    assert not [m for m in alice.unread() + bob.unread() if includes(m, texts.QUESTION)]
+    assert not [m for m in alice.unread() + bob.unread() if is_question(m)]
 
 
 async def test_an_old_unpair_button_for_another_pair_has_expired(
@@ -228,5 +236,5 @@ async def test_a_weekly_exercise_comes_on_the_pairs_weekday_with_the_question(
     await bot.tick()
     await bot.settle()
     received = alice.unread()
-    assert any(says(m, texts.QUESTION) for m in received)
+    assert any(is_question(m) for m in received)
     assert any(says(m, texts.EXERCISE) for m in received)

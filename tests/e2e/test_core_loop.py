@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from bot import texts
 from sandbox.fake_bot_api import FakeBotAPI
-from tests.support import RunningBot, fields, includes, including, pair_up, saying, says
+from tests.support import (
+    RunningBot,
+    fields,
+    includes,
+    including,
+    is_question,
+    pair_up,
+    saying,
+    says,
+)
 
 
 async def test_invite_accept_pairs_both_and_sends_both_the_first_question(
@@ -156,12 +165,12 @@ async def test_the_next_question_arrives_at_the_local_send_time_and_not_before(
     bot.clock.set(bot.clock.now.replace(hour=23, minute=59, second=59))
     await bot.tick()
     await bot.settle()
-    assert [m for m in alice.unread() if includes(m, texts.QUESTION)] == []
+    assert [m for m in alice.unread() if is_question(m)] == []
     bot.clock.advance(seconds=1)
     report = await bot.tick()
     assert report.delivered == 1
-    assert says(await alice.receive(), texts.QUESTION, partner="Bob")
-    assert says(await bob.receive(), texts.QUESTION, partner="Alice")
+    assert is_question(await alice.receive())
+    assert is_question(await bob.receive())
     await bot.tick()
     await bot.settle()
     assert alice.unread() == [] and bob.unread() == []
@@ -182,5 +191,5 @@ async def test_a_restart_between_question_and_answers_loses_nothing_and_repeats_
     await bob.receive_until(lambda m: "Before the restart" in (m.get("text") or ""))
     await alice.receive_until(lambda m: "After the restart" in (m.get("text") or ""))
     await bot.settle()
-    assert sum(includes(m, texts.QUESTION) for m in alice.inbox) == 1
-    assert sum(includes(m, texts.QUESTION) for m in bob.inbox) == 1
+    assert sum(is_question(m) for m in alice.inbox) == 1
+    assert sum(is_question(m) for m in bob.inbox) == 1

@@ -35,7 +35,7 @@ from bot.usecases.answers import AnswerOutcome, IncomingAnswer, submit_answer
 from bot.usecases.common import Services
 from sandbox.fake_bot_api import JSON, FakeBotAPI, FakeUser
 from tests.reliability.support import SeededPair, record_figures, seed_pairs, sizes, text_of
-from tests.support import fields, includes, says
+from tests.support import is_question, question_words, says
 
 UTC = dt.UTC
 START = dt.datetime(2026, 1, 14, 9, 0, tzinfo=UTC)
@@ -46,11 +46,6 @@ ACKS = (texts.SAVED, texts.SAVED_REVEALING, texts.SAVED_REPLACED, texts.ALREADY_
 
 def _acknowledges(message: JSON) -> bool:
     return any(says(message, ack) for ack in ACKS)
-
-
-def _question_words(message: JSON) -> str | None:
-    """The words of the question a question message asks (None for any other message)."""
-    return fields(message, texts.QUESTION)["question"] if says(message, texts.QUESTION) else None
 
 
 @dataclass(frozen=True)
@@ -105,7 +100,7 @@ class Wave:
         return user
 
     def question_of(self, user_id: int) -> JSON | None:
-        return next((m for m in self.user(user_id).inbox if includes(m, texts.QUESTION)), None)
+        return next((m for m in self.user(user_id).inbox if is_question(m)), None)
 
     async def answer_some(self, count: int) -> None:
         """Let up to `count` people who have their question and mean to answer, answer."""
@@ -344,10 +339,10 @@ async def _account(wave: Wave, database: Path, logs: list[Path], token: str) -> 
         copies = [
             (arrived, message)
             for arrived, message in zip(user.arrivals, user.inbox, strict=True)
-            if includes(message, texts.QUESTION)
+            if is_question(message)
         ]
         questions[user_id] = len(copies)
-        wrong_text += sum(_question_words(m) != asked.get(user_id) for _, m in copies)
+        wrong_text += sum(question_words(m) != asked.get(user_id) for _, m in copies)
         repeats += [arrived for arrived, _ in copies[1:]]
     # A copy is sent again by the run after the kill that interrupted it: the last kill before.
     per_kill = Counter[int]()

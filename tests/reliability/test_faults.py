@@ -31,8 +31,8 @@ from bot.domain import schedule
 from bot.domain.models import Schedule
 from bot.domain.outbox import MessageKind
 from sandbox.fake_bot_api import JSON, SENDING_METHODS, FakeBotAPI, FakeUser, Faults
-from sandbox.harness import FakeClock, RunningBot
-from sandbox.matching import fields, includes, says
+from sandbox.harness import FakeClock, RunningBot, is_question, question_words
+from sandbox.matching import says
 from tests.reliability.support import (
     SeededPair,
     captured,
@@ -111,7 +111,7 @@ class Day:
         for user_id in self.partner:
             user = self.user(user_id)
             for message in user.inbox[self.seen[user_id] :]:
-                if includes(message, texts.QUESTION) and self.rng.random() < ANSWER_SHARE:
+                if is_question(message) and self.rng.random() < ANSWER_SHARE:
                     delay = dt.timedelta(minutes=self.rng.randrange(5, 300))
                     self.later(delay, self._answer(user, message))
                 elif says(message, texts.NUDGE) and self.rng.random() < GIFT_SHARE:
@@ -131,7 +131,7 @@ class Day:
 
     def _answer(self, user: FakeUser, question: JSON) -> Callable[[], Awaitable[None]]:
         async def act() -> None:
-            asked = fields(question, texts.QUESTION)["question"]
+            asked = question_words(question) or ""
             token = self._token(user, "answer", asked)
             self.answers_sent[user.id] += 1
             roll = self.rng.random()
@@ -306,8 +306,8 @@ async def _account(day: Day, last_tick: dt.datetime) -> dict[str, Any]:
                 ] += 1
         for member in pair.members:
             for message in day.user(member).inbox:
-                if says(message, texts.QUESTION):
-                    received[(member, fields(message, texts.QUESTION)["question"])] += 1
+                if is_question(message):
+                    received[(member, question_words(message))] += 1
     figures["questions"] = _tally(expected, received)
 
     # Reveals and gifts: each token reaches the author's partner exactly once, nobody else.

@@ -31,7 +31,7 @@ from bot.content import Library
 from bot.domain.allowance import Allowance, AllowanceBook, Kind
 from bot.storage.sqlite import DELETED_MEMBER
 from sandbox.fake_bot_api import JSON, FakeBotAPI, FakeUser
-from sandbox.harness import FakeClock, RunningBot, pair_up
+from sandbox.harness import FakeClock, RunningBot, is_question, pair_up
 from sandbox.matching import includes
 from tests.reliability.support import (
     captured,
@@ -691,17 +691,12 @@ POLL: JSON = {
 }  # fmt: skip
 
 
-# The messages that carry a question, so that a reply to them answers it.
-QUESTION_CARRIERS = (
-    texts.QUESTION,
-    texts.QUESTION_FROM_PARTNER,
-    texts.REMINDER,
-    texts.REMINDER_PARTNER_ANSWERED,
-)
+# Besides a question in any format, the messages that carry one, so that a reply answers it.
+REMINDERS = (texts.REMINDER, texts.REMINDER_PARTNER_ANSWERED)
 
 
 def _carries_a_question(message: JSON) -> bool:
-    return any(includes(message, template) for template in QUESTION_CARRIERS)
+    return is_question(message) or any(includes(message, template) for template in REMINDERS)
 
 
 def _wire(message: JSON | None) -> JSON | None:

@@ -22,13 +22,11 @@ from typing import Any
 
 import pytest
 
-from bot import texts
 from bot.content import Library
 from bot.delivery import sender
 from bot.logs import setup_logging
 from sandbox.fake_bot_api import FakeBotAPI, Faults
-from sandbox.harness import FakeClock, RunningBot
-from sandbox.matching import includes
+from sandbox.harness import FakeClock, RunningBot, is_question
 from tests.reliability.support import (
     RecordCapture,
     record_figures,
@@ -84,7 +82,7 @@ async def _drive(bot: RunningBot, people: list[int], hours: int) -> int:
         for user_id in people:
             user = api.users[user_id]
             for message in user.unread():
-                if includes(message, texts.QUESTION):
+                if is_question(message):
                     await user.reply(message, f"answer at hour {hour}")
                     sent += 1
         if hour % 6 == 0:

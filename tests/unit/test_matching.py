@@ -97,6 +97,10 @@ def test_fields_are_what_fills_the_placeholders_as_the_reader_sees_it() -> None:
     }
     with pytest.raises(AssertionError):
         fields(_sent(question), texts.QUESTION_FROM_PARTNER)
+    noted = _sent(f"{texts.SKIPPED_NOTE}\n\n{question}")
+    assert fields(noted, texts.QUESTION)["question"] == "Tom & Jerry <3?"
+    many = texts.CHANGES_MANY.format(name="Ann", changes="• one\n• two")
+    assert fields(_sent(many), texts.CHANGES_MANY)["changes"] == "• one\n• two"
 
 
 def test_a_translation_is_read_from_its_catalogue_and_english_is_not_taken_for_it() -> None:
