@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.content import load_library
 from sandbox.fake_bot_api import FakeBotAPI, FakeUser
-from sandbox.harness import FakeClock, RunningBot
+from sandbox.harness import FakeClock, RunningBot, is_question
 
 JSON = dict[str, Any]
 START = dt.datetime(2026, 2, 14, 8, 0, tzinfo=dt.UTC)
@@ -110,14 +110,14 @@ async def _script(bot: RunningBot, api: FakeBotAPI) -> None:
     b.lines.append(_bot_line(offer))
     b.did("taps [✅ Yes, pair us]")
     await bob.press(offer, "Yes")
-    await bob.receive_until(lambda m: "Today's question" in (m.get("text") or ""))
+    await bob.receive_until(is_question)
     await _step(bot, a, b)
     for message in bob.inbox[bob.inbox.index(offer) + 1 :]:
         b.lines.append(_bot_line(message))
 
     answer = "Honestly, this one made me smile: you, me, and a slow morning with nowhere to be."
     a.did(f"replies: {answer}")
-    question = next(m for m in reversed(alice.inbox) if "question" in (m.get("text") or ""))
+    question = next(m for m in reversed(alice.inbox) if is_question(m))
     await alice.reply(question, answer)
     await _step(bot, a, b)
     b.did("replies with a voice note")
