@@ -590,6 +590,7 @@ WEBAPP = {
     "quiet": "Quiet hours",
     "quiet_none": "none",
     "language": "Language",
+    "anniversary": "Anniversary",
     "pause": "Pause",
     "paused_until": "Paused until {until}",
     "paused_open": "Paused until one of you resumes",

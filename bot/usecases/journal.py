@@ -85,6 +85,7 @@ class Overview:
     partner: Person
     pair: Pair
     streak: int
+    guesses: tuple[int, int] = (0, 0)  # guesses at each other judged right, and judged
 
 
 async def overview(services: Services, user_id: int) -> Overview | None:
@@ -94,9 +95,10 @@ async def overview(services: Services, user_id: int) -> Overview | None:
         if pairing is None:
             return None
         days = await tx.streak_days(pairing.pair.id)
+        guesses = await tx.guess_tally(pairing.pair.id)
     today = schedule.local_date(services.clock(), pairing.pair.schedule.timezone)
     count = streaks.current_streak(days, today)
-    return Overview(pairing.person, pairing.partner, pairing.pair, count)
+    return Overview(pairing.person, pairing.partner, pairing.pair, count, guesses)
 
 
 @dataclass(frozen=True)

@@ -214,6 +214,12 @@ class _MeHandler(_ApiHandler):
                 "me": view.person.first_name,
                 "partner": view.partner.first_name,
                 "streak": view.streak,
+                # The guess-your-partner tally, once one of them has judged a guess.
+                "guesses": (
+                    t(texts.GUESS_TALLY, right=view.guesses[0], judged=view.guesses[1])
+                    if view.guesses[1]
+                    else None
+                ),
                 "categories": categories,
                 "kinds": [kind.value for kind in AnswerKind],
             }
@@ -294,6 +300,19 @@ async def settings_view(
         "nudges": person.nudges_on,
         "quiet": _quiet_label(person.quiet_start, person.quiet_end),
         "language": language.code,
+        "apart": pair.apart,
+        "stage": pair.stage or "",
+        "pace": pair.sensitive_pace,
+        "heat": pair.heat,
+        "series": pair.series or "",
+        "anniversary": pair.anniversary.isoformat() if pair.anniversary else "",
+        "labels": {
+            "series": t(texts.SETTINGS_BUTTON_SERIES),
+            "apart": t(texts.SETTINGS_BUTTON_APART, state="").rstrip(": "),
+            "stage": t(texts.SETTINGS_BUTTON_STAGE),
+            "pace": t(texts.SETTINGS_BUTTON_PACE),
+            "heat": t(texts.SETTINGS_BUTTON_HEAT),
+        },
         "paused": pair.paused,
         "pause_ends_at": pair.pause_ends_at.isoformat() if pair.pause_ends_at else None,
         "partner": view.partner.first_name,
@@ -304,6 +323,18 @@ async def settings_view(
             "depths": {key: t(name) for key, name in texts.DEPTH_NAMES.items()},
             "reminder_hours": list(settings.REMINDER_HOURS),
             "quiet": quiet,
+            "stages": {key: t(name) for key, name in texts.STAGE_NAMES.items()},
+            "paces": {key: t(name) for key, name in texts.PACE_NAMES.items()},
+            "heats": {key: t(name) for key, name in texts.HEAT_NAMES.items()},
+            # A short series runs on a topic the pair has on; "" ends the one running.
+            "series": {
+                "": t(texts.SERIES_STOP) if pair.series else t(texts.QUIET_OFF),
+                **{
+                    c.id: (wording.category(c.id) or c).name
+                    for c in services.library.categories.values()
+                    if category_is_on(c, pair.preferences)
+                },
+            },
             "languages": {
                 code: services.languages.get(code).texts.language_label
                 for code in services.languages.offered
@@ -312,12 +343,31 @@ async def settings_view(
     }
 
 
-async def apply_setting(services: Services, user_id: int, name: str, value: Any) -> str | None:
+# What turning an opt-in topic on or off did, said as /settings says it.
+TOPIC_NOTICES = {
+    settings.SettingOutcome.ASKED: texts.CONSENT_ASKED,
+    settings.SettingOutcome.WITHDRAWN: texts.CONSENT_WITHDRAWN,
+    settings.SettingOutcome.TURNED_ON: texts.CONSENT_DONE,
+    settings.SettingOutcome.TURNED_OFF: texts.CONSENT_TURNED_OFF,
+}
+
+
+SERIES_NOTICES = {
+    settings.SettingOutcome.TURNED_ON: texts.SERIES_STARTED,
+    settings.SettingOutcome.TURNED_OFF: texts.SERIES_STOPPED,
+    settings.SettingOutcome.CHANGED: "",
+}
+
+
+async def apply_setting(
+    services: Services, user_id: int, name: str, value: Any
+) -> tuple[str | None, str]:
     """Change one setting through the use cases /settings and the commands use; return an
-    error key for the page, or None when it was applied."""
+    error key for the page (None when it was applied) and a catalogue text to show, if any."""
     view = await common.pairing_of(services, user_id)
     if view is None:
-        return "not_paired"
+        return "not_paired", ""
+    said = ""
     text = value if isinstance(value, str) else ""
     number = value if isinstance(value, int) and not isinstance(value, bool) else -1
     try:
@@ -335,9 +385,31 @@ async def apply_setting(services: Services, user_id: int, name: str, value: Any)
                 services, user_id, view.pair.id, toggle_category=text
             )
             if outcome is settings.SettingOutcome.REFUSED:
-                return "last_topic"
-            if outcome is not settings.SettingOutcome.CHANGED:
-                return "invalid"
+                return "last_topic", ""
+            if outcome is not settings.SettingOutcome.CHANGED and outcome not in TOPIC_NOTICES:
+                return "invalid", ""
+            said = TOPIC_NOTICES.get(outcome, "")
+        elif name == "heat" and text in settings.HEATS:
+            outcome = await settings.change_heat(services, user_id, view.pair.id, text)
+            if outcome is not settings.SettingOutcome.CHANGED and outcome not in TOPIC_NOTICES:
+                return "invalid", ""
+            said = TOPIC_NOTICES.get(outcome, "")
+        elif name == "pace" and text in settings.PACES:
+            await settings.change_pair_options(services, user_id, view.pair.id, pace=text)
+        elif name == "stage" and isinstance(value, str) and value in settings.STAGES:
+            await settings.change_pair_options(services, user_id, view.pair.id, stage=value)
+        elif name == "series" and isinstance(value, str):
+            outcome = await settings.choose_series(services, user_id, view.pair.id, value or None)
+            if outcome not in SERIES_NOTICES:
+                return "invalid", ""
+            said = SERIES_NOTICES[outcome]
+        elif name == "anniversary":
+            day = dt.date.fromisoformat(text) if len(text) == 10 else None
+            if day is None or not dt.date(1900, 1, 1) <= day <= services.clock().date():
+                return "invalid", ""
+            await settings.change_pair_options(services, user_id, view.pair.id, anniversary=day)
+        elif name == "apart" and isinstance(value, bool):
+            await settings.change_pair_options(services, user_id, view.pair.id, apart=value)
         elif name == "reminders" and isinstance(value, bool):
             await settings.change_personal(services, user_id, reminders_on=value)
         elif name == "nudges" and isinstance(value, bool):
@@ -350,37 +422,43 @@ async def apply_setting(services: Services, user_id: int, name: str, value: Any)
             await settings.change_personal(services, user_id, quiet=quiet)
         elif name == "language":
             if await settings.choose_language(services, user_id, text) is None:
-                return "invalid"
+                return "invalid", ""
         elif name == "pause" and text in ("", "3d", "2w"):
             result = await pause.pause(services, user_id, text)
             if result.outcome is pause.PauseOutcome.BAD_ARGUMENT:
-                return "invalid"
+                return "invalid", ""
         elif name == "resume":
             result = await pause.resume(services, user_id)
             if result.outcome is pause.PauseOutcome.PARTNER_AWAY:
-                return "partner_away"
+                return "partner_away", ""
         else:
-            return "invalid"
-    except ParseError:
-        return "invalid"
-    return None
+            return "invalid", ""
+    except (ParseError, ValueError):
+        return "invalid", ""
+    return None, said
 
 
 class _SettingsHandler(_ApiHandler):
     async def post(self) -> None:
         body = self.body()
         name = body.get("change")
+        said = ""
         if isinstance(name, str):
-            error = await apply_setting(self.services, self.user.user_id, name, body.get("value"))
+            error, said = await apply_setting(
+                self.services, self.user.user_id, name, body.get("value")
+            )
             if error is not None:
                 log.info("mini app: user %d: setting %s not changed", self.user.user_id, name)
                 self._refuse(409 if error == "not_paired" else 400, error)
                 return
             log.info("mini app: user %d changed %s", self.user.user_id, name)
-        view = await settings_view(self.services, self.user.user_id, await self.language())
+        language = await self.language()
+        view = await settings_view(self.services, self.user.user_id, language)
         if view is None:
             self._refuse(409, "not_paired")
             return
+        if isinstance(name, str) and said:
+            view["notice"] = language.texts(said, partner=view["partner"])
         self.finish(view)
 
 

@@ -351,7 +351,8 @@ async function change(name, value) {
       return;
     }
     Bridge.haptic("success");
-    notice(PERSONAL.has(name) ? t("saved_personal") : t("saved", { partner: state.settings.partner }));
+    const saved = PERSONAL.has(name) ? t("saved_personal") : t("saved", { partner: state.settings.partner });
+    notice(state.settings.notice || saved);
   } catch (error) { failed(error); }
   renderSettings();
 }
@@ -411,6 +412,14 @@ function renderSettings() {
       choice("timezone", t("timezone"), asMap(o.zones), s.timezone),
       choice("frequency", t("frequency"), o.frequencies, s.frequency),
       choice("depth", t("depth"), o.depths, s.depth),
+      toggle("apart", s.labels.apart, s.apart),
+      choice("stage", s.labels.stage, o.stages, s.stage),
+      choice("pace", s.labels.pace, o.paces, s.pace),
+      choice("heat", s.labels.heat, o.heats, s.heat),
+      choice("series", s.labels.series, o.series, s.series),
+      el("label", { class: "row" }, el("span", { text: t("anniversary") }),
+        el("input", { type: "date", name: "anniversary", value: s.anniversary, class: "date",
+          onchange: (e) => e.target.value && change("anniversary", e.target.value) })),
       el("div", { class: "row" }, el("span", { text: t("topics") })),
       topics),
     el("fieldset", {},
@@ -482,6 +491,7 @@ async function start() {
   if (!state.me.paired) { showProblem("not_paired"); return; }
   fillFilters(state.me);
   $("streak-line").textContent = streakText(state.me.streak);
+  if (state.me.guesses) { $("guesses").textContent = state.me.guesses; $("guesses").hidden = false; }
   renderToday(today.questions);
   document.body.dataset.ready = "true";
 }
