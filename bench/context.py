@@ -80,5 +80,8 @@ def now() -> dt.datetime:
 
 
 def question_marker() -> str:
-    """The first line of a daily question as a user sees it (the header, without markup)."""
-    return parse_html(ENGLISH.question("Q", "P")).split("\n", 1)[0].strip()
+    """What the header of a daily question says in every format, as a user sees it: the
+    open question's first line without its emoji ("Today's question"), which the headers of
+    finish-the-sentence, pick, rate and guess questions also hold."""
+    header = parse_html(ENGLISH.question("Q", "P")).split("\n", 1)[0].strip()
+    return header.split(" ", 1)[1]
