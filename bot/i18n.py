@@ -32,7 +32,7 @@ from babel.messages.pofile import read_po, write_po
 from bot import texts
 from bot.content import DEFAULT_CONTENT_DIR, Library
 from bot.domain.languages import resolve
-from bot.domain.models import Exercise, Schedule
+from bot.domain.models import Exercise, Prompt, Schedule
 from bot.domain.schedule import local_date
 from bot.localized import (
     Translation,
@@ -301,6 +301,13 @@ class Language:
     code: str
     texts: Texts
     wording: Wording
+
+    def prompt_text(self, prompt: Prompt) -> str:
+        """A sent question's words for this reader: the library's translation of it, what a
+        partner wrote with /ask, or the placeholder left for a deleted one, translated."""
+        if prompt.text == texts.DELETED_QUESTION:
+            return self.texts(texts.DELETED_QUESTION)
+        return self.wording.prompt_text(prompt)
 
 
 class Languages:

@@ -21,7 +21,6 @@ from bot.domain.models import Answer, AnswerKind, Frequency, Person, Prompt, Sch
 from bot.domain.outbox import MessageKind, Notice, OutboxItem
 from bot.domain.selection import CHOICE_FORMATS, Format, LibraryQuestion
 from bot.i18n import Language, Texts
-from bot.localized import Wording
 
 
 @dataclass(frozen=True)
@@ -75,15 +74,6 @@ def pause_label(until: dt.datetime | None, timezone: str, t: Texts) -> str:
     return t(texts.PAUSE_UNTIL, date=t.date(day, year=True))
 
 
-def prompt_text(prompt: Prompt, wording: Wording, t: Texts) -> str:
-    """A question's words in the reader's language: the library's translation of the question
-    it was made from (its version for couples apart when that is what was sent), or what a
-    partner wrote with /ask as they wrote it."""
-    if prompt.text == texts.DELETED_QUESTION:
-        return t(texts.DELETED_QUESTION)
-    return wording.prompt_text(prompt)
-
-
 def render(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
     """Turn an outbox row into the Bot API calls that deliver it, in the recipient's language
     (none: nothing to send)."""
@@ -120,7 +110,7 @@ def _notice_text(
         template = (
             texts.REACTION_TALK if params.get("reaction") == "talk" else texts.REACTION_HEART
         )
-        question = prompt_text(view.prompt, lang.wording, t) if view.prompt else ""
+        question = lang.prompt_text(view.prompt) if view.prompt else ""
         return t(template, name=name, question=texts.esc(question))
     if notice is Notice.UNREACHABLE:
         return t(texts.PARTNER_UNREACHABLE, name=name)
@@ -135,7 +125,7 @@ def _notice_text(
         template = (
             texts.GUESS_VERDICT_RIGHT if params.get("right") else texts.GUESS_VERDICT_NOT_QUITE
         )
-        question = prompt_text(view.prompt, lang.wording, t) if view.prompt else ""
+        question = lang.prompt_text(view.prompt) if view.prompt else ""
         return t(template, name=name, question=texts.esc(question))
     if notice is Notice.TOPIC_ON:
         return _topic_on_text(params, lang)
@@ -273,7 +263,7 @@ def _render_question(item: OutboxItem, view: View, lang: Language, now: dt.datet
     payload = item.payload
     author = payload.get("author")
     partner = str(payload.get("partner") or "") or t(texts.YOUR_PARTNER)
-    words = prompt_text(view.prompt, lang.wording, t)
+    words = lang.prompt_text(view.prompt)
     markup = None
     if author:
         text = t.question(words, partner, str(author))
@@ -300,7 +290,7 @@ def _render_reminder(item: OutboxItem, view: View, lang: Language, now: dt.datet
     t = lang.texts
     partner_answered = item.payload.get("partner_answered")
     template = texts.REMINDER_PARTNER_ANSWERED if partner_answered else texts.REMINDER
-    question = texts.esc(prompt_text(view.prompt, lang.wording, t))
+    question = texts.esc(lang.prompt_text(view.prompt))
     text = t(template, partner=_name(view.partner_name, t), question=question)
     return [Part(text=text, prompt_id=view.prompt.id)]
 
@@ -327,7 +317,7 @@ def _render_reveal(item: OutboxItem, view: View, lang: Language, now: dt.datetim
     partner = _name(view.partner_name, t)
     question = _library_question(view, lang)
     kind = question.format if question is not None else Format.OPEN
-    words = texts.esc(prompt_text(prompt, lang.wording, t))
+    words = texts.esc(lang.prompt_text(prompt))
     reactions = keyboards.reveal_reactions(prompt.id, t)
     if kind in CHOICE_FORMATS or kind is Format.RATE:
         return _reveal_picks(prompt.id, words, question, mine, theirs, partner, t)
@@ -430,7 +420,7 @@ def _render_why(item: OutboxItem, view: View, lang: Language, now: dt.datetime) 
         return []
     t = lang.texts
     partner = _name(view.partner_name, t)
-    words = texts.esc(prompt_text(prompt, lang.wording, t))
+    words = texts.esc(lang.prompt_text(prompt))
     header = t(texts.WHY_HEADER, partner=partner, question=words)
     return _with_answer(header, theirs, partner, None, t)
 

@@ -10,7 +10,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot import render, texts
+from bot import texts
 from bot.context import NearerContext
 from bot.domain.allowance import Kind, Verdict
 from bot.handlers.common import sender, texts_for, texts_reported
@@ -147,7 +147,7 @@ async def show_today(update: Update, context: NearerContext) -> None:
         await message.reply_text(t(texts.TODAY_NONE, when=when))
         return
     lines = [t(texts.TODAY_HEADER)]
-    wording = context.services.languages.get(t.code).wording
+    language = context.services.languages.get(t.code)
     for item in view.open_questions:
         if item.you_answered:
             status = t(texts.TODAY_YOU_ANSWERED, partner=partner)
@@ -155,7 +155,7 @@ async def show_today(update: Update, context: NearerContext) -> None:
             status = t(texts.TODAY_PARTNER_ANSWERED, partner=partner)
         else:
             status = t(texts.TODAY_BOTH_WAITING)
-        question = render.prompt_text(item.prompt, wording, t)
+        question = language.prompt_text(item.prompt)
         lines.append(t(texts.TODAY_ITEM, question=texts.esc(question), status=status))
     for chunk in texts.chunks("\n\n".join(lines)):
         await message.reply_text(chunk)

@@ -146,7 +146,7 @@ def _history_page(
             t(
                 texts.HISTORY_ENTRY,
                 date=t.date(entry.prompt.local_date, weekday=False, year=True),
-                question=texts.esc(render.prompt_text(entry.prompt, language.wording, t)),
+                question=texts.esc(language.prompt_text(entry.prompt)),
                 mine=_answer_text(entry.mine, t, question),
                 partner=texts.esc(entry.partner_name) or t(texts.YOUR_PARTNER_START),
                 theirs=_answer_text(entry.theirs, t, question),

@@ -63,11 +63,7 @@ async def export(services: Services, user_id: int) -> dict[str, Any]:
             question = language.wording.question(prompt.content_id)  # picks in their words
             # The partner's answer only where it was shared with this person.
             theirs = entry.theirs if prompt.revealed_at is not None else None
-            words = (
-                language.texts(texts.DELETED_QUESTION)
-                if prompt.text == texts.DELETED_QUESTION
-                else language.wording.prompt_text(prompt)
-            )
+            words = language.prompt_text(prompt)
             questions.append(
                 _prompt_json(
                     prompt,

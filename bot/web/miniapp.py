@@ -184,7 +184,7 @@ def _entry_json(services: Services, entry: HistoryEntry, language: Language) -> 
     return {
         "id": entry.prompt.id,
         "date": entry.prompt.local_date.isoformat(),
-        "question": language.wording.prompt_text(entry.prompt),
+        "question": language.prompt_text(entry.prompt),
         "category": category,
         "partner": entry.partner_name,
         "mine": answer(entry.mine),
@@ -478,14 +478,14 @@ class _TodayHandler(_ApiHandler):
                 return
             outcome = result.outcome.name.lower()
         found = await answers.open_questions(self.services, self.user.user_id)
-        wording = (await self.language()).wording
+        language = await self.language()
         self.finish(
             {
                 "questions": [
                     {
                         "id": prompt.id,
                         "date": prompt.local_date.isoformat(),
-                        "question": wording.prompt_text(prompt),
+                        "question": language.prompt_text(prompt),
                         "mine": mine.text if mine else None,
                     }
                     for prompt, mine in found

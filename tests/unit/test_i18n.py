@@ -128,3 +128,26 @@ def test_the_template_lists_every_catalogue_text_once(library: Library) -> None:
     names = [name for message in catalog for name in message.auto_comments]
     assert len(names) == len(set(names)) == len(list(i18n.source_texts()))
     assert "LANGUAGE_MENU" in names and "STREAK" in names
+
+
+def test_a_deleted_partners_question_reads_as_the_placeholder_in_the_readers_language(
+    library: Library,
+) -> None:
+    import datetime as dt
+
+    from bot.domain.models import Prompt, PromptKind
+
+    languages = i18n.Languages.load(library)
+    gone = Prompt(
+        id=1,
+        pair_id=1,
+        kind=PromptKind.QUESTION,
+        content_id=None,
+        text=texts.DELETED_QUESTION,
+        local_date=dt.date(2026, 1, 14),
+        sent_at=dt.datetime(2026, 1, 14, 9, tzinfo=dt.UTC),
+    )
+    german = languages.get("de")
+    assert german.prompt_text(gone) == german.texts(texts.DELETED_QUESTION)
+    assert german.prompt_text(gone) != texts.DELETED_QUESTION
+    assert languages.get("en").prompt_text(gone) == texts.DELETED_QUESTION
