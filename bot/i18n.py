@@ -140,6 +140,15 @@ class Texts:
 
     # Composed texts ----------------------------------------------------------------------------
 
+    def city(self, zone: str) -> str:
+        """A zone's city as this language names it ('Nueva York'); the zone itself if none."""
+        if "/" not in zone:
+            return esc(zone)
+        try:
+            return esc(get_timezone_location(zone, locale=self._dates, return_city=True))
+        except (LookupError, ValueError):
+            return esc(zone.rsplit("/", 1)[-1].replace("_", " "))
+
     def when(self, schedule: Schedule) -> str:
         """Say when a pair's question comes, e.g. '09:00 (Europe/Berlin)'."""
         return f"{schedule.send_time.strftime('%H:%M')} ({esc(schedule.timezone)})"

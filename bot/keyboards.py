@@ -21,6 +21,13 @@ def reveal_reactions(prompt_id: int, t: Texts) -> InlineKeyboardMarkup:
     )
 
 
+def zone_choices(zones: list[tuple[str, str]], t: Texts) -> InlineKeyboardMarkup:
+    """A button per (zone, label) offered to someone saying where they are, and 'skip'."""
+    rows = [[InlineKeyboardButton(label, callback_data=f"zone:{zone}")] for zone, label in zones]
+    rows.append([InlineKeyboardButton(t(texts.ZONE_SKIP), callback_data="zone:-")])
+    return InlineKeyboardMarkup(rows)
+
+
 def heart_back(nudge_id: int, t: Texts) -> InlineKeyboardMarkup:
     """The button under an appreciation: send a heart back."""
     return InlineKeyboardMarkup(

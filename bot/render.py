@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardMarkup
 
 from bot import keyboards, texts
+from bot.domain import schedule
 from bot.domain.models import Answer, AnswerKind, Frequency, Person, Prompt, Schedule
 from bot.domain.outbox import MessageKind, Notice, OutboxItem
 from bot.domain.selection import CHOICE_FORMATS, Format, LibraryQuestion
@@ -33,6 +34,7 @@ class Part:
     prompt_id: int | None = None  # remember that this message carried the prompt
     nudge_id: int | None = None  # remember that this message carried the nudge
     reply_markup: InlineKeyboardMarkup | None = None
+    silent: bool = False  # sent without a sound (bot.domain.attention decides, at send time)
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,9 @@ class View:
     nudge_content_id: str | None = None
     reader: Person | None = None  # the recipient: their language
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # The recipient's own clock (their zone and question time, else their pair's): every time
+    # a message shows is in it.
+    clock: Schedule | None = None
 
 
 def _schedule(params: Mapping[str, Any]) -> Schedule:
@@ -67,11 +72,31 @@ def _name(value: Any, t: Texts) -> str:
 
 
 def pause_label(until: dt.datetime | None, timezone: str, t: Texts) -> str:
-    """Describe how long a pause lasts: 'until you resume' or 'until Thursday 24 December'."""
+    """Describe how long a pause lasts, in the reader's zone: 'until you resume', 'until
+    Thursday 24 December' (a day's start), or with the time when it ends during a day."""
     if until is None:
         return t(texts.PAUSE_UNTIL_RESUMED)
-    day = until.astimezone(ZoneInfo(timezone)).date()
-    return t(texts.PAUSE_UNTIL, date=t.date(day, year=True))
+    local = until.astimezone(ZoneInfo(timezone))
+    if local.time() == dt.time(0):
+        return t(texts.PAUSE_UNTIL, date=t.date(local.date(), year=True))
+    return t(
+        texts.PAUSE_UNTIL_TIME, date=t.date(local.date(), year=True), time=local.strftime("%H:%M")
+    )
+
+
+def reader_clock(view: View, params: Mapping[str, Any]) -> Schedule:
+    """The clock a message's times are shown in: the reader's own, else the pair's as queued."""
+    return view.clock or _schedule(params)
+
+
+def _next_for_reader(view: View, params: Mapping[str, Any], t: Texts, now: dt.datetime) -> str:
+    """The pair's next question moment (`params["next"]`) as the reader gets it, in their own
+    time and zone: 'tomorrow at 08:00 (America/New_York)'."""
+    clock = reader_clock(view, params)
+    moment = _moment(params.get("next"))
+    if moment is not None:
+        moment = max(now, schedule.personal_moment(moment, clock))
+    return t.next_time(moment, clock, now)
 
 
 def render(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
@@ -101,7 +126,7 @@ def _notice_text(
     t = lang.texts
     name = _name(params.get("name"), t)
     if notice is Notice.PAIRED:
-        return t.paired(str(params.get("partner", "")), _schedule(params))
+        return t.paired(str(params.get("partner", "")), reader_clock(view, params))
     if notice is Notice.UNPAIRED:
         return t(texts.UNPAIR_PARTNER, name=name)
     if notice is Notice.HEART:
@@ -115,8 +140,7 @@ def _notice_text(
     if notice is Notice.UNREACHABLE:
         return t(texts.PARTNER_UNREACHABLE, name=name)
     if notice is Notice.PAUSE_ENDED:
-        when = t.next_time(_moment(params.get("next")), _schedule(params), now)
-        return t(texts.PAUSE_ENDED, when=when)
+        return t(texts.PAUSE_ENDED, when=_next_for_reader(view, params, t, now))
     if notice is Notice.PARTNER_BACK:
         return t(texts.PARTNER_BACK, name=name)
     if notice is Notice.STREAK:
@@ -132,6 +156,12 @@ def _notice_text(
     return t(texts.DELETE_PARTNER)
 
 
+def zone_label(zone: str, lang: Language, now: dt.datetime) -> str:
+    """A zone as a button shows it: its city in the reader's language and its time now."""
+    local = now.astimezone(ZoneInfo(zone)).strftime("%H:%M")
+    return f"{lang.texts.city(zone)} · {local}"
+
+
 def _render_notice(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
     if "text" in item.payload:  # a row queued before rows held parameters
         return _text_parts(str(item.payload["text"]))
@@ -139,26 +169,30 @@ def _render_notice(item: OutboxItem, view: View, lang: Language, now: dt.datetim
         notice = Notice(str(item.payload.get("notice")))
     except ValueError:
         return []
+    if notice is Notice.ZONE_ASK:
+        params = item.payload.get("params") or {}
+        zones = [str(zone) for zone in params.get("zones") or []]
+        choices = [(zone, zone_label(zone, lang, now)) for zone in zones]
+        markup = keyboards.zone_choices(choices, lang.texts)
+        return _ending(lang.texts(texts.ZONE_ASK), reply_markup=markup)
     return _text_parts(_notice_text(notice, item.payload.get("params") or {}, view, lang, now))
 
 
-def _change_text(change: Mapping[str, Any], lang: Language, now: dt.datetime) -> str:
+def _change_text(change: Mapping[str, Any], view: View, lang: Language, now: dt.datetime) -> str:
     t = lang.texts
     what = change.get("what")
     if what == "paused":
         until = _moment(change.get("until"))
-        return t(
-            texts.CHANGE_PAUSED, until=pause_label(until, str(change.get("timezone", "UTC")), t)
-        )
+        zone = reader_clock(view, change).timezone
+        return t(texts.CHANGE_PAUSED, until=pause_label(until, zone, t))
     if what == "resumed":
-        when = t.next_time(_moment(change.get("next")), _schedule(change), now)
-        return t(texts.CHANGE_RESUMED, when=when)
-    if what == "schedule":
-        schedule = _schedule(change)
+        return t(texts.CHANGE_RESUMED, when=_next_for_reader(view, change, t, now))
+    if what == "schedule":  # queued before each person had their own clock
+        clock = _schedule(change)
         return t(
             texts.CHANGE_SCHEDULE,
-            when=t.when(schedule),
-            next=t.next_time(_moment(change.get("next")), schedule, now),
+            when=t.when(clock),
+            next=t.next_time(_moment(change.get("next")), clock, now),
         )
     if what == "frequency":
         frequency = texts.FREQUENCY_NAMES.get(str(change.get("frequency")), "")
@@ -193,7 +227,9 @@ def _change_text(change: Mapping[str, Any], lang: Language, now: dt.datetime) ->
 def _render_changes(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
     t = lang.texts
     changes = item.payload.get("changes") or {}
-    lines = [_change_text(entry.get("change") or entry, lang, now) for entry in changes.values()]
+    lines = [
+        _change_text(entry.get("change") or entry, view, lang, now) for entry in changes.values()
+    ]
     lines = [line for line in lines if line]
     name = _name(item.payload.get("from_name"), t)
     if not lines:

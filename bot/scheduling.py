@@ -123,6 +123,6 @@ async def _nudge_batch(
     tx: StoreTransaction, services: common.Services, now: dt.datetime, report: TickReport
 ) -> int:
     due = await tx.due_nudges(now, BATCH_SIZE)
-    for pair in due:
-        report.nudges += await nudges.send_due_nudges(tx, services, pair, now)
+    for person in due:
+        report.nudges += await nudges.send_due_nudges(tx, services, person, now)
     return len(due)

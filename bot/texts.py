@@ -192,6 +192,18 @@ TIMEZONE_USAGE = (
 )
 SCHEDULE_CHANGED = "🕰 Done: your daily question now comes at {when}. Next one: {next}."
 
+# --- Issue 12: each person's own clock and waking hours ---
+ZONE_ASK = (
+    "🌍 Where are you? Tap your time zone so your question comes in your morning and nothing "
+    "arrives while you sleep. Or share your location (📎 → Location), or send "
+    "<code>/timezone</code> with a city."
+)
+ZONE_SKIP = "Skip for now"
+ZONE_SET = "🌍 Got it: {zone}. Your daily question comes at {when}; next one {next}."
+ZONE_SKIPPED = "No problem. Your questions come at {when}; /timezone changes it any time."
+ZONE_UNKNOWN = "I couldn't tell a time zone from that. Send <code>/timezone</code> with a city instead, for example <code>/timezone Lisbon</code>."
+ZONE_FROM_LOCATION = "📍 Thanks! That looks like {zone}. Your daily question comes at {when}; next one {next}. Your location itself is not kept."
+
 UNPAIR_CONFIRM = "End your pairing with <b>{partner}</b>? Daily questions stop for both of you. Your past answers stay in your history."
 UNPAIR_YES = "Yes, unpair"
 UNPAIR_NO = "No, keep it"
@@ -313,6 +325,7 @@ PAUSED = "⏸ Paused {until}. No questions, nudges or reminders until then. Paus
 PAUSED_UPDATED = "⏸ Still paused, now {until}."
 PAUSE_UNTIL_RESUMED = "until you resume"
 PAUSE_UNTIL = "until {date}"
+PAUSE_UNTIL_TIME = "until {date}, {time} your time"
 RESUMED = "▶️ Welcome back! Your next question comes {when}."
 PAUSE_ENDED = "▶️ Your pause is over. Your next question comes {when}."
 NOT_PAUSED = "You're not paused, so there's nothing to resume. Your next question comes {when}."

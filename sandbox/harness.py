@@ -157,8 +157,15 @@ class RunningBot:
             calm = 0 if await self.busy() else calm + 1
 
 
-async def pair_up(bot: RunningBot, alice: FakeUser, bob: FakeUser) -> None:
-    """Alice invites Bob, Bob accepts; both have read everything up to the first question.
+async def pair_up(
+    bot: RunningBot,
+    alice: FakeUser,
+    bob: FakeUser,
+    *,
+    zones: tuple[str | None, str | None] = (None, None),
+) -> None:
+    """Alice invites Bob, Bob accepts, and each answers "where are you?" with their zone in
+    `zones` (None: they tap "skip"); both have read everything up to the first question.
 
     Each is read in the language the bot writes to them in (their Telegram app's language).
     """
@@ -172,8 +179,15 @@ async def pair_up(bot: RunningBot, alice: FakeUser, bob: FakeUser) -> None:
     await bob.send(f"/start {code}")
     offer = (await bob.receive_until(saying(texts.INVITE_OFFER, lang=bob_lang)))[-1]
     await bob.press(offer, translation(texts.ACCEPT_BUTTON, bob_lang)[0])
-    await bob.receive_until(lambda m: is_question(m, lang=bob_lang))
-    await alice.receive_until(lambda m: is_question(m, lang=alice_lang))
+    for person, lang, zone in ((alice, alice_lang, zones[0]), (bob, bob_lang, zones[1])):
+        ask = (await person.receive_until(saying(texts.ZONE_ASK, lang=lang)))[-1]
+        if zone is None:
+            await person.press(ask, translation(texts.ZONE_SKIP, lang)[0])
+        else:
+            await person.press(ask, "", data=f"zone:{zone}")
+    if zones == (None, None):  # otherwise it may be night somewhere: the question waits
+        await bob.receive_until(lambda m: is_question(m, lang=bob_lang))
+        await alice.receive_until(lambda m: is_question(m, lang=alice_lang))
     await bot.settle()
     alice.unread()
     bob.unread()

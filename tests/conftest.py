@@ -18,7 +18,7 @@ from tests.backends import TEMPLATE, chosen_backends, start_cluster
 from tests.support import FakeClock, RunningBot
 
 # A Wednesday morning in winter, before the default 09:00 send time.
-START = dt.datetime(2026, 1, 14, 7, 30, tzinfo=dt.UTC)
+START = dt.datetime(2026, 1, 14, 8, 30, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 import math
 import time
+from dataclasses import replace
 
 from telegram import Bot
 
@@ -23,6 +24,7 @@ from bot import render
 from bot.delivery.pacer import PER_CHAT_INTERVAL, ChatPacer
 from bot.delivery.sender import GiveUp, Sender, TryLater, Unreachable
 from bot.delivery.views import load_view
+from bot.domain import attention
 from bot.domain.outbox import OutboxItem
 from bot.render import Part
 from bot.usecases import pause
@@ -183,7 +185,17 @@ class Dispatcher:
             await self._deliver_in_order(item)
 
     async def _deliver_in_order(self, item: OutboxItem) -> None:
-        parts = await self._render(item)
+        parts, delivery = await self._render(item)
+        if parts and item.part == 0 and (delivery.hold_until or delivery.drop):
+            async with self._services.db.transaction() as tx:
+                if delivery.hold_until is not None:
+                    await tx.hold(item.id, delivery.hold_until)
+                else:
+                    await tx.finish(item.id, sent=False, now=self._services.clock(), error="quiet")
+            log.info("outbox: row %d (%s) waits for its reader's morning", item.id, item.kind)
+            self.wake()
+            return
+        parts = [replace(part, silent=delivery.silent) for part in parts]
         try:
             for index in range(item.part, len(parts)):
                 part = parts[index]
@@ -232,11 +244,22 @@ class Dispatcher:
             log.warning("user %d cannot be reached (blocked the bot or deactivated)", item.user_id)
         self.wake()
 
-    async def _render(self, item: OutboxItem) -> list[Part]:
-        """Build the API calls for a row from its parameters and what is stored now."""
+    async def _render(self, item: OutboxItem) -> tuple[list[Part], attention.Delivery]:
+        """Build the API calls for a row from its parameters and what is stored now, and
+        decide whether its reader's hours let it make a sound (or send it at all) now."""
         async with self._services.db.reading() as tx:
             view = await load_view(tx, item)
         if view is None:
-            return []
+            return [], attention.Delivery()
         language = self._services.language_of(view.reader)
-        return render.render(item, view, language, self._services.clock())
+        now = self._services.clock()
+        delivery = attention.Delivery(silent=item.kind not in attention.NOTIFYING)
+        if view.reader is not None and view.clock is not None:
+            delivery = attention.plan(
+                item.kind,
+                item.payload,
+                now=now,
+                timezone=view.clock.timezone,
+                quiet=(view.reader.quiet_start, view.reader.quiet_end),
+            )
+        return render.render(item, view, language, now), delivery

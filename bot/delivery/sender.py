@@ -85,6 +85,7 @@ class Sender:
                 from_chat_id=part.copy_from[0],
                 message_id=part.copy_from[1],
                 reply_markup=part.reply_markup,
+                disable_notification=part.silent,
             )
         else:
             sent = await self._bot.send_message(
@@ -92,5 +93,6 @@ class Sender:
                 text=part.text or "…",
                 parse_mode=ParseMode.HTML,
                 reply_markup=part.reply_markup,
+                disable_notification=part.silent,
             )
         return sent.message_id

@@ -13,7 +13,14 @@ async def load_view(tx: StoreTransaction, item: OutboxItem) -> View | None:
     """Read what `item` refers to, and who reads it (for their language); None when that is
     gone (the row has nothing to send)."""
     view = await _referred(tx, item)
-    return None if view is None else replace(view, reader=await tx.get_person(item.user_id))
+    if view is None:
+        return None
+    reader = await tx.get_person(item.user_id)
+    pair = None
+    if reader is not None and reader.pair_id is not None:
+        pair = await tx.get_pair(reader.pair_id)
+    clock = None if reader is None else reader.clock(pair)
+    return replace(view, reader=reader, clock=clock)
 
 
 async def _referred(tx: StoreTransaction, item: OutboxItem) -> View | None:

@@ -135,6 +135,27 @@ class Person:
     quiet_end: dt.time = dt.time(8, 0)
     language: str | None = None  # chosen with /language
     telegram_language: str | None = None  # what their Telegram app last reported
+    timezone: str | None = None  # their own zone (None: not chosen yet; the pair's is used)
+    send_time: dt.time | None = None  # when their question comes (None: the pair's time)
+    nudge_days: frozenset[int] = frozenset({2, 5})  # ISO weekdays (1 = Monday) for nudges
+    nudge_time: dt.time = dt.time(19, 0)
+    next_nudge_at: dt.datetime | None = None
+
+    def clock(self, pair: Pair | None, default: str = "UTC") -> Schedule:
+        """The person's own schedule: their zone and time, else the pair's (whose frequency
+        is always the pair's)."""
+        if pair is None:
+            return Schedule(self.timezone or default, self.send_time or dt.time(9, 0))
+        return Schedule(
+            self.timezone or pair.schedule.timezone,
+            self.send_time or pair.schedule.send_time,
+            pair.schedule.frequency,
+        )
+
+    @property
+    def zone(self) -> str:
+        """The zone the person's times are shown in (UTC until they or their pair chose)."""
+        return self.timezone or "UTC"
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,9 +190,6 @@ class Pair:
     paused: bool = False
     pause_ends_at: dt.datetime | None = None
     ended_at: dt.datetime | None = None
-    nudge_time: dt.time = dt.time(19, 0)
-    nudge_frequency: Frequency = Frequency.DAILY
-    next_nudge_at: dt.datetime | None = None
     paused_by: int | None = None
     apart: bool = False  # the partners live apart
     stage: str | None = None  # new, established or long_term (None: not said)
@@ -181,11 +199,6 @@ class Pair:
     series: str | None = None  # a short series running: the topic (category) it is on
     series_day: int = 0  # how many of the series' days were sent
     created_at: dt.datetime | None = None
-
-    @property
-    def nudge_schedule(self) -> Schedule:
-        """When the pair's compliment nudges come: its own time and days, the pair's zone."""
-        return Schedule(self.schedule.timezone, self.nudge_time, self.nudge_frequency)
 
     def partner_of(self, user_id: int) -> int:
         """Return the other member of the pair."""

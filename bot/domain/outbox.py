@@ -39,6 +39,7 @@ class Notice(StrEnum):
     PARTNER_BACK = "partner_back"
     GUESS_VERDICT = "guess_verdict"  # the partner's word on one's guess
     TOPIC_ON = "topic_on"  # both said yes: an opt-in topic is on
+    ZONE_ASK = "zone_ask"  # just paired: where are you? (a few zones as buttons)
 
 
 class Priority(IntEnum):

@@ -76,8 +76,7 @@ def in_quiet_hours(moment: dt.datetime, timezone: str, start: dt.time, end: dt.t
 
 def reminder_is_due(
     *,
-    sent_at: dt.datetime,
-    question_day: dt.date,
+    delivered_at: dt.datetime,
     hours: int,
     now: dt.datetime,
     timezone: str,
@@ -85,11 +84,96 @@ def reminder_is_due(
 ) -> bool:
     """Say whether a person who has not answered should get their one reminder now.
 
-    Only for the question of the current local day, `hours` after it was sent, and never in
-    the person's quiet hours (a reminder that would fall there is simply not sent).
+    `hours` after the question reached them (at their own time), within the day that follows
+    (never on top of the next question), and never in their quiet hours, in their own zone (a
+    reminder that would fall there is simply not sent).
     """
-    if local_date(now, timezone) != question_day:
+    if now < delivered_at + dt.timedelta(hours=hours):
         return False
-    if now < sent_at + dt.timedelta(hours=hours):
+    if now >= delivered_at + REMINDER_WINDOW:
         return False
     return not in_quiet_hours(now, timezone, *quiet)
+
+
+REMINDER_WINDOW = dt.timedelta(hours=20)
+
+
+def moment_on_or_after(after: dt.datetime, clock: dt.time, timezone: str) -> dt.datetime:
+    """The first moment at or after `after` when it is `clock` in `timezone` (any day)."""
+    day = local_date(after, timezone) - dt.timedelta(days=1)
+    for _ in range(4):
+        moment = at_local_time(day, clock, timezone)
+        if moment >= after:
+            return moment
+        day += dt.timedelta(days=1)
+    raise AssertionError("a wall-clock time comes around within two days")
+
+
+def personal_moment(pair_moment: dt.datetime, own: Schedule) -> dt.datetime:
+    """When a person gets the pair's question due at `pair_moment`: at their own time in their
+    own zone, the first such moment from then on (within a day). An hour's grace before it
+    lets a moment taken a little late (a tick running behind) still find the same day."""
+    return moment_on_or_after(pair_moment - PERSONAL_GRACE, own.send_time, own.timezone)
+
+
+PERSONAL_GRACE = dt.timedelta(hours=1)
+
+
+def pair_clock(clocks: list[Schedule], now: dt.datetime) -> Schedule:
+    """The clock a pair's day runs on, chosen from its members' own clocks.
+
+    The pair's question is chosen at one member's time; each other member gets it at their own
+    time after that. The member chosen is the one the others follow most closely (within
+    half a day when two people are in any zones), so nobody's question is a day late.
+    """
+    if len(clocks) == 1:
+        return clocks[0]
+    moments = [moment_on_or_after(now, c.send_time, c.timezone) for c in clocks]
+    day = dt.timedelta(days=1)
+
+    def lag(index: int) -> dt.timedelta:
+        start = moments[index]
+        return max((m - start) % day for m in moments)
+
+    best = min(range(len(clocks)), key=lambda index: (lag(index), index))
+    return clocks[best]
+
+
+def quiet_ends(moment: dt.datetime, timezone: str, start: dt.time, end: dt.time) -> dt.datetime:
+    """When quiet hours that include `moment` end (the next `end` o'clock, local time)."""
+    del start  # the end alone says when the morning comes
+    return moment_on_or_after(moment, end, timezone)
+
+
+def next_nudge(
+    now: dt.datetime,
+    timezone: str,
+    clock: dt.time,
+    days: frozenset[int],
+    *,
+    ignored: int = 0,
+    last_day: dt.date | None = None,
+) -> dt.datetime | None:
+    """The next nudge moment on one of `days` (ISO weekdays) at `clock`, local time, after
+    `last_day`; None when no day is chosen.
+
+    Backing off: after three nudges in a row went unanswered, the next waits a week more for
+    each further one (at most three weeks more), until one is answered again.
+    """
+    if not days:
+        return None
+    today = local_date(now, timezone)
+    day = today if last_day is None or last_day < today else last_day + dt.timedelta(days=1)
+    if ignored >= NUDGES_BEFORE_BACKING_OFF:
+        extra = min(ignored - NUDGES_BEFORE_BACKING_OFF + 1, 3)
+        day = max(day, (last_day or today) + dt.timedelta(weeks=extra))
+    for _ in range(_SEARCH_DAYS):
+        if day.isoweekday() in days:
+            moment = at_local_time(day, clock, timezone)
+            if moment >= now:
+                return moment
+        day += dt.timedelta(days=1)
+    raise AssertionError("a chosen weekday comes within two weeks")
+
+
+NUDGES_BEFORE_BACKING_OFF = 3

@@ -59,6 +59,7 @@ def register_handlers(app: NearerApp) -> None:
     app.add_handler(CallbackQueryHandler(answers.judge_guess, pattern=r"^verdict:"))
     app.add_handler(CallbackQueryHandler(settings.answer_consent, pattern=r"^consent:"))
     app.add_handler(CallbackQueryHandler(privacy.confirm_delete, pattern=r"^delete:"))
+    app.add_handler(CallbackQueryHandler(schedule.press_zone, pattern=r"^zone:"))
     # Anything else pressed: an old or forged button.
     app.add_handler(CallbackQueryHandler(basics.expired_button))
     app.add_handler(
@@ -66,6 +67,11 @@ def register_handlers(app: NearerApp) -> None:
     )
     # Unknown commands before answers, so "/foo" is never saved as an answer.
     app.add_handler(MessageHandler(filters.COMMAND & private, basics.unknown_command))
+    app.add_handler(
+        MessageHandler(
+            filters.UpdateType.MESSAGE & filters.LOCATION & private, schedule.take_location
+        )
+    )
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & private, answers.take_answer))
     app.add_handler(ChatMemberHandler(basics.track_membership, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_error_handler(basics.log_error)

@@ -14,7 +14,7 @@ from bot import texts
 from bot.context import NearerContext
 from bot.domain.allowance import Kind, Verdict
 from bot.handlers.common import sender, texts_for, texts_reported
-from bot.usecases import pairing, pause, questions
+from bot.usecases import clocks, pairing, pause, questions
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +143,12 @@ async def show_today(update: Update, context: NearerContext) -> None:
         return
     partner = texts.esc(view.partner.first_name) if view.partner else t(texts.YOUR_PARTNER)
     if not view.open_questions:
-        when = t.next_time(view.pair.next_due_at, view.pair.schedule, context.services.clock())
+        now = context.services.clock()
+        if view.person is not None:
+            next_at = clocks.next_question_for(view.person, view.pair, now)
+            when = t.next_time(next_at, view.person.clock(view.pair), now)
+        else:
+            when = t.next_time(view.pair.next_due_at, view.pair.schedule, now)
         await message.reply_text(t(texts.TODAY_NONE, when=when))
         return
     lines = [t(texts.TODAY_HEADER)]

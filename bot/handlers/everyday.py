@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import render, texts
@@ -11,7 +13,7 @@ from bot.domain.selection import LibraryQuestion
 from bot.handlers.common import sender, texts_for
 from bot.i18n import Language, Texts
 from bot.keyboards import webapp_row
-from bot.usecases import common, nudges, questions
+from bot.usecases import clocks, common, nudges, questions
 from bot.usecases import history as history_cases
 from bot.usecases import pause as pause_cases
 from bot.usecases import reminders as reminder_cases
@@ -28,7 +30,8 @@ async def pause(update: Update, context: NearerContext) -> None:
     if result.pair is None:
         await message.reply_text(t(texts.NOT_PAIRED))
         return
-    label = render.pause_label(result.until, result.pair.schedule.timezone, t)
+    clock = result.person.clock(result.pair) if result.person else result.pair.schedule
+    label = render.pause_label(result.until, clock.timezone, t)
     template = (
         t(texts.PAUSED_UPDATED)
         if result.outcome is pause_cases.PauseOutcome.PAUSE_UPDATED
@@ -48,7 +51,14 @@ async def resume(update: Update, context: NearerContext) -> None:
     if result.outcome is pause_cases.PauseOutcome.PARTNER_AWAY:
         await message.reply_text(t(texts.RESUME_PARTNER_AWAY))
         return
-    when = t.next_time(result.next_due_at, result.pair.schedule, context.services.clock())
+    now = context.services.clock()
+    clock, next_at = result.pair.schedule, result.next_due_at
+    if result.person is not None:
+        clock = result.person.clock(result.pair)
+        next_at = clocks.next_question_for(
+            result.person, replace(result.pair, next_due_at=result.next_due_at), now
+        )
+    when = t.next_time(next_at, clock, now)
     if result.outcome is pause_cases.PauseOutcome.NOT_PAUSED:
         await message.reply_text(t(texts.NOT_PAUSED, when=when))
         return

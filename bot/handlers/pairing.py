@@ -40,7 +40,7 @@ async def start(update: Update, context: NearerContext) -> None:
             texts.START_PAIRED,
             name=texts.esc(user.first_name),
             partner=texts.esc(partner.first_name),
-            when=t.when(pair.schedule),
+            when=t.when(pairing.person.clock(pair)),
         )
     )
 
@@ -150,7 +150,10 @@ async def answer_invite(update: Update, context: NearerContext) -> None:
         return
     inviter = result.status.inviter
     await query.edit_message_text(
-        t.paired(inviter.first_name if inviter else t(texts.YOUR_PARTNER), result.pair.schedule)
+        t.paired(
+            inviter.first_name if inviter else t(texts.YOUR_PARTNER),
+            result.clock or result.pair.schedule,
+        )
     )
 
 

@@ -84,7 +84,7 @@ def _main(
     on = sum(category_is_on(category, pair.preferences) for category in categories)
     text = t(
         texts.SETTINGS,
-        when=t.when(pair.schedule),
+        when=t.when(person.clock(pair)),
         frequency=t(texts.FREQUENCY_NAMES[pair.schedule.frequency.value]),
         topics=t(texts.SETTINGS_TOPICS_COUNT, on=on, total=len(categories)),
         depth=t(texts.DEPTH_NAMES[pair.preferences.depth.value]),
@@ -168,11 +168,11 @@ def _submenu(
     back = [_button(t(texts.BUTTON_BACK), p, "main")]
     if screen == "time":
         buttons = [_button(time, p, "t:" + time.replace(":", "")) for time in TIMES]
-        text = t(texts.SETTINGS_TIME, when=t.when(pair.schedule))
+        text = t(texts.SETTINGS_TIME, when=t.when(person.clock(pair)))
         return text, InlineKeyboardMarkup([*_rows(buttons, 4), back])
     if screen == "zone":
         buttons = [_button(zone, p, f"z:{index}") for index, zone in enumerate(ZONES)]
-        text = t(texts.SETTINGS_ZONE, zone=texts.esc(pair.schedule.timezone))
+        text = t(texts.SETTINGS_ZONE, zone=texts.esc(person.clock(pair).timezone))
         return text, InlineKeyboardMarkup([*_rows(buttons, 2), back])
     if screen == "freq":
         current = pair.schedule.frequency.value

@@ -67,6 +67,24 @@ class PeopleStore(Protocol):
         """Record the language a person chose, or the one their Telegram app reports."""
         ...
 
+    async def set_clock(
+        self, user_id: int, *, timezone: str | None = None, send_time: dt.time | None = None
+    ) -> None:
+        """Set a person's own zone or question time; arguments left as None stay."""
+        ...
+
+    async def set_nudge_plan(
+        self,
+        user_id: int,
+        *,
+        days: frozenset[int] | None = None,
+        time: dt.time | None = None,
+        next_at: dt.datetime | None = None,
+        clear_next: bool = False,
+    ) -> None:
+        """Set a person's nudge days, time and next due moment (`clear_next`: none due)."""
+        ...
+
     async def lock_people(self, user_ids: Sequence[int]) -> None:
         """Hold these people's rows until the transaction ends, taken in one order (pairing
         two people touches both, and their invites: crossing invites must not deadlock)."""
@@ -162,18 +180,12 @@ class PairStore(Protocol):
         """Store which categories and depth a pair receives."""
         ...
 
-    async def set_next_nudge(self, pair_id: int, due_at: dt.datetime | None) -> None:
-        """Store when the pair's next compliment nudge is due (None: none scheduled)."""
-        ...
-
     async def pause(self, pair_id: int, until: dt.datetime | None, by: int) -> None:
         """Stop everything scheduled for the pair until `until` (None: until resumed)."""
         ...
 
-    async def resume(
-        self, pair_id: int, next_due_at: dt.datetime, next_nudge_at: dt.datetime
-    ) -> bool:
-        """End a pause and schedule the next question and nudge; False if it was not paused."""
+    async def resume(self, pair_id: int, next_due_at: dt.datetime) -> bool:
+        """End a pause and schedule the next question; False if it was not paused."""
         ...
 
     async def pauses_ending(self, now: dt.datetime, limit: int) -> list[Pair]:
@@ -397,8 +409,12 @@ class PromptStore(Protocol):
 class NudgeStore(Protocol):
     """Compliment nudges and the appreciations they became."""
 
-    async def due_nudges(self, now: dt.datetime, limit: int) -> list[Pair]:
-        """Return active pairs whose compliment nudge is due."""
+    async def due_nudges(self, now: dt.datetime, limit: int) -> list[Person]:
+        """Return people whose compliment nudge is due (oldest first)."""
+        ...
+
+    async def recent_gifts(self, user_id: int, limit: int) -> list[bool]:
+        """For the person's latest `limit` nudges, newest first: was each answered?"""
         ...
 
     async def create_nudge(
@@ -498,6 +514,11 @@ class OutboxStore(Protocol):
 
     async def retry_later(self, item_id: int, not_before: dt.datetime, error: str) -> bool:
         """Put a message back to try again later; False if it has failed too often (given up)."""
+        ...
+
+    async def hold(self, item_id: int, not_before: dt.datetime) -> None:
+        """Put a claimed message back, unsent and without counting an attempt, until
+        `not_before` (its reader's morning)."""
         ...
 
     async def release_claimed(self) -> int:

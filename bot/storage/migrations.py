@@ -285,4 +285,23 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX inbox_waiting ON inbox(lane, update_id) WHERE handled_at IS NULL;
     CREATE INDEX inbox_handled ON inbox(handled_at) WHERE handled_at IS NOT NULL;
     """,
+    # 10: each person's own clock: their time zone and send time (NULL: not chosen yet, the
+    # pair's own are used), and their compliment nudges: days (ISO weekday numbers, 1 = Monday),
+    # time and when the next one is due. Existing members take their pair's zone and time.
+    """
+    ALTER TABLE people ADD COLUMN timezone TEXT;
+    ALTER TABLE people ADD COLUMN send_time TEXT;
+    ALTER TABLE people ADD COLUMN nudge_days TEXT NOT NULL DEFAULT '2,5';
+    ALTER TABLE people ADD COLUMN nudge_time TEXT NOT NULL DEFAULT '19:00';
+    ALTER TABLE people ADD COLUMN next_nudge_at INTEGER;
+    CREATE INDEX people_nudge_due ON people(next_nudge_at) WHERE next_nudge_at IS NOT NULL;
+    UPDATE people SET
+        timezone = (SELECT timezone FROM pairs WHERE pairs.id = people.pair_id),
+        send_time = (SELECT send_time FROM pairs WHERE pairs.id = people.pair_id),
+        nudge_time = COALESCE(
+            (SELECT nudge_time FROM pairs WHERE pairs.id = people.pair_id), '19:00'),
+        next_nudge_at = (SELECT next_nudge_at FROM pairs WHERE pairs.id = people.pair_id)
+        WHERE pair_id IS NOT NULL;
+    UPDATE pairs SET next_nudge_at = NULL;
+    """,
 )

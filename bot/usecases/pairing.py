@@ -10,17 +10,18 @@ from dataclasses import dataclass, replace
 from enum import Enum, auto
 
 from bot import texts
-from bot.domain import rules, schedule
+from bot.domain import places, rules, schedule
 from bot.domain.models import (
     Invite,
     Pair,
     Person,
+    Schedule,
 )
 from bot.domain.outbox import Notice, schedule_params
 from bot.storage import StoreTransaction
+from bot.usecases import clocks, nudges
 from bot.usecases.common import DAY, Services, notice_to
 from bot.usecases.pause import came_back
-from bot.usecases.questions import start_question
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +148,7 @@ class AcceptResult:
 
     status: InviteStatus
     pair: Pair | None = None
+    clock: Schedule | None = None  # the accepter's own clock in the new pair
 
 
 async def accept_invite(services: Services, code: str, user_id: int) -> AcceptResult:
@@ -168,17 +170,43 @@ async def accept_invite(services: Services, code: str, user_id: int) -> AcceptRe
         )
         if pair is None:
             return AcceptResult(InviteStatus(InviteCheck.INVITER_PAIRED, inviter))
-        sched = pair.schedule
+        pair = await clocks.realign(tx, pair, now)  # someone who said where they are before
         # The accepter sees this text in place of the invite offer; the inviter gets a message.
-        params = {"partner": accepter.first_name, **schedule_params(sched)}
+        params = {"partner": accepter.first_name, **schedule_params(pair.schedule)}
         await tx.enqueue([notice_to(inviter, Notice.PAIRED, params, about=accepter)], now)
-        today = schedule.local_date(now, sched.timezone)
-        await start_question(tx, services.library, pair, today, now, urgent=True)
-        await tx.set_next_due(pair.id, schedule.next_due(now, sched, last_sent_day=today))
-        await tx.set_next_nudge(pair.id, schedule.next_due(now, pair.nudge_schedule, None))
+        await _ask_zones(tx, services, (inviter, accepter), pair, now)
+        if not await clocks.start_first_question(tx, services.library, pair, now):
+            # Until both say where they are (or skip), the pair's own time is next.
+            await tx.set_next_due(pair.id, schedule.next_due(now, pair.schedule, None))
+        for person in (inviter, accepter):
+            await nudges.plan_nudges(tx, person, pair, now)
     log.info("pair %d formed", pair.id)
     services.wake_delivery()
-    return AcceptResult(status, pair)
+    return AcceptResult(status, pair, accepter.clock(pair))
+
+
+async def _ask_zones(
+    tx: StoreTransaction,
+    services: Services,
+    people: tuple[Person, Person],
+    pair: Pair,
+    now: dt.datetime,
+) -> None:
+    """Ask each partner who has not said where they are, with a few likely zones as buttons."""
+    asks = []
+    for person, partner in (people, people[::-1]):
+        if person.timezone is not None:
+            continue
+        zones = places.likely_zones(
+            person.language or person.telegram_language,
+            partner.timezone,
+            services.settings.default_timezone,
+        )
+        ask = notice_to(person, Notice.ZONE_ASK, {"zones": zones})
+        if person is people[1]:  # the accepter just tapped "pair us": they are awake
+            ask = replace(ask, payload={**ask.payload, "reply": True})
+        asks.append(ask)
+    await tx.enqueue(asks, now)
 
 
 async def unpair(services: Services, user_id: int, pair_id: int) -> Person | None:

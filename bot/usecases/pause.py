@@ -41,6 +41,7 @@ class PauseResult:
     until: dt.datetime | None = None
     next_due_at: dt.datetime | None = None
     pair: Pair | None = None
+    person: Person | None = None  # who asked: their own clock shows the times
 
 
 async def pause(services: Services, user_id: int, argument: str) -> PauseResult:
@@ -50,7 +51,7 @@ async def pause(services: Services, user_id: int, argument: str) -> PauseResult:
         pairing = await pairing_in(tx, user_id)
         if pairing is None:
             return PauseResult(PauseOutcome.NOT_PAIRED)
-        zone = pairing.pair.schedule.timezone
+        zone = pairing.person.clock(pairing.pair).timezone  # "until <date>" is their date
         try:
             until = parse_pause(argument, now, zone)
         except ParseError:
@@ -58,7 +59,8 @@ async def pause(services: Services, user_id: int, argument: str) -> PauseResult:
         pair = pairing.pair
         outcome = PauseOutcome.PAUSE_UPDATED if pair.paused else PauseOutcome.PAUSED
         if pair.paused and pair.pause_ends_at == until:
-            return PauseResult(outcome, until, pair=pair)  # the same pause again: nothing to tell
+            # The same pause again: nothing to tell.
+            return PauseResult(outcome, until, pair=pair, person=pairing.person)
         await tx.pause(pair.id, until, user_id)
         await tx.note_pause_started(pair.id, now)
         params = {"what": "paused", "until": moment_param(until), "timezone": zone}
@@ -70,7 +72,7 @@ async def pause(services: Services, user_id: int, argument: str) -> PauseResult:
         )
         await tell_partner(tx, pair.id, pairing.person, pairing.partner, change, now)
     services.wake_delivery()
-    return PauseResult(outcome, until, pair=pair)
+    return PauseResult(outcome, until, pair=pair, person=pairing.person)
 
 
 def _pause_state(pair: Pair) -> str:
@@ -82,8 +84,7 @@ def _pause_state(pair: Pair) -> str:
 async def _resume(tx: StoreTransaction, pair: Pair, now: dt.datetime) -> dt.datetime | None:
     last_day = await tx.last_prompt_day(pair.id, PromptKind.QUESTION)
     due = schedule.next_due(now, pair.schedule, last_sent_day=last_day)
-    nudge = schedule.next_due(now, pair.nudge_schedule, None)
-    if not await tx.resume(pair.id, due, nudge):
+    if not await tx.resume(pair.id, due):
         return None
     await tx.note_pause_ended(pair.id, now)
     return due
@@ -98,7 +99,10 @@ async def resume(services: Services, user_id: int) -> PauseResult:
             return PauseResult(PauseOutcome.NOT_PAIRED)
         if not pairing.pair.paused:
             return PauseResult(
-                PauseOutcome.NOT_PAUSED, next_due_at=pairing.pair.next_due_at, pair=pairing.pair
+                PauseOutcome.NOT_PAUSED,
+                next_due_at=pairing.pair.next_due_at,
+                pair=pairing.pair,
+                person=pairing.person,
             )
         if pairing.partner.blocked:
             # Questions would only bounce off the partner's block and pause the pair again.
@@ -112,7 +116,9 @@ async def resume(services: Services, user_id: int) -> PauseResult:
         change = ("pause", _pause_state(pairing.pair), "running", params)
         await tell_partner(tx, pairing.pair.id, pairing.person, pairing.partner, change, now)
     services.wake_delivery()
-    return PauseResult(PauseOutcome.RESUMED, next_due_at=due, pair=pairing.pair)
+    return PauseResult(
+        PauseOutcome.RESUMED, next_due_at=due, pair=pairing.pair, person=pairing.person
+    )
 
 
 async def end_due_pauses(tx: StoreTransaction, now: dt.datetime, limit: int) -> int:

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 from enum import Enum, auto
+from typing import Any
 
 from bot.content import Library
 from bot.domain import formats, schedule, selection
@@ -31,12 +32,15 @@ async def start_question(
     now: dt.datetime,
     *,
     urgent: bool = False,
+    first: bool = False,
     notes: dict[int, dict[str, str]] | None = None,
 ) -> Prompt | None:
     """Choose the pair's question for local `day` and queue it for both; None if already sent.
 
     A question a partner wrote with /ask comes first; otherwise the library's choice rules pick.
-    `notes` puts a line above the question for some members (e.g. why it was swapped).
+    `notes` puts a line above the question for some members (e.g. why it was swapped). Each
+    member gets it at their own time (at once when `urgent`); a pair's `first` question waits
+    for anyone's morning if it is night where they are.
     """
     content_id: str | None = None
     author_id: int | None = None
@@ -76,7 +80,7 @@ async def start_question(
         return None
     if custom is not None:
         await tx.use_custom_question(custom[0], prompt.id, now)
-    await _queue_question(tx, pair, prompt, now, urgent=urgent, notes=notes)
+    await _queue_question(tx, pair, prompt, now, urgent=urgent, first=first, notes=notes)
     return prompt
 
 
@@ -158,26 +162,35 @@ async def _queue_question(
     now: dt.datetime,
     *,
     urgent: bool,
+    first: bool = False,
     notes: dict[int, dict[str, str]] | None = None,
 ) -> None:
     # Names travel as parameters, so sending a morning's questions needs one read per message.
     people = await members_of(tx, pair)
     names = {person.user_id: person.first_name for person in people}
     author = names.get(prompt.author_id) if prompt.author_id is not None else None
+    # The pair's moment: when its day's question was due (the tick may run a little late).
+    due = pair.next_due_at if pair.next_due_at is not None and pair.next_due_at <= now else now
     messages = []
     for person in people:
         partner_id = pair.partner_of(person.user_id)
-        payload = {"partner": names.get(partner_id), "author": author}
+        payload: dict[str, Any] = {"partner": names.get(partner_id), "author": author}
         note = (notes or {}).get(person.user_id)
+        if note:
+            payload["note"] = note
+        if first:
+            payload["first"] = True
+        own_moment = schedule.personal_moment(due, person.clock(pair))
         messages.append(
             NewMessage(
                 person.user_id,
                 person.chat_id,
                 MessageKind.QUESTION,
                 prompt.id,
-                payload={**payload, "note": note} if note else payload,
+                payload=payload,
                 urgent=urgent,
                 about_user_id=partner_id if partner_id in names else None,
+                delay=dt.timedelta(0) if urgent else max(dt.timedelta(0), own_moment - now),
             )
         )
     await tx.enqueue(messages, now)
@@ -241,6 +254,7 @@ class TodayView:
     pair: Pair | None
     partner: Person | None = None
     open_questions: tuple[OpenQuestion, ...] = ()
+    person: Person | None = None  # who asked: their own clock shows the times
 
 
 async def today(services: Services, user_id: int) -> TodayView:
@@ -259,7 +273,8 @@ async def today(services: Services, user_id: int) -> TodayView:
                 if formats.answer_complete(kind, a)  # a guess question wants the guess too
             }
             items.append(OpenQuestion(prompt, user_id in answered, partner_id in answered))
-        return TodayView(pair, await tx.get_person(partner_id), tuple(items))
+        partner = await tx.get_person(partner_id)
+        return TodayView(pair, partner, tuple(items), await tx.get_person(user_id))
 
 
 class SkipOutcome(Enum):

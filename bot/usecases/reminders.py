@@ -34,16 +34,18 @@ async def send_due_reminders(
     Candidates not due yet (quiet hours, hours not passed) are stepped over, never in the way
     of those after them.
     """
-    candidates = await tx.reminder_candidates(now, now - dt.timedelta(days=1), limit, cursor.after)
+    # A question reaches each partner at their own time, up to a day after it was chosen.
+    since = now - dt.timedelta(days=2)
+    candidates = await tx.reminder_candidates(now, since, limit, cursor.after)
     for due in candidates:
         person, pair, prompt = due.person, due.pair, due.prompt
         cursor.after = (int(prompt.sent_at.timestamp()), prompt.id, person.user_id)
+        clock = person.clock(pair)
         if not schedule.reminder_is_due(
-            sent_at=prompt.sent_at,
-            question_day=prompt.local_date,
+            delivered_at=schedule.personal_moment(prompt.sent_at, clock),
             hours=person.reminder_hours,
             now=now,
-            timezone=pair.schedule.timezone,
+            timezone=clock.timezone,
             quiet=(person.quiet_start, person.quiet_end),
         ):
             continue

@@ -15,10 +15,12 @@ from bot.domain.models import (
     Person,
     Preferences,
     PromptKind,
+    Schedule,
 )
-from bot.domain.outbox import MessageKind, NewMessage, Notice, moment_param, schedule_params
+from bot.domain.outbox import MessageKind, NewMessage, Notice
 from bot.i18n import Language
 from bot.storage import StoreTransaction
+from bot.usecases import clocks
 from bot.usecases.common import (
     Change,
     Pairing,
@@ -43,10 +45,12 @@ QUIET_PRESETS = (("22:00", "08:00"), ("23:00", "07:00"), ("21:00", "09:00"), ("0
 
 @dataclass(frozen=True)
 class ScheduleChange:
-    """A pair's new schedule and when its next question now comes."""
+    """After a change: the pair, the person's own clock (their zone and time; the pair's
+    frequency) and when their next question comes (None: paused)."""
 
     pair: Pair
     next_due_at: dt.datetime | None
+    clock: Schedule
 
 
 async def change_schedule(
@@ -57,51 +61,42 @@ async def change_schedule(
     timezone: str | None = None,
     frequency: Frequency | None = None,
 ) -> ScheduleChange | None:
-    """Change the pair's send time, zone or frequency from the next due question; tell the
-    partner."""
+    """Change the person's own question time or zone (theirs alone: the partner is not told),
+    or the pair's frequency from the next due question (the partner is told)."""
+    if send_time is not None or timezone is not None:
+        change = await clocks.set_own_clock(
+            services, user_id, timezone=timezone, send_time=send_time
+        )
+        if change is None or change.pair is None:
+            return None
+        if frequency is None:
+            return ScheduleChange(change.pair, change.next_at, change.clock)
+    if frequency is None:
+        return None
     now = services.clock()
     async with services.db.transaction() as tx:
         pair = await tx.lock_pair_of(user_id)
-        if pair is None:
-            return None
-        new = replace(
-            pair.schedule,
-            send_time=send_time or pair.schedule.send_time,
-            timezone=timezone or pair.schedule.timezone,
-            frequency=frequency or pair.schedule.frequency,
-        )
-        if new == pair.schedule:  # nothing changes, so nobody is told anything
-            return ScheduleChange(pair, pair.next_due_at)
-        await tx.set_schedule(pair.id, new)
-        last_day = await tx.last_prompt_day(pair.id, PromptKind.QUESTION)
-        due = None
-        if not pair.paused:
-            due = schedule.next_due(now, new, last_sent_day=last_day)
-            await tx.set_next_due(pair.id, due)
-            changed = replace(pair, schedule=new)
-            await tx.set_next_nudge(pair.id, schedule.next_due(now, changed.nudge_schedule, None))
         actor = await tx.get_person(user_id)
-        partner = await tx.get_person(pair.partner_of(user_id))
-        if partner is not None and actor is not None:
-            old = pair.schedule
-            if new.frequency != old.frequency:
-                how_often = {"what": "frequency", "frequency": new.frequency.value}
-                await tell_partner(
-                    tx,
-                    pair.id,
-                    actor,
-                    partner,
-                    ("frequency", old.frequency.value, new.frequency.value, how_often),
-                    now,
-                )
-            if (new.send_time, new.timezone) != (old.send_time, old.timezone):
-                params = {"what": "schedule", "next": moment_param(due), **schedule_params(new)}
-                before = f"{old.send_time} {old.timezone}"
-                change = ("schedule", before, f"{new.send_time} {new.timezone}", params)
-                await tell_partner(tx, pair.id, actor, partner, change, now)
+        if pair is None or actor is None:
+            return None
+        new = replace(pair.schedule, frequency=frequency)
+        due = pair.next_due_at
+        if new != pair.schedule:
+            await tx.set_schedule(pair.id, new)
+            last_day = await tx.last_prompt_day(pair.id, PromptKind.QUESTION)
+            if not pair.paused:
+                due = schedule.next_due(now, new, last_sent_day=last_day)
+                await tx.set_next_due(pair.id, due)
+            partner = await tx.get_person(pair.partner_of(user_id))
+            if partner is not None:
+                old = pair.schedule.frequency.value
+                how_often = {"what": "frequency", "frequency": frequency.value}
+                change_made = ("frequency", old, frequency.value, how_often)
+                await tell_partner(tx, pair.id, actor, partner, change_made, now)
         updated = replace(pair, schedule=new, next_due_at=due)
+        next_at = clocks.next_question_for(actor, updated, now)
     services.wake_delivery()
-    return ScheduleChange(updated, due)
+    return ScheduleChange(updated, next_at, actor.clock(updated))
 
 
 class SettingOutcome(Enum):

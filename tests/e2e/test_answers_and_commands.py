@@ -62,8 +62,9 @@ async def test_a_sticker_gets_a_kind_reply_about_what_can_be_an_answer(
     await pair_up(bot, alice, bob)
     await alice.send_sticker()
     assert says(await alice.receive(), texts.UNSUPPORTED_ANSWER)
+    # A location is not an answer: it says where one is (the zone; see test_clocks.py).
     await alice.send_content({"location": {"latitude": 1.0, "longitude": 2.0}})
-    assert says(await alice.receive(), texts.UNSUPPORTED_ANSWER)
+    assert says(await alice.receive(), texts.ZONE_FROM_LOCATION)
 
 
 async def test_a_photo_with_caption_is_relayed_as_the_photo(

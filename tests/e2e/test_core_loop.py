@@ -58,10 +58,18 @@ async def test_invite_accept_pairs_both_and_sends_both_the_first_question(
     offer = await bob.receive()
     assert says(offer, texts.INVITE_OFFER, inviter="Alice") and "reply_markup" in offer
     await bob.press(offer, texts.ACCEPT_BUTTON)
+    # Both are asked where they are; the first question comes once both have said (or
+    # skipped), never before.
+    alice_asked = await alice.receive_until(saying(texts.ZONE_ASK))
+    bob_asked = await bob.receive_until(saying(texts.ZONE_ASK))
+    assert any(says(m, texts.PAIRED, partner="Alice") for m in bob_asked)
+    assert any(says(m, texts.PAIRED, partner="Bob") for m in alice_asked)
+    await alice.press(alice_asked[-1], texts.ZONE_SKIP)
+    await bot.settle()
+    assert not any(says(m, texts.QUESTION) for m in alice.inbox + bob.inbox)
+    await bob.press(bob_asked[-1], texts.ZONE_SKIP)
     bob_seen = await bob.receive_until(saying(texts.QUESTION, partner="Alice"))
     alice_seen = await alice.receive_until(saying(texts.QUESTION, partner="Bob"))
-    assert any(says(m, texts.PAIRED, partner="Alice") for m in bob_seen)
-    assert any(says(m, texts.PAIRED, partner="Bob") for m in alice_seen)
     asked = fields(alice_seen[-1], texts.QUESTION)["question"]
     assert fields(bob_seen[-1], texts.QUESTION)["question"] == asked
 

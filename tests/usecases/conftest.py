@@ -14,7 +14,7 @@ from bot.config import load_settings
 from bot.content import Library
 from bot.domain.models import Pair
 from bot.storage import open_store
-from bot.usecases import pairing
+from bot.usecases import clocks, pairing
 from bot.usecases.common import Services
 from sandbox.harness import FakeClock
 
@@ -52,4 +52,6 @@ async def couple(services: Services) -> Couple:
     assert invite is not None
     accepted = await pairing.accept_invite(services, invite.code, 2)
     assert accepted.pair is not None
+    for person in (1, 2):  # both skip "where are you?": the first question comes
+        await clocks.set_own_clock(services, person)
     return Couple(1, 2, accepted.pair)

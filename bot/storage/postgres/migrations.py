@@ -265,4 +265,17 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX inbox_waiting ON inbox(lane, update_id) WHERE handled_at IS NULL;
     CREATE INDEX inbox_handled ON inbox(handled_at) WHERE handled_at IS NOT NULL;
     """,
+    # 6: each person's own clock and nudges (SQLite's 10).
+    """
+    ALTER TABLE people ADD COLUMN timezone TEXT;
+    ALTER TABLE people ADD COLUMN send_time TEXT;
+    ALTER TABLE people ADD COLUMN nudge_days TEXT NOT NULL DEFAULT '2,5';
+    ALTER TABLE people ADD COLUMN nudge_time TEXT NOT NULL DEFAULT '19:00';
+    ALTER TABLE people ADD COLUMN next_nudge_at BIGINT;
+    CREATE INDEX people_nudge_due ON people(next_nudge_at) WHERE next_nudge_at IS NOT NULL;
+    UPDATE people SET timezone = pairs.timezone, send_time = pairs.send_time,
+        nudge_time = pairs.nudge_time, next_nudge_at = pairs.next_nudge_at
+        FROM pairs WHERE pairs.id = people.pair_id;
+    UPDATE pairs SET next_nudge_at = NULL;
+    """,
 )

@@ -22,7 +22,7 @@ from typing import Any, TypeAlias
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-from bot.domain.models import Pair, Prompt, PromptKind
+from bot.domain.models import Pair, Person, Prompt, PromptKind
 from bot.domain.outbox import InboxItem, NewMessage
 from bot.storage.sqlite.inbox import InboxRepository
 from bot.storage.sqlite.invites import InvitesRepository
@@ -33,9 +33,11 @@ from bot.storage.sqlite.people import PeopleRepository
 from bot.storage.sqlite.prompts import PromptsRepository
 from bot.storage.sqlite.rows import (
     PAIR_COLUMNS,
+    PERSON_COLUMNS,
     PROMPT_COLUMNS,
     Repository,
     pair_row,
+    person_row,
     prefixed,
     prompt_row,
     to_ts,
@@ -253,14 +255,14 @@ class PostgresPrompts(PostgresRepository, PromptsRepository):
 class PostgresNudges(PostgresRepository, NudgesRepository):
     """Compliment nudges, in PostgreSQL."""
 
-    async def due_nudges(self, now: dt.datetime, limit: int) -> list[Pair]:
-        """Claim active pairs whose compliment nudge is due (skipping rows held elsewhere)."""
+    async def due_nudges(self, now: dt.datetime, limit: int) -> list[Person]:
+        """Claim people whose compliment nudge is due (skipping rows held elsewhere)."""
         rows = await self._all(
-            f"SELECT {PAIR_COLUMNS} FROM pairs WHERE next_nudge_at <= ? AND ended_at IS NULL"
+            f"SELECT {PERSON_COLUMNS} FROM people WHERE next_nudge_at <= ?"
             " ORDER BY next_nudge_at LIMIT ? FOR UPDATE SKIP LOCKED",
             (to_ts(now), limit),
         )
-        return [pair_row(row) for row in rows]
+        return [person_row(row) for row in rows]
 
     async def record_nudge_message(self, chat_id: int, message_id: int, nudge_id: int) -> None:
         """Remember which bot message carried a nudge, so a reply to it becomes the gift."""

@@ -6,14 +6,14 @@ import datetime as dt
 
 from bot.domain.models import (
     Nudge,
-    Pair,
+    Person,
 )
 from bot.storage.sqlite.rows import (
     NUDGE_COLUMNS,
-    PAIR_COLUMNS,
+    PERSON_COLUMNS,
     Repository,
     nudge_row,
-    pair_row,
+    person_row,
     prefixed,
     to_ts,
 )
@@ -22,14 +22,22 @@ from bot.storage.sqlite.rows import (
 class NudgesRepository(Repository):
     """Compliment nudges, the appreciations they became and hearts sent back., in SQLite."""
 
-    async def due_nudges(self, now: dt.datetime, limit: int) -> list[Pair]:
-        """Return active pairs whose compliment nudge is due."""
+    async def due_nudges(self, now: dt.datetime, limit: int) -> list[Person]:
+        """Return people whose compliment nudge is due (oldest first)."""
         rows = await self._all(
-            f"SELECT {PAIR_COLUMNS} FROM pairs WHERE next_nudge_at <= ? AND ended_at IS NULL"
+            f"SELECT {PERSON_COLUMNS} FROM people WHERE next_nudge_at <= ?"
             " ORDER BY next_nudge_at LIMIT ?",
             (to_ts(now), limit),
         )
-        return [pair_row(row) for row in rows]
+        return [person_row(row) for row in rows]
+
+    async def recent_gifts(self, user_id: int, limit: int) -> list[bool]:
+        """For the person's latest `limit` nudges, newest first: was each answered?"""
+        rows = await self._all(
+            "SELECT gift_at IS NOT NULL FROM nudges WHERE user_id = ? ORDER BY id DESC LIMIT ?",
+            (user_id, limit),
+        )
+        return [bool(row[0]) for row in rows]
 
     async def create_nudge(
         self, pair_id: int, user_id: int, content_id: str, local_date: dt.date, now: dt.datetime

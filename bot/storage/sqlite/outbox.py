@@ -152,6 +152,15 @@ class OutboxRepository(Repository):
         )
         return row is None or row[0] == "pending"  # None: withdrawn meanwhile, not given up
 
+    async def hold(self, item_id: int, not_before: dt.datetime) -> None:
+        """Put a claimed message back, unsent and without counting an attempt, until
+        `not_before` (its reader's morning)."""
+        await self._run(
+            "UPDATE outbox SET status = 'pending', not_before = ? WHERE id = ?"
+            " AND status = 'claimed'",
+            (to_ts(not_before), item_id),
+        )
+
     async def release_claimed(self) -> int:
         """Return messages claimed by a process that stopped to pending (start-up recovery)."""
         return await self._run("UPDATE outbox SET status = 'pending' WHERE status = 'claimed'")

@@ -154,31 +154,21 @@ class PairsRepository(Repository):
             ),
         )
 
-    async def set_next_nudge(self, pair_id: int, due_at: dt.datetime | None) -> None:
-        """Store when the pair's next compliment nudge is due (None: none scheduled)."""
-        await self._run(
-            "UPDATE pairs SET next_nudge_at = ? WHERE id = ? AND ended_at IS NULL",
-            (None if due_at is None else to_ts(due_at), pair_id),
-        )
-
     async def pause(self, pair_id: int, until: dt.datetime | None, by: int) -> None:
         """Stop everything scheduled for the pair until `until` (None: until resumed)."""
         await self._run(
-            "UPDATE pairs SET paused = 1, pause_ends_at = ?, paused_by = ?, next_due_at = NULL,"
-            " next_nudge_at = NULL WHERE id = ? AND ended_at IS NULL",
+            "UPDATE pairs SET paused = 1, pause_ends_at = ?, paused_by = ?, next_due_at = NULL"
+            " WHERE id = ? AND ended_at IS NULL",
             (None if until is None else to_ts(until), by, pair_id),
         )
 
-    async def resume(
-        self, pair_id: int, next_due_at: dt.datetime, next_nudge_at: dt.datetime
-    ) -> bool:
-        """End a pause and schedule the next question and nudge; False if it was not paused."""
+    async def resume(self, pair_id: int, next_due_at: dt.datetime) -> bool:
+        """End a pause and schedule the next question; False if it was not paused."""
         return (
             await self._run(
                 "UPDATE pairs SET paused = 0, pause_ends_at = NULL, paused_by = NULL,"
-                " next_due_at = ?, next_nudge_at = ? WHERE id = ? AND paused = 1"
-                " AND ended_at IS NULL",
-                (to_ts(next_due_at), to_ts(next_nudge_at), pair_id),
+                " next_due_at = ? WHERE id = ? AND paused = 1 AND ended_at IS NULL",
+                (to_ts(next_due_at), pair_id),
             )
             == 1
         )

@@ -88,6 +88,46 @@ class PeopleRepository(Repository):
                 "UPDATE people SET telegram_language = ? WHERE user_id = ?", (telegram, user_id)
             )
 
+    async def set_clock(
+        self, user_id: int, *, timezone: str | None = None, send_time: dt.time | None = None
+    ) -> None:
+        """Set a person's own zone or question time; arguments left as None stay."""
+        if timezone is not None:
+            await self._run(
+                "UPDATE people SET timezone = ? WHERE user_id = ?", (timezone, user_id)
+            )
+        if send_time is not None:
+            await self._run(
+                "UPDATE people SET send_time = ? WHERE user_id = ?",
+                (send_time.strftime("%H:%M"), user_id),
+            )
+
+    async def set_nudge_plan(
+        self,
+        user_id: int,
+        *,
+        days: frozenset[int] | None = None,
+        time: dt.time | None = None,
+        next_at: dt.datetime | None = None,
+        clear_next: bool = False,
+    ) -> None:
+        """Set a person's nudge days, time and next due moment (`clear_next`: none due)."""
+        if days is not None:
+            await self._run(
+                "UPDATE people SET nudge_days = ? WHERE user_id = ?",
+                (",".join(str(day) for day in sorted(days)), user_id),
+            )
+        if time is not None:
+            await self._run(
+                "UPDATE people SET nudge_time = ? WHERE user_id = ?",
+                (time.strftime("%H:%M"), user_id),
+            )
+        if next_at is not None or clear_next:
+            await self._run(
+                "UPDATE people SET next_nudge_at = ? WHERE user_id = ?",
+                (None if next_at is None else to_ts(next_at), user_id),
+            )
+
     async def lock_people(self, user_ids: Sequence[int]) -> None:
         """Nothing to do: SQLite's one writer already keeps every other change out."""
 

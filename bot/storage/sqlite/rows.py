@@ -61,7 +61,8 @@ PAIR_COLUMNS = (
 )
 PERSON_COLUMNS = (
     "user_id, chat_id, first_name, pair_id, reminders_on, nudges_on, blocked_at,"
-    " reminder_hours, quiet_start, quiet_end, language, telegram_language"
+    " reminder_hours, quiet_start, quiet_end, language, telegram_language, timezone, send_time,"
+    " nudge_days, nudge_time, next_nudge_at"
 )
 NUDGE_COLUMNS = "id, pair_id, user_id, content_id, local_date, sent_at, gift_at, heart_at"
 
@@ -97,9 +98,8 @@ def pair_row(row: Sequence[Any]) -> Pair:
         paused=bool(row[12]),
         pause_ends_at=from_ts(row[13]),
         ended_at=from_ts(row[14]),
-        nudge_time=dt.time.fromisoformat(row[15]),
-        nudge_frequency=Frequency(row[16]),
-        next_nudge_at=from_ts(row[17]),
+        # 15-17: the pair's old nudge time, frequency and due moment (nudges are each
+        # person's own since migration 10).
         paused_by=row[18],
         apart=bool(row[19]),
         stage=row[20],
@@ -126,6 +126,11 @@ def person_row(row: Sequence[Any]) -> Person:
         quiet_end=dt.time.fromisoformat(row[9]),
         language=row[10],
         telegram_language=row[11],
+        timezone=row[12],
+        send_time=None if row[13] is None else dt.time.fromisoformat(row[13]),
+        nudge_days=frozenset(int(day) for day in row[14].split(",") if day),
+        nudge_time=dt.time.fromisoformat(row[15]),
+        next_nudge_at=from_ts(row[16]),
     )
 
 
