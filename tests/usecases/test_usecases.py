@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.domain.models import AnswerKind
+from bot.domain.models import AnswerKind, Frequency
 from bot.domain.outbox import MessageKind
 from bot.scheduling import run_tick
-from bot.usecases import answers, pause, privacy, questions, settings
+from bot.usecases import answers, nudges, pause, privacy, questions, settings
 from bot.usecases.common import Services
 from sandbox.harness import FakeClock
 from tests.backends import table_cells
@@ -35,10 +35,11 @@ async def test_changes_within_a_minute_become_one_pending_notice(
     services: Services, couple: Couple
 ) -> None:
     await pause.pause(services, couple.alice, "3d")
-    await settings.change_schedule(services, couple.alice, timezone="Europe/Berlin")
+    await settings.change_schedule(services, couple.alice, frequency=Frequency.WEEKDAYS)
+    await settings.change_schedule(services, couple.alice, timezone="Europe/Berlin")  # own: untold
     rows = await _rows(services, "SELECT payload FROM outbox WHERE kind = 'changes'")
     assert len(rows) == 1
-    assert sorted(json.loads(rows[0][0])["changes"]) == ["pause", "schedule"]
+    assert sorted(json.loads(rows[0][0])["changes"]) == ["frequency", "pause"]
 
 
 async def test_a_change_undone_within_the_minute_leaves_nothing_to_send(
@@ -55,8 +56,14 @@ async def test_a_second_message_before_the_reveal_replaces_the_answer_and_is_not
     first = await answers.receive_message(services, _incoming(couple.alice, 10, "first"))
     assert first.answer is not None and first.answer.outcome is answers.AnswerOutcome.SAVED
     assert isinstance(services.clock, FakeClock)
+    async with services.db.transaction() as tx:  # nudges for Alice on every day, Wednesday too
+        await tx.set_nudge_plan(couple.alice, days=frozenset(range(1, 8)))
+        alice, pair = await tx.get_person(couple.alice), await tx.get_pair(couple.pair.id)
+        assert alice is not None
+        await nudges.plan_nudges(tx, alice, pair, services.clock())
     services.clock.set(services.clock.now.replace(hour=19))
-    assert (await run_tick(services)).nudges == 2  # the evening nudge arrives
+    # The evening nudge arrives for Alice only: Bob has not answered today's question.
+    assert (await run_tick(services)).nudges == 1
     again = await answers.receive_message(services, _incoming(couple.alice, 11, "correction"))
     assert again.gift_to is None
     assert again.answer is not None and again.answer.outcome is answers.AnswerOutcome.REPLACED
