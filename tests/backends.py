@@ -65,5 +65,5 @@ async def table_cells(db: Store, postgres: bool) -> list[str]:
         reader: Any = tx
         for (table,) in await reader._all(listing):
             for row in await reader._all(f"SELECT * FROM {table}"):
-                cells.extend(str(row[key]) for key in row.keys() if key != "id")
+                cells.extend(str(value) for key, value in dict(row).items() if key != "id")
     return cells
