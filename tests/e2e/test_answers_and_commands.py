@@ -171,7 +171,7 @@ async def test_an_old_unpair_button_for_another_pair_has_expired(
         assert await tx.active_pair_of(alice.id) is not None
 
 
-async def test_changing_the_time_tells_the_partner_and_moves_the_next_question(
+async def test_changing_the_time_moves_ones_own_next_question_and_the_frequency_tells_the_partner(
     bot: RunningBot, api: FakeBotAPI
 ) -> None:
     alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
@@ -184,13 +184,32 @@ async def test_changing_the_time_tells_the_partner_and_moves_the_next_question(
     changed = await alice.receive()
     assert says(changed, texts.SCHEDULE_CHANGED) and "20:15" in _text(changed)
     await bot.pass_change_window()
+    await bot.settle()
+    assert bob.unread() == []  # one's own time: the partner is not told
+    # How often questions come is the pair's: the partner is told.
+    await alice.send("/settings")
+    menu = await alice.receive()
+    await alice.press(menu, texts.SETTINGS_BUTTON_FREQUENCY)
+    await alice.receive_until(lambda m: m.get("message_id") == menu["message_id"])
+    await alice.press(menu, texts.FREQUENCY_NAMES["weekdays"])
+    await bot.pass_change_window()
     told = await bob.receive()
-    assert says(told, texts.CHANGES_ONE, name="Alice") and includes(told, texts.CHANGE_SCHEDULE)
-    assert "20:15" in _text(told)
+    assert says(told, texts.CHANGES_ONE, name="Alice")
+    assert includes(told, texts.CHANGE_FREQUENCY, frequency=texts.FREQUENCY_NAMES["weekdays"])
+    assert not includes(told, texts.CHANGE_SCHEDULE)
+    await bot.settle()
+    alice.unread()
+    # Thursday: Bob's question at his 09:00, Alice's at her own 20:15 and not before.
+    bot.clock.set(dt.datetime(2026, 1, 15, 9, 0, tzinfo=dt.UTC))
+    await bot.tick()
+    await bob.receive_until(is_question)
     bot.clock.set(dt.datetime(2026, 1, 15, 20, 14, tzinfo=dt.UTC))
-    assert (await bot.tick()).delivered == 0
+    await bot.tick()
+    await bot.settle()
+    assert not [m for m in alice.unread() if is_question(m)]
     bot.clock.set(dt.datetime(2026, 1, 15, 20, 15, tzinfo=dt.UTC))
-    assert (await bot.tick()).delivered == 1
+    await bot.tick()
+    await alice.receive_until(is_question)
 
 
 async def test_a_day_missed_while_the_bot_was_down_is_skipped_not_sent_late(

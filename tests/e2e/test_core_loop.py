@@ -3,6 +3,7 @@ on both storage backends (SQLite and a real PostgreSQL)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -192,8 +193,10 @@ async def test_the_next_question_arrives_at_the_local_send_time_and_not_before(
     await alice.send("/timezone Asia/Tokyo")
     await alice.receive()
     await bot.pass_change_window()
-    bob.unread()
-    # START is 07:30 UTC = 16:30 in Tokyo; the next question is 09:00 Tokyo tomorrow = 00:00 UTC.
+    await bot.settle()
+    assert bob.unread() == []  # Alice's own zone: Bob is not told
+    # START is 08:30 UTC = 17:30 in Tokyo; Alice's next question is 09:00 Tokyo tomorrow =
+    # 00:00 UTC, Bob's stays at his own 09:00 UTC.
     bot.clock.set(bot.clock.now.replace(hour=23, minute=59, second=59))
     await bot.tick()
     await bot.settle()
@@ -202,6 +205,15 @@ async def test_the_next_question_arrives_at_the_local_send_time_and_not_before(
     report = await bot.tick()
     assert report.delivered == 1
     assert is_question(await alice.receive())
+    await bot.tick()
+    await bot.settle()
+    assert alice.unread() == [] and bob.unread() == []
+    bot.clock.set(dt.datetime(2026, 1, 15, 8, 59, 59, tzinfo=dt.UTC))
+    await bot.tick()
+    await bot.settle()
+    assert bob.unread() == []
+    bot.clock.advance(seconds=1)
+    await bot.tick()
     assert is_question(await bob.receive())
     await bot.tick()
     await bot.settle()
