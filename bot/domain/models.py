@@ -304,3 +304,6 @@ class ReminderDue:
     person: Person
     pair: Pair
     partner_answered: bool
+    # When the question was to reach the person (their own moment, or at once for the first
+    # or a swapped question); None when its message is no longer kept.
+    delivered_at: dt.datetime | None = None

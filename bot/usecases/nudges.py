@@ -108,3 +108,34 @@ async def _owes_an_answer(tx: StoreTransaction, pair: Pair, person: Person) -> b
         return False  # the latest question was revealed: both answered it
     newest = max(latest, key=lambda prompt: (prompt.sent_at, prompt.id))
     return not await tx.has_answered(newest.id, person.user_id)
+
+
+class HeartOutcome(Enum):
+    """What became of a press on 'send a heart back'."""
+
+    SENT = auto()
+    ALREADY = auto()
+    EXPIRED = auto()
+
+
+async def send_heart(services: Services, user_id: int, nudge_id: int) -> HeartOutcome:
+    """Send a heart back to the partner who wrote an appreciation to `user_id`."""
+    now = services.clock()
+    async with services.db.transaction() as tx:
+        pairing = await pairing_in(tx, user_id)
+        nudge = await tx.get_nudge(nudge_id)
+        if (
+            pairing is None
+            or nudge is None
+            or nudge.pair_id != pairing.pair.id
+            or nudge.user_id != pairing.partner.user_id
+        ):
+            return HeartOutcome.EXPIRED
+        if not await tx.mark_heart(nudge.id, now):
+            return HeartOutcome.ALREADY
+        params = {"name": pairing.person.first_name}
+        await tx.enqueue(
+            [notice_to(pairing.partner, Notice.HEART, params, about=pairing.person)], now
+        )
+    services.wake_delivery()
+    return HeartOutcome.SENT

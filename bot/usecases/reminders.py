@@ -42,7 +42,7 @@ async def send_due_reminders(
         cursor.after = (int(prompt.sent_at.timestamp()), prompt.id, person.user_id)
         clock = person.clock(pair)
         if not schedule.reminder_is_due(
-            delivered_at=schedule.personal_moment(prompt.sent_at, clock),
+            delivered_at=due.delivered_at or schedule.personal_moment(prompt.sent_at, clock),
             hours=person.reminder_hours,
             now=now,
             timezone=clock.timezone,

@@ -9,6 +9,7 @@ arrives silently, and what can wait waits for the reader's morning.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from zoneinfo import ZoneInfo
 
 from bot import texts
@@ -172,7 +173,7 @@ async def test_after_three_ignored_nudges_they_back_off(bot: RunningBot, api: Fa
         day += dt.timedelta(days=1)
     # Tuesdays and Fridays at first; three ignored, then a week more between them.
     assert sent[:3] == [dt.date(2026, 1, 16), dt.date(2026, 1, 20), dt.date(2026, 1, 23)]
-    gaps = [(b - a).days for a, b in zip(sent, sent[1:], strict=False)]
+    gaps = [(b - a).days for a, b in itertools.pairwise(sent)]
     assert all(gap >= 7 for gap in gaps[2:]), sent
     assert len(sent) < 8  # 40 days of Tuesdays and Fridays would be 11
 

@@ -49,15 +49,30 @@ async def _pairs(bot: RunningBot, api: FakeBotAPI) -> tuple[FakeUser, FakeUser]:
     return alice, bob
 
 
+async def _friday_evening(bot: RunningBot, alice: FakeUser, bob: FakeUser) -> None:
+    """Both answer every question from Wednesday to Friday, and it is 19:00 on Friday: nudge
+    time (Tuesdays and Fridays at 19:00 by default, never on top of an unanswered question)."""
+    await _answer_today(bot, alice, bob)
+    for day in (15, 16):
+        bot.clock.set(_at(day, 9))
+        await bot.tick()
+        await alice.receive_until(_is_question)
+        await bob.receive_until(_is_question)
+        await _answer_today(bot, alice, bob)
+    bot.clock.set(_at(16, 19))
+    alice.unread()
+    bob.unread()
+
+
 async def test_an_evening_nudge_turns_a_reply_into_a_gift_with_a_heart_back(
     bot: RunningBot, api: FakeBotAPI
 ) -> None:
     alice, bob = await _pairs(bot, api)
-    bot.clock.set(_at(14, 19))
+    await _friday_evening(bot, alice, bob)
     report = await bot.tick()
     assert report.nudges == 2
     nudge = await alice.receive()
-    assert says(nudge, texts.NUDGE, partner="Bob")
+    assert says(nudge, texts.NUDGE, partner="Bob") and nudge["silent"]
     await bob.receive()
     await alice.reply(nudge, "You made my morning with that coffee")
     assert says(await alice.receive(), texts.GIFT_SENT, partner="Bob")
@@ -73,13 +88,13 @@ async def test_an_evening_nudge_turns_a_reply_into_a_gift_with_a_heart_back(
 async def test_a_partner_who_ignores_a_nudge_is_not_chased(
     bot: RunningBot, api: FakeBotAPI
 ) -> None:
-    alice, _bob = await _pairs(bot, api)
-    bot.clock.set(_at(14, 19))
+    alice, bob = await _pairs(bot, api)
+    await _friday_evening(bot, alice, bob)
     await bot.tick()
     await bot.settle()
-    alice.unread()
+    assert [m for m in alice.unread() if says(m, texts.NUDGE)]
     for hour in (20, 21, 23):
-        bot.clock.set(_at(14, hour))
+        bot.clock.set(_at(16, hour))
         await bot.tick()
     await bot.settle()
     assert alice.unread() == []
@@ -91,7 +106,7 @@ async def test_nudges_can_be_turned_off_for_one_partner(bot: RunningBot, api: Fa
     menu = await alice.receive()
     await alice.press(menu, texts.SETTINGS_BUTTON_NUDGES.format(state=texts.ON))
     assert says(await alice.receive(), texts.SETTINGS, nudges=texts.OFF)
-    bot.clock.set(_at(14, 19))
+    await _friday_evening(bot, alice, bob)
     assert (await bot.tick()).nudges == 1
     await bot.settle()
     assert not [m for m in alice.unread() if includes(m, texts.NUDGE)]
@@ -108,9 +123,9 @@ async def test_a_reminder_comes_once_after_the_set_hours_and_names_a_partner_who
     assert says(await alice.receive(), texts.REMINDERS_ON)
     await bob.send("Bob was quick")
     await bob.receive()
-    bot.clock.set(_at(14, 11, 29))  # the question went out at 07:30; 4 hours have not passed
+    bot.clock.set(_at(14, 12, 29))  # the question went out at 08:30; 4 hours have not passed
     assert (await bot.tick()).reminders == 0
-    bot.clock.set(_at(14, 11, 30))
+    bot.clock.set(_at(14, 12, 30))
     assert (await bot.tick()).reminders == 1
     reminder = await alice.receive()
     assert says(reminder, texts.REMINDER_PARTNER_ANSWERED, partner="Bob")
@@ -167,9 +182,9 @@ async def test_a_timed_pause_ends_by_itself_with_a_note_to_both(
     assert says(await alice.receive(), texts.PAUSED)
     await bot.pass_change_window()
     await bob.receive()
-    bot.clock.set(_at(17, 7, 29))
+    bot.clock.set(_at(17, 8, 29))  # three days from 08:30
     assert (await bot.tick()).pauses_ended == 0
-    bot.clock.set(_at(17, 7, 31))
+    bot.clock.set(_at(17, 8, 31))
     report = await bot.tick()
     assert report.pauses_ended == 1
     assert says(await alice.receive(), texts.PAUSE_ENDED)
@@ -451,9 +466,9 @@ async def test_reminder_timing_is_set_in_the_settings_menu(
     await alice.receive()
     await alice.press(menu, texts.HOURS_LABEL.format(hours=2))
     assert says(await alice.receive(), texts.SETTINGS, hours=2)
-    bot.clock.set(_at(14, 9, 29))  # the question went out at 07:30
+    bot.clock.set(_at(14, 10, 29))  # the question went out at 08:30
     assert (await bot.tick()).reminders == 0
-    bot.clock.set(_at(14, 9, 30))
+    bot.clock.set(_at(14, 10, 30))
     assert (await bot.tick()).reminders == 1
     assert says(await alice.receive(), texts.REMINDER)
 
@@ -462,7 +477,7 @@ async def test_an_appreciation_repeated_after_a_crash_reaches_the_partner_once(
     bot: RunningBot, api: FakeBotAPI
 ) -> None:
     alice, bob = await _pairs(bot, api)
-    bot.clock.set(_at(14, 19))
+    await _friday_evening(bot, alice, bob)
     await bot.tick()
     nudge = await alice.receive()
     await bob.receive()

@@ -20,6 +20,7 @@ from bot.storage.sqlite.rows import (
     PROMPT_COLUMNS,
     Repository,
     answer_row,
+    from_ts,
     pair_row,
     person_row,
     prefixed,
@@ -415,6 +416,8 @@ class PromptsRepository(Repository):
         rows = await self._all(
             f"SELECT {prefixed(PROMPT_COLUMNS, 'p')}, {prefixed(PERSON_COLUMNS, 'x')},"
             f" {prefixed(PAIR_COLUMNS, 'q')},"
+            " (SELECT MIN(m.not_before) FROM outbox AS m WHERE m.prompt_id = p.id"
+            "   AND m.user_id = x.user_id AND m.kind = 'question'),"
             " EXISTS (SELECT 1 FROM answers AS o"
             "   WHERE o.prompt_id = p.id AND o.user_id <> x.user_id)"
             " FROM prompts AS p"
@@ -443,6 +446,7 @@ class PromptsRepository(Repository):
                     person=person_row(row[prompt_width:person_end]),
                     pair=pair_row(row[person_end : person_end + pair_width]),
                     partner_answered=bool(row[-1]),
+                    delivered_at=from_ts(row[-2]),
                 )
             )
         return found
