@@ -265,4 +265,19 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX inbox_waiting ON inbox(lane, update_id) WHERE handled_at IS NULL;
     CREATE INDEX inbox_handled ON inbox(handled_at) WHERE handled_at IS NOT NULL;
     """,
+    # 6: gentle follow-ups (SQLite's 10).
+    """
+    ALTER TABLE invites ADD COLUMN told TEXT;
+    CREATE INDEX invites_expiring ON invites(expires_at) WHERE used_at IS NULL AND told IS NULL;
+    ALTER TABLE prompts ADD COLUMN closed_at BIGINT;
+    CREATE INDEX prompts_closing ON prompts(sent_at)
+        WHERE revealed_at IS NULL AND skipped_at IS NULL AND closed_at IS NULL
+        AND kind = 'question';
+    CREATE TABLE absences (
+        pair_id  BIGINT PRIMARY KEY REFERENCES pairs(id) ON DELETE CASCADE,
+        user_id  BIGINT NOT NULL,
+        noted_at BIGINT NOT NULL
+    );
+    CREATE INDEX absences_user ON absences(user_id);
+    """,
 )
