@@ -53,6 +53,16 @@ class Settings(BaseSettings):
     # takes its own claims back at once (others' come back when their lease ends).
     instance_name: str | None = None
     webapp_url: str | None = None
+    # Gentle follow-ups (issue 12): a question takes answers (and can be revealed) this long
+    # after it was sent; a partner who answered none of this many question days in a row while
+    # the other answered pauses the pair (both told once).
+    question_open_hours: float = Field(default=48.0, gt=0, le=24 * 30)
+    absence_days: int = Field(default=3, ge=1, le=60)
+
+    @property
+    def question_open_for(self) -> dt.timedelta:
+        """How long a question stays open after it was sent."""
+        return dt.timedelta(hours=self.question_open_hours)
 
     @property
     def webhook_mode(self) -> bool:

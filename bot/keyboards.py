@@ -102,3 +102,17 @@ def webapp_row(url: str | None, t: Texts, *, tab: str = "") -> list[list[InlineK
     label = t(texts.WEBAPP_OPEN_SETTINGS if tab == "settings" else texts.WEBAPP_OPEN_JOURNAL)
     target = f"{url}?tab={tab}" if tab else url
     return [[InlineKeyboardButton(label, web_app=WebAppInfo(target))]]
+
+
+def new_invite(t: Texts) -> InlineKeyboardMarkup:
+    """Under a note about an unused invite: make a fresh link (as /invite does)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t(texts.NEW_LINK_BUTTON), callback_data="invite")]]
+    )
+
+
+def show_exercise(prompt_id: int, t: Texts) -> InlineKeyboardMarkup:
+    """Under an exercise teaser: open its how-to in place."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t(texts.SHOW_ME_BUTTON), callback_data=f"exercise:{prompt_id}")]]
+    )

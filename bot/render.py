@@ -153,6 +153,16 @@ def _notice_text(
         return t(template, name=name, question=texts.esc(question))
     if notice is Notice.TOPIC_ON:
         return _topic_on_text(params, lang)
+    if notice is Notice.INVITE_DECLINED:
+        return t(texts.INVITE_DECLINED_NOTICE, name=_name(params.get("name"), t))
+    if notice is Notice.INVITE_EXPIRED:
+        return t(texts.INVITE_EXPIRED_NOTICE)
+    if notice is Notice.INVITE_OPENED_LATE:
+        return t(texts.INVITE_OPENED_LATE_NOTICE, name=_name(params.get("name"), t))
+    if notice is Notice.PARTNER_ABSENT:
+        return t(texts.PARTNER_ABSENT, name=name)
+    if notice is Notice.ABSENCE_PAUSED:
+        return t(texts.ABSENCE_PAUSED, name=name)
     return t(texts.DELETE_PARTNER)
 
 
@@ -175,7 +185,13 @@ def _render_notice(item: OutboxItem, view: View, lang: Language, now: dt.datetim
         choices = [(zone, zone_label(zone, lang, now)) for zone in zones]
         markup = keyboards.zone_choices(choices, lang.texts)
         return _ending(lang.texts(texts.ZONE_ASK), reply_markup=markup)
-    return _text_parts(_notice_text(notice, item.payload.get("params") or {}, view, lang, now))
+    text = _notice_text(notice, item.payload.get("params") or {}, view, lang, now)
+    if notice in _NEW_LINK_NOTICES:  # the inviter makes a fresh link with one tap
+        return _ending(text, reply_markup=keyboards.new_invite(lang.texts))
+    return _text_parts(text)
+
+
+_NEW_LINK_NOTICES = frozenset({Notice.INVITE_EXPIRED, Notice.INVITE_OPENED_LATE})
 
 
 def _change_text(change: Mapping[str, Any], view: View, lang: Language, now: dt.datetime) -> str:
@@ -315,9 +331,14 @@ def _render_question(item: OutboxItem, view: View, lang: Language, now: dt.datet
 
 
 def _render_exercise(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
+    # A short teaser of its own (never folded into the question); "Show me" opens the how-to
+    # in place (handlers.followups.show_exercise).
     exercise = lang.wording.exercise(view.prompt.content_id) if view.prompt else None
-    apart = bool(item.payload.get("apart"))
-    return [] if exercise is None else _text_parts(lang.texts.exercise(exercise, apart=apart))
+    if exercise is None or view.prompt is None:
+        return []
+    t = lang.texts
+    text = t(texts.EXERCISE_TEASER, title=texts.esc(exercise.title), minutes=exercise.minutes)
+    return [Part(text=text, reply_markup=keyboards.show_exercise(view.prompt.id, t))]
 
 
 def _render_reminder(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:

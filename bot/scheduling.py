@@ -15,7 +15,7 @@ from bot.content import Library
 from bot.domain import schedule
 from bot.domain.models import Pair
 from bot.storage import StoreTransaction
-from bot.usecases import common, nudges, pause, questions, reminders
+from bot.usecases import common, followups, nudges, pause, questions, reminders
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +35,29 @@ class TickReport:
     nudges: int = 0
     reminders: int = 0
     pauses_ended: int = 0
+    questions_closed: int = 0
+    invites_expired: int = 0
+    absences: int = 0
 
 
 async def claim_due_pairs(
-    tx: StoreTransaction, library: Library, now: dt.datetime, limit: int, report: TickReport
+    tx: StoreTransaction,
+    library: Library,
+    now: dt.datetime,
+    limit: int,
+    report: TickReport,
+    *,
+    absence_days: int | None = None,
 ) -> int:
-    """Queue the question (and any exercise) of up to `limit` due pairs; return how many."""
+    """Queue the question (and any exercise) of up to `limit` due pairs; return how many.
+    With `absence_days`, a pair with a partner gone quiet that long is paused instead."""
     due = await tx.due_pairs(now, limit)
     for pair in due:
+        if absence_days is not None and await followups.pause_if_absent(
+            tx, pair, now, absence_days
+        ):
+            report.absences += 1
+            continue
         await _handle_due_pair(tx, library, pair, now, report)
     return len(due)
 
@@ -80,9 +95,26 @@ async def run_tick(services: common.Services, now: dt.datetime | None = None) ->
     moment = now or services.clock()
     report = TickReport()
     cursor = reminders.ReminderCursor()
+    settings = services.settings
     steps: list[Callable[[StoreTransaction], Awaitable[int]]] = [
         lambda tx: _count(pause.end_due_pauses(tx, moment, BATCH_SIZE), report, "pauses_ended"),
-        lambda tx: claim_due_pairs(tx, services.library, moment, BATCH_SIZE, report),
+        # Closing first, so a pair's new question never joins a pile of old open ones.
+        lambda tx: _count(
+            followups.close_questions(tx, moment, settings.question_open_for, BATCH_SIZE),
+            report,
+            "questions_closed",
+        ),
+        lambda tx: claim_due_pairs(
+            tx,
+            services.library,
+            moment,
+            BATCH_SIZE,
+            report,
+            absence_days=settings.absence_days,
+        ),
+        lambda tx: _count(
+            followups.tell_expired_invites(tx, moment, BATCH_SIZE), report, "invites_expired"
+        ),
         lambda tx: _nudge_batch(tx, services, moment, report),
         lambda tx: reminders.send_due_reminders(tx, moment, BATCH_SIZE, cursor),
     ]

@@ -75,7 +75,7 @@ START_PAIRED = (
 INVITE_BUTTON = "💌 Invite my partner"
 INVITE_CREATED = (
     "Here is your personal invite link. Send it to your partner; it works once and for "
-    "24 hours:\n\n{link}\n\nOr forward them the next message 👇"
+    "7 days:\n\n{link}\n\nOr forward them the next message 👇"
 )
 INVITE_FORWARDABLE = (
     "💌 {name} invited you to <b>Nearer</b>: one small question a day for the two of us, "
@@ -629,3 +629,64 @@ WEBAPP = {
     "waiting": "Saved. {partner} sees it once they’ve answered too.",
     "revealed": "You’ve both answered: it’s in your journal now.",
 }
+
+
+# --- Issue 12: follow-ups ---
+# /start for someone new: their partner may have invited them already.
+HAVE_LINK_BUTTON = "🔗 I have a link"
+HAVE_LINK_HELP = (
+    "Lovely! Your partner's invite is a link that starts with <b>t.me/</b>. Tap it in the chat "
+    "where they sent it: it opens right here, with a button to pair you. If it has run out, "
+    "ask them for a fresh one, or invite them yourself 👇"
+)
+# Under the invite link: Telegram's share sheet (t.me/share), with this line beside the link.
+INVITE_SHARE_BUTTON = "📤 Share the link"
+INVITE_SHARE_TEXT = "Join me on Nearer: one small question a day, just for the two of us."
+# To the invitee after "Not now".
+INVITE_DECLINED_TOLD = (
+    "No problem. I'll let <b>{inviter}</b> know you said not now, nothing more. The link still "
+    "works until it runs out, if you change your mind."
+)
+# To the invitee who opens a link that ran out unused.
+INVITE_RAN_OUT = (
+    "This link from <b>{inviter}</b> has run out (links last 7 days). I've let {inviter} know, "
+    "so a fresh one can be on its way. Just open it when it arrives."
+)
+# To the inviter, once per link.
+NEW_LINK_BUTTON = "💌 Send a new link"
+INVITE_DECLINED_NOTICE = (
+    "💌 {name} opened your invite and tapped “Not now”. No pressure: the link still works "
+    "until it runs out, and you can always send a new one later."
+)
+INVITE_EXPIRED_NOTICE = (
+    "💌 Your invite link ran out before anyone used it; links last 7 days. Would you like a "
+    "fresh one to send your partner?"
+)
+INVITE_OPENED_LATE_NOTICE = (
+    "💌 {name} just opened your invite link, but it had run out. Send a new one and you can "
+    "pair right away."
+)
+# A message written to a question that has closed (it is not saved as an answer).
+QUESTION_CLOSED_TODAY = (
+    "🔒 That question has closed, so I didn't save this as an answer; your words stay here in "
+    "our chat, just for you. Today's question is open: send /today and reply to it there 🌱"
+)
+QUESTION_CLOSED_NEXT = (
+    "🔒 That question has closed, so I didn't save this as an answer; your words stay here in "
+    "our chat, just for you. Your next question comes {when} 🌱"
+)
+PICK_CLOSED = "This question has closed, so your pick wasn't saved. /today shows what's open."
+# One partner answered nothing for a few question days while the other did: told once each.
+PARTNER_ABSENT = (
+    "💛 {name} hasn't answered for a few days, so I've paused your questions for now, and "
+    "nothing piles up for either of you. I've let {name} know. When {name} is back, or if "
+    "you'd like to carry on anyway, send /resume."
+)
+ABSENCE_PAUSED = (
+    "🌙 Life gets busy. You haven't answered for a few days, so I've paused your questions "
+    "with {name} for now; nothing is piling up. I've let {name} know. Send /resume whenever "
+    "you like, and your questions start again."
+)
+# The week's exercise comes as a short teaser; "Show me" opens the how-to in place.
+EXERCISE_TEASER = "✨ <b>Something to try together this week</b>\n{title} · about {minutes} min"
+SHOW_ME_BUTTON = "👀 Show me"

@@ -252,6 +252,7 @@ class Invite:
     created_at: dt.datetime
     expires_at: dt.datetime
     used_at: dt.datetime | None = None
+    told: str | None = None  # what the inviter was last told about it unused (issue 12)
 
 
 @dataclass(frozen=True, slots=True)

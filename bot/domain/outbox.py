@@ -40,6 +40,12 @@ class Notice(StrEnum):
     GUESS_VERDICT = "guess_verdict"  # the partner's word on one's guess
     TOPIC_ON = "topic_on"  # both said yes: an opt-in topic is on
     ZONE_ASK = "zone_ask"  # just paired: where are you? (a few zones as buttons)
+    # Gentle follow-ups (issue 12)
+    INVITE_DECLINED = "invite_declined"  # the invitee tapped "Not now"
+    INVITE_EXPIRED = "invite_expired"  # the link ran out unused
+    INVITE_OPENED_LATE = "invite_opened_late"  # someone opened it after it ran out
+    PARTNER_ABSENT = "partner_absent"  # the partner's absence paused the pair
+    ABSENCE_PAUSED = "absence_paused"  # to the quiet one: paused until /resume
 
 
 class Priority(IntEnum):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from enum import Enum, auto
 
 from bot.domain.models import Invite
 
-INVITE_LIFETIME = dt.timedelta(hours=24)
+INVITE_LIFETIME = dt.timedelta(days=7)  # a partner may not open Telegram every day
 # Wrong invite codes a person may try within the window before they must wait.
 INVITE_FAILURE_LIMIT = 5
 INVITE_FAILURE_WINDOW = dt.timedelta(minutes=10)
@@ -75,3 +75,25 @@ def message_role(
 def invite_guessing_blocked(recent_failures: int) -> bool:
     """Say whether someone who tried `recent_failures` wrong codes in the window must wait."""
     return recent_failures >= INVITE_FAILURE_LIMIT
+
+
+# Gentle follow-ups (issue 12) ------------------------------------------------------------------
+
+
+def question_closed(sent_at: dt.datetime, now: dt.datetime, open_for: dt.timedelta) -> bool:
+    """Say whether a question sent at `sent_at` is closed at `now`: it takes no answers and is
+    never revealed (the tick also marks it, so it leaves the open questions)."""
+    return now >= sent_at + open_for
+
+
+def absent_member(
+    members: tuple[int, int], answerers: Sequence[frozenset[int]], days: int
+) -> int | None:
+    """The member who answered none of the pair's last `days` questions while the other
+    answered at least one of them, or None (fewer questions than that: nobody)."""
+    recent = list(answerers)[:days]
+    if days < 1 or len(recent) < days:
+        return None
+    answered = frozenset().union(*recent)
+    quiet = [member for member in members if member not in answered]
+    return quiet[0] if len(quiet) == 1 else None

@@ -53,15 +53,14 @@ def still_same_day(due_at: dt.datetime, now: dt.datetime, timezone: str) -> bool
 def exercise_cadence_for(day: dt.date, weekday: int) -> Cadence | None:
     """Return which exercise, if any, a pair is offered on local `day`.
 
-    The weekly exercise comes on the pair's chosen weekday; in the first week of a month that
-    slot goes to the monthly one instead; a daily-habit exercise comes three days later.
-    At most one extra prompt a day, by construction.
+    One a week (issue 12: a budget of attention), on the pair's chosen weekday: in the first
+    week of a month the monthly one, in the third a daily habit to try, otherwise a weekly one.
     """
-    if day.weekday() == weekday:
-        return Cadence.MONTHLY if day.day <= 7 else Cadence.WEEKLY
-    if day.weekday() == (weekday + 3) % 7:
-        return Cadence.DAILY
-    return None
+    if day.weekday() != weekday:
+        return None
+    if day.day <= 7:
+        return Cadence.MONTHLY
+    return Cadence.DAILY if 15 <= day.day <= 21 else Cadence.WEEKLY
 
 
 def in_quiet_hours(moment: dt.datetime, timezone: str, start: dt.time, end: dt.time) -> bool:

@@ -13,7 +13,17 @@ from telegram.ext import (
 )
 
 from bot.context import NearerApp
-from bot.handlers import admin, answers, basics, everyday, pairing, privacy, schedule, settings
+from bot.handlers import (
+    admin,
+    answers,
+    basics,
+    everyday,
+    followups,
+    pairing,
+    privacy,
+    schedule,
+    settings,
+)
 
 
 def register_handlers(app: NearerApp) -> None:
@@ -48,7 +58,11 @@ def register_handlers(app: NearerApp) -> None:
     app.add_handler(CommandHandler("support", privacy.support, filters=command))
     app.add_handler(CommandHandler("stats", admin.show_stats, filters=command))
     app.add_handler(CallbackQueryHandler(pairing.invite_button, pattern=r"^invite$"))
-    app.add_handler(CallbackQueryHandler(pairing.answer_invite, pattern=r"^(accept:|decline$)"))
+    app.add_handler(
+        CallbackQueryHandler(pairing.answer_invite, pattern=r"^(accept:|decline$|decline:)")
+    )
+    app.add_handler(CallbackQueryHandler(followups.explain_link, pattern=r"^have_link$"))
+    app.add_handler(CallbackQueryHandler(followups.show_exercise, pattern=r"^exercise:"))
     app.add_handler(CallbackQueryHandler(pairing.confirm_unpair, pattern=r"^unpair:"))
     app.add_handler(CallbackQueryHandler(settings.press_setting, pattern=r"^s:"))
     app.add_handler(CallbackQueryHandler(settings.press_language, pattern=r"^lang:"))

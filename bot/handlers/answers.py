@@ -67,6 +67,8 @@ def _reply_for(result: answers.AnswerResult, t: Texts, context: NearerContext) -
         pair = result.pair
         when = t.next_time(pair.next_due_at, pair.schedule, context.services.clock())
         return t(texts.NO_OPEN_QUESTION, when=when)
+    if outcome is answers.AnswerOutcome.CLOSED and result.pair is not None:
+        return _closed_reply(result, t, context)
     if outcome is answers.AnswerOutcome.SEVERAL_OPEN:
         return t.count(texts.SEVERAL_OPEN, result.open_count)
     return {
@@ -82,7 +84,17 @@ def _reply_for(result: answers.AnswerResult, t: Texts, context: NearerContext) -
         answers.AnswerOutcome.GUESS_TEXT_ONLY: t(texts.GUESS_TEXT_ONLY, partner=partner),
         answers.AnswerOutcome.WHY_SAVED: t(texts.WHY_SAVED),
         answers.AnswerOutcome.WHY_SENT: t(texts.WHY_SENT, partner=partner),
+        answers.AnswerOutcome.CLOSED: t(texts.QUESTION_CLOSED_TODAY),
     }[outcome]
+
+
+def _closed_reply(result: answers.AnswerResult, t: Texts, context: NearerContext) -> str:
+    """A message to a closed question: not saved, and where to answer instead (issue 12)."""
+    if result.open_count or result.pair is None:
+        return t(texts.QUESTION_CLOSED_TODAY)
+    pair = result.pair
+    when = t.next_time(pair.next_due_at, pair.schedule, context.services.clock())
+    return t(texts.QUESTION_CLOSED_NEXT, when=when)
 
 
 def _numbers(data: str, count: int) -> list[int] | None:
@@ -116,6 +128,9 @@ async def pick(update: Update, context: NearerContext) -> None:
         return
     if result.outcome is answers.AnswerOutcome.ALREADY_REVEALED:
         await query.answer(t(texts.PICK_TOO_LATE), show_alert=True)
+        return
+    if result.outcome is answers.AnswerOutcome.CLOSED:
+        await query.answer(t(texts.PICK_CLOSED), show_alert=True)
         return
     await query.answer()
     partner = texts.esc(result.partner.first_name) if result.partner else t(texts.YOUR_PARTNER)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote, urlencode
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
@@ -22,6 +23,29 @@ def invite_keyboard(t: Texts) -> InlineKeyboardMarkup:
     )
 
 
+def greeting_keyboard(t: Texts) -> InlineKeyboardMarkup:
+    """Under the greeting: make an invite, or learn how to open the partner's link."""
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(t(texts.INVITE_BUTTON), callback_data="invite")],
+            [InlineKeyboardButton(t(texts.HAVE_LINK_BUTTON), callback_data="have_link")],
+        ]
+    )
+
+
+def share_keyboard(t: Texts, link: str) -> InlineKeyboardMarkup:
+    """Telegram's share sheet for the link. A t.me/share URL button works in every client
+    without inline mode; switch_inline_query would need inline mode turned on with BotFather
+    and an inline-query handler, and shows nothing where it is off."""
+    query = urlencode({"url": link, "text": t(texts.INVITE_SHARE_TEXT)}, quote_via=quote)
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t(texts.INVITE_SHARE_BUTTON), url=f"{SHARE_URL}?{query}")]]
+    )
+
+
+SHARE_URL = "https://t.me/share/url"
+
+
 async def start(update: Update, context: NearerContext) -> None:
     """Greet, or open the invite in a deep link (/start <code>)."""
     t = await texts_for(update, context)
@@ -32,7 +56,7 @@ async def start(update: Update, context: NearerContext) -> None:
     pairing = await common.pairing_of(context.services, user.id)
     if pairing is None:
         name = texts.esc(user.first_name)
-        await message.reply_text(t(texts.START, name=name), reply_markup=invite_keyboard(t))
+        await message.reply_text(t(texts.START, name=name), reply_markup=greeting_keyboard(t))
         return
     pair, partner = pairing.pair, pairing.partner
     await message.reply_text(
@@ -76,7 +100,9 @@ async def _send_invite(
         await context.bot.send_message(chat_id, t(texts.INVITE_ALREADY_PAIRED, partner=partner))
         return
     link = f"https://t.me/{context.bot.username}?start={result.invite.code}"
-    await context.bot.send_message(chat_id, t(texts.INVITE_CREATED, link=link))
+    await context.bot.send_message(
+        chat_id, t(texts.INVITE_CREATED, link=link), reply_markup=share_keyboard(t, link)
+    )
     await context.bot.send_message(
         chat_id, t(texts.INVITE_FORWARDABLE, name=texts.esc(name), link=link)
     )
@@ -91,6 +117,7 @@ def _refusal(status: pairing.InviteStatus, t: Texts) -> str:
         pairing.InviteCheck.OWN: t(texts.INVITE_OWN),
         pairing.InviteCheck.UNKNOWN: t(texts.INVITE_UNKNOWN),
         pairing.InviteCheck.EXPIRED: t(texts.INVITE_EXPIRED),
+        pairing.InviteCheck.RAN_OUT: t(texts.INVITE_RAN_OUT, inviter=inviter),
         pairing.InviteCheck.YOU_ARE_PAIRED: t(texts.INVITE_YOU_ARE_PAIRED, partner=partner),
         pairing.InviteCheck.INVITER_PAIRED: t(texts.INVITE_INVITER_PAIRED, inviter=inviter),
         pairing.InviteCheck.OK: t(texts.INVITE_UNKNOWN),
@@ -98,7 +125,11 @@ def _refusal(status: pairing.InviteStatus, t: Texts) -> str:
 
 
 # Wrong or stale codes count towards the slow-down that stops guessing invite codes.
-_FAILED_CHECKS = (pairing.InviteCheck.UNKNOWN, pairing.InviteCheck.EXPIRED)
+_FAILED_CHECKS = (
+    pairing.InviteCheck.UNKNOWN,
+    pairing.InviteCheck.EXPIRED,
+    pairing.InviteCheck.RAN_OUT,
+)
 
 
 async def _show_invite(update: Update, context: NearerContext, code: str) -> None:
@@ -111,6 +142,8 @@ async def _show_invite(update: Update, context: NearerContext, code: str) -> Non
     status = await pairing.check_invite(context.services, code, user.id)
     if status.check in _FAILED_CHECKS:
         await pairing.note_invite_failure(context.services, user.id)
+    if status.check is pairing.InviteCheck.RAN_OUT:
+        await pairing.opened_late(context.services, code, user.id)
     if status.check is not pairing.InviteCheck.OK or status.inviter is None:
         log.info("invite refused for user %d: %s", user.id, status.check.name)
         await message.reply_text(_refusal(status, t))
@@ -118,7 +151,7 @@ async def _show_invite(update: Update, context: NearerContext, code: str) -> Non
     keyboard = InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(t(texts.ACCEPT_BUTTON), callback_data=f"accept:{code}")],
-            [InlineKeyboardButton(t(texts.DECLINE_BUTTON), callback_data="decline")],
+            [InlineKeyboardButton(t(texts.DECLINE_BUTTON), callback_data=f"decline:{code}")],
         ]
     )
     inviter = texts.esc(status.inviter.first_name)
@@ -131,21 +164,30 @@ async def answer_invite(update: Update, context: NearerContext) -> None:
     query, user = update.callback_query, update.effective_user
     if query is None or user is None or query.data is None:
         return
+    declining = query.data == "decline" or query.data.startswith("decline:")
     # Forged button data is another way to guess codes: the same slow-down applies.
-    if query.data != "decline" and await pairing.invite_attempts_blocked(
-        context.services, user.id
-    ):
+    if await pairing.invite_attempts_blocked(context.services, user.id) and not declining:
         await query.answer(t(texts.INVITE_SLOW_DOWN), show_alert=True)
         return
     await query.answer()
-    if query.data == "decline":
-        await query.edit_message_text(t(texts.INVITE_DECLINED))
+    if declining:  # bare "decline": an offer shown before the inviter was told
+        code = query.data.removeprefix("decline").removeprefix(":")
+        told = None
+        if code and not await pairing.invite_attempts_blocked(context.services, user.id):
+            told = await pairing.decline_invite(context.services, code, user.id)
+        if told is None:
+            await query.edit_message_text(t(texts.INVITE_DECLINED))
+        else:
+            name = texts.esc(told.first_name)
+            await query.edit_message_text(t(texts.INVITE_DECLINED_TOLD, inviter=name))
         return
     code = query.data.removeprefix("accept:")
     result = await pairing.accept_invite(context.services, code, user.id)
     if result.pair is None:
         if result.status.check in _FAILED_CHECKS:
             await pairing.note_invite_failure(context.services, user.id)
+        if result.status.check is pairing.InviteCheck.RAN_OUT:
+            await pairing.opened_late(context.services, code, user.id)
         await query.edit_message_text(_refusal(result.status, t))
         return
     inviter = result.status.inviter

@@ -122,6 +122,14 @@ class InviteStore(Protocol):
         """Spend an unused invite; False if someone spent it first."""
         ...
 
+    async def expired_invites(self, now: dt.datetime, limit: int) -> list[Invite]:
+        """Claim up to `limit` invites that expired unused with their inviter not yet told."""
+        ...
+
+    async def mark_invite_told(self, code: str, told: str, *, unless: tuple[str, ...]) -> bool:
+        """Record what the inviter was told about an unused invite; False if said before."""
+        ...
+
     async def invite_failures(self, user_id: int, since: dt.datetime) -> int:
         """Return how many wrong invite codes the person tried since `since`."""
         ...
@@ -226,6 +234,14 @@ class PairStore(Protocol):
     async def topics_asked(self, pair_id: int, user_id: int) -> frozenset[str]:
         """Return the opt-in topics the person said yes to that are waiting for the partner."""
 
+    async def absence_of(self, pair_id: int) -> tuple[int, dt.datetime] | None:
+        """The partner whose absence paused the pair, and when they were told."""
+        ...
+
+    async def note_absence(self, pair_id: int, user_id: int, now: dt.datetime) -> None:
+        """Record that `user_id`'s absence paused the pair."""
+        ...
+
     async def note_pause_started(self, pair_id: int, now: dt.datetime) -> None:
         """Remember that the pair's pause began at `now` (for the journal's calendar)."""
         ...
@@ -274,6 +290,18 @@ class PromptStore(Protocol):
 
     async def open_prompts(self, pair_id: int) -> list[Prompt]:
         """Return the pair's questions not yet revealed, oldest first."""
+        ...
+
+    async def close_questions(self, sent_before: dt.datetime, now: dt.datetime, limit: int) -> int:
+        """Close up to `limit` unrevealed questions sent before `sent_before`; return how many."""
+        ...
+
+    async def recent_answerers(self, pair_id: int, days: int) -> list[frozenset[int]]:
+        """Who answered each of the pair's last `days` questions, newest first."""
+        ...
+
+    async def answered_since(self, pair_id: int, user_id: int, since: dt.datetime) -> bool:
+        """Say whether the person answered any of the pair's questions after `since`."""
         ...
 
     async def record_sent_message(self, chat_id: int, message_id: int, prompt_id: int) -> None:

@@ -304,4 +304,22 @@ MIGRATIONS: tuple[str, ...] = (
         WHERE pair_id IS NOT NULL;
     UPDATE pairs SET next_nudge_at = NULL;
     """,
+    # 11: gentle follow-ups (issue 12): what an inviter was told about an unused invite
+    # (declined, expired, opened late; the tick finds expired ones on an index), when a
+    # question closed unanswered (no answers after that, never revealed), and the partner
+    # whose absence paused the pair (told once, until they answer again).
+    """
+    ALTER TABLE invites ADD COLUMN told TEXT;
+    CREATE INDEX invites_expiring ON invites(expires_at) WHERE used_at IS NULL AND told IS NULL;
+    ALTER TABLE prompts ADD COLUMN closed_at INTEGER;
+    CREATE INDEX prompts_closing ON prompts(sent_at)
+        WHERE revealed_at IS NULL AND skipped_at IS NULL AND closed_at IS NULL
+        AND kind = 'question';
+    CREATE TABLE absences (
+        pair_id  INTEGER PRIMARY KEY REFERENCES pairs(id) ON DELETE CASCADE,
+        user_id  INTEGER NOT NULL,
+        noted_at INTEGER NOT NULL
+    );
+    CREATE INDEX absences_user ON absences(user_id);
+    """,
 )

@@ -44,6 +44,7 @@ class AnswerOutcome(Enum):
     GUESS_TEXT_ONLY = auto()  # a guess came as media without words
     WHY_SAVED = auto()  # the why beside a pick, before the reveal
     WHY_SENT = auto()  # the why, after the reveal, passed on to the partner
+    CLOSED = auto()  # the question closed unrevealed (issue 12): the message was not saved
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,16 @@ async def receive_message(services: Services, incoming: IncomingAnswer) -> Recei
             services.metrics.gifts.inc()
             outcome: Received = Received(gift_to=gift_to)
         else:
-            outcome = Received(await _take_answer(tx, services.library, pair, incoming, now))
+            outcome = Received(
+                await _take_answer(
+                    tx,
+                    services.library,
+                    pair,
+                    incoming,
+                    now,
+                    open_for=services.settings.question_open_for,
+                )
+            )
     if outcome.gift_to is not None:
         log.info("gift: pair %d user %d", pair.id, incoming.user_id)
     if outcome.answer is not None and outcome.answer.outcome is AnswerOutcome.REVEALED:
@@ -145,7 +155,9 @@ async def submit_answer(services: Services, incoming: IncomingAnswer) -> AnswerR
         pair = await tx.lock_pair_of(incoming.user_id)
         if pair is None:
             return AnswerResult(AnswerOutcome.NOT_PAIRED)
-        result = await _take_answer(tx, services.library, pair, incoming, now)
+        result = await _take_answer(
+            tx, services.library, pair, incoming, now, open_for=services.settings.question_open_for
+        )
     if result.outcome is AnswerOutcome.REVEALED:
         services.metrics.reveals.inc()
         services.wake_delivery()
@@ -250,6 +262,8 @@ async def _take_answer(
     pair: Pair,
     incoming: IncomingAnswer,
     now: dt.datetime,
+    *,
+    open_for: dt.timedelta | None = None,
 ) -> AnswerResult:
     partner = await tx.get_person(pair.partner_of(incoming.user_id))
     again = await tx.answer_for_message(incoming.chat_id, incoming.message_id)
@@ -266,6 +280,13 @@ async def _take_answer(
     if isinstance(target, AnswerOutcome):
         count = len(await tx.open_prompts(pair.id))
         return AnswerResult(target, partner, pair, open_count=count)
+    if (
+        target.revealed_at is None
+        and open_for is not None
+        and rules.question_closed(target.sent_at, now, open_for)
+    ):
+        count = len(await tx.open_prompts(pair.id))
+        return AnswerResult(AnswerOutcome.CLOSED, partner, pair, open_count=count)
     kind = library.format_of(target.content_id)
     mine = await _own_answer(tx, target.id, incoming.user_id)
     step = formats.step_for_message(kind, mine)
@@ -430,6 +451,8 @@ async def submit_pick(
         if prompt.revealed_at is not None:
             outcome: AnswerOutcome = AnswerOutcome.ALREADY_REVEALED
             return PickResult(outcome, partner, prompt.content_id, value, rating)
+        if rules.question_closed(prompt.sent_at, now, services.settings.question_open_for):
+            return PickResult(AnswerOutcome.CLOSED, partner, prompt.content_id, value, rating)
         if prompt.id not in {p.id for p in await tx.open_prompts(pair.id)}:
             return PickResult(None)  # swapped with /skip
         mine = await _own_answer(tx, prompt.id, user_id)

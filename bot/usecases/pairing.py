@@ -19,7 +19,7 @@ from bot.domain.models import (
 )
 from bot.domain.outbox import Notice, schedule_params
 from bot.storage import StoreTransaction
-from bot.usecases import clocks, nudges
+from bot.usecases import clocks, followups, nudges
 from bot.usecases.common import DAY, Services, notice_to
 from bot.usecases.pause import came_back
 
@@ -102,7 +102,8 @@ class InviteCheck(Enum):
     OK = auto()
     OWN = auto()
     UNKNOWN = auto()
-    EXPIRED = auto()
+    EXPIRED = auto()  # used already, or its inviter is gone
+    RAN_OUT = auto()  # its time ran out unused: the inviter is told (issue 12)
     YOU_ARE_PAIRED = auto()
     INVITER_PAIRED = auto()
 
@@ -125,6 +126,8 @@ async def _check_invite(
     inviter = await tx.get_person(invite.inviter_id)
     if invite.inviter_id == user_id:
         return InviteStatus(InviteCheck.OWN, inviter)
+    if inviter is not None and invite.used_at is None and now >= invite.expires_at:
+        return InviteStatus(InviteCheck.RAN_OUT, inviter)
     if inviter is None or not rules.invite_is_usable(invite, now):
         return InviteStatus(InviteCheck.EXPIRED, inviter)
     own_pair = await tx.active_pair_of(user_id)
@@ -207,6 +210,49 @@ async def _ask_zones(
             ask = replace(ask, payload={**ask.payload, "reply": True})
         asks.append(ask)
     await tx.enqueue(asks, now)
+
+
+async def _tell_inviter(
+    services: Services, code: str, user_id: int, told: str, notice: Notice
+) -> Person | None:
+    """Tell the inviter of the unused invite `code`, once, what `user_id` did with it; return
+    the inviter (None: no such invite, their own, or the inviter was told already)."""
+    now = services.clock()
+    if not rules.looks_like_invite_code(code):
+        return None
+    async with services.db.transaction() as tx:
+        invite = await tx.get_invite(code)
+        if invite is None or invite.inviter_id == user_id or invite.used_at is not None:
+            return None
+        if told == followups.TOLD_DECLINED and not rules.invite_is_usable(invite, now):
+            return None  # ran out meanwhile: the tick tells the inviter that
+        inviter, opener = await tx.get_person(invite.inviter_id), await tx.get_person(user_id)
+        if inviter is None or opener is None:
+            return None
+        # Each follow-up once per link; after "Not now" a late opening is not news enough.
+        unless = (followups.TOLD_DECLINED,) if told == followups.TOLD_OPENED_LATE else ()
+        if not await tx.mark_invite_told(code, told, unless=unless):
+            return inviter
+        if not inviter.blocked and await tx.active_pair_of(inviter.user_id) is None:
+            params = {"name": opener.first_name}
+            await tx.enqueue([notice_to(inviter, notice, params, about=opener)], now)
+    services.wake_delivery()
+    return inviter
+
+
+async def decline_invite(services: Services, code: str, user_id: int) -> Person | None:
+    """'Not now' on an invite: tell the inviter once, kindly (the link keeps working)."""
+    return await _tell_inviter(
+        services, code, user_id, followups.TOLD_DECLINED, Notice.INVITE_DECLINED
+    )
+
+
+async def opened_late(services: Services, code: str, user_id: int) -> Person | None:
+    """Someone opened a link that ran out unused: tell its inviter once, with a new-link
+    button."""
+    return await _tell_inviter(
+        services, code, user_id, followups.TOLD_OPENED_LATE, Notice.INVITE_OPENED_LATE
+    )
 
 
 async def unpair(services: Services, user_id: int, pair_id: int) -> Person | None:

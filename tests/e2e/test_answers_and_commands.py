@@ -247,7 +247,7 @@ async def test_the_command_menu_is_registered_at_start_up(
     assert {"today", "invite", "help", "time", "timezone", "unpair"} <= names
 
 
-async def test_a_weekly_exercise_comes_on_the_pairs_weekday_with_the_question(
+async def test_a_weekly_exercise_comes_on_the_pairs_weekday_beside_the_question(
     bot: RunningBot, api: FakeBotAPI
 ) -> None:
     alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
@@ -257,4 +257,6 @@ async def test_a_weekly_exercise_comes_on_the_pairs_weekday_with_the_question(
     await bot.settle()
     received = alice.unread()
     assert any(is_question(m) for m in received)
-    assert any(says(m, texts.EXERCISE) for m in received)
+    # A teaser of its own, never folded into the question (the how-to opens from "Show me").
+    assert any(says(m, texts.EXERCISE_TEASER) for m in received)
+    assert not any(is_question(m) and includes(m, texts.EXERCISE) for m in received)

@@ -186,7 +186,11 @@ async def test_a_pair_living_apart_gets_an_exercise_in_its_version_for_distance(
     bot.clock.set(dt.datetime(2026, 1, 17, 9, 1, tzinfo=UTC))  # Saturday: the exercise day
     await bot.tick()
     await bot.settle()
-    exercise = [m for m in alice.inbox if includes(m, texts.EXERCISE)][-1]
+    teaser = [m for m in alice.inbox if includes(m, texts.EXERCISE_TEASER)][-1]
+    await alice.press(teaser, texts.SHOW_ME_BUTTON)
+    await bot.settle()
+    exercise = api.chat(alice.id).messages[teaser["message_id"]]
+    assert includes(exercise, texts.EXERCISE)
     versions = [e for e in bot.library.exercises if e.title in _text(exercise)]
     assert versions and getattr(versions[0], "apart_how_to", "") in _text(exercise)
 

@@ -146,10 +146,10 @@ async def test_an_expired_invite_is_refused_and_pairs_nobody(
     await alice.send("/invite")
     link = await alice.receive()
     code = link["text"].split("?start=")[1].split()[0]
-    bot.clock.advance(hours=24, seconds=1)
+    bot.clock.advance(days=7, seconds=1)
     await bob.send(f"/start {code}")
     refusal = await bob.receive()
-    assert says(refusal, texts.INVITE_EXPIRED)
+    assert says(refusal, texts.INVITE_RAN_OUT, inviter="Alice")
     async with bot.services.db.transaction() as tx:
         assert await tx.active_pair_of(bob.id) is None
 

@@ -1061,7 +1061,9 @@ class Simulation:
 
     async def act_decline(self, action: Action) -> None:
         if not self.oracle.who(action.user_id).blocked:
-            await self.press(action.user_id, action.params["message"], "decline")
+            message = action.params["message"]  # "decline:<code>" since issue 12
+            data = next((d for d in button_data(message) if d.startswith("decline")), "decline")
+            await self.press(action.user_id, message, data)
 
     def paired_and_reachable(self, uid: int) -> bool:
         who = self.oracle.who(uid)

@@ -9,10 +9,12 @@ from bot.domain.models import Invite
 from bot.domain.outbox import merge_changes
 from bot.domain.rules import (
     INVITE_CODE_ALPHABET,
+    absent_member,
     invite_expires_at,
     invite_is_usable,
     looks_like_invite_code,
     new_invite_code,
+    question_closed,
     reveal_is_due,
 )
 
@@ -41,10 +43,10 @@ def test_garbage_does_not_look_like_an_invite_code() -> None:
         assert not looks_like_invite_code(text)
 
 
-def test_an_invite_works_for_24_hours_and_only_once() -> None:
+def test_an_invite_works_for_7_days_and_only_once() -> None:
     invite = Invite("code" * 4, 1, NOW, invite_expires_at(NOW))
-    assert invite_is_usable(invite, NOW + dt.timedelta(hours=23, minutes=59))
-    assert not invite_is_usable(invite, NOW + dt.timedelta(hours=24))
+    assert invite_is_usable(invite, NOW + dt.timedelta(days=6, hours=23, minutes=59))
+    assert not invite_is_usable(invite, NOW + dt.timedelta(days=7))
     used = Invite("code" * 4, 1, NOW, invite_expires_at(NOW), used_at=NOW)
     assert not invite_is_usable(used, NOW)
 
@@ -82,3 +84,19 @@ def test_changes_made_within_the_window_fold_into_one_and_an_undone_change_drops
     pending = merge_changes(pending, "pause", "paused", "running", resumed)
     assert list(pending) == ["depth"]
     assert merge_changes(pending, "depth", "gentle", "grow", {"depth": "grow"}) == {}
+
+
+def test_a_question_closes_once_its_open_time_has_passed() -> None:
+    hours_48 = dt.timedelta(hours=48)
+    assert not question_closed(NOW, NOW + dt.timedelta(hours=47, minutes=59), hours_48)
+    assert question_closed(NOW, NOW + hours_48, hours_48)
+
+
+def test_the_partner_who_answered_none_of_the_last_days_is_absent_when_the_other_answered() -> (
+    None
+):
+    members = (1, 2)
+    assert absent_member(members, [frozenset({1}), frozenset(), frozenset({1})], 3) == 2
+    assert absent_member(members, [frozenset(), frozenset(), frozenset()], 3) is None
+    assert absent_member(members, [frozenset({1}), frozenset({2}), frozenset()], 3) is None
+    assert absent_member(members, [frozenset({1}), frozenset()], 3) is None  # too few days

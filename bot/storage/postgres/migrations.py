@@ -278,4 +278,19 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
         FROM pairs WHERE pairs.id = people.pair_id;
     UPDATE pairs SET next_nudge_at = NULL;
     """,
+    # 7: gentle follow-ups (SQLite's 11).
+    """
+    ALTER TABLE invites ADD COLUMN told TEXT;
+    CREATE INDEX invites_expiring ON invites(expires_at) WHERE used_at IS NULL AND told IS NULL;
+    ALTER TABLE prompts ADD COLUMN closed_at BIGINT;
+    CREATE INDEX prompts_closing ON prompts(sent_at)
+        WHERE revealed_at IS NULL AND skipped_at IS NULL AND closed_at IS NULL
+        AND kind = 'question';
+    CREATE TABLE absences (
+        pair_id  BIGINT PRIMARY KEY REFERENCES pairs(id) ON DELETE CASCADE,
+        user_id  BIGINT NOT NULL,
+        noted_at BIGINT NOT NULL
+    );
+    CREATE INDEX absences_user ON absences(user_id);
+    """,
 )

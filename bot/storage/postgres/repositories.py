@@ -22,10 +22,10 @@ from typing import Any, TypeAlias
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-from bot.domain.models import Pair, Person, Prompt, PromptKind
+from bot.domain.models import Invite, Pair, Person, Prompt, PromptKind
 from bot.domain.outbox import InboxItem, NewMessage
 from bot.storage.sqlite.inbox import InboxRepository
-from bot.storage.sqlite.invites import InvitesRepository
+from bot.storage.sqlite.invites import INVITE_COLUMNS, InvitesRepository, invite_row
 from bot.storage.sqlite.nudges import NudgesRepository
 from bot.storage.sqlite.outbox import OutboxRepository
 from bot.storage.sqlite.pairs import PairsRepository
@@ -133,7 +133,17 @@ class PostgresPeople(PostgresRepository, PeopleRepository):
 
 
 class PostgresInvites(PostgresRepository, InvitesRepository):
-    """Invites and wrong codes tried, in PostgreSQL (every statement is shared)."""
+    """Invites and wrong codes tried, in PostgreSQL."""
+
+    async def expired_invites(self, now: dt.datetime, limit: int) -> list[Invite]:
+        """Claim up to `limit` expired invites nobody told about (skipping rows held by
+        another instance's tick)."""
+        rows = await self._all(
+            f"SELECT {INVITE_COLUMNS} FROM invites WHERE expires_at <= ? AND used_at IS NULL"
+            " AND told IS NULL ORDER BY expires_at LIMIT ? FOR UPDATE SKIP LOCKED",
+            (to_ts(now), limit),
+        )
+        return [invite_row(row) for row in rows]
 
 
 class PostgresPairs(PostgresRepository, PairsRepository):

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
 from bot.domain.models import (
     Invite,
 )
 from bot.storage.sqlite.rows import Repository, from_ts, required_ts, to_ts
+
+INVITE_COLUMNS = "code, inviter_id, created_at, expires_at, used_at, told"
+
+
+def invite_row(row: Sequence[Any]) -> Invite:
+    return Invite(
+        row[0], row[1], required_ts(row[2]), required_ts(row[3]), from_ts(row[4]), row[5]
+    )
 
 
 class InvitesRepository(Repository):
@@ -26,12 +36,33 @@ class InvitesRepository(Repository):
     async def get_invite(self, code: str) -> Invite | None:
         """Return the invite with `code`, used or not."""
         row = await self._one(
-            "SELECT code, inviter_id, created_at, expires_at, used_at FROM invites WHERE code = ?",
+            f"SELECT {INVITE_COLUMNS} FROM invites WHERE code = ?",
             (code,),
         )
-        if row is None:
-            return None
-        return Invite(row[0], row[1], required_ts(row[2]), required_ts(row[3]), from_ts(row[4]))
+        return None if row is None else invite_row(row)
+
+    async def expired_invites(self, now: dt.datetime, limit: int) -> list[Invite]:
+        """Return up to `limit` invites that ran out unused and whose inviter was told nothing
+        yet (on the partial index `invites_expiring`)."""
+        rows = await self._all(
+            f"SELECT {INVITE_COLUMNS} FROM invites WHERE expires_at <= ? AND used_at IS NULL"
+            " AND told IS NULL ORDER BY expires_at LIMIT ?",
+            (to_ts(now), limit),
+        )
+        return [invite_row(row) for row in rows]
+
+    async def mark_invite_told(self, code: str, told: str, *, unless: tuple[str, ...]) -> bool:
+        """Record what the inviter was told about an unused invite; False when they were
+        already told `told` or one of `unless` (so each is said once)."""
+        marks = ", ".join("?" for _ in (told, *unless))
+        return (
+            await self._run(
+                "UPDATE invites SET told = ? WHERE code = ? AND used_at IS NULL"
+                f" AND (told IS NULL OR told NOT IN ({marks}))",
+                (told, code, told, *unless),
+            )
+            == 1
+        )
 
     async def use_invite(self, code: str, user_id: int, now: dt.datetime) -> bool:
         """Spend an unused invite; False if someone spent it first."""

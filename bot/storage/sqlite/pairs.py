@@ -265,3 +265,19 @@ class PairsRepository(Repository):
             (pair_id, to_ts(since)),
         )
         return [PauseSpan(required_ts(row[0]), from_ts(row[1])) for row in rows]
+
+    async def absence_of(self, pair_id: int) -> tuple[int, dt.datetime] | None:
+        """The partner whose absence paused the pair and when, while not answered since."""
+        row = await self._one(
+            "SELECT user_id, noted_at FROM absences WHERE pair_id = ?", (pair_id,)
+        )
+        return None if row is None else (int(row[0]), required_ts(row[1]))
+
+    async def note_absence(self, pair_id: int, user_id: int, now: dt.datetime) -> None:
+        """Record that `user_id`'s absence paused the pair (replacing an older one)."""
+        await self._run(
+            "INSERT INTO absences (pair_id, user_id, noted_at) VALUES (?, ?, ?)"
+            " ON CONFLICT(pair_id) DO UPDATE SET user_id = excluded.user_id,"
+            " noted_at = excluded.noted_at",
+            (pair_id, user_id, to_ts(now)),
+        )

@@ -85,10 +85,10 @@ class PromptsRepository(Repository):
         return None if row[0] is None else dt.date.fromisoformat(row[0])
 
     async def open_prompts(self, pair_id: int) -> list[Prompt]:
-        """Return the pair's questions not yet revealed, oldest first."""
+        """Return the pair's questions not yet revealed nor closed, oldest first."""
         rows = await self._all(
             f"SELECT {PROMPT_COLUMNS} FROM prompts WHERE pair_id = ? AND revealed_at IS NULL"
-            " AND skipped_at IS NULL AND kind = 'question' ORDER BY id",
+            " AND skipped_at IS NULL AND closed_at IS NULL AND kind = 'question' ORDER BY id",
             (pair_id,),
         )
         return [prompt_row(row) for row in rows]
@@ -204,10 +204,12 @@ class PromptsRepository(Repository):
         return row is not None
 
     async def mark_revealed(self, prompt_id: int, now: dt.datetime) -> bool:
-        """Record the reveal; True only for the one call that made it (never twice)."""
+        """Record the reveal; True only for the one call that made it (never twice, and never
+        for a closed question)."""
         return (
             await self._run(
-                "UPDATE prompts SET revealed_at = ? WHERE id = ? AND revealed_at IS NULL",
+                "UPDATE prompts SET revealed_at = ? WHERE id = ? AND revealed_at IS NULL"
+                " AND closed_at IS NULL",
                 (to_ts(now), prompt_id),
             )
             == 1
@@ -424,6 +426,7 @@ class PromptsRepository(Repository):
             " JOIN pairs AS q ON q.id = p.pair_id"
             " JOIN people AS x ON x.pair_id = q.id"
             " WHERE p.revealed_at IS NULL AND p.skipped_at IS NULL AND p.kind = 'question'"
+            " AND p.closed_at IS NULL"
             " AND p.sent_at BETWEEN ? AND ? AND x.reminders_on = 1 AND x.blocked_at IS NULL"
             " AND q.paused = 0 AND q.ended_at IS NULL"
             " AND NOT EXISTS (SELECT 1 FROM answers AS a"
@@ -474,3 +477,38 @@ class PromptsRepository(Repository):
             )
             == 1
         )
+
+    async def close_questions(self, sent_before: dt.datetime, now: dt.datetime, limit: int) -> int:
+        """Close up to `limit` questions sent before `sent_before` and never revealed (on the
+        partial index `prompts_closing`); return how many."""
+        return await self._run(
+            "UPDATE prompts SET closed_at = ? WHERE id IN (SELECT id FROM prompts"
+            " WHERE sent_at < ? AND revealed_at IS NULL AND skipped_at IS NULL"
+            " AND closed_at IS NULL AND kind = 'question' ORDER BY sent_at LIMIT ?)",
+            (to_ts(now), to_ts(sent_before), limit),
+        )
+
+    async def recent_answerers(self, pair_id: int, days: int) -> list[frozenset[int]]:
+        """Who answered each of the pair's last `days` questions (skipped ones left out),
+        newest first."""
+        rows = await self._all(
+            "SELECT p.id, a.user_id FROM (SELECT id FROM prompts WHERE pair_id = ?"
+            " AND kind = 'question' AND skipped_at IS NULL ORDER BY id DESC LIMIT ?) AS p"
+            " LEFT JOIN answers AS a ON a.prompt_id = p.id ORDER BY p.id DESC",
+            (pair_id, days),
+        )
+        found: dict[int, set[int]] = {}
+        for prompt_id, user_id in rows:
+            found.setdefault(prompt_id, set())
+            if user_id is not None:
+                found[prompt_id].add(user_id)
+        return [frozenset(users) for users in found.values()]
+
+    async def answered_since(self, pair_id: int, user_id: int, since: dt.datetime) -> bool:
+        """Say whether the person answered any of the pair's questions after `since`."""
+        row = await self._one(
+            "SELECT 1 FROM answers AS a JOIN prompts AS p ON p.id = a.prompt_id"
+            " WHERE p.pair_id = ? AND a.user_id = ? AND a.answered_at > ? LIMIT 1",
+            (pair_id, user_id, to_ts(since)),
+        )
+        return row is not None
