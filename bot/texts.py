@@ -104,8 +104,9 @@ INVITE_SLOW_DOWN = (
 )
 PAIRED = (
     "🎉 You and <b>{partner}</b> are paired!\n\n"
-    "Your question arrives every day at {when}. Change it any time with /time HH:MM or "
-    "/timezone, and you'll both be told.\n\nHere comes your first question 👇"
+    "Your question arrives every day at {when}, by your own clock: /time HH:MM and /timezone "
+    "change it for you alone.\n\nYour first question comes as soon as you've both said where "
+    "you are."
 )
 
 QUESTION = "🌱 <b>Today's question</b>\n\n{question}\n\n<i>Reply to this message to answer. {partner} sees your answer only once you've both answered.</i>"
