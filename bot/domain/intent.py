@@ -74,7 +74,8 @@ def pending_expires_at(now: dt.datetime) -> dt.datetime:
 
 
 # Small talk, whole messages, in the five interface languages (lower case, no punctuation).
-_SMALL_TALK_WORDS = """
+# These are words matched in what people write, not words the bot says.
+SMALL_TALK_WORDS = """
     thanks|thank you|thanks a lot|thank you so much|thx|ty|ok|okay|k|kk|cool|nice|great|got it|
     sure|yes|no|yep|nope|yeah|hi|hello|hey|hey there|good morning|good night|night|bye|lol|haha|
     hmm|oops|sorry|alright|all right|awesome|perfect|love it|wow|test|hi there|you too|
@@ -88,11 +89,11 @@ _SMALL_TALK_WORDS = """
     круто|отлично|ага|понятно|ясно|хаха|ладно
 """
 _SMALL_TALK = frozenset(
-    item.strip() for item in _SMALL_TALK_WORDS.replace("\n", "").split("|") if item.strip()
+    item.strip() for item in SMALL_TALK_WORDS.replace("\n", "").split("|") if item.strip()
 )
 
 # Questions to the bot, anywhere in a short message (word-bounded, case-blind).
-_HELP = re.compile(
+HELP_PATTERN = (
     r"\b(?:"
     r"how do i|how can i|how to|what is this|what's this|what is nearer|help|help me|"
     r"change the time|change my time|settings|unpair|who are you|how does this work|"
@@ -101,9 +102,9 @@ _HELP = re.compile(
     r"como faço|como eu|o que é isso|o que e isso|ajuda|mudar o horário|mudar a hora|"
     r"wie kann ich|wie ändere|wie geht das|was ist das|hilfe|wie funktioniert|uhrzeit ändern|"
     r"как мне|как изменить|как поменять|что это|помощь|помоги|как это работает"
-    r")\b",
-    re.IGNORECASE,
+    r")\b"
 )
+_HELP = re.compile(HELP_PATTERN, re.IGNORECASE)
 
 
 def _letters_or_digits(text: str) -> bool:
