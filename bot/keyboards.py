@@ -95,6 +95,61 @@ def consent(pair_id: int, topic: str, t: Texts) -> InlineKeyboardMarkup:
     )
 
 
+def save_or_not(pending_id: int, t: Texts) -> InlineKeyboardMarkup:
+    """Under a message that may be an aside: save it as the answer, or not."""
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(t(texts.SAVE_BUTTON), callback_data=f"pend:{pending_id}:save")],
+            [
+                InlineKeyboardButton(
+                    t(texts.NOT_ANSWER_BUTTON), callback_data=f"pend:{pending_id}:no"
+                )
+            ],
+        ]
+    )
+
+
+def replace_or_keep(pending_id: int, t: Texts) -> InlineKeyboardMarkup:
+    """Under a second answer: replace the first one with it, or keep the first."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t(texts.REPLACE_BUTTON), callback_data=f"pend:{pending_id}:replace"
+                ),
+                InlineKeyboardButton(
+                    t(texts.KEEP_BUTTON), callback_data=f"pend:{pending_id}:keep"
+                ),
+            ]
+        ]
+    )
+
+
+def which_question(pending_id: int, choices: list[tuple[int, str]]) -> InlineKeyboardMarkup:
+    """One button per open question (its day and first words, in the reader's language)."""
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label, callback_data=f"pend:{pending_id}:q:{prompt_id}")]
+            for prompt_id, label in choices
+        ]
+    )
+
+
+def marked_pressed(markup: InlineKeyboardMarkup, data: str, label: str) -> InlineKeyboardMarkup:
+    """The same buttons, the one with `data` now reading `label` (e.g. "❤️ sent")."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(label, callback_data=button.callback_data)
+                if button.callback_data == data
+                else button
+                for button in row
+            ]
+            for row in markup.inline_keyboard
+        ]
+    )
+
+
 def webapp_row(url: str | None, t: Texts, *, tab: str = "") -> list[list[InlineKeyboardButton]]:
     """A row with a button opening the Mini App (at `tab`), or no row when it is off."""
     if url is None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardMarkup
+from telegram import ForceReply, InlineKeyboardMarkup
 
 from bot import keyboards, texts
 from bot.domain import schedule
@@ -33,8 +33,13 @@ class Part:
     fallback_text: str | None = None  # sent when the original can no longer be copied
     prompt_id: int | None = None  # remember that this message carried the prompt
     nudge_id: int | None = None  # remember that this message carried the nudge
-    reply_markup: InlineKeyboardMarkup | None = None
     silent: bool = False  # sent without a sound (bot.domain.attention decides, at send time)
+    reply_markup: InlineKeyboardMarkup | ForceReply | None = None
+    # Instead of a new message: edit this bot message in place (text and inline buttons)...
+    edit_message_id: int | None = None
+    # ...or set `reaction` (one emoji) on this message of the recipient's own.
+    react_to: int | None = None
+    reaction: str | None = None
 
 
 @dataclass(frozen=True)
@@ -290,7 +295,7 @@ def _library_question(view: View, lang: Language) -> LibraryQuestion | None:
 
 def _question_body(
     prompt: Prompt, words: str, question: LibraryQuestion | None, partner: str, t: Texts
-) -> tuple[str, InlineKeyboardMarkup | None]:
+) -> tuple[str, InlineKeyboardMarkup | ForceReply | None]:
     """The question in its format's words, with the buttons that answer it."""
     kind = question.format if question is not None else Format.OPEN
     values = {"question": texts.esc(words), "partner": texts.esc(partner)}
@@ -300,10 +305,43 @@ def _question_body(
         low, high = texts.esc(question.low), texts.esc(question.high)
         return t(texts.QUESTION_RATE, low=low, high=high, **values), keyboards.rating(prompt.id)
     if kind is Format.GUESS:
-        return t(texts.QUESTION_GUESS, **values), None
+        return t(texts.QUESTION_GUESS, **values), answer_field(partner, t)
     if kind is Format.FINISH:
-        return t(texts.QUESTION_FINISH, **values), None
-    return t(texts.QUESTION, **values), None
+        return t(texts.QUESTION_FINISH, **values), answer_field(partner, t)
+    return t(texts.QUESTION, **values), answer_field(partner, t)
+
+
+PLACEHOLDER_LIMIT = 64  # characters Telegram allows in an input field's placeholder
+
+
+def answer_field(partner: str, t: Texts) -> ForceReply:
+    """Open the reply field under a typed question, with 'Your answer for Jon…' in it."""
+    placeholder = t(texts.ANSWER_PLACEHOLDER, partner=partner)
+    if len(placeholder) > PLACEHOLDER_LIMIT:  # a long name: drop the name, keep the sense
+        placeholder = t(texts.ANSWER_PLACEHOLDER_SHORT)[:PLACEHOLDER_LIMIT]
+    return ForceReply(input_field_placeholder=placeholder)
+
+
+def _question_message(
+    prompt: Prompt, payload: Mapping[str, Any], view: View, lang: Language
+) -> tuple[str, InlineKeyboardMarkup | ForceReply | None]:
+    """The question message's text and its buttons (or the reply field) for its reader."""
+    t = lang.texts
+    author = payload.get("author")
+    partner = str(payload.get("partner") or "") or t(texts.YOUR_PARTNER)
+    words = lang.prompt_text(prompt)
+    markup: InlineKeyboardMarkup | ForceReply | None
+    if author:
+        text, markup = t.question(words, partner, str(author)), answer_field(partner, t)
+    else:
+        question = _library_question(view, lang)
+        text, markup = _question_body(prompt, words, question, partner, t)
+    if lang.wording.library.supports(prompt.content_id):
+        text = f"{text}\n\n{t(texts.SUPPORT_LINE)}"
+    note = _note_text(payload.get("note"), lang)
+    if note:
+        text = f"{note}\n\n{text}"
+    return text, markup
 
 
 def _render_question(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
@@ -311,23 +349,59 @@ def _render_question(item: OutboxItem, view: View, lang: Language, now: dt.datet
         return [Part(text=str(item.payload["text"]), prompt_id=item.prompt_id)]
     if view.prompt is None:
         return []
-    t = lang.texts
-    payload = item.payload
-    author = payload.get("author")
-    partner = str(payload.get("partner") or "") or t(texts.YOUR_PARTNER)
-    words = lang.prompt_text(view.prompt)
-    markup = None
-    if author:
-        text = t.question(words, partner, str(author))
-    else:
-        question = _library_question(view, lang)
-        text, markup = _question_body(view.prompt, words, question, partner, t)
-    if lang.wording.library.supports(view.prompt.content_id):
-        text = f"{text}\n\n{t(texts.SUPPORT_LINE)}"
-    note = _note_text(payload.get("note"), lang)
-    if note:
-        text = f"{note}\n\n{text}"
+    text, markup = _question_message(view.prompt, item.payload, view, lang)
     return [Part(text=text, prompt_id=view.prompt.id, reply_markup=markup)]
+
+
+ACK_EMOJI = "✍"  # on an answer saved while the partner has not answered yet
+REVEALED_EMOJI = "❤"  # on the answer that completed the pair
+
+
+def _status_line(item: OutboxItem, view: View, t: Texts) -> str | None:
+    """Who has answered, for the reader, as stored now (None: nobody yet)."""
+    prompt = view.prompt
+    partner = _name(view.partner_name, t)
+    answered = {answer.user_id for answer in view.answers}
+    if prompt is not None and prompt.revealed_at is not None:
+        return t(texts.STATUS_BOTH)
+    if item.user_id in answered:
+        return t(texts.STATUS_WAITING, partner=partner)
+    if view.partner_id in answered:
+        return t(texts.STATUS_YOUR_TURN, partner=partner)
+    return None
+
+
+def _render_status(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
+    """A reaction on the answer just saved, then the question message edited to show who has
+    answered (its buttons kept, the reader's pick ticked)."""
+    parts: list[Part] = []
+    react = item.payload.get("react")
+    if react:
+        revealed = view.prompt is not None and view.prompt.revealed_at is not None
+        emoji = REVEALED_EMOJI if revealed else ACK_EMOJI
+        parts.append(Part(react_to=int(react), reaction=emoji))
+    question_message = view.extra.get("question_message_id")
+    if view.prompt is None or not question_message:
+        return parts
+    t = lang.texts
+    text, markup = _question_message(view.prompt, item.payload, view, lang)
+    line = _status_line(item, view, t)
+    if line is None:
+        return parts
+    mine = next((a for a in view.answers if a.user_id == item.user_id), None)
+    inline = markup if isinstance(markup, InlineKeyboardMarkup) else None
+    question = _library_question(view, lang)
+    chosen = mine.choice if mine is not None else None
+    if inline is not None and question is not None and chosen is not None:
+        if question.format is Format.RATE:
+            inline = keyboards.rating(view.prompt.id, chosen=chosen)
+        else:
+            inline = keyboards.picks(view.prompt.id, question.options, chosen=chosen)
+    if view.prompt.revealed_at is not None:
+        inline = None  # answered by both: the buttons would only say "too late"
+    edited = f"{text}\n\n{line}"
+    parts.append(Part(text=edited, edit_message_id=int(question_message), reply_markup=inline))
+    return parts
 
 
 def _render_exercise(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
@@ -567,4 +641,5 @@ _RENDERERS: dict[MessageKind, _Renderer] = {
     MessageKind.GIFT: _render_gift,
     MessageKind.WHY: _render_why,
     MessageKind.CONSENT: _render_consent,
+    MessageKind.STATUS: _render_status,
 }

@@ -691,3 +691,34 @@ ABSENCE_PAUSED = (
 # The week's exercise comes as a short teaser; "Show me" opens the how-to in place.
 EXERCISE_TEASER = "✨ <b>Something to try together this week</b>\n{title} · about {minutes} min"
 SHOW_ME_BUTTON = "👀 Show me"
+# --- Issue 12: intent and fewer messages ---
+
+# The reply field under a typed question (plain text, at most 64 characters).
+ANSWER_PLACEHOLDER = "Your answer for {partner}…"
+ANSWER_PLACEHOLDER_SHORT = "Your answer…"
+# Added under the question message, edited in place as answers come in.
+STATUS_WAITING = "✓ You answered · waiting for <b>{partner}</b>"
+STATUS_YOUR_TURN = "✓ <b>{partner}</b> has answered — your turn"
+STATUS_BOTH = "✓ You've both answered"
+# A message that is not a reply to the question and may not be an answer.
+ASK_SAVE = "Save this as your answer to today's question?\n\n<i>{question}</i>"
+ASK_HELP = (
+    "If you meant to ask me something, /help has the answers.\n\n"
+    "Or save this as your answer to today's question?\n\n<i>{question}</i>"
+)
+ASK_REPLACE = "You already answered <i>{question}</i>. Replace it with this?"
+ASK_WHICH = "Which question is this your answer to?"
+SAVE_BUTTON = "Save as my answer"
+NOT_ANSWER_BUTTON = "No, just chatting"
+REPLACE_BUTTON = "Replace"
+KEEP_BUTTON = "Keep the first"
+WHICH_BUTTON = "{day}: {words}"
+# The asking message once a button was pressed (edited in place).
+PENDING_SAVED = "✓ Saved as your answer."
+PENDING_REPLACED = "✓ Replaced: your new answer counts."
+PENDING_KEPT = "Okay, your first answer stays."
+PENDING_DISMISSED = "Okay, I've left it out of your answers."
+PENDING_EXPIRED = "That message isn't waiting any more. To answer, reply to the question message."
+# A reveal's button after it was pressed.
+HEART_SENT_BUTTON = "❤️ sent"
+TALK_SENT_BUTTON = "💬 asked for tonight"

@@ -719,8 +719,12 @@ class FakeBotAPI:
             **content,
         }
         markup = _markup(params)
-        if markup is not None:
+        if markup is not None and "inline_keyboard" in markup:
             message["reply_markup"] = markup
+        elif markup is not None:
+            # A Message carries only an inline keyboard; a reply field (ForceReply) or a reply
+            # keyboard is not echoed back by Telegram. Kept beside it for tests to read.
+            message["requested_markup"] = markup
         # Not part of a real Message: how it was sent, so tests can tell what made a sound.
         message["silent"] = _bool(params, "disable_notification")
         if params.get("message_effect_id"):

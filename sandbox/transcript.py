@@ -1,4 +1,4 @@
-"""`make transcript`: two simulated weeks of a long-distance couple, written out for people to read.
+"""Two simulated weeks of a long-distance couple, written out for people to read.
 
 Maya lives in Berlin and Jon in New York. The real bot runs against the local fake Bot API with
 a test clock moved a quarter of an hour at a time; the two act as such a couple would (Maya
@@ -91,7 +91,9 @@ class Partner:
                 self.sounds[local.date()] += 1
                 if schedule.in_quiet_hours(now, self.zone, *QUIET):
                     self.night_sounds += 1
-            self.lines.append(Line(now, ("🔕 " if silent else "🔔 ") + "Nearer ▸ " + _body(message)))
+            self.lines.append(
+                Line(now, ("🔕 " if silent else "🔔 ") + "Nearer ▸ " + _body(message))
+            )
         self.acting = False
         return fresh
 
@@ -252,9 +254,10 @@ async def script(couple: Couple, days: int) -> None:
             key = (partner.user.id, local.date())
             if key in answered or local.time() < partner.answer_at:
                 continue
-            if local.time() >= (
-                dt.datetime.combine(local.date(), partner.answer_at) + STEP
-            ).time():
+            if (
+                local.time()
+                >= (dt.datetime.combine(local.date(), partner.answer_at) + STEP).time()
+            ):
                 continue
             answered.add(key)
             if day_number in skip_days or not couple.open[partner.user.id]:
@@ -349,7 +352,9 @@ async def run(days: int, out: Path | None) -> int:
     api = FakeBotAPI()
     await api.start()
     with tempfile.TemporaryDirectory() as folder:
-        bot = RunningBot(api, Path(folder) / "transcript.sqlite3", FakeClock(START), load_library())
+        bot = RunningBot(
+            api, Path(folder) / "transcript.sqlite3", FakeClock(START), load_library()
+        )
         await bot.start()
         try:
             couple = Couple(bot, api)
@@ -361,7 +366,7 @@ async def run(days: int, out: Path | None) -> int:
     if out is None:
         print(report)
     else:
-        out.write_text(report, encoding="utf-8")
+        await asyncio.to_thread(out.write_text, report, encoding="utf-8")
         print(f"wrote {out}")
     return 0
 
@@ -376,4 +381,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-

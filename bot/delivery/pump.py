@@ -25,7 +25,7 @@ from bot.delivery.pacer import PER_CHAT_INTERVAL, ChatPacer
 from bot.delivery.sender import GiveUp, Sender, TryLater, Unreachable
 from bot.delivery.views import load_view
 from bot.domain import attention
-from bot.domain.outbox import OutboxItem
+from bot.domain.outbox import MessageKind, OutboxItem
 from bot.render import Part
 from bot.usecases import pause
 from bot.usecases.common import Services
@@ -213,7 +213,11 @@ class Dispatcher:
                         await tx.advance_part(item.id, index + 1)
                     else:
                         await tx.finish(item.id, sent=True, now=self._services.clock())
-            if not parts:
+            if not parts and item.kind is MessageKind.STATUS:
+                # Nothing to show yet (the question not sent yet, nobody answered): done.
+                async with self._services.db.transaction() as tx:
+                    await tx.finish(item.id, sent=True, now=self._services.clock())
+            elif not parts:
                 raise GiveUp("nothing left to send")
         except TryLater as later:
             await self._retry_later(item, str(later), later.delay)

@@ -10,7 +10,7 @@ import warnings
 from dataclasses import replace
 
 from prometheus_client import Counter as PromCounter
-from telegram import Bot, Message, MessageId
+from telegram import Bot, InlineKeyboardMarkup, Message, MessageId, ReactionTypeEmoji
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
@@ -63,6 +63,13 @@ class Sender:
             except Forbidden as error:
                 raise Unreachable(f"forbidden: {error.message}") from None
             except BadRequest as error:
+                if part.edit_message_id is not None or part.react_to is not None:
+                    # An edit or a reaction only adds to what was said: "not modified" means it
+                    # is there already, and any other refusal (the message is gone, reactions
+                    # are off in this chat) leaves the conversation as it was.
+                    if "not modified" not in error.message.lower():
+                        log.info("outbox: row %d edit/reaction refused: %s", row, error.message)
+                    return None
                 if part.copy_from is not None and "not found" in error.message.lower():
                     part = replace(part, text=part.fallback_text, copy_from=None)
                     continue
@@ -79,6 +86,21 @@ class Sender:
 
     async def _call(self, chat_id: int, part: Part) -> int | None:
         sent: Message | MessageId
+        if part.react_to is not None:
+            reaction = [ReactionTypeEmoji(part.reaction)] if part.reaction else []
+            await self._bot.set_message_reaction(chat_id, part.react_to, reaction)
+            return None
+        if part.edit_message_id is not None:
+            # Only an inline keyboard can go on an edited message.
+            markup = part.reply_markup
+            await self._bot.edit_message_text(
+                part.text or "…",
+                chat_id=chat_id,
+                message_id=part.edit_message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
+            )
+            return None
         if part.copy_from is not None:
             sent = await self._bot.copy_message(
                 chat_id=chat_id,

@@ -49,11 +49,15 @@ async def _referred(tx: StoreTransaction, item: OutboxItem) -> View | None:
         return None
     partner_id = pair.partner_of(item.user_id)
     partner = await tx.get_person(partner_id)
-    with_answers = item.kind in (MessageKind.REVEAL, MessageKind.WHY)
+    with_answers = item.kind in (MessageKind.REVEAL, MessageKind.WHY, MessageKind.STATUS)
     answers = await tx.answers_to(prompt.id) if with_answers else []
+    extra = {}
+    if item.kind is MessageKind.STATUS:
+        extra["question_message_id"] = await tx.question_message_of(item.chat_id, prompt.id)
     return View(
         prompt=prompt,
         partner_id=partner_id,
         partner_name=partner.first_name if partner else None,
         answers=tuple(answers),
+        extra=extra,
     )

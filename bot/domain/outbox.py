@@ -23,6 +23,9 @@ class MessageKind(StrEnum):
     CHANGES = "changes"  # what a partner changed, coalesced over a short window
     WHY = "why"  # the why a partner wrote beside a pick, after the reveal
     CONSENT = "consent"  # a partner asks (privately, with buttons) to turn on an opt-in topic
+    # Who has answered, shown by editing the question message in place (and, for the one who
+    # just answered, a reaction on their answer instead of a receipt message).
+    STATUS = "status"
 
 
 class Notice(StrEnum):

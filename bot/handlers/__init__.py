@@ -70,6 +70,7 @@ def register_handlers(app: NearerApp) -> None:
     app.add_handler(CallbackQueryHandler(everyday.react, pattern=r"^react:"))
     app.add_handler(CallbackQueryHandler(everyday.heart, pattern=r"^heart:"))
     app.add_handler(CallbackQueryHandler(answers.pick, pattern=r"^pick:"))
+    app.add_handler(CallbackQueryHandler(answers.settle_pending, pattern=r"^pend:"))
     app.add_handler(CallbackQueryHandler(answers.judge_guess, pattern=r"^verdict:"))
     app.add_handler(CallbackQueryHandler(settings.answer_consent, pattern=r"^consent:"))
     app.add_handler(CallbackQueryHandler(privacy.confirm_delete, pattern=r"^delete:"))

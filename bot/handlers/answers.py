@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
-from telegram import Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
 from bot import keyboards, texts
@@ -57,7 +57,92 @@ async def take_answer(update: Update, context: NearerContext) -> None:
         await message.reply_text(t(texts.GIFT_SENT, partner=partner))
         return
     assert received.answer is not None
-    await message.reply_text(_reply_for(received.answer, t, context))
+    result = received.answer
+    if result.outcome in _SHOWN_IN_PLACE:
+        return  # a reaction on the answer and the edited question message say it
+    if result.outcome in answers.ASKING:
+        text, markup = await _asking(result, t, context, user.id, user.language_code)
+        await message.reply_text(text, reply_markup=markup)
+        return
+    await message.reply_text(_reply_for(result, t, context))
+
+
+# Outcomes shown by the bot's reaction on the answer and the edited question message.
+_SHOWN_IN_PLACE = frozenset(
+    {
+        answers.AnswerOutcome.SAVED,
+        answers.AnswerOutcome.REPLACED,
+        answers.AnswerOutcome.REVEALED,
+        answers.AnswerOutcome.GUESS_SAVED,
+        answers.AnswerOutcome.WHY_SAVED,
+    }
+)
+WHICH_WORDS = 32  # characters of a question's words on its button
+
+
+async def _asking(
+    result: answers.AnswerResult,
+    t: Texts,
+    context: NearerContext,
+    user_id: int,
+    telegram_language: str | None,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The question the bot asks about a message it kept, with its buttons."""
+    language = await settings.language_for(context.services, user_id, telegram_language)
+    words = texts.esc(language.prompt_text(result.prompt)) if result.prompt else ""
+    if result.outcome is answers.AnswerOutcome.ASK_REPLACE:
+        return t(texts.ASK_REPLACE, question=words), keyboards.replace_or_keep(
+            result.pending_id, t
+        )
+    if result.outcome is answers.AnswerOutcome.ASK_WHICH:
+        choices = []
+        for prompt in result.choices:
+            first = language.prompt_text(prompt)
+            if len(first) > WHICH_WORDS:
+                first = first[: WHICH_WORDS - 1].rstrip() + "…"
+            day = t.date(prompt.local_date, weekday=False)
+            choices.append((prompt.id, t(texts.WHICH_BUTTON, day=day, words=first)))
+        return t(texts.ASK_WHICH), keyboards.which_question(result.pending_id, choices)
+    helping = result.outcome is answers.AnswerOutcome.ASK_HELP
+    template = texts.ASK_HELP if helping else texts.ASK_SAVE
+    return t(template, question=words), keyboards.save_or_not(result.pending_id, t)
+
+
+async def settle_pending(update: Update, context: NearerContext) -> None:
+    """Act on a button under a kept message: save it, replace with it, or leave it out."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None or query.data is None:
+        return
+    t = await texts_for(update, context)
+    fields = query.data.split(":")[1:]
+    result = answers.PendingResult(answers.PendingOutcome.EXPIRED)
+    choice = next((c for c in answers.PendingChoice if fields[1:2] == [c.value]), None)
+    numbers = [f for f in fields if f.isdigit() and len(f) < 19]
+    wanted = 3 if choice is answers.PendingChoice.QUESTION else 2
+    if choice is not None and len(fields) == wanted and len(numbers) == wanted - 1:
+        prompt_id = int(fields[2]) if wanted == 3 else None
+        result = await answers.resolve_pending(
+            context.services, user.id, int(fields[0]), choice, prompt_id
+        )
+    if result.outcome is answers.PendingOutcome.EXPIRED:
+        await query.answer(t(texts.PENDING_EXPIRED), show_alert=True)
+        return
+    await query.answer()
+    if result.outcome is answers.PendingOutcome.DISMISSED:
+        text = t(texts.PENDING_DISMISSED)
+    elif result.outcome is answers.PendingOutcome.KEPT:
+        text = t(texts.PENDING_KEPT)
+    else:
+        assert result.answer is not None
+        outcome = result.answer.outcome
+        if outcome is answers.AnswerOutcome.REPLACED:
+            text = t(texts.PENDING_REPLACED)
+        elif outcome in _SHOWN_IN_PLACE:
+            text = t(texts.PENDING_SAVED)
+        else:
+            text = _reply_for(result.answer, t, context)
+    with contextlib.suppress(BadRequest):  # pressed twice at once: already changed
+        await query.edit_message_text(text)
 
 
 def _reply_for(result: answers.AnswerResult, t: Texts, context: NearerContext) -> str:
@@ -133,27 +218,18 @@ async def pick(update: Update, context: NearerContext) -> None:
         await query.answer(t(texts.PICK_CLOSED), show_alert=True)
         return
     await query.answer()
-    partner = texts.esc(result.partner.first_name) if result.partner else t(texts.YOUR_PARTNER)
-    template = (
-        texts.PICK_REVEALING
-        if result.outcome is answers.AnswerOutcome.REVEALED
-        else texts.PICK_SAVED
-    )
+    # The choice shows in place: the button ticked now, and the question's status line (who
+    # has answered) edited in by the outbox; the reveal follows when both have answered.
     prompt_id = numbers[0] if numbers else 0
     if result.rating:
-        label = t(texts.RATING_LABEL, value=result.value)
         ticked = keyboards.rating(prompt_id, chosen=result.value)
     else:  # the option in the presser's language
         language = await settings.language_for(context.services, user.id, user.language_code)
         question = language.wording.question(result.content_id)
         options: tuple[str, ...] = getattr(question, "options", ())
-        label = options[result.value] if result.value < len(options) else ""
         ticked = keyboards.picks(prompt_id, options, chosen=result.value)
     with contextlib.suppress(BadRequest):  # the same pick again: the buttons are as they were
         await query.edit_message_reply_markup(ticked)
-    await context.bot.send_message(
-        message.chat.id, t(template, pick=texts.esc(label), partner=partner)
-    )
 
 
 async def judge_guess(update: Update, context: NearerContext) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 
-from bot import render, texts
+from bot import keyboards, render, texts
 from bot.context import NearerContext
 from bot.domain.models import Answer, AnswerKind, Question
 from bot.domain.selection import LibraryQuestion
@@ -237,6 +239,19 @@ async def react(update: Update, context: NearerContext) -> None:
         history_cases.ReactOutcome.EXPIRED: t(texts.MENU_EXPIRED),
     }[outcome]
     await query.answer(alert, show_alert=outcome is history_cases.ReactOutcome.EXPIRED)
+    if outcome is history_cases.ReactOutcome.SENT:
+        label = t(texts.HEART_SENT_BUTTON if kind == "heart" else texts.TALK_SENT_BUTTON)
+        await _mark_pressed(query, label)
+
+
+async def _mark_pressed(query: CallbackQuery, label: str) -> None:
+    """Change the pressed button in place (e.g. "❤️ sent") instead of sending a message."""
+    message = query.message
+    markup = getattr(message, "reply_markup", None) if message is not None else None
+    if markup is None or query.data is None:
+        return
+    with contextlib.suppress(BadRequest):  # already changed (pressed twice)
+        await query.edit_message_reply_markup(keyboards.marked_pressed(markup, query.data, label))
 
 
 async def heart(update: Update, context: NearerContext) -> None:
@@ -255,3 +270,5 @@ async def heart(update: Update, context: NearerContext) -> None:
         nudges.HeartOutcome.EXPIRED: t(texts.MENU_EXPIRED),
     }[outcome]
     await query.answer(alert, show_alert=outcome is nudges.HeartOutcome.EXPIRED)
+    if outcome is nudges.HeartOutcome.SENT:
+        await _mark_pressed(query, t(texts.HEART_SENT_BUTTON))

@@ -14,6 +14,7 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, Protocol
 
+from bot.domain.intent import PendingAnswer
 from bot.domain.models import (
     Answer,
     HistoryEntry,
@@ -314,6 +315,24 @@ class PromptStore(Protocol):
 
     async def answers_to(self, prompt_id: int) -> list[Answer]:
         """Return every answer to a prompt."""
+        ...
+
+    async def question_message_of(self, chat_id: int, prompt_id: int) -> int | None:
+        """Return the id of the message in `chat_id` that asked the question (the first one
+        that carried the prompt), if it was sent."""
+        ...
+
+    async def keep_pending(self, pending: PendingAnswer) -> int:
+        """Keep a message until its writer says what it is (the same message again replaces
+        the earlier row); forget expired ones; return the row's id."""
+        ...
+
+    async def get_pending(self, pending_id: int) -> PendingAnswer | None:
+        """Return a kept message by id."""
+        ...
+
+    async def drop_pending(self, pending_id: int) -> bool:
+        """Forget a kept message; say whether it was there."""
         ...
 
     async def answer_for_message(self, chat_id: int, message_id: int) -> Answer | None:

@@ -34,8 +34,9 @@ TABLES = (
     "action_counts",
     "inbox",
     "pause_spans",
+    "pending_answers",
 )
-IDENTITY_TABLES = ("pairs", "prompts", "outbox", "nudges", "custom_questions")
+IDENTITY_TABLES = ("pairs", "prompts", "outbox", "nudges", "custom_questions", "pending_answers")
 
 
 @dataclass(frozen=True)

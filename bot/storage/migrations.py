@@ -322,4 +322,24 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX absences_user ON absences(user_id);
     """,
+    # 12 (issue 12): a message the bot is not sure is an answer
+    # (a short aside, a question to the bot, a second answer, or one of several open questions)
+    # waits here, with the person's words, until they press a button; it expires after a day.
+    """
+    CREATE TABLE pending_answers (
+        id          INTEGER PRIMARY KEY,
+        user_id     INTEGER NOT NULL,
+        chat_id     INTEGER NOT NULL,
+        message_id  INTEGER NOT NULL,
+        prompt_id   INTEGER REFERENCES prompts(id) ON DELETE CASCADE,
+        reason      TEXT    NOT NULL,
+        kind        TEXT    NOT NULL,
+        text        TEXT    NOT NULL,
+        file_id     TEXT,
+        created_at  INTEGER NOT NULL,
+        expires_at  INTEGER NOT NULL
+    );
+    CREATE UNIQUE INDEX pending_answers_message ON pending_answers(chat_id, message_id);
+    CREATE INDEX pending_answers_user ON pending_answers(user_id);
+    """,
 )

@@ -11,7 +11,8 @@ from enum import Enum, auto
 from typing import Any
 
 from bot.content import Library
-from bot.domain import formats, rules, schedule, streaks
+from bot.domain import formats, intent, rules, schedule, streaks
+from bot.domain.intent import PendingAnswer, PendingReason
 from bot.domain.models import (
     Answer,
     AnswerKind,
@@ -45,6 +46,11 @@ class AnswerOutcome(Enum):
     WHY_SAVED = auto()  # the why beside a pick, before the reveal
     WHY_SENT = auto()  # the why, after the reveal, passed on to the partner
     CLOSED = auto()  # the question closed unrevealed (issue 12): the message was not saved
+    # Kept, not saved: the person is asked with buttons what the message is.
+    ASK_SAVE = auto()  # a short aside or a question: save it as the answer?
+    ASK_HELP = auto()  # reads like a question to the bot: /help, or save it?
+    ASK_REPLACE = auto()  # it would replace the answer already saved
+    ASK_WHICH = auto()  # several questions are open: which one?
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,19 @@ class AnswerResult:
     partner: Person | None = None
     pair: Pair | None = None
     open_count: int = 0
+    pending_id: int = 0  # the kept message the buttons of an ASK_ outcome name
+    prompt: Prompt | None = None  # the question an ASK_SAVE, ASK_HELP or ASK_REPLACE is about
+    choices: tuple[Prompt, ...] = ()  # for ASK_WHICH: the open questions, newest day first
+
+
+ASKING = frozenset(
+    {
+        AnswerOutcome.ASK_SAVE,
+        AnswerOutcome.ASK_HELP,
+        AnswerOutcome.ASK_REPLACE,
+        AnswerOutcome.ASK_WHICH,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -160,7 +179,7 @@ async def submit_answer(services: Services, incoming: IncomingAnswer) -> AnswerR
         )
     if result.outcome is AnswerOutcome.REVEALED:
         services.metrics.reveals.inc()
-        services.wake_delivery()
+    services.wake_delivery()
     return result
 
 
@@ -277,6 +296,8 @@ async def _take_answer(
         outcome = AnswerOutcome.REVEALED if shared else AnswerOutcome.SAVED
         return AnswerResult(outcome, partner, pair)
     target = await _target_prompt(tx, library, pair, incoming)
+    if target is AnswerOutcome.SEVERAL_OPEN:
+        return await _ask_which(tx, library, pair, incoming, now, partner)
     if isinstance(target, AnswerOutcome):
         count = len(await tx.open_prompts(pair.id))
         return AnswerResult(target, partner, pair, open_count=count)
@@ -290,6 +311,12 @@ async def _take_answer(
     kind = library.format_of(target.content_id)
     mine = await _own_answer(tx, target.id, incoming.user_id)
     step = formats.step_for_message(kind, mine)
+    if target.revealed_at is None and incoming.prompt_id is None:
+        # Only a message that says what it is becomes (or replaces) an answer unasked: a
+        # button pressed on the question below, or an answer written in the Mini App.
+        reason = _doubt(step, mine, incoming, kind)
+        if reason is not None:
+            return await _keep_pending(tx, pair, target, incoming, reason, now, partner)
     if target.revealed_at is not None:
         why_after = kind in formats.WHY_FORMATS and incoming.kind is AnswerKind.TEXT
         if (
@@ -305,6 +332,7 @@ async def _take_answer(
             return AnswerResult(AnswerOutcome.GUESS_TEXT_ONLY, partner, pair)
         await tx.save_guess(target.id, incoming.user_id, incoming.text, incoming.message_id, now)
         log.info("guess saved: pair %d prompt %d user %d", pair.id, target.id, incoming.user_id)
+        await queue_status(tx, pair, target, now, react_to=incoming)
         if await _reveal_if_due(tx, library, pair, target, now):
             return AnswerResult(AnswerOutcome.REVEALED, partner, pair)
         return AnswerResult(AnswerOutcome.GUESS_SAVED, partner, pair)
@@ -328,6 +356,7 @@ async def _take_answer(
         now,
     )
     log.info("answer saved: pair %d prompt %d user %d", pair.id, target.id, incoming.user_id)
+    await queue_status(tx, pair, target, now, react_to=incoming)
     if await _reveal_if_due(tx, library, pair, target, now):
         return AnswerResult(AnswerOutcome.REVEALED, partner, pair)
     if step is formats.Step.WHY:
@@ -335,6 +364,197 @@ async def _take_answer(
     if kind is Format.GUESS:
         return AnswerResult(AnswerOutcome.GUESS_NEXT, partner, pair)
     return AnswerResult(AnswerOutcome.REPLACED if replaced else AnswerOutcome.SAVED, partner, pair)
+
+
+def _doubt(
+    step: formats.Step, mine: Answer | None, incoming: IncomingAnswer, kind: Format
+) -> PendingReason | None:
+    """Why a message must be confirmed before it is saved (None: save it as before)."""
+    if step is formats.Step.ANSWER and mine is not None:
+        return PendingReason.REPLACE
+    if step is not formats.Step.ANSWER or incoming.reply_to_message_id is not None:
+        return None
+    if incoming.kind is not AnswerKind.TEXT:
+        return None
+    if kind is Format.RATE and formats.parse_rating(incoming.text) is not None:
+        return None  # "7" answers a rating as a tap would
+    found = intent.classify(incoming.text)
+    if found is intent.Intent.HELP:
+        return PendingReason.HELP
+    return PendingReason.ASIDE if found is intent.Intent.ASIDE else None
+
+
+_ASK_FOR = {
+    PendingReason.ASIDE: AnswerOutcome.ASK_SAVE,
+    PendingReason.HELP: AnswerOutcome.ASK_HELP,
+    PendingReason.REPLACE: AnswerOutcome.ASK_REPLACE,
+    PendingReason.CHOOSE: AnswerOutcome.ASK_WHICH,
+}
+
+
+async def _keep_pending(
+    tx: StoreTransaction,
+    pair: Pair,
+    prompt: Prompt | None,
+    incoming: IncomingAnswer,
+    reason: PendingReason,
+    now: dt.datetime,
+    partner: Person | None,
+    choices: tuple[Prompt, ...] = (),
+) -> AnswerResult:
+    """Keep the message until the person says what it is; the reply asks them."""
+    pending_id = await tx.keep_pending(
+        PendingAnswer(
+            id=0,
+            user_id=incoming.user_id,
+            chat_id=incoming.chat_id,
+            message_id=incoming.message_id,
+            prompt_id=prompt.id if prompt is not None else None,
+            reason=reason,
+            kind=incoming.kind,
+            text=incoming.text,
+            file_id=incoming.file_id,
+            created_at=now,
+            expires_at=intent.pending_expires_at(now),
+        )
+    )
+    log.info("kept for a word (%s): pair %d user %d", reason.value, pair.id, incoming.user_id)
+    return AnswerResult(
+        _ASK_FOR[reason], partner, pair, pending_id=pending_id, prompt=prompt, choices=choices
+    )
+
+
+async def _ask_which(
+    tx: StoreTransaction,
+    library: Library,
+    pair: Pair,
+    incoming: IncomingAnswer,
+    now: dt.datetime,
+    partner: Person | None,
+) -> AnswerResult:
+    """Several questions are open and the message names none: offer one button each."""
+    open_prompts = await tx.open_prompts(pair.id)
+    unanswered = [p for p in open_prompts if await _owes(tx, library, p, incoming.user_id)]
+    newest_first = tuple(sorted(unanswered, key=lambda p: (p.local_date, p.id), reverse=True))
+    return await _keep_pending(
+        tx, pair, None, incoming, PendingReason.CHOOSE, now, partner, newest_first
+    )
+
+
+async def queue_status(
+    tx: StoreTransaction,
+    pair: Pair,
+    prompt: Prompt,
+    now: dt.datetime,
+    *,
+    react_to: IncomingAnswer | None = None,
+) -> None:
+    """Queue the edit of both partners' question messages (who has answered) and, for the
+    one who answered with a message, a reaction on it instead of a receipt."""
+    people = await members_of(tx, pair)
+    names = {person.user_id: person.first_name for person in people}
+    author = names.get(prompt.author_id) if prompt.author_id is not None else None
+    rows = []
+    for person in people:
+        partner_id = pair.partner_of(person.user_id)
+        payload: dict[str, Any] = {"partner": names.get(partner_id), "author": author}
+        if (
+            react_to is not None
+            and react_to.user_id == person.user_id
+            and react_to.message_id > 0  # an answer written in the Mini App has no message
+        ):
+            payload["react"] = react_to.message_id
+        rows.append(
+            NewMessage(
+                person.user_id,
+                person.chat_id,
+                MessageKind.STATUS,
+                prompt.id,
+                payload,
+                about_user_id=partner_id if partner_id in names else None,
+            )
+        )
+    await tx.enqueue(rows, now)
+
+
+class PendingOutcome(Enum):
+    """What a button under "save this as your answer?" did."""
+
+    EXPIRED = auto()  # gone, expired, deleted, someone else's, or forged
+    DISMISSED = auto()  # "no, just chatting"
+    KEPT = auto()  # "keep the first"
+    ANSWERED = auto()  # taken as the answer: see `answer`
+
+
+class PendingChoice(Enum):
+    """The buttons under a kept message."""
+
+    SAVE = "save"
+    NOT_AN_ANSWER = "no"
+    REPLACE = "replace"
+    KEEP = "keep"
+    QUESTION = "q"  # this one of several open questions
+
+
+_CHOICES_FOR = {
+    PendingReason.ASIDE: {PendingChoice.SAVE, PendingChoice.NOT_AN_ANSWER},
+    PendingReason.HELP: {PendingChoice.SAVE, PendingChoice.NOT_AN_ANSWER},
+    PendingReason.REPLACE: {PendingChoice.REPLACE, PendingChoice.KEEP},
+    PendingReason.CHOOSE: {PendingChoice.QUESTION},
+}
+
+
+@dataclass(frozen=True)
+class PendingResult:
+    """What a pressed button under a kept message did."""
+
+    outcome: PendingOutcome
+    answer: AnswerResult | None = None
+
+
+async def resolve_pending(
+    services: Services,
+    user_id: int,
+    pending_id: int,
+    choice: PendingChoice,
+    prompt_id: int | None = None,
+) -> PendingResult:
+    """Act on the person's word about a kept message: save it (to the question it was kept
+    for, or the one chosen), replace the earlier answer with it, or forget it."""
+    now = services.clock()
+    async with services.db.transaction() as tx:
+        pair = await tx.lock_pair_of(user_id)
+        pending = await tx.get_pending(pending_id)
+        if (
+            pair is None
+            or pending is None
+            or pending.user_id != user_id
+            or not pending.usable(now)
+            or choice not in _CHOICES_FOR[pending.reason]
+        ):
+            return PendingResult(PendingOutcome.EXPIRED)
+        target = prompt_id if choice is PendingChoice.QUESTION else pending.prompt_id
+        if target is None:
+            return PendingResult(PendingOutcome.EXPIRED)
+        await tx.drop_pending(pending.id)
+        if choice is PendingChoice.NOT_AN_ANSWER:
+            return PendingResult(PendingOutcome.DISMISSED)
+        if choice is PendingChoice.KEEP:
+            return PendingResult(PendingOutcome.KEPT)
+        incoming = IncomingAnswer(
+            user_id=user_id,
+            chat_id=pending.chat_id,
+            message_id=pending.message_id,
+            kind=pending.kind,
+            text=pending.text,
+            file_id=pending.file_id,
+            prompt_id=target,  # named by the button: saved without asking again
+        )
+        result = await _take_answer(tx, services.library, pair, incoming, now)
+    if result.outcome is AnswerOutcome.REVEALED:
+        services.metrics.reveals.inc()
+    services.wake_delivery()
+    return PendingResult(PendingOutcome.ANSWERED, result)
 
 
 async def _pass_on_why(
@@ -472,13 +692,14 @@ async def submit_pick(
             answer if mine is None else replace(mine, choice=value, answered_at=now), now
         )
         log.info("pick saved: pair %d prompt %d user %d", pair.id, prompt.id, user_id)
+        await queue_status(tx, pair, prompt, now)
         if await _reveal_if_due(tx, library, pair, prompt, now):
             outcome = AnswerOutcome.REVEALED
         else:
             outcome = AnswerOutcome.REPLACED if replaced else AnswerOutcome.SAVED
     if outcome is AnswerOutcome.REVEALED:
         services.metrics.reveals.inc()
-        services.wake_delivery()
+    services.wake_delivery()
     return PickResult(outcome, partner, prompt.content_id, value, rating)
 
 

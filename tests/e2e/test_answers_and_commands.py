@@ -8,12 +8,15 @@ from bot import texts
 from sandbox.fake_bot_api import FakeBotAPI
 from tests.support import (
     RunningBot,
+    button_label,
     fields,
     includes,
     including,
     is_question,
     pair_up,
+    receive_new,
     says,
+    unread_new,
 )
 
 
@@ -26,10 +29,16 @@ async def test_a_second_answer_before_the_reveal_replaces_the_first(
 ) -> None:
     alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
     await pair_up(bot, alice, bob)
-    await alice.send("first draft")
-    await alice.receive()
-    await alice.send("what I really mean")
-    assert says(await alice.receive(), texts.SAVED_REPLACED, partner="Bob")
+    first = await alice.send("first draft")
+    await bot.settle()
+    assert alice.reactions_on(first) == ["✍"]
+    second = await alice.send("what I really mean")
+    asked = await receive_new(alice)
+    assert says(asked, texts.ASK_REPLACE)
+    await alice.press(asked, button_label(texts.REPLACE_BUTTON))
+    await bot.settle()
+    assert says(alice.api.chat(alice.id).messages[asked["message_id"]], texts.PENDING_REPLACED)
+    assert alice.reactions_on(second) == ["✍"]
     await bob.send("bob's answer")
     reveal = await bob.receive_until(including(texts.REVEAL_HEADER, partner="Alice"))
     assert "what I really mean" in _text(reveal[-1])
@@ -89,11 +98,11 @@ async def test_a_very_long_answer_is_revealed_within_telegrams_limit(
     await pair_up(bot, alice, bob)
     long_answer = ("I love how you " + "always <notice> & care " * 200)[:4096]
     await alice.send(long_answer)
-    await alice.receive()
-    await bob.send("short")
-    await bob.receive()
     await bot.settle()
-    pieces = bob.unread()
+    unread_new(bob)
+    await bob.send("short")
+    await bot.settle()
+    pieces = unread_new(bob)
     assert includes(pieces[0], texts.REVEAL_HEADER, partner="Alice")
     revealed = "".join(_text(m) for m in pieces)
     assert long_answer.split()[-1] in revealed
@@ -105,17 +114,20 @@ async def test_an_older_open_question_can_still_be_answered_by_replying_to_it(
 ) -> None:
     alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
     await pair_up(bot, alice, bob)
-    first_question = alice.inbox[-1]
+    first_question, bob_first = alice.inbox[-1], bob.inbox[-1]
+    question = fields(first_question, texts.QUESTION)["question"]
+    assert fields(bob_first, texts.QUESTION)["question"] == question
     bot.clock.set(dt.datetime(2026, 1, 15, 9, 0, tzinfo=dt.UTC))
     await bot.tick()
     await alice.receive_until(is_question)
     await bob.receive_until(is_question)
+    await bot.settle()
+    unread_new(alice)
     await alice.send("which one?")
-    assert says(await alice.receive(), texts.SEVERAL_OPEN, count=2)
-    await alice.reply(first_question, "answer to day one")
-    await alice.receive()
-    body = fields(first_question, texts.QUESTION)["question"]
-    bob_first = next(m for m in bob.inbox if says(m, texts.QUESTION, question=body))
+    assert says(await receive_new(alice), texts.ASK_WHICH)
+    answer = await alice.reply(first_question, "answer to day one")
+    await bot.settle()
+    assert alice.reactions_on(answer) == ["✍"]
     await bob.reply(bob_first, "bob on day one")
     reveal = await bob.receive_until(including(texts.REVEAL_HEADER, partner="Alice"))
     assert "answer to day one" in _text(reveal[-1])
@@ -125,9 +137,10 @@ async def test_today_shows_who_answered_but_never_what(bot: RunningBot, api: Fak
     alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
     await pair_up(bot, alice, bob)
     await alice.send("secret words")
-    await alice.receive()
+    await bot.settle()
+    unread_new(bob)
     await bob.send("/today")
-    status = await bob.receive()
+    status = await receive_new(bob)
     assert includes(status, texts.TODAY_HEADER)
     assert includes(status, texts.TODAY_PARTNER_ANSWERED, partner="Alice")
     assert "secret words" not in _text(status)

@@ -22,6 +22,7 @@ from tests.support import (
     pair_up,
     saying,
     says,
+    unread_new,
 )
 
 
@@ -81,11 +82,13 @@ async def test_answers_in_either_order_reveal_once_to_each_partner(
     alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
     await pair_up(bot, alice, bob)
     question = alice.inbox[-1]
-    await alice.reply(question, "Our walk by the river <3 & the rain")
-    saved = await alice.receive()
-    assert says(saved, texts.SAVED, partner="Bob")
+    answer = await alice.reply(question, "Our walk by the river <3 & the rain")
     await bot.settle()
-    assert bob.unread() == []  # nothing of Alice's answer reaches Bob before he answers
+    assert alice.reactions_on(answer) == ["✍"]  # the reaction is the receipt
+    assert unread_new(alice) == []
+    # Nothing of Alice's answer reaches Bob before he answers: his question only shows she did.
+    assert unread_new(bob) == []
+    assert "Our walk by the river" not in " ".join(bob.texts())
     await bob.send("Cooking together on Sunday")
     bob_messages = await bob.receive_until(including(texts.REVEAL_HEADER, partner="Alice"))
     alice_messages = await alice.receive_until(including(texts.REVEAL_HEADER, partner="Bob"))
@@ -225,15 +228,20 @@ async def test_a_restart_between_question_and_answers_loses_nothing_and_repeats_
 ) -> None:
     alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
     await pair_up(bot, alice, bob)
-    await alice.reply(alice.inbox[-1], "Before the restart")
-    await alice.receive()
+    bobs_question = bob.inbox[-1]
+    answer = await alice.reply(alice.inbox[-1], "Before the restart")
+    await bot.settle()
+    assert alice.reactions_on(answer) == ["✍"]
+    alice.unread()
+    bob.unread()  # the edits showing that Alice has answered
     await bot.restart()
     await bot.tick()
     await bot.settle()
     assert alice.unread() == [] and bob.unread() == []
-    await bob.reply(bob.inbox[-1], "After the restart")
+    await bob.reply(bobs_question, "After the restart")
     await bob.receive_until(lambda m: "Before the restart" in (m.get("text") or ""))
     await alice.receive_until(lambda m: "After the restart" in (m.get("text") or ""))
     await bot.settle()
-    assert sum(is_question(m) for m in alice.inbox) == 1
-    assert sum(is_question(m) for m in bob.inbox) == 1
+    # One question each (its edits showing who has answered are the same message).
+    assert sum(is_question(m) for m in alice.inbox if not m.get("edited")) == 1
+    assert sum(is_question(m) for m in bob.inbox if not m.get("edited")) == 1

@@ -15,7 +15,7 @@ from bot.content import Library
 from bot.domain.models import Depth
 from bot.domain.selection import Format, LibraryQuestion
 from sandbox.fake_bot_api import FakeBotAPI, FakeUser
-from tests.support import FakeClock, RunningBot, includes, pair_up, says
+from tests.support import FakeClock, RunningBot, includes, pair_up, says, unread_new
 
 JSON = dict[str, Any]
 
@@ -101,12 +101,14 @@ async def test_this_or_that_is_answered_with_one_tap_and_the_reveal_shows_both_p
     alice, bob, question_a, question_b = await _paired(bot, api)
     assert includes(question_a, texts.QUESTION_PICK)
     await alice.press(question_a, "Tea")
-    saved = await alice.receive()
-    assert includes(saved, texts.PICK_SAVED) and "Tea" in _text(saved)
-    shown = api.chat(alice.id).messages[question_a["message_id"]]["reply_markup"]
-    assert "✅ Tea" in str(shown) and "✅ Coffee" not in str(shown)  # the pick is ticked
     await bot.settle()
-    assert bob.unread() == []  # nothing of Alice's pick before Bob answers
+    # The pick shows in place: no message, the button ticked and the question's status edited.
+    assert unread_new(alice) == []
+    shown = api.chat(alice.id).messages[question_a["message_id"]]
+    assert "✅ Tea" in str(shown["reply_markup"]) and "✅ Coffee" not in str(shown["reply_markup"])
+    assert includes(shown, texts.STATUS_WAITING, partner="Bob")
+    assert unread_new(bob) == []  # nothing of Alice's pick before Bob answers
+    assert "✅" not in str(api.chat(bob.id).messages[question_b["message_id"]]["reply_markup"])
     await bob.press(question_b, "Coffee")
     await bot.settle()
     for user, mine, theirs in ((alice, "Tea", "Coffee"), (bob, "Coffee", "Tea")):
@@ -139,13 +141,15 @@ async def test_would_you_rather_pick_can_change_until_the_partner_answers(
     bot: RunningBot, api: FakeBotAPI
 ) -> None:
     alice, bob, question_a, question_b = await _paired(bot, api)
+    fly = api.button_data(question_a, "Fly")
     await alice.press(question_a, "Fly")
     await alice.press(question_a, "Be invisible")
     await bob.press(question_b, "Fly")
     await bot.settle()
     (reveal,) = _reveal_of(bob, texts.REVEAL_PICKS)
     assert "Alice: Be invisible" in _text(reveal)
-    answer = await alice.press(question_a, "Fly")  # after the reveal the pick stays
+    # After the reveal the pick stays, even when tapped on a screen not yet updated.
+    answer = await alice.press(question_a, "", data=fly)
     assert answer.get("text") == texts.PICK_TOO_LATE
 
 
@@ -188,9 +192,10 @@ async def test_rate_is_answered_on_the_number_row_with_an_optional_why(
     rows = question_a["reply_markup"]["inline_keyboard"]
     assert [b["text"] for row in rows for b in row] == [str(n) for n in range(1, 11)]
     await alice.press(question_a, "7")
-    await alice.send("The sound of rain on the window")
+    why = await alice.send("The sound of rain on the window")
     await bot.settle()
-    assert any(m.get("text") == texts.WHY_SAVED for m in alice.unread())
+    assert alice.reactions_on(why) == ["✍"]  # the why is acknowledged by a reaction
+    assert unread_new(alice) == []
     await bob.send("9")  # a message that is only a number rates as a tap would
     await bot.settle()
     (reveal,) = _reveal_of(bob, texts.REVEAL_PICKS)

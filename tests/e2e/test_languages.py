@@ -93,8 +93,16 @@ async def test_partners_with_two_languages_each_read_everything_in_their_own(
 ) -> None:
     ana, ben, question_id = await _pair(bot, api)
     ana_question = ana.inbox[-1]
-    await ana.reply(ana_question, "Paseando junto al río")
-    assert says(await ana.receive(), texts.SAVED, lang="es", partner="Ben")
+    answer = await ana.reply(ana_question, "Paseando junto al río")
+    await bot.settle()
+    assert ana.reactions_on(answer) == ["✍"]
+    # Her question message now says, in Spanish, that she is waiting for Ben.
+    assert includes(
+        api.chat(ana.id).messages[ana_question["message_id"]],
+        texts.STATUS_WAITING,
+        lang="es",
+        partner="Ben",
+    )
     await ben.send("Zusammen kochen")
     ben_seen = await ben.receive_until(lambda m: "Paseando junto al río" in (m.get("text") or ""))
     ana_seen = await ana.receive_until(lambda m: "Zusammen kochen" in (m.get("text") or ""))

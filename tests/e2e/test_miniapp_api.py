@@ -21,7 +21,7 @@ from bot.logs import setup_logging
 from bot.web.miniapp import CONTENT_SECURITY_POLICY
 from sandbox.fake_bot_api import FakeBotAPI, FakeUser
 from sandbox.journal_seed import SEARCHABLE
-from sandbox.matching import says
+from sandbox.matching import includes, says
 from sandbox.miniapp import JournalBot, free_port, start_journal_bot
 from tests.support import FakeClock, RunningBot, pair_up
 
@@ -270,7 +270,13 @@ async def test_an_answer_written_in_the_app_is_revealed_like_one_written_in_the_
     assert saved.json()["questions"][0]["mine"] == "Tea at dawn"
     await journal_bot.bot.settle()
     assert all("Tea at dawn" not in text for text in bob.texts())  # nothing before Bob answers
-    today = [m for m in bob.inbox if says(m, texts.QUESTION)][-1]
+    # Bob's question message, edited by now to show that Alice has answered.
+    today = [m for m in bob.inbox if includes(m, texts.QUESTION) and not m.get("edited")][-1]
+    assert includes(
+        bob.api.chat(bob.id).messages[today["message_id"]],
+        texts.STATUS_YOUR_TURN,
+        partner="Alice",
+    )
     await bob.reply(today, "Long walks")
     reveal = await alice.receive_until(lambda m: "Long walks" in (m.get("text") or ""))
     assert (

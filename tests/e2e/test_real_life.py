@@ -20,6 +20,7 @@ from bot.domain.outbox import MessageKind, NewMessage
 from sandbox.fake_bot_api import JSON, FakeBotAPI, FakeUser
 from tests.support import (
     RunningBot,
+    button_label,
     includes,
     including,
     is_question,
@@ -83,17 +84,20 @@ async def test_a_plain_message_after_answering_replaces_the_answer_and_never_rea
     alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
     await pair_up(bot, alice, bob)
     question = alice.inbox[-1]
-    await alice.reply(question, "First thought: the lake trip")
-    await alice.receive()
+    first = await alice.reply(question, "First thought: the lake trip")
+    await bot.settle()
+    assert alice.reactions_on(first) == ["✍"]
     bot.clock.set(bot.clock.now.replace(hour=19))
     await bot.tick()
     await bot.settle()
     alice.unread()
     bob.unread()
-    await alice.send("Correction: the lake trip in June, not May")
-    reply = await alice.receive()
-    assert says(reply, texts.SAVED_REPLACED, partner="Bob")
+    correction = await alice.send("Correction: the lake trip in June, not May")
+    asked = await alice.receive()
+    assert says(asked, texts.ASK_REPLACE)
+    await alice.press(asked, button_label(texts.REPLACE_BUTTON))
     await bot.settle()
+    assert alice.reactions_on(correction) == ["✍"]
     assert bob.unread() == []  # nothing of Alice's reached Bob before he answered
     await bob.send("The concert")
     reveal = await bob.receive_until(including(texts.REVEAL_HEADER, partner="Alice"))

@@ -70,10 +70,10 @@ async def test_debug_logging_never_writes_what_people_wrote(
     async with db.transaction() as tx:
         await tx.upsert_person(1, 1, "Secretname", dt.datetime.now(dt.UTC))
     await db.close()
-    logging.getLogger("telegram.ext.ExtBot").debug("parameters %s", {"text": "my answer"})
+    logging.getLogger("telegram.ext.ExtBot").debug("parameters %s", {"text": "my private words"})
     logging.getLogger("bot.handlers").debug("update 5 from user 1")
     written = capsys.readouterr().err
-    assert "Secretname" not in written and "my answer" not in written
+    assert "Secretname" not in written and "my private words" not in written
     assert "update 5 from user 1" in written  # the bot's own lines (ids only) still show
 
 
@@ -83,9 +83,9 @@ def test_an_update_python_telegram_bot_cannot_read_is_logged_without_its_content
     error = TypeError("Voice.__init__() missing 1 required positional argument: 'file_id'")
     logging.getLogger("telegram.ext._utils.webhookhandler").critical(
         "Something went wrong. Received data was: %r",
-        {"message": {"text": "my answer"}},
+        {"message": {"text": "my private words"}},
         exc_info=error,
     )
     written = capsys.readouterr().err
     assert "Something went wrong" in written and "TypeError" in written
-    assert "my answer" not in written
+    assert "my private words" not in written

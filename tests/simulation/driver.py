@@ -65,6 +65,7 @@ GRID_MINUTES = 120  # people act on this grid, so steps are shared between them
 WHY_SHARE = 0.3  # how often the reveal of a pick gets a why in reply
 PICK_FORMATS = ("this_or_that", "would_you_rather", "rate")
 TAP_SHARE = 0.7  # how often a pick or rating question is answered with a tap (else in words)
+ASIDE_SHARE = 0.08  # how often someone says "thanks!" or asks how things work before answering
 REPLY_WAIT = 3.0  # real seconds an action waits for the bot's reply before giving up
 FLOOD_ACTIONS = ("/help", "/today", "/streak", "/pause", "/resume", "/time 08:00", "/settings")
 FOLLOW_UPS = (dt.timedelta(minutes=2), dt.timedelta(minutes=10), dt.timedelta(minutes=45))
@@ -184,6 +185,18 @@ class SimAPI(FakeBotAPI):
             user.language_code = language_code
             self.users[user_id] = user
         return self.users[user_id]
+
+    async def _m_setMessageReaction(self, params: JSON) -> bool:
+        """The bot's reaction on a person's message acknowledges it (issue 12): it goes into
+        the person's inbox, and so the timeline, as an acknowledgement."""
+        done = await super()._m_setMessageReaction(params)
+        chat_id = int(params.get("chat_id", 0))
+        user = self.users.get(chat_id)
+        if user is not None:
+            reacted = {"reacted_to": int(params["message_id"]), "chat": {"id": chat_id},
+                       "from": self.bot_json, "reaction": params.get("reaction")}  # fmt: skip
+            user._deliver(reacted)
+        return done
 
 
 # Running the bot by hand ---------------------------------------------------------------------
@@ -841,6 +854,8 @@ class Simulation:
         )
         if question is None:
             return
+        if person.chance(ASIDE_SHARE) and len(pair.open_prompts()) == 1:
+            await self.act_aside(uid)
         picks = [d for d in button_data(question) if d.startswith("pick:")]
         if picks and person.chance(TAP_SHARE):
             await self.tap_pick(uid, prompt, question, person.rng.choice(picks))
@@ -902,9 +917,17 @@ class Simulation:
         so in the timeline."""
 
         def is_ack(message: JSON) -> bool:
-            return self.catalogue.classify(message)[0].startswith("ack_")
+            kind = self.catalogue.classify(message)[0]
+            return kind.startswith("ack_") or kind == "asking"
 
         reply = await self.wait_for(uid, before, is_ack)
+        if reply is not None and self.catalogue.classify(reply)[0] == "asking":
+            # The bot asks before taking it (issue 12): answer its question, then the
+            # reaction on the message is the acknowledgement.
+            pressed_at = len(self.user(uid).inbox)
+            if not await self.answer_asking(uid, reply):
+                return
+            reply = await self.wait_for(uid, pressed_at, is_ack)
         if reply is None and self.crash_in_round:
             # Killed before it replied: the restarted bot fetches the unconfirmed update again.
             reply = await self.wait_for(uid, before, is_ack, 4 * REPLY_WAIT, until_confirmed=True)
@@ -920,6 +943,52 @@ class Simulation:
         else:
             self.oracle.violate("4", "update-not-handled", f"{self.by_id[uid].name}'s "
                                 f"{pending.kind} got no reply at all", uid)  # fmt: skip
+
+    async def answer_asking(self, uid: int, asking: JSON) -> bool:
+        """Press what the person means under the bot's question about their message: Replace
+        for a correction, "Save as my answer" for an answer, the button of the question it
+        answers. False when nothing fits (then "No, just chatting" or "Keep the first")."""
+        buttons = button_data(asking)
+        pending = self.oracle.waiting.get(uid)
+        chosen = next((d for d in buttons if d.endswith((":replace", ":save"))), None)
+        if chosen is None and pending is not None and pending.prompt is not None:
+            words = pending.prompt.text or ""
+            for label, data in _buttons(asking):
+                shown = label.partition(": ")[2].rstrip("…").strip()
+                if ":q:" in data and shown and words.startswith(shown):
+                    chosen = data
+        if chosen is None:
+            chosen = next((d for d in buttons if d.endswith((":no", ":keep"))), None)
+            if chosen is not None:
+                await self.press(uid, asking, chosen)
+            self.world.add("note", uid, {}, Intent("silent"))
+            return False
+        await self.press(uid, asking, chosen)
+        return True
+
+    async def act_aside(self, uid: int) -> None:
+        """A plain "thanks!" or "how do I change the time?" while a question is open: the bot
+        asks, and the person presses "No, just chatting"."""
+        user = self.user(uid)
+        person = self.by_id[uid]
+        marker = person.marker()
+        text = person.rng.choice((f"thanks {marker}?", f"how do I change the time {marker}?"))
+        before = len(user.inbox)
+        message = await user.say(Intent("aside", marker=marker), text)
+        asking = await self.wait_for(
+            uid, before, lambda m: self.catalogue.classify(m)[0] == "asking"
+        )
+        if asking is None:
+            return
+        if self.user(uid).reactions_on(message):
+            self.oracle.violate(
+                "2", "aside-saved-silently", f"{person.name}'s aside {marker!r} was taken as "
+                "an answer without asking", uid,
+            )  # fmt: skip
+            return
+        no = next((d for d in button_data(asking) if d.endswith(":no")), None)
+        if no is not None:
+            await self.press(uid, asking, no)
 
     def silenced(self, uid: int) -> bool:
         until = self.silenced_until.get(uid)

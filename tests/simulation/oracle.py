@@ -263,6 +263,8 @@ _KINDS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("pause_ended", ("PAUSE_ENDED",), False),
     ("ack_saved", ("SAVED", "SAVED_REPLACED", "SAVED_REVEALING", "GUESS_NEXT", "GUESS_SAVED",
                    "WHY_SAVED", "WHY_SENT", "PICK_SAVED", "PICK_REVEALING"), False),
+    # Issue 12: a message that may not be an answer, or would replace one, asks first.
+    ("asking", ("ASK_SAVE", "ASK_HELP", "ASK_REPLACE", "ASK_WHICH"), False),
     ("ack_edit_saved", ("EDIT_SAVED",), False),
     ("ack_edit_refused", ("EDIT_AFTER_REVEAL",), False),
     ("ack_gift", ("GIFT_SENT",), False),
@@ -317,6 +319,8 @@ class Catalogue:
     def classify(self, message: JSON) -> tuple[str, dict[str, str]]:
         """Return the kind of `message` and the template fields found in it (unescaped)."""
         buttons = button_data(message)
+        if "reacted_to" in message:  # the bot's reaction on the person's message: taken
+            return "ack_saved", {}
         if "document" in message:
             return "export", {}
         if "copied_from" in message:
@@ -340,6 +344,8 @@ class Catalogue:
         languages = {language for language, pattern in self.notices if pattern.match(raw)}
         if languages:
             return "partner_notice", {LANGUAGES: ",".join(sorted(languages))}
+        if message.get("edited"):
+            return "edited", {}  # a question's status line, or an asking message once answered
         return "other", {}
 
     def _question_key(self, fields: dict[str, str]) -> dict[str, str]:
@@ -429,7 +435,7 @@ class Mark:
     author: int
     pair: int | None  # the oracle's pair key when it was written
     partner: int | None
-    kind: str  # answer, gift, ask, unsaved, other
+    kind: str  # answer, gift, ask, aside, unsaved, other
     seq: int
     prompt: Prompt | None = None
     media: str = "text"
@@ -989,6 +995,12 @@ class Oracle:
             self.note(uid, f"→ appreciation {intent.marker or intent.file_id}")
         elif intent.kind == "edit":
             self.edit(record, intent)
+        elif intent.kind == "aside":
+            # "thanks!" or "how do I…?" as a plain message: never an answer, never revealed.
+            mark = self.mark_for(uid, "aside", record.seq, None)
+            self.register(mark, intent.marker, None)
+            self.events["asides"] += 1
+            self.note(uid, f"→ aside {intent.marker}")
         elif intent.kind == "ask":
             mark = self.mark_for(uid, "ask", record.seq, None)
             self.register(mark, intent.marker, None)
@@ -1361,7 +1373,12 @@ class Oracle:
                 )
                 continue
             if mark.author == uid:
-                if kind in ("reveal", "reveal_media") and mark.kind != "ask":
+                if kind in ("reveal", "reveal_media") and mark.kind == "aside":
+                    self.violate(
+                        "2", "aside-revealed", f"{who.name}'s reveal carries their aside "
+                        f"{token!r} as an answer", uid,
+                    )  # fmt: skip
+                elif kind in ("reveal", "reveal_media") and mark.kind != "ask":
                     self.violate(
                         "2", "own-answer-revealed", f"{who.name}'s reveal shows their own "
                         f"words {token!r}", uid,
@@ -1382,6 +1399,13 @@ class Oracle:
     def check_partner_mark(self, record: Record, kind: str, token: str, mark: Mark) -> None:
         uid = record.user_id
         who, author = self.who(uid), self.who(mark.author)
+        if mark.kind == "aside":
+            # Invariant 2 (issue 12): an aside the person said was just chatting stays theirs.
+            self.violate(
+                "2", "aside-revealed", f"{who.name} got {author.name}'s aside {token!r} as "
+                f"a {kind}", uid, mark.author,
+            )  # fmt: skip
+            return
         if mark.kind == "gift":
             if kind not in ("gift", "gift_media", "history", "export"):
                 self.violate(

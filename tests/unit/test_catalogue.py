@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from bot import texts
+from bot.domain import intent
 from bot.web import miniapp
 
 BOT = Path(__file__).resolve().parents[2] / "bot"
@@ -41,6 +42,8 @@ HTTP_WORDS = {
     "private, no-store",
     "index.html",
 }
+# What people may write, matched to tell an aside from an answer (bot/domain/intent.py).
+MATCHED_WORDS = {intent.SMALL_TALK_WORDS, intent.HELP_PATTERN}
 LOGGING = {"debug", "info", "warning", "error", "exception", "critical"}
 
 
@@ -73,7 +76,7 @@ def _prose_outside_the_catalogue() -> list[str]:
         for node in ast.walk(tree):
             if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
                 continue
-            if id(node) in skipped or node.value in TELEGRAM_ERRORS | HTTP_WORDS:
+            if id(node) in skipped or node.value in TELEGRAM_ERRORS | HTTP_WORDS | MATCHED_WORDS:
                 continue
             if PROSE.search(node.value):
                 found.append(f"{path.relative_to(BOT.parent)}:{node.lineno}: {node.value!r}")

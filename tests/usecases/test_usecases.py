@@ -50,7 +50,7 @@ async def test_a_change_undone_within_the_minute_leaves_nothing_to_send(
     assert await _rows(services, "SELECT id FROM outbox WHERE kind = 'changes'") == []
 
 
-async def test_a_second_message_before_the_reveal_replaces_the_answer_and_is_not_a_gift(
+async def test_a_second_message_before_the_reveal_asks_to_replace_the_answer_and_is_not_a_gift(
     services: Services, couple: Couple
 ) -> None:
     first = await answers.receive_message(services, _incoming(couple.alice, 10, "first"))
@@ -66,8 +66,16 @@ async def test_a_second_message_before_the_reveal_replaces_the_answer_and_is_not
     assert (await run_tick(services)).nudges == 1
     again = await answers.receive_message(services, _incoming(couple.alice, 11, "correction"))
     assert again.gift_to is None
-    assert again.answer is not None and again.answer.outcome is answers.AnswerOutcome.REPLACED
+    assert again.answer is not None and again.answer.outcome is answers.AnswerOutcome.ASK_REPLACE
     assert await _rows(services, "SELECT id FROM outbox WHERE kind = 'gift'") == []
+    replaced = await answers.resolve_pending(
+        services, couple.alice, again.answer.pending_id, answers.PendingChoice.REPLACE
+    )
+    assert replaced.answer is not None
+    assert replaced.answer.outcome is answers.AnswerOutcome.REPLACED
+    rows = await _rows(services, "SELECT text FROM answers WHERE user_id = 1")
+    assert [row[0] for row in rows] == ["correction"]
+    assert await _rows(services, "SELECT id FROM pending_answers") == []
 
 
 async def test_the_fourth_swap_of_a_day_is_refused(services: Services, couple: Couple) -> None:
@@ -82,6 +90,8 @@ async def test_deleting_a_person_leaves_their_id_and_words_in_no_table(
     services: Services, couple: Couple
 ) -> None:
     await answers.receive_message(services, _incoming(couple.bob, 20, "bob's secret words"))
+    kept = await answers.receive_message(services, _incoming(couple.bob, 21, "bob's thanks!"))
+    assert kept.answer is not None and kept.answer.outcome in answers.ASKING  # kept: his words
     await questions.ask(services, couple.bob, "What is bob's own question?")
     await privacy.delete_my_data(services, couple.bob)
     cells = await table_cells(services.db, postgres=services.settings.database_dsn is not None)
@@ -89,3 +99,51 @@ async def test_deleting_a_person_leaves_their_id_and_words_in_no_table(
     assert not [cell for cell in cells if "bob's" in cell]
     kinds = {row[0] for row in await _rows(services, "SELECT kind FROM outbox WHERE user_id = 1")}
     assert MessageKind.NOTICE.value in kinds  # Alice is told, without Bob's name
+
+
+async def test_an_aside_is_kept_not_saved_until_the_person_says_so(
+    services: Services, couple: Couple
+) -> None:
+    asked = await answers.receive_message(services, _incoming(couple.alice, 30, "thanks!"))
+    assert asked.answer is not None and asked.answer.outcome is answers.AnswerOutcome.ASK_SAVE
+    assert await _rows(services, "SELECT text FROM answers") == []
+    dismissed = await answers.resolve_pending(
+        services, couple.alice, asked.answer.pending_id, answers.PendingChoice.NOT_AN_ANSWER
+    )
+    assert dismissed.outcome is answers.PendingOutcome.DISMISSED
+    assert await _rows(services, "SELECT id FROM pending_answers") == []
+    assert await _rows(services, "SELECT text FROM answers") == []
+
+
+async def test_a_kept_message_saved_by_its_button_becomes_the_answer(
+    services: Services, couple: Couple
+) -> None:
+    asked = await answers.receive_message(services, _incoming(couple.alice, 31, "ok?"))
+    assert asked.answer is not None
+    saved = await answers.resolve_pending(
+        services, couple.alice, asked.answer.pending_id, answers.PendingChoice.SAVE
+    )
+    assert saved.answer is not None and saved.answer.outcome is answers.AnswerOutcome.SAVED
+    assert [row[0] for row in await _rows(services, "SELECT text FROM answers")] == ["ok?"]
+
+
+async def test_buttons_of_an_expired_or_someone_elses_kept_message_do_nothing(
+    services: Services, couple: Couple
+) -> None:
+    asked = await answers.receive_message(services, _incoming(couple.alice, 32, "hi"))
+    assert asked.answer is not None
+    pending_id = asked.answer.pending_id
+    stolen = await answers.resolve_pending(
+        services, couple.bob, pending_id, answers.PendingChoice.SAVE
+    )
+    wrong = await answers.resolve_pending(
+        services, couple.alice, pending_id, answers.PendingChoice.REPLACE
+    )
+    assert stolen.outcome is wrong.outcome is answers.PendingOutcome.EXPIRED
+    assert isinstance(services.clock, FakeClock)
+    services.clock.advance(days=1, minutes=1)
+    late = await answers.resolve_pending(
+        services, couple.alice, pending_id, answers.PendingChoice.SAVE
+    )
+    assert late.outcome is answers.PendingOutcome.EXPIRED
+    assert await _rows(services, "SELECT text FROM answers") == []

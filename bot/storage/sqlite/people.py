@@ -167,6 +167,7 @@ class PeopleRepository(Repository):
             "DELETE FROM action_counts WHERE user_id = ?",
             "DELETE FROM topic_consents WHERE user_id = ?",
             "DELETE FROM absences WHERE user_id = ?",
+            "DELETE FROM pending_answers WHERE user_id = ?",
             # Their questions from /ask: nobody answered them, or only they did.
             "DELETE FROM prompts WHERE author_id = ? AND NOT EXISTS"
             " (SELECT 1 FROM answers WHERE answers.prompt_id = prompts.id)",

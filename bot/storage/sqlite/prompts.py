@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot.domain.intent import PendingAnswer, PendingReason
 from bot.domain.models import (
     Answer,
+    AnswerKind,
     HistoryEntry,
     JournalFilter,
     Prompt,
@@ -25,6 +27,7 @@ from bot.storage.sqlite.rows import (
     person_row,
     prefixed,
     prompt_row,
+    required_ts,
     to_ts,
 )
 
@@ -110,6 +113,68 @@ class PromptsRepository(Repository):
             (chat_id, message_id),
         )
         return None if row is None else prompt_row(row)
+
+    async def question_message_of(self, chat_id: int, prompt_id: int) -> int | None:
+        """Return the id of the message in `chat_id` that asked the question (the first one
+        that carried the prompt: reminders and reveals that carry it come later), if sent."""
+        row = await self._one(
+            "SELECT MIN(message_id) FROM sent_messages WHERE chat_id = ? AND prompt_id = ?",
+            (chat_id, prompt_id),
+        )
+        return None if row is None or row[0] is None else int(row[0])
+
+    async def keep_pending(self, pending: PendingAnswer) -> int:
+        """Keep a message until its writer says what it is (the same message again replaces
+        the earlier row); forget expired ones; return the row's id."""
+        await self._run(
+            "DELETE FROM pending_answers WHERE expires_at <= ?", (to_ts(pending.created_at),)
+        )
+        row = await self._one(
+            "INSERT INTO pending_answers (user_id, chat_id, message_id, prompt_id, reason, kind,"
+            " text, file_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (chat_id, message_id) DO UPDATE SET prompt_id = excluded.prompt_id,"
+            " reason = excluded.reason, expires_at = excluded.expires_at RETURNING id",
+            (
+                pending.user_id,
+                pending.chat_id,
+                pending.message_id,
+                pending.prompt_id,
+                pending.reason.value,
+                pending.kind.value,
+                pending.text,
+                pending.file_id,
+                to_ts(pending.created_at),
+                to_ts(pending.expires_at),
+            ),
+        )
+        return int(row[0])
+
+    async def get_pending(self, pending_id: int) -> PendingAnswer | None:
+        """Return a kept message by id."""
+        row = await self._one(
+            "SELECT id, user_id, chat_id, message_id, prompt_id, reason, kind, text, file_id,"
+            " created_at, expires_at FROM pending_answers WHERE id = ?",
+            (pending_id,),
+        )
+        if row is None:
+            return None
+        return PendingAnswer(
+            id=int(row[0]),
+            user_id=int(row[1]),
+            chat_id=int(row[2]),
+            message_id=int(row[3]),
+            prompt_id=None if row[4] is None else int(row[4]),
+            reason=PendingReason(row[5]),
+            kind=AnswerKind(row[6]),
+            text=str(row[7]),
+            file_id=row[8],
+            created_at=required_ts(row[9]),
+            expires_at=required_ts(row[10]),
+        )
+
+    async def drop_pending(self, pending_id: int) -> bool:
+        """Forget a kept message; say whether it was there."""
+        return await self._run("DELETE FROM pending_answers WHERE id = ?", (pending_id,)) > 0
 
     async def answers_to(self, prompt_id: int) -> list[Answer]:
         """Return every answer to a prompt."""
