@@ -24,7 +24,7 @@ from bot import render
 from bot.delivery.pacer import PER_CHAT_INTERVAL, ChatPacer
 from bot.delivery.sender import GiveUp, Sender, TryLater, Unreachable
 from bot.delivery.views import load_view
-from bot.domain import attention
+from bot.domain import attention, schedule
 from bot.domain.outbox import MessageKind, OutboxItem
 from bot.render import Part
 from bot.usecases import pause
@@ -195,7 +195,8 @@ class Dispatcher:
             log.info("outbox: row %d (%s) waits for its reader's morning", item.id, item.kind)
             self.wake()
             return
-        parts = [replace(part, silent=delivery.silent) for part in parts]
+        silent = delivery.silent or not await self._take_sound(item)
+        parts = [replace(part, silent=silent) for part in parts]
         try:
             for index in range(item.part, len(parts)):
                 part = parts[index]
@@ -247,6 +248,16 @@ class Dispatcher:
         if await pause.mark_unreachable(self._services, item.user_id):
             log.warning("user %d cannot be reached (blocked the bot or deactivated)", item.user_id)
         self.wake()
+
+    async def _take_sound(self, item: OutboxItem) -> bool:
+        """Spend one of the reader's sounds for their day (False: the budget is spent)."""
+        async with self._services.db.transaction() as tx:
+            reader = await tx.get_person(item.user_id)
+            if reader is None:
+                return False
+            pair = await tx.get_pair(reader.pair_id) if reader.pair_id is not None else None
+            day = schedule.local_date(self._services.clock(), reader.clock(pair).timezone)
+            return await tx.take_sound(item.user_id, day, attention.DAILY_SOUNDS)
 
     async def _render(self, item: OutboxItem) -> tuple[list[Part], attention.Delivery]:
         """Build the API calls for a row from its parameters and what is stored now, and

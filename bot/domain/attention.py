@@ -1,8 +1,11 @@
 """What may make a sound: each person's waking hours and their budget of attention.
 
-Only the day's question, the reveal and an opted-in reminder notify; everything else arrives
-silently. Inside a person's quiet hours (in their own zone), what can wait is held until their
-morning, and what cannot (a reveal, the question at the time they chose) arrives silently.
+Only the day's question, a reveal and an opted-in reminder may notify, and at most two of
+them a day for each person (DAILY_SOUNDS, spent in the order they are sent: usually the question
+and the reveal); everything else arrives silently. Inside a person's quiet hours (in their own
+zone), what can wait is held until their morning, and what cannot (a reveal, the question at
+the time they chose) arrives silently. Replies to something the person just did are not
+counted: they are answers, sent while the person is looking.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from typing import Any
 from bot.domain import schedule
 from bot.domain.outbox import MessageKind
 
-# The messages that may make a sound: at most these each day, by construction.
+# The messages that may make a sound, while the day's budget lasts.
 NOTIFYING = frozenset({MessageKind.QUESTION, MessageKind.REVEAL, MessageKind.REMINDER})
+# Sounds per person per local day (usually the question and the reveal); the rest is silent.
+DAILY_SOUNDS = 2
 
 # What waits for the morning when it falls in someone's quiet hours.
 CAN_WAIT = frozenset(

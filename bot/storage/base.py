@@ -568,6 +568,11 @@ class OutboxStore(Protocol):
         `not_before` (its reader's morning)."""
         ...
 
+    async def take_sound(self, user_id: int, day: dt.date, budget: int) -> bool:
+        """Spend one of the person's sounds for their local `day`; False when `budget` is
+        already spent (the message then comes silently)."""
+        ...
+
     async def release_claimed(self) -> int:
         """Return messages claimed by a process that stopped to pending (start-up recovery)."""
         ...

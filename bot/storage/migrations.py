@@ -342,4 +342,10 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE UNIQUE INDEX pending_answers_message ON pending_answers(chat_id, message_id);
     CREATE INDEX pending_answers_user ON pending_answers(user_id);
     """,
+    # 13 (issue 12): the budget of attention: how many messages made a sound for a person on
+    # their local day (at most two; the rest arrive silently).
+    """
+    ALTER TABLE people ADD COLUMN sounds_day TEXT;
+    ALTER TABLE people ADD COLUMN sounds INTEGER NOT NULL DEFAULT 0;
+    """,
 )

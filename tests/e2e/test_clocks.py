@@ -226,3 +226,37 @@ async def test_a_forged_zone_button_is_refused_kindly(bot: RunningBot, api: Fake
     await pair_up(bot, maya, jon)
     answer = await jon.press(jon.inbox[-1], "", data="zone:Mars/Olympus_Mons")
     assert answer["show_alert"] and answer["text"]
+
+
+async def test_at_most_two_sounds_a_day_the_rest_come_silently(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    maya, jon = await _long_distance(bot, api)
+    await maya.send("/reminders on")
+    await bot.settle()
+    # Thursday: Maya answers at once; Jon leaves his for Friday.
+    await _tick_at(bot, _utc(15, 8, 0, BERLIN))
+    await maya.reply(_questions(maya.unread())[0], "The canal walk")
+    await _tick_at(bot, _utc(15, 8, 0, NEW_YORK))
+    thursdays = _questions(jon.unread())[0]
+    # Friday: Maya's question (a sound), then Jon answers Thursday's (a reveal: her second
+    # sound), then her reminder for Friday's question, which must now come silently.
+    await _tick_at(bot, _utc(16, 8, 0, BERLIN))
+    fridays = _questions(maya.unread())
+    assert len(fridays) == 1 and not fridays[0]["silent"]
+    bot.clock.set(_utc(16, 9, 0, BERLIN))
+    await jon.reply(thursdays, "The long phone call")
+    await bot.settle()
+    reveals = [m for m in maya.unread() if includes(m, texts.REVEAL_HEADER)]
+    assert len(reveals) == 1 and not reveals[0]["silent"]
+    await _tick_at(bot, _utc(16, 12, 30, BERLIN))
+    reminders = [
+        m
+        for m in maya.unread()
+        if includes(m, texts.REMINDER) or includes(m, texts.REMINDER_PARTNER_ANSWERED)
+    ]
+    assert len(reminders) == 1 and reminders[0]["silent"]
+    # Saturday is a new day: its question makes a sound again.
+    await _tick_at(bot, _utc(17, 8, 0, BERLIN))
+    saturdays = _questions(maya.unread())
+    assert saturdays and not saturdays[-1]["silent"]

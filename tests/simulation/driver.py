@@ -703,6 +703,11 @@ class Simulation:
             if person.chance(person.traits.edit_share):
                 at = now + dt.timedelta(hours=person.rng.uniform(0.1, 3))
                 self.schedule(at, uid, "edit", pair=pair.key)
+        elif kind == "zone_ask" and not message.get("edited"):
+            # "Where are you?": most tap their own zone soon, some skip, a few never answer.
+            if person.chance(0.95):
+                at = now + dt.timedelta(minutes=person.rng.uniform(1, 40))
+                self.schedule(at, uid, "zone", message=message)
         elif kind == "paired" and person.chance(0.04):
             # Second thoughts: some unpair within the day (and their old links lie around).
             at = now + dt.timedelta(hours=person.rng.uniform(2.0, 20.0))
@@ -767,11 +772,24 @@ class Simulation:
             for message in user.inbox[since:]:
                 if predicate(message):
                     return message
-            if time.monotonic() > deadline or calm >= 3:
+            if time.monotonic() > deadline:
                 return None
+            if calm >= 3:
+                # Acknowledgements (a reaction) and edits come through the outbox: calm means
+                # the sender has nothing due either.
+                if await self.sender_idle():
+                    return None
+                calm = 0
             await asyncio.sleep(0.003)
             busy = self.handling() or (until_confirmed and bool(self.api.updates))
             calm = 0 if busy else calm + 1
+
+    async def sender_idle(self) -> bool:
+        """Whether the bot's outbox has nothing due and nothing in flight."""
+        runtime = self.bot.runtime
+        if runtime is None or runtime.dispatcher is None:
+            return True
+        return await runtime.dispatcher.idle()
 
     def handling(self) -> bool:
         """Whether the bot still has updates to fetch or handle (replies come from handlers)."""
@@ -1127,6 +1145,15 @@ class Simulation:
         uid = action.user_id
         if self.oracle.who(uid).pair is None and not self.oracle.who(uid).blocked:
             await self.press(uid, action.params["message"], f"accept:{action.params['code']}")
+
+    async def act_zone(self, action: Action) -> None:
+        """Tap one's own zone (people live all over, so partners often differ) or skip."""
+        uid = action.user_id
+        if self.oracle.who(uid).blocked:
+            return
+        person = self.by_id[uid]
+        zone = "-" if person.chance(0.2) else ZONES[(uid * 7 + 3) % len(ZONES)]
+        await self.press(uid, action.params["message"], f"zone:{zone}")
 
     async def act_decline(self, action: Action) -> None:
         if not self.oracle.who(action.user_id).blocked:

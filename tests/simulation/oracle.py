@@ -29,6 +29,17 @@ Invariants (numbered as in issue 10):
 8. everything a person reads is in their own language (their /language choice, else their
    Telegram app's), questions and partner notices included; partners reading two languages get
    the same question (the same id).
+9. (issue 12) nothing the bot sends on its own makes a sound inside the reader's quiet hours, in
+   the reader's own zone; each partner gets the pair's question at their own time in their own
+   zone, never before it;
+10. (issue 12) at most two messages a day make a sound for anyone (the budget of attention),
+   replies to what they just did aside.
+
+Issue 12's rules modelled here as well: a question closes 48 hours after it was sent (no answers,
+no reveal); a partner who answered none of the last three questions while the other answered
+pauses the pair, both told once; nudges come on each person's own days (Tuesday and Friday) at
+19:00 their time, never while they owe an answer to the latest question, less often after three
+went unanswered; the first question waits until both partners said where they are.
 """
 
 from __future__ import annotations
@@ -63,9 +74,24 @@ MARKER = re.compile(rf"\b{MARKER_PREFIX}[a-z]{{{MARKER_LETTERS}}}\b")
 DEFAULT_ZONE = "UTC"
 DEFAULT_SEND_TIME = dt.time(9, 0)
 NUDGE_TIME = dt.time(19, 0)
+NUDGE_DAYS = frozenset({2, 5})  # ISO weekdays: Tuesday and Friday
+NUDGES_BEFORE_BACKING_OFF = 3
+QUESTION_OPEN = dt.timedelta(hours=48)
+ABSENCE_DAYS = 3
+DAILY_SOUNDS = 2
+# A question reaches each partner at the first moment of their own time on or after an hour
+# before the pair's moment (the hour lets a tick running a little late find the same day).
+PERSONAL_GRACE = dt.timedelta(hours=1)
+REMINDER_WINDOW = dt.timedelta(hours=20)
+# What the bot sends on its own (through its outbox), as opposed to replies to what someone
+# just did: these are held to quiet hours and the daily budget of sounds.
+OUTBOX_KINDS = frozenset(
+    {"question", "exercise", "exercise_teaser", "reveal", "reveal_guesses", "why", "gift",
+     "nudge", "reminder", "unreachable", "pause_ended", "absence", "partner_notice"}
+)  # fmt: skip
 DEFAULT_QUIET = (dt.time(22, 0), dt.time(8, 0))
 DEFAULT_REMINDER_HOURS = 4
-INVITE_LIFETIME = dt.timedelta(hours=24)
+INVITE_LIFETIME = dt.timedelta(days=7)
 # How long a due message may take to arrive: deferred sends (a 429, a 5xx) come back on later
 # steps, and the driver adds steps after faults so this is never waited out for nothing.
 DELIVERY_GRACE = dt.timedelta(hours=3)
@@ -136,6 +162,51 @@ def next_send(
                 return moment
         day += dt.timedelta(days=1)
     raise AssertionError("no question day within 20 days")
+
+
+def first_wall_moment_from(after: dt.datetime, clock: dt.time, zone: str) -> dt.datetime:
+    """The first moment at or after `after` when it is `clock` o'clock in `zone`."""
+    day = local_day(after, zone) - dt.timedelta(days=1)
+    for _ in range(4):
+        moment = wall_moment(day, clock, zone)
+        if moment >= after:
+            return moment
+        day += dt.timedelta(days=1)
+    raise AssertionError("a clock time comes around within two days")
+
+
+def own_moment(pair_moment: dt.datetime, zone: str, clock: dt.time) -> dt.datetime:
+    """When a partner with their own zone and time gets the question due at `pair_moment`."""
+    return first_wall_moment_from(pair_moment - PERSONAL_GRACE, clock, zone)
+
+
+def pair_clock_of(clocks: list[tuple[str, dt.time]], now: dt.datetime) -> tuple[str, dt.time]:
+    """The clock a pair's day runs on: the member's whom the other follows most closely."""
+    if len(clocks) == 1:
+        return clocks[0]
+    nexts = [first_wall_moment_from(now, clock, zone) for zone, clock in clocks]
+    day = dt.timedelta(days=1)
+    lags = [max((other - mine) % day for other in nexts) for mine in nexts]
+    return clocks[min(range(len(clocks)), key=lambda i: (lags[i], i))]
+
+
+def next_nudge_moment(
+    now: dt.datetime, zone: str, ignored: int, last_day: dt.date | None
+) -> dt.datetime:
+    """A person's next nudge: Tuesday or Friday at 19:00 their time, after `last_day`; a week
+    more for each unanswered nudge beyond the third in a row (at most three weeks more)."""
+    today = local_day(now, zone)
+    day = today if last_day is None or last_day < today else last_day + dt.timedelta(days=1)
+    if ignored >= NUDGES_BEFORE_BACKING_OFF:
+        extra = min(ignored - NUDGES_BEFORE_BACKING_OFF + 1, 3)
+        day = max(day, (last_day or today) + dt.timedelta(weeks=extra))
+    for _ in range(20):
+        if day.isoweekday() in NUDGE_DAYS:
+            moment = wall_moment(day, NUDGE_TIME, zone)
+            if moment >= now:
+                return moment
+        day += dt.timedelta(days=1)
+    raise AssertionError("a nudge day within two weeks")
 
 
 def in_quiet(moment: dt.datetime, zone: str, quiet: tuple[dt.time, dt.time]) -> bool:
@@ -237,6 +308,10 @@ _KINDS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("question", ("QUESTION", "QUESTION_FROM_PARTNER", "QUESTION_FINISH", "QUESTION_PICK",
                   "QUESTION_RATE", "QUESTION_GUESS"), False),
     ("exercise", ("EXERCISE",), False),
+    ("exercise_teaser", ("EXERCISE_TEASER",), False),
+    ("zone_ask", ("ZONE_ASK",), False),
+    ("zone_set", ("ZONE_SET", "ZONE_SKIPPED", "ZONE_FROM_LOCATION"), False),
+    ("absence", ("PARTNER_ABSENT", "ABSENCE_PAUSED"), False),
     ("reveal", ("REVEAL_HEADER", "REVEAL_FINISH_HEADER", "REVEAL_PICKS", "REVEAL_GUESS_HEADER"),
      True),
     # The second part of a guess reveal: both guesses, and one's own answer beside them.
@@ -271,7 +346,8 @@ _KINDS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     (
         "ack_refused",
         ("ALREADY_REVEALED", "SEVERAL_OPEN", "STALE_REPLY", "NO_OPEN_QUESTION",
-         "NO_OPEN_QUESTION_PAUSED", "NOT_PAIRED", "UNSUPPORTED_ANSWER", "GUESS_TEXT_ONLY"),
+         "NO_OPEN_QUESTION_PAUSED", "NOT_PAIRED", "UNSUPPORTED_ANSWER", "GUESS_TEXT_ONLY",
+         "QUESTION_CLOSED_TODAY", "QUESTION_CLOSED_NEXT", "PICK_CLOSED"),
         False,
     ),
 )  # fmt: skip
@@ -473,6 +549,12 @@ class Prompt:
     format: str = "open"  # from the library, once the question's text is known
     guesses: dict[int, list[Mark]] = field(default_factory=dict)  # guess-your-partner
     guess_message: dict[int, int] = field(default_factory=dict)  # user -> their guess's id
+    due_for: dict[int, dt.datetime] = field(default_factory=dict)  # user -> when it reaches them
+    reminder_base: dict[int, dt.datetime] = field(default_factory=dict)  # user -> hours from
+
+    def closed(self, now: dt.datetime) -> bool:
+        """A question not revealed 48 hours after it was sent is closed."""
+        return not self.revealed and now >= self.created + QUESTION_OPEN
 
     @property
     def revealed(self) -> bool:
@@ -509,6 +591,9 @@ class Pair:
     nudge_days: dict[int, set[dt.date]] = field(default_factory=dict)
     prompts: list[Prompt] = field(default_factory=list)
     zone_changed: dt.datetime | None = None
+    awaiting_zones: bool = True  # the first question waits for both partners' zones
+    absence_told: tuple[int, dt.datetime] | None = None  # (the quiet one, when)
+    absence_expected: bool = False
 
     def partner_of(self, user_id: int) -> int:
         first, second = self.members
@@ -518,8 +603,12 @@ class Pair:
     def active(self) -> bool:
         return self.ended is None
 
-    def open_prompts(self) -> list[Prompt]:
-        return [p for p in self.prompts if not p.revealed and not p.skipped]
+    def open_prompts(self, now: dt.datetime | None = None) -> list[Prompt]:
+        return [
+            p
+            for p in self.prompts
+            if not p.revealed and not p.skipped and (now is None or not p.closed(now))
+        ]
 
     def recent_open_prompts(self, since: dt.datetime) -> list[Prompt]:
         """Open questions created after `since` (reminders only concern the last day)."""
@@ -551,6 +640,21 @@ class Who:
     languages_in_flight: set[str] = field(default_factory=set)  # a /language not yet answered
     language_changed: tuple[dt.datetime, str] | None = None  # (when, the one before)
     story: deque[str] = field(default_factory=lambda: deque(maxlen=STORY_LENGTH))
+    zone: str | None = None  # their own zone, once they said it
+    send_time: dt.time | None = None  # their own question time
+    zone_pressed: str | None = None  # a zone button pressed, not yet acknowledged
+    next_nudge: dt.datetime | None = None
+    nudge_day: dt.date | None = None  # the local day of their latest nudge slot
+    nudges_unanswered: int = 0  # nudges in a row without an appreciation
+    last_answer: dt.datetime | None = None
+    sounds: Counter[dt.date] = field(default_factory=Counter)  # notifying messages a day
+    active_days: set[dt.date] = field(default_factory=set)  # days they wrote to the bot
+
+    def clock(self, pair: Pair | None) -> tuple[str, dt.time]:
+        """Their own zone and question time, else their pair's."""
+        zone = self.zone or (pair.zone if pair is not None else DEFAULT_ZONE)
+        send = self.send_time or (pair.send_time if pair is not None else DEFAULT_SEND_TIME)
+        return zone, send
 
     @property
     def user_id(self) -> int:
@@ -786,12 +890,15 @@ class Oracle:
             if pair.paused or pair.limbo:
                 continue
             self.questions_due(pair, moment)
+            if pair.paused:
+                continue  # paused for an absence just now
             self.nudges_due(pair, moment)
             self.reminders_due(pair, moment)
 
     def questions_due(self, pair: Pair, moment: dt.datetime) -> None:
         while pair.next_due is not None and pair.next_due <= moment:
-            day = local_day(pair.next_due, pair.zone)
+            due = pair.next_due
+            day = local_day(due, pair.zone)
             if day != local_day(moment, pair.zone):
                 # Only after the bot was down the whole local day; the driver never is.
                 self.violate(
@@ -800,53 +907,125 @@ class Oracle:
                 )  # fmt: skip
                 pair.next_due = next_send(moment, pair.zone, pair.send_time, pair.frequency, day)
                 continue
-            self.new_prompt(pair, day, moment)
+            if self.absent_member(pair) is not None:
+                return
+            self.new_prompt(pair, day, moment, due=due)
             pair.last_day = day
             pair.next_due = next_send(moment, pair.zone, pair.send_time, pair.frequency, day)
 
-    def new_prompt(self, pair: Pair, day: dt.date, moment: dt.datetime) -> Prompt:
+    def absent_member(self, pair: Pair) -> int | None:
+        """Issue 12: when the pair's question falls due and one partner answered none of the
+        last three questions while the other answered, the pair is paused and both told once
+        (not again until the quiet one has answered since). Returns the quiet one, if so."""
+        recent = [p for p in pair.prompts if not p.skipped][-ABSENCE_DAYS:]
+        if len(recent) < ABSENCE_DAYS:
+            return None
+        answered = {uid for p in recent for uid in pair.members if p.answered(uid)}
+        quiet = [uid for uid in pair.members if uid not in answered]
+        if len(quiet) != 1:
+            return None
+        who = self.who(quiet[0])
+        told = pair.absence_told
+        if (
+            told is not None
+            and told[0] == quiet[0]
+            and (who.last_answer is None or who.last_answer <= told[1])
+        ):
+            return None
+        pair.absence_told = (quiet[0], self.now)
+        self.note(quiet[0], f"absent: pair {pair.key} pauses")
+        self.pause(pair, quiet[0], None)
+        self.events["absences"] += 1
+        for uid in pair.members:
+            if not self.who(uid).blocked:
+                self.expect(Expectation("absence", uid, pair.key, self.now + DELIVERY_GRACE))
+        return quiet[0]
+
+    def new_prompt(
+        self,
+        pair: Pair,
+        day: dt.date,
+        moment: dt.datetime,
+        *,
+        due: dt.datetime | None = None,
+        first: bool = False,
+    ) -> Prompt:
+        """A question for the pair's `day`: each partner gets it at their own time (a first
+        question at once, or at the end of their night)."""
         prompt = Prompt(len(pair.prompts) + 1, pair, day, moment)
         pair.prompts.append(prompt)
         for uid in pair.members:
-            if not self.who(uid).blocked:
+            who = self.who(uid)
+            zone, clock = who.clock(pair)
+            if first:
+                reach = moment
+                if in_quiet(moment, zone, who.quiet):
+                    reach = first_wall_moment_from(moment, who.quiet[1], zone)
+                prompt.reminder_base[uid] = moment
+            else:
+                reach = max(moment, own_moment(due or moment, zone, clock))
+                prompt.reminder_base[uid] = reach
+            prompt.due_for[uid] = reach
+            if not who.blocked:
                 self.expect(
-                    Expectation("question", uid, pair.key, moment + DELIVERY_GRACE, prompt, day)
+                    Expectation("question", uid, pair.key, reach + DELIVERY_GRACE, prompt, day)
                 )
         return prompt
 
     def nudges_due(self, pair: Pair, moment: dt.datetime) -> None:
-        if pair.next_nudge is None or pair.next_nudge > moment:
-            return
-        day = local_day(pair.next_nudge, pair.zone)
-        lenient = pair.zone_changed is not None and moment - pair.zone_changed < dt.timedelta(
-            hours=30
-        )
+        """Each partner's own nudge: on their days at their 19:00, unless they owe an answer to
+        the pair's latest open question."""
         for uid in pair.members:
             who = self.who(uid)
-            days = pair.nudge_days.setdefault(uid, set())
-            if who.nudges_on and not who.blocked and day not in days:
-                days.add(day)
+            if who.next_nudge is None or who.next_nudge > moment:
+                continue
+            zone = who.clock(pair)[0]
+            day = local_day(who.next_nudge, zone)
+            owes = False
+            open_now = list(pair.open_prompts(moment))
+            if open_now:
+                latest = max(open_now, key=lambda p: (p.created, p.key))
+                owes = not latest.answered(uid)
+            ignored = who.nudges_unanswered
+            if (
+                who.nudges_on
+                and not who.blocked
+                and not owes
+                and local_day(moment, zone) == day
+                and day not in pair.nudge_days.setdefault(uid, set())
+            ):
+                pair.nudge_days[uid].add(day)
+                lenient = pair.zone_changed is not None and moment - pair.zone_changed < (
+                    dt.timedelta(hours=30)
+                )
                 self.expect(
                     Expectation(
                         "nudge", uid, pair.key, moment + DELIVERY_GRACE, day=day,
                         required=not lenient,
                     )
                 )  # fmt: skip
-        pair.next_nudge = next_send(moment, pair.zone, NUDGE_TIME, "daily", day)
+                ignored += 1
+            who.nudge_day = day
+            who.next_nudge = next_nudge_moment(moment, zone, ignored, day)
 
     def reminders_due(self, pair: Pair, moment: dt.datetime) -> None:
-        for prompt in pair.recent_open_prompts(moment - dt.timedelta(days=1)):
+        for prompt in pair.recent_open_prompts(moment - dt.timedelta(days=2)):
+            if prompt.closed(moment):
+                continue
             for uid in pair.members:
                 who = self.who(uid)
+                base = prompt.reminder_base.get(uid)
+                zone = who.clock(pair)[0]
                 if (
-                    who.reminders_on
+                    base is not None
+                    and who.reminders_on
                     and not who.blocked
                     and uid not in prompt.reminded
                     and not prompt.answered(uid)
                     and uid in prompt.delivered
-                    and local_day(moment, pair.zone) == prompt.day
-                    and moment >= prompt.created + dt.timedelta(hours=who.reminder_hours)
-                    and not in_quiet(moment, pair.zone, who.quiet)
+                    and base + dt.timedelta(hours=who.reminder_hours) <= moment
+                    and moment < base + REMINDER_WINDOW
+                    and not in_quiet(moment, zone, who.quiet)
                 ):
                     prompt.reminded.add(uid)
                     self.expect(
@@ -855,7 +1034,7 @@ class Oracle:
 
     def upcoming(self, after: dt.datetime) -> list[dt.datetime]:
         """Moments after `after` at which something falls due (for the driver's stepping)."""
-        moments = []
+        moments = [e.deadline - DELIVERY_GRACE for e in self.expectations]
         for pair in self.pairs:
             if not pair.active:
                 continue
@@ -865,17 +1044,24 @@ class Oracle:
                 continue
             if pair.limbo:
                 continue
-            moments += [m for m in (pair.next_due, pair.next_nudge) if m is not None]
-            for prompt in pair.recent_open_prompts(after - dt.timedelta(days=1)):
+            moments += [m for m in (pair.next_due,) if m is not None]
+            for uid in pair.members:
+                who = self.who(uid)
+                zone = who.clock(pair)[0]
+                if who.next_nudge is not None:
+                    moments.append(who.next_nudge)
+                # The end of their night: whatever waited for their morning comes then.
+                moments.append(first_wall_moment_from(after, who.quiet[1], zone))
+            for prompt in pair.recent_open_prompts(after - dt.timedelta(days=2)):
                 for uid in pair.members:
                     who = self.who(uid)
-                    if not who.reminders_on or uid in prompt.reminded or prompt.answered(uid):
+                    base = prompt.reminder_base.get(uid)
+                    if base is None or not who.reminders_on or uid in prompt.reminded:
                         continue
-                    due = prompt.created + dt.timedelta(hours=who.reminder_hours)
-                    moments.append(due)
-                    if in_quiet(max(due, after), pair.zone, who.quiet):
-                        day = local_day(max(due, after), pair.zone)
-                        moments.append(wall_moment(day, who.quiet[1], pair.zone))
+                    if prompt.answered(uid):
+                        continue
+                    moments.append(base + dt.timedelta(hours=who.reminder_hours))
+                moments.append(prompt.created + QUESTION_OPEN)
         return [m for m in moments if m > after]
 
     def after_step(self, moment: dt.datetime) -> None:
@@ -910,15 +1096,47 @@ class Oracle:
         for uid in pair.members:
             who = self.who(uid)
             who.pair = pair
+            who.nudges_unanswered = 0
             self.pairings[uid] += 1
             self.note(uid, f"paired as pair {pair.key} with {self.who(pair.partner_of(uid)).name}")
-        today = local_day(moment, pair.zone)
-        self.new_prompt(pair, today, moment)  # the first question comes at once
-        pair.last_day = today
-        pair.next_due = next_send(moment, pair.zone, pair.send_time, pair.frequency, today)
-        pair.next_nudge = next_send(moment, pair.zone, NUDGE_TIME, "daily", None)
+        self.realign(pair, moment)
+        # Until both say where they are, the pair's own time is next; then the first question
+        # comes at once (see zone_chosen).
+        pair.next_due = next_send(moment, pair.zone, pair.send_time, pair.frequency, None)
+        for uid in pair.members:
+            self.plan_nudge(self.who(uid), pair, moment)
+        self.start_first_question(pair, moment)
         self.events["pairings"] += 1
         return pair
+
+    def realign(self, pair: Pair, moment: dt.datetime) -> None:
+        """The pair's day follows its members' own clocks."""
+        clocks = [self.who(uid).clock(pair) for uid in pair.members]
+        zone, clock = pair_clock_of(clocks, moment)
+        if (zone, clock) == (pair.zone, pair.send_time):
+            return
+        if zone != pair.zone:
+            pair.zone_changed = moment
+        pair.zone, pair.send_time = zone, clock
+        if not pair.paused and not pair.limbo and pair.next_due is not None:
+            pair.next_due = next_send(moment, zone, clock, pair.frequency, pair.last_day)
+
+    def plan_nudge(self, who: Who, pair: Pair, moment: dt.datetime) -> None:
+        who.next_nudge = next_nudge_moment(
+            moment, who.clock(pair)[0], who.nudges_unanswered, who.nudge_day
+        )
+
+    def start_first_question(self, pair: Pair, moment: dt.datetime) -> None:
+        """The first question comes once both partners have a zone (chosen or skipped)."""
+        if not pair.awaiting_zones or pair.prompts or pair.paused:
+            return
+        if any(self.who(uid).zone is None for uid in pair.members):
+            return
+        pair.awaiting_zones = False
+        today = local_day(moment, pair.zone)
+        self.new_prompt(pair, today, moment, first=True)
+        pair.last_day = today
+        pair.next_due = next_send(moment, pair.zone, pair.send_time, pair.frequency, today)
 
     def end_pair(self, pair: Pair, moment: dt.datetime) -> None:
         if not pair.active:
@@ -934,7 +1152,7 @@ class Oracle:
 
     def pause(self, pair: Pair, by: int, until: dt.datetime | None) -> None:
         pair.paused, pair.pause_until = True, until
-        pair.next_due = pair.next_nudge = None
+        pair.next_due = None
         self.drop_expectations(pair, keep_allowed=True)
 
     def resume(self, pair: Pair, moment: dt.datetime, *, by_tick: bool = False) -> None:
@@ -943,25 +1161,32 @@ class Oracle:
             pair.limbo = True  # the bot pauses again once a message to the blocked one fails
             return
         pair.next_due = next_send(moment, pair.zone, pair.send_time, pair.frequency, pair.last_day)
-        pair.next_nudge = next_send(moment, pair.zone, NUDGE_TIME, "daily", None)
         if by_tick:
             self.events["pauses_ended"] += 1
 
     def change_schedule(self, pair: Pair, moment: dt.datetime, what: str, value: Any) -> None:
-        if what == "time":
-            pair.send_time = value
-        elif what == "zone":
-            if value != pair.zone:
-                pair.zone_changed = moment
-            pair.zone = value
-        elif what == "frequency":
+        """A change to the pair's frequency (the time and zone are each person's own: see
+        change_clock)."""
+        if what == "frequency":
             pair.frequency = value
         if pair.paused or pair.limbo:
             return
         pair.next_due = next_send(moment, pair.zone, pair.send_time, pair.frequency, pair.last_day)
-        pair.next_nudge = next_send(moment, pair.zone, NUDGE_TIME, "daily", None)
 
-    # The timeline ----------------------------------------------------------------------------
+    def change_clock(self, who: Who, moment: dt.datetime, what: str, value: Any) -> None:
+        """A person's own question time or zone changed; the pair's day follows."""
+        pair = who.pair
+        if pair is not None and who.zone is None:
+            who.zone = pair.zone  # a time alone is meant in the pair's zone
+        if what == "time":
+            who.send_time = value
+        elif what == "zone":
+            who.zone = value
+        if pair is None:
+            return
+        self.realign(pair, moment)
+        self.plan_nudge(who, pair, moment)
+        self.start_first_question(pair, moment)
 
     def observe(self, record: Record) -> None:
         """Take one timeline entry, in order."""
@@ -984,6 +1209,7 @@ class Oracle:
         uid = record.user_id
         who = self.who(uid)
         self.events[f"action_{intent.kind}"] += 1
+        who.active_days.add(local_day(record.moment, who.clock(who.pair)[0]))
         if intent.kind in ("answer", "correction"):
             self.answer(record, intent)
         elif intent.kind == "why":
@@ -1020,6 +1246,8 @@ class Oracle:
                 self.isolated[uid] = intent.origin_pair
             if intent.data.startswith("accept:"):
                 self.accepting[uid] = intent.data.removeprefix("accept:")
+            if intent.data.startswith("zone:"):
+                who.zone_pressed = intent.data.removeprefix("zone:")
         elif intent.kind == "command":
             self.note(uid, f"→ {intent.command} {intent.argument}".rstrip())
             self.command_sent(record, intent)
@@ -1061,10 +1289,12 @@ class Oracle:
             if intent.prompt is not None:
                 if intent.prompt.pair is not pair or intent.prompt.skipped:
                     reason = "a reply to a question that is no longer open"
+                elif intent.prompt.closed(self.now):
+                    reason = "a reply to a question that has closed"
                 else:
                     target = intent.prompt
             else:
-                open_prompts = pair.open_prompts()
+                open_prompts = pair.open_prompts(self.now)
                 unanswered = [p for p in open_prompts if not p.complete(uid)]
                 if len(unanswered) == 1:
                     target = unanswered[0]
@@ -1094,6 +1324,7 @@ class Oracle:
         mark.media = intent.media
         self.register(mark, intent.marker, intent.file_id)
         target.answers.setdefault(uid, []).append(mark)
+        who.last_answer = self.now
         if guessing:
             target.guesses.setdefault(uid, []).append(mark)
             target.guess_message[uid] = int(record.message.get("message_id", 0))
@@ -1239,6 +1470,7 @@ class Oracle:
         uid = who.user_id
         pending = self.waiting.pop(uid, None)
         if pending is None or pending.kind == "gift":
+            who.nudges_unanswered = 0  # an appreciation written: nudges come as usual again
             return
         where = f"question {pending.prompt.key}" if pending.prompt else pending.reason
         self.violate(
@@ -1288,6 +1520,8 @@ class Oracle:
             who.quiet = value
         elif what == "hours":
             who.reminder_hours = int(value)
+        elif what in ("time", "zone"):
+            self.change_clock(who, self.now, what, value)
         elif who.pair is not None:
             self.change_schedule(who.pair, self.now, what, value)
 
@@ -1304,9 +1538,64 @@ class Oracle:
         self.check_isolation(record)
         self.check_marks(record, kind)
         self.check_language(record, who, kind, fields)
+        self.check_sound(record, who, kind)
         handler = getattr(self, f"on_{kind}", None)
         if handler is not None:
             handler(record, who, fields)
+
+    def check_sound(self, record: Record, who: Who, kind: str) -> None:
+        """Invariants 9 and 10: what the bot sends on its own makes no sound in the reader's
+        quiet hours (their own zone), and at most two a day make a sound at all."""
+        message = record.message
+        if kind not in OUTBOX_KINDS or message.get("edited") or "silent" not in message:
+            return
+        if message["silent"]:
+            self.events["silent"] += 1
+            return
+        zone = who.clock(who.pair)[0]
+        self.events["sounds"] += 1
+        if in_quiet(record.moment, zone, who.quiet):
+            self.violate(
+                "9", "sound-in-quiet-hours", f"{who.name} heard a {kind} at "
+                f"{local_clock(record.moment, zone):%H:%M} {zone}, inside their quiet hours "
+                f"{who.quiet[0]:%H:%M}-{who.quiet[1]:%H:%M}", who.user_id,
+            )  # fmt: skip
+        day = local_day(record.moment, zone)
+        who.sounds[day] += 1
+        if who.sounds[day] > DAILY_SOUNDS and not self.after_a_crash(record.seq):
+            self.violate(
+                "10", "over-the-budget", f"{who.name} heard {who.sounds[day]} messages on "
+                f"{day} (the {kind} last); at most {DAILY_SOUNDS} may make a sound",
+                who.user_id,
+            )  # fmt: skip
+
+    def sound_figures(self) -> dict[str, float]:
+        """Notifying messages per person per day: median and most, on every day each person
+        was paired and on days they did nothing themselves."""
+        every: list[int] = []
+        idle: list[int] = []
+        last = local_day(self.now, DEFAULT_ZONE)
+        for who in self.people.values():
+            first = min((p.formed for p in self.pairs if who.user_id in p.members), default=None)
+            if first is None:
+                continue
+            day = local_day(first, DEFAULT_ZONE) + dt.timedelta(days=1)
+            while day < last:
+                every.append(who.sounds[day])
+                if day not in who.active_days:
+                    idle.append(who.sounds[day])
+                day += dt.timedelta(days=1)
+        if not every:
+            return {}
+        every.sort()
+        idle.sort()
+        return {
+            "median": every[len(every) // 2],
+            "max": every[-1],
+            "idle_median": idle[len(idle) // 2] if idle else 0,
+            "idle_max": idle[-1] if idle else 0,
+            "person_days": len(every),
+        }
 
     def check_language(self, record: Record, who: Who, kind: str, fields: dict[str, str]) -> None:
         """Invariant 8: everything a person reads is in their own language, the question's
@@ -1498,6 +1787,14 @@ class Oracle:
                 uid,
             )
             return
+        due_for = prompt.due_for.get(uid)
+        if due_for is not None and record.moment < due_for - dt.timedelta(minutes=1):
+            zone = who.clock(pair)[0]
+            self.violate(
+                "9", "question-before-own-time", f"{who.name} got question {prompt.key} at "
+                f"{local_clock(record.moment, zone):%H:%M} {zone}, before their own "
+                f"{local_clock(due_for, zone):%H:%M}", uid,
+            )  # fmt: skip
         if prompt.text is None:
             prompt.text = text
             prompt.format = self.formats.get(text, "open")
@@ -1577,6 +1874,10 @@ class Oracle:
         pair = who.pair
         self.events["nudges"] += 1
         who.last_nudge = (self.now, record.seq)
+        if pair is not None and any(
+            e.kind == "nudge" and e.user_id == uid for e in self.expectations
+        ):
+            who.nudges_unanswered += 1
         if pair is not None and pair.limbo:
             return  # a member is blocked: whether the bot paused yet is not known
         if pair is None or pair.paused or not who.nudges_on:
@@ -1613,10 +1914,11 @@ class Oracle:
             self.violate("3", "reminder-not-allowed", f"{who.name} got a reminder while "
                          f"{'unpaired' if pair is None else 'paused'}", uid)  # fmt: skip
             return
-        if in_quiet(self.now, pair.zone, who.quiet):
+        zone = who.clock(pair)[0]
+        if in_quiet(self.now, zone, who.quiet):
             self.violate(
                 "3", "reminder-in-quiet-hours", f"{who.name} got a reminder at "
-                f"{local_clock(self.now, pair.zone):%H:%M} {pair.zone}, inside quiet hours "
+                f"{local_clock(self.now, zone):%H:%M} {zone}, inside quiet hours "
                 f"{who.quiet[0]:%H:%M}-{who.quiet[1]:%H:%M}", uid,
             )  # fmt: skip
         if prompt is None:
@@ -1671,6 +1973,32 @@ class Oracle:
                 )  # fmt: skip
                 self.end_pair(old, self.now)
         self.form_pair(inviter, accepter, self.now, record.seq)
+
+    def on_zone_set(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        """A zone button (or skip) acknowledged: the person's own zone is set."""
+        pressed, who.zone_pressed = who.zone_pressed, None
+        if pressed is None:
+            return
+        pair = who.pair
+        if pressed == "-":
+            if who.zone is None and pair is not None:
+                self.change_clock(who, self.now, "zone", pair.zone)
+            return
+        self.change_clock(who, self.now, "zone", pressed)
+        self.events["zones_chosen"] += 1
+
+    def on_absence(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        pair = who.pair
+        if pair is None:
+            return
+        if self.take_expectation("absence", who.user_id, pair.key) is None:
+            if self.after_a_crash(record.seq):
+                self.duplicates["absence"] += 1
+                return
+            self.violate(
+                "1", "unexpected-absence-pause", f"{who.name} was told pair {pair.key} is "
+                "paused for an absence the model does not find", who.user_id,
+            )  # fmt: skip
 
     def on_invite_link(self, record: Record, who: Who, fields: dict[str, str]) -> None:
         link = fields.get("link", "")
@@ -1773,7 +2101,6 @@ class Oracle:
             pair.next_due = next_send(
                 self.now, pair.zone, pair.send_time, pair.frequency, pair.last_day
             )
-            pair.next_nudge = next_send(self.now, pair.zone, NUDGE_TIME, "daily", None)
         elif pair is not None and pair.paused:
             self.violate("4", "resume-refused", f"{who.name} sent /resume while paused and was "
                          "told they are not paused", who.user_id)  # fmt: skip
@@ -1782,7 +2109,7 @@ class Oracle:
         shown = fields.get("when", "")
 
         pair = who.pair
-        zone = pair.zone if pair is not None else ""
+        zone = who.clock(pair)[0]
 
         def moves_zone(command: str, argument: str) -> bool:
             return command == "/timezone" and shown.endswith(f"({argument.strip()})")
@@ -1809,9 +2136,9 @@ class Oracle:
         command, argument = taken
         if command == "/time":
             hours, minutes = argument.strip().split(":")
-            self.change_schedule(pair, self.now, "time", dt.time(int(hours), int(minutes)))
+            self.change_clock(who, self.now, "time", dt.time(int(hours), int(minutes)))
         else:
-            self.change_schedule(pair, self.now, "zone", argument.strip())
+            self.change_clock(who, self.now, "zone", argument.strip())
         self.events[f"schedule{command.replace('/', '_')}"] += 1
 
     def replacement(self, pair: Pair, uid: int, text: str) -> Prompt:

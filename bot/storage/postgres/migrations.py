@@ -311,4 +311,9 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
     CREATE UNIQUE INDEX pending_answers_message ON pending_answers(chat_id, message_id);
     CREATE INDEX pending_answers_user ON pending_answers(user_id);
     """,
+    # 9: the budget of attention (SQLite's 13).
+    """
+    ALTER TABLE people ADD COLUMN sounds_day TEXT;
+    ALTER TABLE people ADD COLUMN sounds INTEGER NOT NULL DEFAULT 0;
+    """,
 )

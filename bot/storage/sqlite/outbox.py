@@ -161,6 +161,17 @@ class OutboxRepository(Repository):
             (to_ts(not_before), item_id),
         )
 
+    async def take_sound(self, user_id: int, day: dt.date, budget: int) -> bool:
+        """Spend one of the person's sounds for their local `day`; False when `budget` is
+        already spent (the message then comes silently)."""
+        row = await self._one(
+            "UPDATE people SET sounds = CASE WHEN sounds_day = ? THEN sounds + 1 ELSE 1 END,"
+            " sounds_day = ? WHERE user_id = ? AND (sounds_day IS NULL OR sounds_day <> ?"
+            " OR sounds < ?) RETURNING sounds",
+            (day.isoformat(), day.isoformat(), user_id, day.isoformat(), budget),
+        )
+        return row is not None
+
     async def release_claimed(self) -> int:
         """Return messages claimed by a process that stopped to pending (start-up recovery)."""
         return await self._run("UPDATE outbox SET status = 'pending' WHERE status = 'claimed'")
