@@ -196,7 +196,9 @@ class Dispatcher:
             self.wake()
             return
         silent = delivery.silent or not await self._take_sound(item)
-        parts = [replace(part, silent=silent) for part in parts]
+        # One row makes one sound at most: its later parts (a long text, a guess reveal's
+        # second message) come silently.
+        parts = [replace(part, silent=silent or index > 0) for index, part in enumerate(parts)]
         try:
             for index in range(item.part, len(parts)):
                 part = parts[index]

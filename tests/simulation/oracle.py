@@ -938,8 +938,17 @@ class Oracle:
         self.events["absences"] += 1
         for uid in pair.members:
             if not self.who(uid).blocked:
-                self.expect(Expectation("absence", uid, pair.key, self.now + DELIVERY_GRACE))
+                reach = self.morning_of(uid, self.now) + DELIVERY_GRACE
+                self.expect(Expectation("absence", uid, pair.key, reach))
         return quiet[0]
+
+    def morning_of(self, uid: int, moment: dt.datetime) -> dt.datetime:
+        """When something that can wait reaches a person: now, or when their night ends."""
+        who = self.who(uid)
+        zone = who.clock(who.pair)[0]
+        if in_quiet(moment, zone, who.quiet):
+            return first_wall_moment_from(moment, who.quiet[1], zone)
+        return moment
 
     def new_prompt(
         self,
@@ -1793,7 +1802,8 @@ class Oracle:
             self.violate(
                 "9", "question-before-own-time", f"{who.name} got question {prompt.key} at "
                 f"{local_clock(record.moment, zone):%H:%M} {zone}, before their own "
-                f"{local_clock(due_for, zone):%H:%M}", uid,
+                f"{local_clock(due_for, zone):%H:%M} (quiet {who.quiet[0]:%H:%M}-"
+                f"{who.quiet[1]:%H:%M}, pair {pair.zone} {pair.send_time:%H:%M})", uid,
             )  # fmt: skip
         if prompt.text is None:
             prompt.text = text
