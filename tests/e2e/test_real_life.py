@@ -62,8 +62,18 @@ async def test_fifty_one_ended_pairs_with_due_nudges_do_not_stop_the_scheduler(
             await tx.upsert_person(b, b, "Couple", now)
             pair = await tx.create_pair((a, b), Schedule("UTC", dt.time(9)), index, now)
             assert pair is not None
-            await tx.set_next_nudge(pair.id, now)
+            for person in (a, b):  # nudges are each person's own
+                await tx.set_nudge_plan(person, next_at=now)
             await tx.end_pair(pair.id, now)
+        # Both answer today's question (no nudge comes on top of an unanswered one), and
+        # their nudge is due this evening (Tuesdays and Fridays by default; this is Wednesday).
+        for person in (alice, bob):
+            await tx.set_nudge_plan(person.id, next_at=now.replace(hour=19, minute=0))
+    for person in (alice, bob):
+        await person.reply(person.inbox[-1], f"{person.first_name} answers")
+    await bot.settle()
+    alice.unread()
+    bob.unread()
     bot.clock.set(now.replace(hour=19, minute=0))
     report = await asyncio.wait_for(bot.tick(), timeout=20)
     assert report.nudges == 2  # Alice's and Bob's evening nudges, nothing for the ended pairs
@@ -163,16 +173,22 @@ async def test_pause_and_setting_changes_within_a_minute_reach_the_partner_as_on
     for command in ("/pause", "/pause 3d", "/resume", "/pause 2w", "/time 20:00", "/time 20:00"):
         await alice.send(command)
         await alice.receive()
+    await alice.send("/settings")  # how often is the pair's (her own time is hers alone)
+    menu = await alice.receive()
+    for label in (texts.SETTINGS_BUTTON_FREQUENCY, texts.FREQUENCY_NAMES["weekdays"]):
+        await alice.press(menu, label)  # the menu is edited in place
+        await bot.settle()
     await bot.settle()
     assert bob.unread() == []
     await bot.pass_change_window()
     notices = bob.unread()
     assert len(notices) == 1
     assert says(notices[0], texts.CHANGES_MANY, name="Alice")
-    assert includes(notices[0], texts.CHANGE_PAUSED) and includes(
-        notices[0], texts.CHANGE_SCHEDULE
+    assert includes(notices[0], texts.CHANGE_PAUSED)
+    assert includes(
+        notices[0], texts.CHANGE_FREQUENCY, frequency=texts.FREQUENCY_NAMES["weekdays"]
     )
-    assert "20:00" in _text(notices[0])
+    assert not includes(notices[0], texts.CHANGE_SCHEDULE) and "20:00" not in _text(notices[0])
 
 
 async def test_pausing_and_resuming_within_a_minute_tells_the_partner_nothing(
