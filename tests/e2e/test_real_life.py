@@ -62,8 +62,8 @@ async def test_fifty_one_ended_pairs_with_due_nudges_do_not_stop_the_scheduler(
             await tx.upsert_person(b, b, "Couple", now)
             pair = await tx.create_pair((a, b), Schedule("UTC", dt.time(9)), index, now)
             assert pair is not None
-            for person in (a, b):  # nudges are each person's own
-                await tx.set_nudge_plan(person, next_at=now)
+            for member in (a, b):  # nudges are each person's own
+                await tx.set_nudge_plan(member, next_at=now)
             await tx.end_pair(pair.id, now)
         # Both answer today's question (no nudge comes on top of an unanswered one), and
         # their nudge is due this evening (Tuesdays and Fridays by default; this is Wednesday).
