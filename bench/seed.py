@@ -85,15 +85,19 @@ def _fill(path: Path, plan: SeedPlan) -> None:
 
 def _insert(conn: sqlite3.Connection, plan: SeedPlan) -> None:
     now = int(plan.now.timestamp())
+    send_time = plan.now.astimezone(dt.UTC).strftime("%H:%M")
     rng = random.Random(plan.pairs)
     conn.executemany(
         "INSERT INTO pairs (id, member_a, member_b, timezone, send_time, seed, exercise_weekday,"
-        " next_due_at, created_at) VALUES (?, ?, ?, 'UTC', '09:00', ?, ?, ?, ?)",
+        " next_due_at, created_at) VALUES (?, ?, ?, 'UTC', ?, ?, ?, ?, ?)",
         (
             (
                 i,
                 2 * i - 1,
                 2 * i,
+                # A due pair's send time is now: each member's question waits for their own
+                # time (the pair's, as they chose none), so a due morning is sent at once.
+                send_time if i <= plan.due else "09:00",
                 rng.getrandbits(31),
                 plan.exercise_weekday,
                 now if i <= plan.due else now + DAY + rng.randrange(DAY),

@@ -20,7 +20,7 @@ from sandbox.fake_bot_api import FakeBotAPI, FakeUser
 from sandbox.harness import FakeClock, RunningBot, pair_up
 from sandbox.journal_seed import SeededJournal, seed_journal
 
-START = dt.datetime(2026, 1, 14, 7, 30, tzinfo=dt.UTC)
+START = dt.datetime(2026, 1, 14, 8, 30, tzinfo=dt.UTC)  # after the default quiet hours (22-08)
 LIGHT = {"bg_color": "#ffffff", "text_color": "#000000", "hint_color": "#707579",
          "link_color": "#3390ec", "button_color": "#3390ec", "button_text_color": "#ffffff",
          "secondary_bg_color": "#f4f4f5", "section_bg_color": "#f4f4f5",

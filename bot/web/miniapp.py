@@ -289,9 +289,10 @@ async def settings_view(
         for c in services.library.categories.values()
     ]
     quiet = [_quiet_label(*map(dt.time.fromisoformat, p)) for p in settings.QUIET_PRESETS]
+    own = person.clock(pair)  # one's own time and zone, as /settings shows them
     return {
-        "send_time": pair.schedule.send_time.strftime("%H:%M"),
-        "timezone": pair.schedule.timezone,
+        "send_time": own.send_time.strftime("%H:%M"),
+        "timezone": own.timezone,
         "frequency": pair.schedule.frequency.value,
         "depth": pair.preferences.depth.value,
         "topics": topics,

@@ -75,8 +75,13 @@ async def _pair(bot: RunningBot, api: FakeBotAPI) -> tuple[FakeUser, FakeUser, s
     offer = await ben.receive()
     assert says(offer, texts.INVITE_OFFER, lang="de", inviter="Ana")
     await ben.press(offer, _translated("de", texts.ACCEPT_BUTTON))
-    ben_seen = await ben.receive_until(saying(texts.QUESTION, lang="de", partner="Ana"))
-    ana_seen = await ana.receive_until(saying(texts.QUESTION, lang="es", partner="Ben"))
+    # "Where are you?", each in their own language; both skip it and the first question comes.
+    ben_seen = await ben.receive_until(saying(texts.ZONE_ASK, lang="de"))
+    await ben.press(ben_seen[-1], _translated("de", texts.ZONE_SKIP))
+    ana_seen = await ana.receive_until(saying(texts.ZONE_ASK, lang="es"))
+    await ana.press(ana_seen[-1], _translated("es", texts.ZONE_SKIP))
+    ben_seen += await ben.receive_until(saying(texts.QUESTION, lang="de", partner="Ana"))
+    ana_seen += await ana.receive_until(saying(texts.QUESTION, lang="es", partner="Ben"))
     assert any(says(m, texts.PAIRED, lang="de", partner="Ana") for m in ben_seen)
     assert any(says(m, texts.PAIRED, lang="es", partner="Ben") for m in ana_seen)
     question_id = _question_id(ana_seen[-1], "es")
@@ -113,11 +118,6 @@ async def test_partners_with_two_languages_each_read_everything_in_their_own(
     assert _question_texts("es")[question_id] in ana_seen[-1]["text"]
     await bot.settle()
 
-    bot.clock.set(dt.datetime(2026, 1, 14, 19, 0, tzinfo=dt.UTC))
-    assert (await bot.tick()).nudges == 2
-    assert says(await ana.receive(), texts.NUDGE, lang="es", partner="Ben")
-    assert says(await ben.receive(), texts.NUDGE, lang="de", partner="Ana")
-
     await ana.send("/history")
     history = await ana.receive()
     assert includes(history, texts.HISTORY_HEADER, lang="es")
@@ -133,6 +133,22 @@ async def test_partners_with_two_languages_each_read_everything_in_their_own(
     assert data["you"]["language"] == "de"
     assert data["questions"][0]["question"] == _question_texts("de")[question_id]
     assert says(export[-1], texts.EXPORT_CAPTION, lang="de")
+
+    # Nudges come on Fridays (and Tuesdays) to those who have answered: both answer
+    # Thursday's and Friday's questions, and each reads Friday's nudge in their language.
+    for day in (15, 16):
+        bot.clock.set(dt.datetime(2026, 1, day, 9, 0, tzinfo=dt.UTC))
+        await bot.tick()
+        for person, lang in ((ana, "es"), (ben, "de")):
+            question = (await person.receive_until(saying(texts.QUESTION, lang=lang)))[-1]
+            await person.reply(question, f"{person.first_name} answers")
+        await bot.settle()
+    ana.unread()
+    ben.unread()
+    bot.clock.set(dt.datetime(2026, 1, 16, 19, 0, tzinfo=dt.UTC))
+    assert (await bot.tick()).nudges == 2
+    assert says(await ana.receive(), texts.NUDGE, lang="es", partner="Ben")
+    assert says(await ben.receive(), texts.NUDGE, lang="de", partner="Ana")
 
 
 async def test_a_notice_caused_by_the_partner_is_in_the_readers_language(

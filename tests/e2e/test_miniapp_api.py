@@ -163,14 +163,30 @@ async def test_a_change_made_in_the_app_tells_the_partner_what_the_chat_would_te
     (alice_couple, carol_couple), bot = journal_bot.couples, journal_bot.bot
     alice, bob = alice_couple.first, alice_couple.second
     carol, dan = carol_couple.first, carol_couple.second
+    # One's own time: shown as one's own, and the partner is told nothing, from either place.
     response = await _call(
         journal_bot, "settings", alice, {"change": "send_time", "value": "19:30"}
     )
     assert response.status_code == 200 and response.json()["send_time"] == "19:30"
+    assert (await _call(journal_bot, "settings", bob)).json()["send_time"] != "19:30"
     await carol.send("/time 19:30")
     await carol.receive()
     await bot.pass_change_window()
+    await bot.settle()
+    assert bob.unread() == [] and dan.unread() == []
+    # How often questions come is the pair's: the partner is told the same either way.
+    response = await _call(
+        journal_bot, "settings", alice, {"change": "frequency", "value": "weekdays"}
+    )
+    assert response.status_code == 200 and response.json()["frequency"] == "weekdays"
+    await carol.send("/settings")
+    menu = await carol.receive()
+    await carol.press(menu, texts.SETTINGS_BUTTON_FREQUENCY)
+    await carol.receive_until(lambda m: m.get("message_id") == menu["message_id"])
+    await carol.press(menu, texts.FREQUENCY_NAMES["weekdays"])
+    await bot.pass_change_window()
     from_app, from_chat = await bob.receive(), await dan.receive()
+    assert says(from_app, texts.CHANGES_ONE, name="Alice")
     assert from_app["html"] == from_chat["html"].replace("Carol", "Alice")
 
 

@@ -26,6 +26,7 @@ from bot.domain.models import JournalFilter
 from bot.web.initdata import init_data_for
 from sandbox.fake_bot_api import FakeBotAPI, FakeUser
 from sandbox.journal_seed import SEARCHABLE
+from sandbox.matching import includes
 from sandbox.miniapp import (
     CHROMIUM_FLAGS,
     DARK,
@@ -191,17 +192,29 @@ async def test_a_settings_change_in_the_app_reaches_the_partners_chat(
     await page.wait_for_selector("#settings-form select[name=send_time]")
     await page.screenshot(path=str(SCREENSHOTS / "settings-light.png"))
     couple.second.unread()
+    # One's own time: saved for oneself, the partner is not told.
     await page.select_option("select[name=send_time]", "20:00")
     await page.wait_for_selector("#notice:not([hidden])")
-    assert "Bob" in await page.inner_text("#notice")
+    assert "Bob" not in await page.inner_text("#notice")
+    await journal_bot.bot.pass_change_window()
+    await journal_bot.bot.settle()
+    assert couple.second.unread() == []
+    # How often questions come is the pair's: Bob is told in his chat.
+    await page.select_option("select[name=frequency]", "weekdays")
+    await _until(page, "document.querySelector('#notice').innerText.includes('Bob')")
     await journal_bot.bot.pass_change_window()
     notice = await couple.second.receive()
-    assert "Alice" in notice["text"] and "20:00" in notice["text"]
+    assert "Alice" in notice["text"] and includes(
+        notice, texts.CHANGE_FREQUENCY, frequency=texts.FREQUENCY_NAMES["weekdays"]
+    )
     haptics = [data for name, data in await _events(page) if "haptic" in name]
     assert {"type": "notification", "notification_type": "success"} in haptics
     async with journal_bot.bot.services.db.reading() as tx:
         pair = await tx.active_pair_of(couple.first.id)
-    assert pair is not None and pair.schedule.send_time.strftime("%H:%M") == "20:00"
+        alice = await tx.get_person(couple.first.id)
+    assert pair is not None and alice is not None
+    assert alice.clock(pair).send_time.strftime("%H:%M") == "20:00"
+    assert pair.schedule.frequency.value == "weekdays"
     await page.context.close()
 
 

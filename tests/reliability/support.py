@@ -21,6 +21,7 @@ import pytest
 from bot.domain import schedule
 from bot.domain.models import Schedule
 from bot.storage import Database
+from bot.usecases import nudges
 from sandbox.fake_bot_api import JSON
 from sandbox.harness import RunningBot
 
@@ -190,7 +191,10 @@ async def seed_pairs(
                 assert pair is not None
                 due = now if due_now else schedule.next_due(now, sched, None)
                 await tx.set_next_due(pair.id, due)
-                await tx.set_next_nudge(pair.id, schedule.next_due(now, pair.nudge_schedule, None))
+                for member in (a, b):  # each person's own nudges (Tuesdays and Fridays)
+                    person = await tx.get_person(member)
+                    assert person is not None
+                    await nudges.plan_nudges(tx, person, pair, now)
                 for member in (a, b):
                     if rng.random() < reminders_share:
                         await tx.set_person_settings(member, reminders_on=True)

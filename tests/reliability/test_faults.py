@@ -176,6 +176,43 @@ def _due_days(sched: Schedule, first: dt.datetime, last: dt.datetime) -> list[dt
     return days
 
 
+async def _nudges_due(day: Day, last_tick: dt.datetime) -> int:
+    """How many nudges were owed: each person's own 19:00 (their pair's zone) on Tuesdays and
+    Fridays, unless they had not yet answered their pair's latest question at that moment."""
+    prompts = await _query(
+        day.bot,
+        "SELECT id, pair_id, sent_at, revealed_at, skipped_at FROM prompts"
+        " WHERE kind = 'question'",
+    )
+    answered = {
+        (prompt_id, user_id): at
+        for prompt_id, user_id, at in await _query(
+            day.bot, "SELECT prompt_id, user_id, answered_at FROM answers"
+        )
+    }
+    owed = 0
+    for pair in day.pairs:
+        sched = Schedule(pair.schedule.timezone, NUDGE_TIME)
+        for local_day in _due_days(sched, START, last_tick):
+            if local_day.isoweekday() not in (2, 5):
+                continue
+            moment = int(schedule.at_local_time(local_day, NUDGE_TIME, sched.timezone).timestamp())
+            open_then = [
+                p
+                for p in prompts
+                if p[1] == pair.pair_id
+                and p[2] <= moment
+                and (p[3] is None or p[3] > moment)
+                and (p[4] is None or p[4] > moment)
+            ]
+            latest = max(open_then, key=lambda p: (p[2], p[0]), default=None)
+            for member in pair.members:
+                at = None if latest is None else answered.get((latest[0], member))
+                if latest is None or (at is not None and at <= moment):
+                    owed += 1
+    return owed
+
+
 async def _drain(day: Day, deadline: float) -> None:
     """Let deferred rows come due (the clock moves, no new ticks) until the outbox is empty."""
     bot = day.bot
@@ -340,10 +377,7 @@ async def _account(day: Day, last_tick: dt.datetime) -> dict[str, Any]:
 
     # Nudges, reminders and reactions: what the database says was queued, each arrived once.
     figures["nudges"] = await _per_person(day, "SELECT user_id FROM nudges", texts.NUDGE)
-    figures["nudges_due"] = sum(
-        2 * len(_due_days(Schedule(pair.schedule.timezone, NUDGE_TIME), START, last_tick))
-        for pair in day.pairs
-    )
+    figures["nudges_due"] = await _nudges_due(day, last_tick)
     figures["reminders"] = await _per_person(
         day, "SELECT user_id FROM reminders_sent", texts.REMINDER, texts.REMINDER_PARTNER_ANSWERED
     )

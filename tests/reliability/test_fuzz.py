@@ -43,7 +43,7 @@ from tests.reliability.support import (
 )
 
 UTC = dt.UTC
-START = dt.datetime(2026, 1, 14, 7, 30, tzinfo=UTC)
+START = dt.datetime(2026, 1, 14, 8, 30, tzinfo=UTC)  # after the default quiet hours
 PEOPLE = tuple(range(1, 9))  # people who use the bot; 1 is an operator (/stats)
 STRANGERS = tuple(range(900, 912))  # people who write without ever pressing /start
 GROUP, SUPERGROUP, CHANNEL = -100, -1001, -1002

@@ -26,7 +26,7 @@ import pytest
 
 from bot.config import load_settings
 from bot.content import Library
-from bot.domain.models import AnswerKind, PromptKind, Schedule
+from bot.domain.models import AnswerKind, Frequency, PromptKind, Schedule
 from bot.domain.outbox import MessageKind
 from bot.scheduling import run_tick
 from bot.storage import open_store
@@ -285,17 +285,23 @@ async def test_both_partners_changing_settings_at_once_tell_each_other_once(
     async with _two_stores(tmp_path, library, database_url, clock) as (one, two):
         for index in range(20):
             a, b = await _couple(one, index)
+            # Each one's own time and zone (untold), and the pair's frequency (told), at once.
             changes = await asyncio.gather(
                 settings.change_schedule(one, a, send_time=dt.time(7, 15)),
                 settings.change_schedule(two, b, send_time=dt.time(21, 45)),
                 settings.change_schedule(one, a, timezone="Europe/Berlin"),
+                settings.change_schedule(one, a, frequency=Frequency.WEEKDAYS),
+                settings.change_schedule(two, b, frequency=Frequency.WEEKENDS),
             )
             assert all(change is not None for change in changes)
             async with one.db.reading() as tx:
                 pair = await tx.active_pair_of(a)
-            assert pair is not None
-            assert pair.schedule.send_time in (dt.time(7, 15), dt.time(21, 45))
-            assert pair.schedule.timezone == "Europe/Berlin"  # no change was lost
+                first, second = await tx.get_person(a), await tx.get_person(b)
+            assert pair is not None and first is not None and second is not None
+            assert first.clock(pair).send_time == dt.time(7, 15)  # no change was lost
+            assert first.clock(pair).timezone == "Europe/Berlin"
+            assert second.clock(pair).send_time == dt.time(21, 45)
+            assert pair.schedule.frequency in (Frequency.WEEKDAYS, Frequency.WEEKENDS)
             waiting = await _rows(
                 one,
                 "SELECT user_id FROM outbox WHERE kind = 'changes' AND status = 'pending'"

@@ -340,7 +340,8 @@ async function loadMonth(month) {
 
 // Settings -----------------------------------------------------------------------------------
 
-const PERSONAL = new Set(["reminders", "reminder_hours", "nudges", "quiet", "language"]);
+// One's own (the partner is not told): one's own question time and zone too.
+const PERSONAL = new Set(["send_time", "timezone", "reminders", "reminder_hours", "nudges", "quiet", "language"]);
 
 async function change(name, value) {
   try {
