@@ -912,8 +912,8 @@ class Simulation:
             if media == "photo" and person.chance(0.5):
                 caption, marker = person.answer_text()
             intent = Intent(kind, prompt=target, marker=marker, media=media)
-            await user.media(intent, reply_to=reply_to, caption=caption)
-        await self.acknowledged(uid, before)
+            message = await user.media(intent, reply_to=reply_to, caption=caption)
+        await self.acknowledged(uid, before, message.get("message_id"))
 
     async def tap_pick(self, uid: int, prompt: Prompt, question: JSON, data: str) -> None:
         """Answer by tapping an option or a rating under the question."""
@@ -927,14 +927,22 @@ class Simulation:
             if answer.get("text"):  # an alert instead of a confirmation: nothing was taken
                 self.world.add("note", uid, {}, Intent("silent"))
                 return
+        # Issue 12: a pick is confirmed in place, the question edited to show it ticked; that
+        # edit is the acknowledgement (the timeline records it as one).
+        edited = await self.wait_for(uid, before, lambda m: bool(m.get("edited")))
+        if edited is not None and _ticked(edited):
+            self.world.add("in", uid, {"pick_confirmed": edited.get("message_id")})
+            return
         await self.acknowledged(uid, before)
 
-    async def acknowledged(self, uid: int, before: int) -> None:
+    async def acknowledged(self, uid: int, before: int, message_id: int | None = None) -> None:
         """Wait for the bot's reply to an answer, edit or appreciation; when there is none
         (the person's allowance ran dry, or an edit of something that is not an answer), say
-        so in the timeline."""
+        so in the timeline. A reaction counts only on the message it is about."""
 
         def is_ack(message: JSON) -> bool:
+            if "reacted_to" in message and message_id is not None:
+                return bool(message["reacted_to"] == message_id)
             kind = self.catalogue.classify(message)[0]
             return kind.startswith("ack_") or kind == "asking"
 
@@ -1514,6 +1522,11 @@ class Simulation:
         """Drain what is still owed, then check deadlines one last time."""
         await self.settle_and_observe()
         self.check_errors()
+
+
+def _ticked(message: JSON) -> bool:
+    """Whether an edited question shows a tapped option as chosen (✅ on its button)."""
+    return any(label.startswith("✅") for label, _ in _buttons(message))
 
 
 def _buttons(message: JSON) -> list[tuple[str, str]]:

@@ -395,8 +395,10 @@ class Catalogue:
     def classify(self, message: JSON) -> tuple[str, dict[str, str]]:
         """Return the kind of `message` and the template fields found in it (unescaped)."""
         buttons = button_data(message)
-        if "reacted_to" in message:  # the bot's reaction on the person's message: taken
+        if "pick_confirmed" in message:  # the question edited to show the pick ticked
             return "ack_saved", {}
+        if "reacted_to" in message:  # the bot's reaction on the person's message: taken
+            return "ack_saved", {"reacted_to": str(message.get("reacted_to"))}
         if "document" in message:
             return "export", {}
         if "copied_from" in message:
@@ -527,6 +529,7 @@ class Pending:
     mark: Mark | None = None
     prompt: Prompt | None = None
     revealed_here: bool = False
+    message_id: int | None = None  # the person's message it is about
 
 
 @dataclass
@@ -970,10 +973,9 @@ class Oracle:
                 reach = moment
                 if in_quiet(moment, zone, who.quiet):
                     reach = first_wall_moment_from(moment, who.quiet[1], zone)
-                prompt.reminder_base[uid] = moment
             else:
                 reach = max(moment, own_moment(due or moment, zone, clock))
-                prompt.reminder_base[uid] = reach
+            prompt.reminder_base[uid] = reach  # reminders count from when it was to reach them
             prompt.due_for[uid] = reach
             if not who.blocked:
                 self.expect(
@@ -1341,6 +1343,7 @@ class Oracle:
         if intent.media != "pick":  # a tap is no message of one's own to edit later
             target.answer_message[uid] = int(record.message.get("message_id", 0))
         pending = Pending(intent.kind, "saved", "", mark, target)
+        pending.message_id = record.message.get("message_id")
         self.waiting[uid] = pending
         self.note(uid, f"→ {intent.kind} ({intent.media}) {label} to question {target.key}")
         self.events["answers" if intent.media != "pick" else "picks"] += 1
@@ -1441,6 +1444,15 @@ class Oracle:
 
     def on_ack_saved(self, record: Record, who: Who, fields: dict[str, str]) -> None:
         uid = who.user_id
+        reacted = fields.get("reacted_to")
+        waiting = self.waiting.get(uid)
+        if (
+            reacted is not None
+            and waiting is not None
+            and waiting.message_id is not None
+            and reacted != str(waiting.message_id)
+        ):
+            return  # a reaction on an earlier message (its reply came first)
         pending = self.waiting.pop(uid, None)
         if pending is None or pending.kind == "edit":
             return
