@@ -929,8 +929,11 @@ class Simulation:
                 return
         # Issue 12: a pick is confirmed in place, the question edited to show it ticked; that
         # edit is the acknowledgement (the timeline records it as one).
-        edited = await self.wait_for(uid, before, lambda m: bool(m.get("edited")))
-        if edited is not None and _ticked(edited):
+        asked = question.get("message_id")
+        edited = await self.wait_for(
+            uid, before, lambda m: bool(m.get("edited")) and m.get("message_id") == asked
+        )
+        if edited is not None:
             self.world.add("in", uid, {"pick_confirmed": edited.get("message_id")})
             return
         await self.acknowledged(uid, before)
@@ -1522,11 +1525,6 @@ class Simulation:
         """Drain what is still owed, then check deadlines one last time."""
         await self.settle_and_observe()
         self.check_errors()
-
-
-def _ticked(message: JSON) -> bool:
-    """Whether an edited question shows a tapped option as chosen (✅ on its button)."""
-    return any(label.startswith("✅") for label, _ in _buttons(message))
 
 
 def _buttons(message: JSON) -> list[tuple[str, str]]:

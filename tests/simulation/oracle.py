@@ -891,12 +891,12 @@ class Oracle:
             if pair.paused and pair.pause_until is not None and pair.pause_until <= moment:
                 self.resume(pair, moment, by_tick=True)
             if pair.paused or pair.limbo:
+                self.nudges_due(pair, moment)  # a nudge slot passes unused while paused
                 continue
             self.questions_due(pair, moment)
-            if pair.paused:
-                continue  # paused for an absence just now
             self.nudges_due(pair, moment)
-            self.reminders_due(pair, moment)
+            if not pair.paused:  # not paused for an absence just now
+                self.reminders_due(pair, moment)
 
     def questions_due(self, pair: Pair, moment: dt.datetime) -> None:
         while pair.next_due is not None and pair.next_due <= moment:
@@ -1001,6 +1001,8 @@ class Oracle:
             if (
                 who.nudges_on
                 and not who.blocked
+                and not pair.paused
+                and not pair.limbo
                 and not owes
                 and local_day(moment, zone) == day
                 and day not in pair.nudge_days.setdefault(uid, set())
@@ -1329,6 +1331,7 @@ class Oracle:
             mark = self.mark_for(uid, "unsaved", record.seq, None)
             self.register(mark, intent.marker, intent.file_id)
             self.waiting[uid] = Pending(intent.kind, "refused", reason, mark)
+            self.waiting[uid].message_id = record.message.get("message_id")
             self.note(uid, f"→ {intent.kind} ({intent.media}) {label}: {reason}")
             return
         mark = self.mark_for(uid, "answer", record.seq, target)
