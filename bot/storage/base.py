@@ -460,8 +460,8 @@ class NudgeStore(Protocol):
         """Return people whose compliment nudge is due (oldest first)."""
         ...
 
-    async def recent_gifts(self, user_id: int, limit: int) -> list[bool]:
-        """For the person's latest `limit` nudges, newest first: was each answered?"""
+    async def recent_gifts(self, user_id: int, pair_id: int, limit: int) -> list[bool]:
+        """For the person's latest `limit` nudges in a pair, newest first: was each answered?"""
         ...
 
     async def create_nudge(

@@ -35,7 +35,7 @@ async def send_due_nudges(
         return 0
     zone = person.clock(pair).timezone
     day = schedule.local_date(person.next_nudge_at, zone)
-    ignored = _unanswered_in_a_row(await tx.recent_gifts(person.user_id, 6))
+    ignored = _unanswered_in_a_row(await tx.recent_gifts(person.user_id, pair.id, 6))
     queued = 0
     if (
         schedule.still_same_day(person.next_nudge_at, now, zone)
@@ -77,7 +77,7 @@ async def plan_nudges(
         await tx.set_nudge_plan(person.user_id, clear_next=True)
         return None
     if ignored is None:
-        ignored = _unanswered_in_a_row(await tx.recent_gifts(person.user_id, 6))
+        ignored = _unanswered_in_a_row(await tx.recent_gifts(person.user_id, pair.id, 6))
     due = schedule.next_nudge(
         now,
         person.clock(pair).timezone,

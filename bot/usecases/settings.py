@@ -64,6 +64,9 @@ async def change_schedule(
     """Change the person's own question time or zone (theirs alone: the partner is not told),
     or the pair's frequency from the next due question (the partner is told)."""
     if send_time is not None or timezone is not None:
+        async with services.db.reading() as tx:
+            if await tx.active_pair_of(user_id) is None:
+                return None  # not paired: nothing is changed (the reply says how to pair)
         change = await clocks.set_own_clock(
             services, user_id, timezone=timezone, send_time=send_time
         )

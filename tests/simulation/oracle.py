@@ -1017,7 +1017,8 @@ class Oracle:
                         required=not lenient,
                     )
                 )  # fmt: skip
-                ignored += 1
+                who.nudges_unanswered += 1  # counted when it is sent, as the bot counts them
+                ignored = who.nudges_unanswered
             who.nudge_day = day
             who.next_nudge = next_nudge_moment(moment, zone, ignored, day)
 
@@ -1899,10 +1900,6 @@ class Oracle:
         pair = who.pair
         self.events["nudges"] += 1
         who.last_nudge = (self.now, record.seq)
-        if pair is not None and any(
-            e.kind == "nudge" and e.user_id == uid for e in self.expectations
-        ):
-            who.nudges_unanswered += 1
         if pair is not None and pair.limbo:
             return  # a member is blocked: whether the bot paused yet is not known
         if pair is None or pair.paused or not who.nudges_on:
@@ -2078,10 +2075,10 @@ class Oracle:
         def agrees(command: str, argument: str) -> bool:
             if command != "/pause":
                 return False
-            until = self.pause_end(argument, pair)
+            until = self.pause_end(argument, pair, who)
             if until is None:
                 return label in {form for _, form in template_forms("PAUSE_UNTIL_RESUMED")}
-            day = until.astimezone(ZoneInfo(pair.zone))
+            day = until.astimezone(ZoneInfo(who.clock(pair)[0]))  # in the reader's own zone
             if who.language == "en":
                 return day.strftime("%d %B %Y").lstrip("0") in label
             return str(day.day) in label and str(day.year) in label
@@ -2093,11 +2090,11 @@ class Oracle:
                 "/pause they sent", who.user_id,
             )  # fmt: skip
             return
-        self.pause(pair, who.user_id, self.pause_end(taken[1], pair))
+        self.pause(pair, who.user_id, self.pause_end(taken[1], pair, who))
         pair.limbo = False
         self.events["pauses"] += 1
 
-    def pause_end(self, argument: str, pair: Pair) -> dt.datetime | None:
+    def pause_end(self, argument: str, pair: Pair, who: Who) -> dt.datetime | None:
         """When a pause ends, from what the person typed (the model's own reading of it):
         nothing (until resumed), `3d`, `2w`, or `until YYYY-MM-DD` (that local midnight)."""
         argument = argument.strip().lower()
@@ -2107,7 +2104,8 @@ class Oracle:
             return self.now + dt.timedelta(days=days)
         until = re.fullmatch(r"until\s+(\d{4}-\d{2}-\d{2})", argument)
         if until:
-            return wall_moment(dt.date.fromisoformat(until.group(1)), dt.time(0), pair.zone)
+            day = dt.date.fromisoformat(until.group(1))
+            return wall_moment(day, dt.time(0), who.clock(pair)[0])  # their own date
         return None
 
     def on_resumed(self, record: Record, who: Who, fields: dict[str, str]) -> None:
@@ -2178,6 +2176,8 @@ class Oracle:
             old.skipped = True
             self.expectations = [e for e in self.expectations if e.prompt is not old]
         prompt = Prompt(len(pair.prompts) + 1, pair, today, self.now, replaces=True)
+        for member in pair.members:  # a swapped question comes at once, for both
+            prompt.due_for[member] = prompt.reminder_base[member] = self.now
         pair.prompts.append(prompt)
         self.events["skips"] += 1
         return prompt

@@ -31,11 +31,12 @@ class NudgesRepository(Repository):
         )
         return [person_row(row) for row in rows]
 
-    async def recent_gifts(self, user_id: int, limit: int) -> list[bool]:
-        """For the person's latest `limit` nudges, newest first: was each answered?"""
+    async def recent_gifts(self, user_id: int, pair_id: int, limit: int) -> list[bool]:
+        """For the person's latest `limit` nudges in a pair, newest first: was each answered?"""
         rows = await self._all(
-            "SELECT gift_at IS NOT NULL FROM nudges WHERE user_id = ? ORDER BY id DESC LIMIT ?",
-            (user_id, limit),
+            "SELECT gift_at IS NOT NULL FROM nudges WHERE user_id = ? AND pair_id = ?"
+            " ORDER BY id DESC LIMIT ?",
+            (user_id, pair_id, limit),
         )
         return [bool(row[0]) for row in rows]
 
