@@ -202,11 +202,16 @@ class Dispatcher:
         try:
             for index in range(item.part, len(parts)):
                 part = parts[index]
-                await self._pacer.wait(item.chat_id)
+                # A reaction is no message in the chat: Telegram's one message a second per
+                # chat does not apply, so it never holds up the reveal behind it.
+                paced = part.react_to is None
+                if paced:
+                    await self._pacer.wait(item.chat_id)
                 try:
                     message_id = await self._sender.send(item.chat_id, part, row=item.id)
                 finally:
-                    self._pacer.sent(item.chat_id)
+                    if paced:
+                        self._pacer.sent(item.chat_id)
                 async with self._services.db.transaction() as tx:
                     if part.prompt_id is not None and message_id is not None:
                         await tx.record_sent_message(item.chat_id, message_id, part.prompt_id)

@@ -332,8 +332,10 @@ async def _take_answer(
             return AnswerResult(AnswerOutcome.GUESS_TEXT_ONLY, partner, pair)
         await tx.save_guess(target.id, incoming.user_id, incoming.text, incoming.message_id, now)
         log.info("guess saved: pair %d prompt %d user %d", pair.id, target.id, incoming.user_id)
+        # The reveal first: in each chat it goes out before the status edits and the reaction.
+        revealed = await _reveal_if_due(tx, library, pair, target, now)
         await queue_status(tx, pair, target, now, react_to=incoming)
-        if await _reveal_if_due(tx, library, pair, target, now):
+        if revealed:
             return AnswerResult(AnswerOutcome.REVEALED, partner, pair)
         return AnswerResult(AnswerOutcome.GUESS_SAVED, partner, pair)
     choice = None
@@ -356,8 +358,9 @@ async def _take_answer(
         now,
     )
     log.info("answer saved: pair %d prompt %d user %d", pair.id, target.id, incoming.user_id)
+    revealed = await _reveal_if_due(tx, library, pair, target, now)  # before the status rows
     await queue_status(tx, pair, target, now, react_to=incoming)
-    if await _reveal_if_due(tx, library, pair, target, now):
+    if revealed:
         return AnswerResult(AnswerOutcome.REVEALED, partner, pair)
     if step is formats.Step.WHY:
         return AnswerResult(AnswerOutcome.WHY_SAVED, partner, pair)
@@ -692,8 +695,9 @@ async def submit_pick(
             answer if mine is None else replace(mine, choice=value, answered_at=now), now
         )
         log.info("pick saved: pair %d prompt %d user %d", pair.id, prompt.id, user_id)
+        revealed = await _reveal_if_due(tx, library, pair, prompt, now)  # before the status
         await queue_status(tx, pair, prompt, now)
-        if await _reveal_if_due(tx, library, pair, prompt, now):
+        if revealed:
             outcome = AnswerOutcome.REVEALED
         else:
             outcome = AnswerOutcome.REPLACED if replaced else AnswerOutcome.SAVED

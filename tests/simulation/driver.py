@@ -1608,7 +1608,7 @@ async def fairness_phase(
     """One person floods (10 actions a second) while other couples answer: every other reveal
     must arrive within 1.5 s (p99) and the flooder's partner gets at most 3 notices."""
     rng = random.Random(seed ^ 0xFA1)
-    clock = LiveClock(START)
+    clock = LiveClock(START + dt.timedelta(hours=6))  # midday: nothing waits for a morning
     world = World(clock)
     api = SimAPI(world, limits=Limits(enforce=True))
     await api.start()
@@ -1738,5 +1738,8 @@ async def _pair(bot: RunningBot, first: FakeUser, second: FakeUser) -> None:
     await second.send(f"/start {code}")
     offer = await second.receive_until(lambda m: _has_data(m, "accept:"), 30)
     await second.press(offer[-1], "", data=_data_starting(offer[-1], "accept:"))
+    for user in (first, second):  # "where are you?": both skip
+        ask = await user.receive_until(lambda m: _has_data(m, "zone:-"), 30)
+        await user.press(ask[-1], "", data="zone:-")
     for user in (first, second):
         await user.receive_until(lambda m: "question" in str(m.get("text") or ""), 30)

@@ -684,6 +684,9 @@ class Who:
         self.reminder_hours = DEFAULT_REMINDER_HOURS
         self.quiet = DEFAULT_QUIET
         self.nudges_on = True
+        self.zone = self.send_time = None  # their own clock is deleted with them
+        self.nudges_unanswered = 0
+        self.nudge_day = None
 
 
 @dataclass
@@ -1136,9 +1139,8 @@ class Oracle:
             pair.next_due = next_send(moment, zone, clock, pair.frequency, pair.last_day)
 
     def plan_nudge(self, who: Who, pair: Pair, moment: dt.datetime) -> None:
-        who.next_nudge = next_nudge_moment(
-            moment, who.clock(pair)[0], who.nudges_unanswered, who.nudge_day
-        )
+        """Planned afresh (a changed clock or a new pair): the next slot from now on."""
+        who.next_nudge = next_nudge_moment(moment, who.clock(pair)[0], who.nudges_unanswered, None)
 
     def start_first_question(self, pair: Pair, moment: dt.datetime) -> None:
         """The first question comes once both partners have a zone (chosen or skipped)."""
@@ -1344,8 +1346,10 @@ class Oracle:
             target.guesses.setdefault(uid, []).append(mark)
             target.guess_message[uid] = int(record.message.get("message_id", 0))
             self.events["guesses"] += 1
-        if intent.media != "pick":  # a tap is no message of one's own to edit later
-            target.answer_message[uid] = int(record.message.get("message_id", 0))
+        if intent.media != "pick" and not guessing:  # a tap is no message to edit later,
+            target.answer_message[uid] = int(
+                record.message.get("message_id", 0)
+            )  # a guess its own
         pending = Pending(intent.kind, "saved", "", mark, target)
         pending.message_id = record.message.get("message_id")
         self.waiting[uid] = pending
