@@ -1420,8 +1420,9 @@ class Oracle:
         target = None
         if pair is not None:
             for prompt in pair.prompts:
-                if prompt.answer_message.get(uid) == intent.edited_message and not prompt.skipped:
-                    target = prompt
+                mine = (prompt.answer_message.get(uid), prompt.guess_message.get(uid))
+                if intent.edited_message in mine and not prompt.skipped:
+                    target = prompt  # one's answer, or one's guess
         if target is None or target.revealed:
             predicted = "ignored"
             if target is not None:
