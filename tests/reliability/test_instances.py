@@ -31,7 +31,9 @@ from typing import Any
 import asyncpg
 import pytest
 
+from bot.content import Library
 from bot.storage.copy import copy_sqlite_to_postgres
+from sandbox.harness import FakeClock, RunningBot
 from sandbox.postgres import ThrowawayCluster
 from tests.backends import TEMPLATE
 from tests.reliability.support import record_figures, seed_pairs, sizes
@@ -42,6 +44,7 @@ UTC = dt.UTC
 START = dt.datetime(2026, 1, 14, 9, 0, tzinfo=UTC)
 REPO = Path(__file__).resolve().parents[2]
 READY = "Nearer is ready"
+LISTENING_AGAIN = "listening for other instances again"
 RESENT = "were in flight at the last stop; resending"
 TAKEOVER_LIMIT = 30.0  # seconds a standby may take to poll after the leader died (issue 14)
 
@@ -398,10 +401,14 @@ async def test_a_killed_polling_leader_is_replaced_within_30_seconds_and_no_upda
 
 @pytest.mark.parametrize(
     "size",
-    sizes(
-        FleetSize("reduced", 200, 3, 1, 100, 0.0, 0.4, 120),
-        FleetSize("full", 2000, 3, 3, 100, 0.0, 0.4, 600),
-    ),
+    [
+        # One instance alone: it is the sender before and after, with the workers it kept.
+        pytest.param(FleetSize("alone", 200, 1, 1, 100, 0.0, 0.4, 60), id="alone"),
+        *sizes(
+            FleetSize("reduced", 200, 3, 1, 100, 0.0, 0.4, 120),
+            FleetSize("full", 2000, 3, 3, 100, 0.0, 0.4, 600),
+        ),
+    ],
 )
 async def test_postgresql_restarted_during_a_wave_the_instances_reconnect_and_lose_nothing(
     tmp_path: Path, size: FleetSize
@@ -441,11 +448,51 @@ async def test_postgresql_restarted_during_a_wave_the_instances_reconnect_and_lo
         pairs=size.pairs,
         instances=size.instances,
         restarts_seconds=restarts,
+        listening_again=[
+            sum(log.read_text().count(LISTENING_AGAIN) for log in instance.logs)
+            for instance in fleet.instances
+        ],
         exit_codes=codes,
         seconds=round(time.monotonic() - started, 1),
     )
     record_figures("instances-pg-restart", figures)
     assert len(restarts) == size.kills
     _assert_nothing_lost(figures)
+    # Every instance listens for the others' NOTIFY again (else it would poll until restarted).
+    assert figures["listening_again"] == [size.kills] * size.instances
     assert codes == [0] * size.instances
+    assert figures["question_duplicates"] <= figures["rows_resent_by_a_new_sender"]
     assert figures["question_duplicates_max_per_chat"] <= size.kills
+
+
+async def test_the_sender_keeps_every_worker_through_a_postgresql_restart(
+    tmp_path: Path, library: Library
+) -> None:
+    # A worker whose row could neither be recorded nor put back while the server was away
+    # used to end, so after a few outages one instance sent with fewer workers, or none.
+    cluster = ThrowawayCluster(durable=True)
+    cluster.start()
+    api = TimedAPI()
+    await api.start()
+    bot: RunningBot | None = None
+    try:
+        url = await cluster.database()
+        wave = await _wave(api, tmp_path, url, 300, random.Random(9), answer_share=0.0)
+        bot = RunningBot(
+            api, tmp_path / "unused.sqlite3", FakeClock(START), library,
+            database_url=url, send_rate=150,
+        )  # fmt: skip
+        await bot.start()
+        await bot.tick()
+        delivered = lambda: sum(bool(wave.question_of(u)) for u in wave.partner)  # noqa: E731
+        await until(lambda: delivered() >= 50, 30, "no sending")
+        await asyncio.to_thread(cluster.restart)
+        await until(lambda: delivered() == len(wave.partner), 60, "not every question arrived")
+        assert bot.runtime is not None and bot.runtime.dispatcher is not None
+        alive, started = bot.runtime.dispatcher.workers()
+    finally:
+        if bot is not None:
+            await bot.stop()
+        await api.stop()
+        cluster.stop()
+    assert alive == started
