@@ -165,7 +165,13 @@ def build_application(
             poller = db.election("poller")
             runtime.poller = poller
             polling_request.election = poller
-        inbox = InboxWorker(app, db, settings.instance, handled=updates.handled)
+        inbox = InboxWorker(
+            app,
+            db,
+            settings.instance,
+            handled=updates.handled,
+            interrupted=app.bot_data.interrupted,
+        )
         updates.attach(db, inbox.wake)
         runtime.inbox = inbox
         await inbox.start()

@@ -496,3 +496,53 @@ async def test_the_sender_keeps_every_worker_through_a_postgresql_restart(
         await api.stop()
         cluster.stop()
     assert alive == started
+
+
+async def test_an_answer_whose_handling_lost_the_database_is_handled_again_not_dropped(
+    tmp_path: Path, postgres_cluster: ThrowawayCluster, library: Library
+) -> None:
+    # The connection of the transaction saving an answer dies (as when the server restarts):
+    # the error handler used to apologise and the inbox marked the update handled, so the
+    # answer was lost although it had been stored in the inbox.
+    api = TimedAPI()
+    await api.start()
+    url = await postgres_cluster.database(template=TEMPLATE)
+    wave = await _wave(api, tmp_path, url, 1, random.Random(3), answer_share=1.0)
+    bot = RunningBot(api, tmp_path / "unused.sqlite3", FakeClock(START), library, database_url=url)
+    admin = await asyncpg.connect(url)
+    try:
+        await bot.start()
+        await bot.tick()
+        await until(lambda: all(wave.question_of(u) for u in wave.partner), 30, "no question")
+        lock = admin.transaction()
+        await lock.start()
+        await admin.execute("LOCK TABLE answers IN ACCESS EXCLUSIVE MODE")
+        await wave.answer_some(1)
+        (author,) = wave.answers
+        waiting: list[int] = []
+        deadline = time.monotonic() + 30
+        while not waiting and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            waiting = [
+                row["pid"]
+                for row in await admin.fetch(
+                    "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ]
+        assert waiting, "the answer never reached the database"
+        for pid in waiting:
+            await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+        await lock.rollback()
+        await until(lambda: wave.acknowledged(author), 30, "the answer was not acknowledged")
+        stored = await admin.fetchval(
+            "SELECT count(*) FROM answers WHERE user_id = $1 AND text LIKE $2",
+            author,
+            f"%{wave.answers[author]}",
+        )
+    finally:
+        await admin.close()
+        await bot.stop()
+        await api.stop()
+        await postgres_cluster.drop(url)
+    assert stored == 1
