@@ -39,6 +39,14 @@ ALLOWED_TAGS = frozenset(
 _TAG_OR_ENTITY = re.compile(
     r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^<>]*)?)>|&(#\d+|#x[0-9a-fA-F]+|lt|gt|amp|quot);"
 )
+# The emoji a bot may react with (ReactionTypeEmoji in the Bot API); anything else is refused.
+REACTION_EMOJI = frozenset(
+    "👍 👎 ❤ 🔥 🥰 👏 😁 🤔 🤯 😱 🤬 😢 🎉 🤩 🤮 💩 🙏 👌 🕊 🤡 🥱 🥴 😍 🐳 ❤‍🔥 🌚 "
+    "🌭 💯 🤣 ⚡ 🍌 🏆 "
+    "💔 🤨 😐 🍓 🍾 💋 🖕 😈 😴 😭 🤓 👻 👨‍💻 👀 🎃 🙈 😇 😨 🤝 ✍ 🤗 🫡 🎅 🎄 ☃ 💅 🤪 🗿 🆒 💘 🙉 "
+    "🦄 😘 💊 🙊 😎 👾 🤷‍♂ 🤷 🤷‍♀ 😡".split()
+)
+PLACEHOLDER_LIMIT = 64  # ForceReply/ReplyKeyboard input_field_placeholder
 # Methods that send something into a chat: these count against flood limits and get faults.
 SENDING_METHODS = frozenset(
     {"sendMessage", "copyMessage", "sendDocument", "sendPhoto", "editMessageText",
@@ -123,6 +131,7 @@ class Chat:
 
     messages: dict[int, JSON] = field(default_factory=dict)
     next_id: int = 1
+    pinned: list[int] = field(default_factory=list)  # pinned message ids, newest last
 
     def add(self, message: JSON) -> JSON:
         message["message_id"] = self.next_id
@@ -226,6 +235,21 @@ class FakeUser:
             "is_video": False,
         }
         return await self._post({"sticker": sticker}, None)
+
+    async def send_location(self, latitude: float, longitude: float) -> JSON:
+        """Share a location (e.g. with a "share my location" keyboard button)."""
+        return await self._post({"location": {"latitude": latitude, "longitude": longitude}}, None)
+
+    def reactions_on(self, message: JSON) -> list[str]:
+        """The emoji the bot set as its reaction on one of this user's messages."""
+        stored = self.api.chat(self.id).messages.get(message["message_id"], {})
+        return list(stored.get("bot_reaction", []))
+
+    @property
+    def pinned(self) -> JSON | None:
+        """The bot's message pinned last in this chat, if any."""
+        chat = self.api.chat(self.id)
+        return chat.messages.get(chat.pinned[-1]) if chat.pinned else None
 
     async def send_content(self, content: JSON, *, reply_to: JSON | None = None) -> JSON:
         """Send a message with arbitrary content fields (documents, locations, ...)."""
@@ -434,6 +458,7 @@ class FakeBotAPI:
         self.webhook: JSON | None = None
         self.files: dict[str, bytes] = {}  # file id -> content
         self.menu_button: JSON = {"type": "default"}
+        self.reactions: list[tuple[int, int, str]] = []  # (chat, message, emoji) as set
 
     # Lifecycle -------------------------------------------------------------------------------
 
@@ -696,6 +721,14 @@ class FakeBotAPI:
         markup = _markup(params)
         if markup is not None:
             message["reply_markup"] = markup
+        # Not part of a real Message: how it was sent, so tests can tell what made a sound.
+        message["silent"] = _bool(params, "disable_notification")
+        if params.get("message_effect_id"):
+            if chat_id < 0:
+                raise ApiError(400, "Bad Request: message effects are for private chats only")
+            message["effect_id"] = str(params["message_effect_id"])
+        if _bool(params, "protect_content"):
+            message["protected"] = True
         return self.chat(chat_id).add(message)
 
     def _text(self, params: JSON, key: str, limit: int, *, required: bool = True) -> str | None:
@@ -760,7 +793,7 @@ class FakeBotAPI:
         if "text" not in message:  # a document, photo or other media message
             raise ApiError(400, "Bad Request: there is no text in the message to edit")
         text = self._text(params, "text", TEXT_LIMIT)
-        markup = _markup(params)
+        markup = _inline_markup(params)
         if text == message.get("text") and markup == message.get("reply_markup"):
             raise ApiError(400, "Bad Request: message is not modified")
         message["text"], message["html"] = text, params.get("text")
@@ -777,7 +810,7 @@ class FakeBotAPI:
         message = self.chat(chat_id).messages.get(_int(params, "message_id"))
         if message is None:
             raise ApiError(400, "Bad Request: message to edit not found")
-        markup = _markup(params)
+        markup = _inline_markup(params)
         if markup == message.get("reply_markup"):
             raise ApiError(400, "Bad Request: message is not modified")
         if markup is None:
@@ -785,6 +818,51 @@ class FakeBotAPI:
         else:
             message["reply_markup"] = markup
         return message
+
+    async def _m_setMessageReaction(self, params: JSON) -> bool:
+        chat_id, _ = self._target(params)
+        message = self.chat(chat_id).messages.get(_int(params, "message_id"))
+        if message is None:
+            raise ApiError(400, "Bad Request: message to react not found")
+        reaction = _json(params, "reaction") or []
+        if not isinstance(reaction, list) or len(reaction) > 1:
+            raise ApiError(400, "Bad Request: REACTIONS_TOO_MANY")
+        emoji = []
+        for item in reaction:
+            if item.get("type") != "emoji" or item.get("emoji") not in REACTION_EMOJI:
+                raise ApiError(400, "Bad Request: REACTION_INVALID")
+            emoji.append(item["emoji"])
+        message["bot_reaction"] = emoji
+        self.reactions.append((chat_id, message["message_id"], "".join(emoji)))
+        return True
+
+    async def _m_pinChatMessage(self, params: JSON) -> bool:
+        chat_id, _ = self._target(params)
+        chat = self.chat(chat_id)
+        message_id = _int(params, "message_id")
+        if message_id not in chat.messages:
+            raise ApiError(400, "Bad Request: message to pin not found")
+        if message_id in chat.pinned:
+            chat.pinned.remove(message_id)
+        chat.pinned.append(message_id)
+        return True
+
+    async def _m_unpinChatMessage(self, params: JSON) -> bool:
+        chat_id, _ = self._target(params)
+        chat = self.chat(chat_id)
+        if "message_id" in params and params["message_id"] is not None:
+            message_id = _int(params, "message_id")
+            if message_id not in chat.pinned:
+                raise ApiError(400, "Bad Request: message to unpin not found")
+            chat.pinned.remove(message_id)
+        elif chat.pinned:
+            chat.pinned.pop()
+        return True
+
+    async def _m_unpinAllChatMessages(self, params: JSON) -> bool:
+        chat_id, _ = self._target(params)
+        self.chat(chat_id).pinned.clear()
+        return True
 
     async def _m_deleteMessage(self, params: JSON) -> bool:
         chat_id, _ = self._target(params)
@@ -964,10 +1042,23 @@ def _json(params: JSON, key: str) -> Any:
     return value
 
 
+def _inline_markup(params: JSON) -> JSON | None:
+    """An edit's markup: only an inline keyboard can be put on an existing message."""
+    markup = _markup(params)
+    if markup is not None and set(markup) - {"inline_keyboard"}:
+        raise ApiError(400, "Bad Request: inline keyboard expected")
+    return markup
+
+
 def _markup(params: JSON) -> JSON | None:
     markup = _json(params, "reply_markup")
     if markup is None:
         return None
+    placeholder = markup.get("input_field_placeholder")
+    if placeholder is not None and not 1 <= len(str(placeholder)) <= PLACEHOLDER_LIMIT:
+        raise ApiError(400, "Bad Request: input field placeholder is too long")
+    if "force_reply" in markup and markup["force_reply"] is not True:
+        raise ApiError(400, "Bad Request: force_reply must be True")
     for row in markup.get("inline_keyboard", []):
         for button in row:
             if not button.get("text"):
