@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck check-content postgres browser unit bench soak demo demo-miniapp clean
+.PHONY: run test lint typecheck check-content postgres browser unit bench soak faults demo demo-miniapp clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ test: lint typecheck check-content postgres browser
 
 soak: $(STAMP) postgres
 	$(VENV)/bin/pytest -m slow
+
+# The full fault tests with real processes: three instances on one PostgreSQL, 10 SIGKILLs
+# during a 2,000-pair wave, a dead polling leader, PostgreSQL restarted 3 times (a few minutes).
+# `make test` runs them small; `make soak` runs them with every other full-size test.
+faults: $(STAMP) postgres
+	NEARER_FULL=1 $(VENV)/bin/pytest tests/reliability/test_instances.py
 
 bench: $(STAMP) postgres
 	$(PY) -m bench

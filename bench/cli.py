@@ -20,10 +20,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench import nearer
 from bench.context import Bench, Sizes
 from bench.report import Figure, machine, machine_lines, table
 from bench.scenarios import SCENARIOS
 from bot.content import load_library
+from sandbox.postgres import ThrowawayCluster
 
 
 def _sizes_list(value: str) -> tuple[int, ...]:
@@ -69,6 +71,12 @@ def parser() -> argparse.ArgumentParser:
         "--workdir", type=Path, metavar="DIR", help="where databases go (default: temp)"
     )
     p.add_argument("--keep", action="store_true", help="keep the work folder afterwards")
+    p.add_argument(
+        "--postgres",
+        action="store_true",
+        help="run the bot on a throwaway PostgreSQL server (a copy of each seeded database); "
+        "the scenarios that start the bot (burst, paid, reveal) measure PostgreSQL then",
+    )
     p.add_argument("--log-level", default="WARNING", help="log level of the bot under test")
     p.add_argument(
         "--send-rate",
@@ -130,11 +138,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     command = shlex.join([Path(sys.executable).name, "-m", "bench", *sys.argv[1:]])
     started = time.monotonic()
+    if args.postgres:
+        nearer.POSTGRES = ThrowawayCluster()
+        nearer.POSTGRES.start()
     try:
         figures, failed = asyncio.run(
             _run(names, Bench(sizes, workdir, load_library(), send_rate=args.send_rate))
         )
     finally:
+        if nearer.POSTGRES is not None:
+            nearer.POSTGRES.stop()
+            nearer.POSTGRES = None
         if not args.keep and args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
     details = machine()

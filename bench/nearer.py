@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from types import TracebackType
 
+from pydantic import SecretStr
 from telegram import Update
 
 from bot.app import Runtime, build_application
@@ -12,8 +13,14 @@ from bot.config import load_settings
 from bot.content import Library
 from bot.context import NearerApp
 from bot.delivery import PER_CHAT_INTERVAL, Dispatcher
+from bot.storage.copy import copy_sqlite_to_postgres
 from bot.usecases.common import Services
 from sandbox.harness import close_app, open_app
+from sandbox.postgres import ThrowawayCluster
+
+# Set by `python -m bench --postgres`: each bot then runs on a new database of this server
+# holding a copy of the seeded SQLite file (made with copy-db's own code).
+POSTGRES: ThrowawayCluster | None = None
 
 
 class NearerBot:
@@ -46,8 +53,13 @@ class NearerBot:
         self.runtime: Runtime | None = None
 
     async def __aenter__(self) -> NearerBot:
+        settings = self._settings
+        if POSTGRES is not None:
+            url = await POSTGRES.database()
+            await copy_sqlite_to_postgres(settings.database_path, url)
+            settings = settings.model_copy(update={"database_url": SecretStr(url)})
         self.app, self.runtime = build_application(
-            self._settings,
+            settings,
             library=self._library,
             run_jobs=False,
             chat_interval=self._chat_interval,

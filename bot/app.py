@@ -27,6 +27,7 @@ from bot.context import BotData, NearerApp, NearerContext
 from bot.delivery import PER_CHAT_INTERVAL, Dispatcher
 from bot.domain.allowance import AllowanceBook
 from bot.handlers import register_handlers
+from bot.http import AiohttpRequest
 from bot.i18n import SOURCE, Languages
 from bot.inbox import DurableUpdateQueue, InboxWorker
 from bot.ops import TickStats
@@ -44,6 +45,8 @@ RATE_LIMIT_RETRIES = 2  # flood waits the limiter sits out before a row waits fo
 # Send a little under the configured ceiling: at exactly Telegram's limit, ordinary network
 # jitter bunches requests into 429s (see BENCHMARKS.md).
 RATE_HEADROOM = 0.97
+DEFAULT_TIMEOUT = 5.0  # seconds a Bot API call may take (python-telegram-bot's default)
+CONNECTIONS = 256  # python-telegram-bot's default pool for the bot's calls
 
 
 class Runtime:
@@ -134,8 +137,13 @@ def build_application(
         builder = builder.base_url(settings.telegram_api_base_url)
     if settings.telegram_api_base_file_url:
         builder = builder.base_file_url(settings.telegram_api_base_file_url)
-    if read_timeout is not None:
-        builder = builder.read_timeout(read_timeout).write_timeout(read_timeout)
+    # The bot's calls go through aiohttp (bot.http, measured in BENCHMARKS.md).
+    timeout = read_timeout if read_timeout is not None else DEFAULT_TIMEOUT
+    builder = builder.request(
+        AiohttpRequest(
+            connection_pool_size=CONNECTIONS, read_timeout=timeout, write_timeout=timeout
+        )
+    )
     runtime = Runtime()
     runtime.intake = intake
 
@@ -165,7 +173,13 @@ def build_application(
             poller = db.election("poller")
             runtime.poller = poller
             polling_request.election = poller
-        inbox = InboxWorker(app, db, settings.instance, handled=updates.handled)
+        inbox = InboxWorker(
+            app,
+            db,
+            settings.instance,
+            handled=updates.handled,
+            interrupted=app.bot_data.interrupted,
+        )
         updates.attach(db, inbox.wake)
         runtime.inbox = inbox
         await inbox.start()

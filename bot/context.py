@@ -17,6 +17,9 @@ class BotData:
     def __init__(self) -> None:
         self._services: Services | None = None
         self.intake = Intake()  # build_application puts the one polling and the limiter share
+        # Updates whose handling failed because the database was away: the inbox handles them
+        # again instead of marking them handled (bot.inbox).
+        self.interrupted: set[int] = set()
 
     @property
     def services(self) -> Services:

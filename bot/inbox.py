@@ -119,8 +119,11 @@ class InboxWorker:
         owner: str,
         *,
         handled: Callable[[int], None] = lambda update_id: None,
+        interrupted: set[int] | None = None,
     ) -> None:
         self._app = app
+        # Filled by the error handler: updates the database's absence interrupted.
+        self._interrupted = interrupted if interrupted is not None else set()
         self._store = store
         self.owner = owner
         self._handled = handled
@@ -196,13 +199,30 @@ class InboxWorker:
                     "update %d cannot be read (%s); skipped", update_id, type(error).__name__
                 )
             else:
-                processor = self._app.update_processor
-                await processor.process_update(update, self._app.process_update(update))
+                if not await self._process(update):
+                    return  # stopping with the database away: stop() gives the update back
             await self._finish(update_id)
         finally:
             self._in_hand.pop(update_id, None)
             self._handled(update_id)
             self._wake.set()
+
+    async def _process(self, update: Update) -> bool:
+        """Run the update through the handlers; again while the database is away (a use case
+        is one transaction, so an interrupted one left nothing behind). False: not handled,
+        the worker is stopping."""
+        processor = self._app.update_processor
+        attempt = 0
+        while True:
+            self._interrupted.discard(update.update_id)
+            await processor.process_update(update, self._app.process_update(update))
+            if update.update_id not in self._interrupted:
+                return True
+            if self._stopping:
+                self._interrupted.discard(update.update_id)
+                return False
+            await asyncio.sleep(STORE_RETRY_SECONDS[min(attempt, len(STORE_RETRY_SECONDS) - 1)])
+            attempt += 1
 
     async def _finish(self, update_id: int) -> None:
         for pause in (*STORE_RETRY_SECONDS, None):

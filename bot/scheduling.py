@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from bot.content import Library
 from bot.domain import schedule
-from bot.domain.models import Pair
+from bot.domain.models import Pair, Person, QuestionFacts
 from bot.storage import StoreTransaction
 from bot.usecases import common, followups, nudges, pause, questions, reminders
 
@@ -52,19 +52,33 @@ async def claim_due_pairs(
     """Queue the question (and any exercise) of up to `limit` due pairs; return how many.
     With `absence_days`, a pair with a partner gone quiet that long is paused instead."""
     due = await tx.due_pairs(now, limit)
+    # What choosing and queueing read, for the whole batch at once (a query each, not per pair).
+    facts = await tx.question_facts([pair.id for pair in due])
+    people = await tx.people_by_id([member for pair in due for member in pair.members])
+    dues: list[tuple[int, dt.datetime | None]] = []
     for pair in due:
         if absence_days is not None and await followups.pause_if_absent(
             tx, pair, now, absence_days
         ):
             report.absences += 1
             continue
-        await _handle_due_pair(tx, library, pair, now, report)
+        members = [people[member] for member in pair.members if member in people]
+        await _handle_due_pair(tx, library, pair, now, report, facts[pair.id], members, dues)
+    await tx.set_next_dues(dues)
     return len(due)
 
 
 async def _handle_due_pair(
-    tx: StoreTransaction, library: Library, pair: Pair, now: dt.datetime, report: TickReport
+    tx: StoreTransaction,
+    library: Library,
+    pair: Pair,
+    now: dt.datetime,
+    report: TickReport,
+    facts: QuestionFacts,
+    people: list[Person],
+    dues: list[tuple[int, dt.datetime | None]],
 ) -> None:
+    """Queue one due pair's question (and exercise); its next due time goes into `dues`."""
     assert pair.next_due_at is not None
     zone = pair.schedule.timezone
     day = schedule.local_date(pair.next_due_at, zone)
@@ -76,13 +90,15 @@ async def _handle_due_pair(
         midnight = schedule.at_local_time(schedule.local_date(now, zone), dt.time(0), zone)
         today_due = schedule.next_due(midnight, pair.schedule, day)
         if today_due <= now:  # today's send time has passed too: today is still on
-            await _handle_due_pair(tx, library, replace(pair, next_due_at=today_due), now, report)
+            await _handle_due_pair(
+                tx, library, replace(pair, next_due_at=today_due), now, report, facts, people, dues
+            )
         else:
             await tx.set_next_due(pair.id, today_due)
         return
-    await questions.start_question(tx, library, pair, day, now)
+    await questions.start_question(tx, library, pair, day, now, facts=facts, people=people)
     await questions.start_exercise(tx, library, pair, day, pair.exercise_weekday, now)
-    await tx.set_next_due(pair.id, schedule.next_due(now, pair.schedule, last_sent_day=day))
+    dues.append((pair.id, schedule.next_due(now, pair.schedule, last_sent_day=day)))
     report.delivered += 1
 
 

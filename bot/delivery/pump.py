@@ -117,6 +117,11 @@ class Dispatcher:
         if released:
             log.warning("outbox: %d messages were in flight at the last stop; resending", released)
 
+    def workers(self) -> tuple[int, int]:
+        """How many sending workers run, of how many started (used by tests)."""
+        workers = self._tasks[1:]
+        return sum(not task.done() for task in workers), len(workers)
+
     async def idle(self) -> bool:
         """Say whether nothing is queued, in flight or pending and due (used by tests)."""
         if not self._queue.empty() or self._pacer.busy():
@@ -131,6 +136,10 @@ class Dispatcher:
     async def _feed(self) -> None:
         while True:
             if not self._role.held:
+                # Rows queued here stay claimed; the next sender (maybe this one) takes them back.
+                while not self._queue.empty():
+                    self._queue.get_nowait()
+                    self._queue.task_done()
                 await self._become_sender()
             self._wake.clear()
             room = self._queue_size - self._queue.qsize()
@@ -167,14 +176,13 @@ class Dispatcher:
             _, _, item = await self._queue.get()
             self._busy.add(task)
             try:
-                await self._deliver(item)
+                # Another instance may be the sender now: it takes this claimed row back.
+                if self._role.held:
+                    await self._deliver(item)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception(
-                    "outbox: unexpected error delivering row %d (%s)", item.id, item.kind
-                )
-                await self._retry_later(item, "unexpected_error", RETRY_LATER_BASE.total_seconds())
+            except Exception as error:
+                await self._failed(item, error)
             finally:
                 self._busy.discard(task)
                 self._queue.task_done()
@@ -238,6 +246,31 @@ class Dispatcher:
                 await tx.finish(item.id, sent=False, now=self._services.clock(), error=str(reason))
         else:
             self._metrics.messages_sent.labels(item.kind.value).inc()
+
+    async def _failed(self, item: OutboxItem, error: Exception) -> None:
+        """Put back a row whose delivery failed unexpectedly; never let it end the worker."""
+        if not self._role.held:
+            # The database went away, and the sender role with it: the row stays claimed and
+            # whichever instance sends next takes it back (a repeat, if it had been sent).
+            log.warning("outbox: row %d (%s) left for the next sender", item.id, item.kind)
+            return
+        log.error(
+            "outbox: unexpected error delivering row %d (%s)", item.id, item.kind, exc_info=error
+        )
+        try:
+            await self._retry_later(item, "unexpected_error", RETRY_LATER_BASE.total_seconds())
+        except Exception as again:
+            # Still claimed by this sender: try it again from memory in a while.
+            log.warning(
+                "outbox: row %d could not be put back (%s); trying again shortly",
+                item.id,
+                type(again).__name__,
+            )
+            asyncio.get_running_loop().call_later(
+                RETRY_LATER_BASE.total_seconds(),
+                self._queue.put_nowait,
+                (int(item.priority), item.id, item),
+            )
 
     async def _retry_later(self, item: OutboxItem, reason: str, delay: float) -> None:
         self._metrics.delivery_retries.inc()

@@ -79,6 +79,16 @@ class PromptKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class QuestionFacts:
+    """What choosing a pair's next question reads about the pair (one read per tick batch)."""
+
+    history: tuple[str, ...] = ()  # library ids of the questions it received, oldest first
+    questions_sent: int = 0  # questions sent, swapped ones not counted
+    shared_answers: int = 0  # questions both partners answered
+    custom: tuple[int, int, str] | None = None  # (id, author, text) of the next /ask question
+
+
+@dataclass(frozen=True, slots=True)
 class Category:
     """A themed group of questions."""
 

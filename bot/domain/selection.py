@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from bot.domain.models import (
     AppreciationPrompt,
@@ -286,10 +286,13 @@ def _from_oldest_group(
     """Pick a random candidate from the group (among the candidates') used longest ago."""
     open_groups = {group_of(item) for item in candidates}
     group_recency = dict.fromkeys(open_groups, -1)
-    for item in everything:
-        group = group_of(item)
-        if group in group_recency:
-            group_recency[group] = max(group_recency[group], last_used.get(id_of(item), -1))
+    if last_used:  # nothing used yet: every group is as old as the others
+        for item in everything:
+            used = last_used.get(id_of(item))
+            if used is not None:
+                group = group_of(item)
+                if group in group_recency and used > group_recency[group]:
+                    group_recency[group] = used
     oldest = min(group_recency.values())
     group = rng.choice(sorted(g for g in open_groups if group_recency[g] == oldest))
     return rng.choice([item for item in candidates if group_of(item) == group])
@@ -307,6 +310,31 @@ def _weighted_order(weights: Mapping[Depth, float], rng: random.Random) -> list[
     first = rng.choices(positive, weights=[weights[d] for d in positive])[0]
     rest = sorted((d for d in positive if d != first), key=lambda d: -weights[d])
     return [first, *rest]
+
+
+# A tick chooses for thousands of pairs from one library: what depends on the library alone is
+# worked out once per library (known by identity, the last one only).
+_LIBRARY_MEMO: dict[str, tuple[object, object, Any]] = {}
+
+
+def _by_id(questions: Sequence[Question]) -> Mapping[str, Question]:
+    remembered = _LIBRARY_MEMO.get("by_id")
+    if remembered is not None and remembered[0] is questions:
+        return cast(Mapping[str, Question], remembered[2])
+    by_id = {q.id: q for q in questions}
+    _LIBRARY_MEMO["by_id"] = (questions, None, by_id)
+    return by_id
+
+
+def _first_friendly_ids(
+    questions: Sequence[Question], categories: Mapping[str, Category]
+) -> frozenset[str]:
+    remembered = _LIBRARY_MEMO.get("first")
+    if remembered is not None and remembered[0] is questions and remembered[1] is categories:
+        return cast(frozenset[str], remembered[2])
+    ids = frozenset(q.id for q in questions if _is_first_friendly(q, categories))
+    _LIBRARY_MEMO["first"] = (questions, categories, ids)
+    return ids
 
 
 def _is_first_friendly(question: Question, categories: Mapping[str, Category]) -> bool:
@@ -357,8 +385,13 @@ def choose_question(
     last_used = {question_id: index for index, question_id in enumerate(history)}
     now = len(history)
     gap = repeat_gap(len(pool))
-    eligible = [q for q in pool if last_used.get(q.id, -1) < now - gap or q.id not in last_used]
-    fresh = [q for q in eligible if q.id not in last_used]
+    if last_used:
+        eligible = [
+            q for q in pool if last_used.get(q.id, -1) < now - gap or q.id not in last_used
+        ]
+        fresh = [q for q in eligible if q.id not in last_used]
+    else:  # a new pair: everything is fresh
+        eligible, fresh = pool, pool
 
     def by_category(candidates: Sequence[Question]) -> Question:
         return _from_oldest_group(
@@ -371,10 +404,11 @@ def choose_question(
         if running:
             return running[0]
     if not history:
-        first = [q for q in eligible if _is_first_friendly(q, categories)]
+        friendly = _first_friendly_ids(questions, categories)
+        first = [q for q in eligible if q.id in friendly]
         if first:
             return by_category(first)
-    by_id = {q.id: q for q in questions}
+    by_id = _by_id(questions)
     recent = [by_id[qid] for qid in history[-MAX_DEEP_RUN:] if qid in by_id]
     weights = depth_mix(preferences.depth, shared_answers)
     if len(recent) == MAX_DEEP_RUN and all(q.depth is Depth.DEEP for q in recent):
@@ -400,7 +434,7 @@ def _paced(
     gap: int,
 ) -> list[Question]:
     """Keep opt-in topics to the pair's pace, and light for their first questions."""
-    by_id = {q.id: q for q in questions}
+    by_id = _by_id(questions)
     seen = Counter(by_id[qid].category for qid in history if qid in by_id)
     recent = [by_id[qid] for qid in history[len(history) - (gap - 1) :] if qid in by_id]
     too_soon = gap > 1 and any(categories[q.category].sensitive for q in recent)
@@ -412,7 +446,8 @@ def _paced(
             return False
         return seen[question.category] >= GENTLE_START or question.depth is Depth.LIGHT
 
-    paced = [q for q in pool if fits(q)]
+    sensitive = {cid for cid, category in categories.items() if category.sensitive}
+    paced = [q for q in pool if q.category not in sensitive or fits(q)]
     return paced or pool  # only opt-in topics left: better their question than none
 
 

@@ -14,6 +14,7 @@ from bot import texts
 from bot.context import NearerContext
 from bot.domain.allowance import Kind, Verdict
 from bot.handlers.common import sender, texts_for, texts_reported
+from bot.storage import database_away
 from bot.usecases import clocks, pairing, pause, questions
 
 log = logging.getLogger(__name__)
@@ -214,6 +215,18 @@ async def log_error(update: object, context: NearerContext) -> None:
         else None
     )
     error = context.error
+    if database_away(error):
+        # Nothing was committed: the inbox handles the update again once the database is back
+        # (and a job, the tick, simply runs again).
+        log.warning(
+            "update %s user %s: the database is away (%s); trying again shortly",
+            update_id,
+            user_id,
+            type(error).__name__,
+        )
+        if update_id is not None:
+            context.bot_data.interrupted.add(update_id)
+        return
     # BadRequest is a NetworkError in python-telegram-bot, but it says our request was wrong.
     telegram_failed = isinstance(error, NetworkError | RetryAfter | Forbidden)
     if telegram_failed and not isinstance(error, BadRequest):

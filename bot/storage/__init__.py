@@ -7,7 +7,10 @@ opens a store with `open_store`: SQLite (`Database`) by default, PostgreSQL
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
+
+import asyncpg
 
 from bot.storage.base import Election, Store, StoreTransaction
 from bot.storage.postgres import PostgresDatabase, read_postgres_health, redacted
@@ -61,3 +64,26 @@ __all__ = [
     "read_health",
     "read_store_health",
 ]
+
+
+# Errors that say the database could not be reached (or, for SQLite, was busy) rather than that
+# a statement was wrong: the work is worth doing again once it is back.
+_AWAY = (
+    ConnectionError,
+    TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+)
+
+
+def database_away(error: BaseException | None) -> bool:
+    """Whether `error` says the database was unreachable or busy, not that a statement was
+    wrong (then doing the same work again later can succeed)."""
+    if isinstance(error, _AWAY):
+        return True
+    if isinstance(error, sqlite3.OperationalError):
+        return any(word in str(error) for word in ("locked", "busy"))
+    return False

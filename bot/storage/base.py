@@ -27,6 +27,7 @@ from bot.domain.models import (
     Preferences,
     Prompt,
     PromptKind,
+    QuestionFacts,
     ReminderDue,
     Schedule,
 )
@@ -44,6 +45,10 @@ class PeopleStore(Protocol):
 
     async def get_person(self, user_id: int) -> Person | None:
         """Return the person with `user_id`, if they ever talked to the bot."""
+        ...
+
+    async def people_by_id(self, user_ids: Sequence[int]) -> dict[int, Person]:
+        """Return the people among `user_ids` who are stored, by user id."""
         ...
 
     async def set_blocked(self, user_id: int, blocked_at: dt.datetime | None) -> bool:
@@ -177,6 +182,10 @@ class PairStore(Protocol):
         """Store when the pair's next question is due (None: nothing scheduled)."""
         ...
 
+    async def set_next_dues(self, dues: Sequence[tuple[int, dt.datetime | None]]) -> None:
+        """set_next_due for many pairs in one statement (a tick's batch)."""
+        ...
+
     async def due_pairs(self, now: dt.datetime, limit: int) -> list[Pair]:
         """Return up to `limit` active pairs whose next question is due at `now`, oldest first."""
         ...
@@ -279,6 +288,10 @@ class PromptStore(Protocol):
 
     async def content_history(self, pair_id: int, kind: PromptKind) -> list[str]:
         """Return the library ids the pair received, oldest first."""
+        ...
+
+    async def question_facts(self, pair_ids: Sequence[int]) -> dict[int, QuestionFacts]:
+        """Return, for each pair, what choosing its next question reads (one query each)."""
         ...
 
     async def shared_answer_count(self, pair_id: int) -> int:

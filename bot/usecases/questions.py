@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum, auto
 from typing import Any
@@ -16,6 +17,7 @@ from bot.domain.models import (
     Prompt,
     PromptKind,
     Question,
+    QuestionFacts,
 )
 from bot.domain.outbox import MessageKind, NewMessage
 from bot.storage import StoreTransaction
@@ -34,19 +36,24 @@ async def start_question(
     urgent: bool = False,
     first: bool = False,
     notes: dict[int, dict[str, str]] | None = None,
+    facts: QuestionFacts | None = None,
+    people: Sequence[Person] | None = None,
 ) -> Prompt | None:
     """Choose the pair's question for local `day` and queue it for both; None if already sent.
 
     A question a partner wrote with /ask comes first; otherwise the library's choice rules pick.
     `notes` puts a line above the question for some members (e.g. why it was swapped). Each
     member gets it at their own time (at once when `urgent`); a pair's `first` question waits
-    for anyone's morning if it is night where they are.
+    for anyone's morning if it is night where they are. The tick passes the pair's `facts`
+    and `people`, read for its whole batch at once; without them they are read here.
     """
     content_id: str | None = None
     author_id: int | None = None
-    history = await tx.content_history(pair.id, PromptKind.QUESTION)
-    occasion = await _occasion_question(tx, library, pair, day, history)
-    custom = None if occasion is not None else await tx.next_custom_question(pair.id)
+    if facts is None:
+        facts = (await tx.question_facts([pair.id]))[pair.id]
+    history = list(facts.history)
+    occasion = _occasion_question(library, pair, day, history, facts.questions_sent)
+    custom = None if occasion is not None else facts.custom
     if occasion is not None:
         special, name = occasion
         content_id, text = special.id, selection.text_for(special, apart=pair.apart)
@@ -56,7 +63,7 @@ async def start_question(
     elif custom is not None:
         _, author_id, text = custom
     else:
-        shared = await tx.shared_answer_count(pair.id)
+        shared = facts.shared_answers
         question = None
         if pair.series:
             question = _choose(library, pair, history, shared, only=pair.series)
@@ -80,7 +87,9 @@ async def start_question(
         return None
     if custom is not None:
         await tx.use_custom_question(custom[0], prompt.id, now)
-    await _queue_question(tx, pair, prompt, now, urgent=urgent, first=first, notes=notes)
+    await _queue_question(
+        tx, pair, prompt, now, urgent=urgent, first=first, notes=notes, people=people
+    )
     return prompt
 
 
@@ -89,7 +98,10 @@ def _choose(
 ) -> Question | None:
     """The library's choice for the pair (from one topic only, for a short series)."""
     return selection.choose_question(
-        [q for q in library.questions if only is None or q.category == only],
+        # The whole library is passed as it is: the pool memory knows it by identity.
+        library.questions
+        if only is None
+        else [q for q in library.questions if q.category == only],
         library.categories,
         history=history,
         shared_answers=shared,
@@ -128,8 +140,8 @@ async def _series_day(
     return dict.fromkeys(pair.members, note) | (notes or {})
 
 
-async def _occasion_question(
-    tx: StoreTransaction, library: Library, pair: Pair, day: dt.date, history: list[str]
+def _occasion_question(
+    library: Library, pair: Pair, day: dt.date, history: list[str], questions_sent: int
 ) -> tuple[Question, str] | None:
     """The occasion question for `day` and the occasion's name, when the day is one."""
     started = (
@@ -139,7 +151,7 @@ async def _occasion_question(
         day,
         anniversary=pair.anniversary,
         started=started,
-        question_number=await tx.question_count(pair.id) + 1,
+        question_number=questions_sent + 1,
     )
     occasion = library.occasions.get(occasion_id) if occasion_id else None
     if occasion is None:
@@ -164,9 +176,10 @@ async def _queue_question(
     urgent: bool,
     first: bool = False,
     notes: dict[int, dict[str, str]] | None = None,
+    people: Sequence[Person] | None = None,
 ) -> None:
     # Names travel as parameters, so sending a morning's questions needs one read per message.
-    people = await members_of(tx, pair)
+    people = await members_of(tx, pair) if people is None else people
     names = {person.user_id: person.first_name for person in people}
     author = names.get(prompt.author_id) if prompt.author_id is not None else None
     # The pair's moment: when its day's question was due (the tick may run a little late).

@@ -180,3 +180,26 @@ async def test_copy_db_moves_every_row_and_the_bot_carries_on_in_postgresql(
 def test_copy_db_needs_a_database_url(tmp_path: Path) -> None:
     result = _cli(tmp_path, "copy-db")
     assert result.returncode == 2 and "DATABASE_URL" in result.stderr
+
+
+async def test_an_instance_hears_the_others_again_after_the_server_restarted() -> None:
+    # Its own server: restarting the session's would cut every other test's connections.
+    cluster = ThrowawayCluster(durable=True)
+    cluster.start()
+    try:
+        url = await cluster.database()
+        listener = await PostgresDatabase.open(url)
+        woken = asyncio.Event()
+        await listener.listen("outbox", woken.set)
+        await asyncio.to_thread(cluster.restart)
+        # Listening again wakes the listener once, for what it may have missed meanwhile...
+        await asyncio.wait_for(woken.wait(), 15)
+        woken.clear()
+        # ...and another instance's NOTIFY reaches it again.
+        announcer = await PostgresDatabase.open(url)
+        announcer.announce("outbox")
+        await asyncio.wait_for(woken.wait(), 5)
+        await announcer.close()
+        await listener.close()
+    finally:
+        cluster.stop()

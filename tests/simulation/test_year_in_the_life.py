@@ -62,6 +62,9 @@ async def _live(
         "fairness_p99_seconds": round(fairness.p99, 3),
         "fairness_partner_notices": fairness.partner_notices,
         "fairness_flood_actions": fairness.flood_actions,
+        # Issue 12: messages that made a sound per person per day (median and most), on every
+        # paired day and on days the person did nothing themselves.
+        "sounds_per_person_day": oracle.sound_figures(),
     }
     record_figures("simulation" if database_url is None else "simulation-postgres", figures)
     lines = [f"{inv}:{kind} e.g. {text}" for inv, kind, text in oracle.violation_kinds()]

@@ -38,6 +38,7 @@ MIGRATION_LOCK = 0x4E656172  # "Near"
 # Tables that hold what people wrote; vacuumed after a deletion (see forget_deleted).
 WORDS_TABLES = ("answers", "prompts", "custom_questions", "nudges", "people", "outbox", "pairs")
 POOL_SIZE = 10
+LISTEN_RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)  # waits between attempts to listen again
 
 
 class PostgresTransaction(
@@ -82,6 +83,9 @@ class PostgresDatabase:
         self._pool = pool
         self.url = url
         self._listener: asyncpg.Connection[asyncpg.Record] | None = None
+        self._listening: dict[str, list[Callable[[], None]]] = {}
+        self._relisten: asyncio.Task[None] | None = None
+        self._closing = False
         self._announcing: set[asyncio.Task[None]] = set()
 
     def election(self, role: str) -> AdvisoryElection:
@@ -101,10 +105,52 @@ class PostgresDatabase:
             log.debug("notify %s failed (%s)", channel, type(error).__name__)
 
     async def listen(self, channel: str, callback: Callable[[], None]) -> None:
-        """LISTEN on `channel` on a connection of its own; `callback` runs on each NOTIFY."""
+        """LISTEN on `channel` on a connection of its own; `callback` runs on each NOTIFY.
+
+        When that connection is lost (the server restarted, say), it is opened again and every
+        channel listened to again; each callback runs once then, for what it may have missed.
+        """
+        self._listening.setdefault(channel, []).append(callback)
         if self._listener is None or self._listener.is_closed():
-            self._listener = await asyncpg.connect(self.url, timeout=10)
+            self._listener = await self._connect_listener()
         await self._listener.add_listener(f"nearer_{channel}", lambda *_: callback())
+
+    async def _connect_listener(self) -> asyncpg.Connection[asyncpg.Record]:
+        conn: asyncpg.Connection[asyncpg.Record] = await asyncpg.connect(self.url, timeout=10)
+        conn.add_termination_listener(self._listener_lost)
+        return conn
+
+    def _listener_lost(self, conn: object) -> None:
+        if self._closing or conn is not self._listener:
+            return
+        if self._relisten is None or self._relisten.done():
+            self._relisten = asyncio.get_running_loop().create_task(self._listen_again())
+
+    async def _listen_again(self) -> None:
+        """Open a new listening connection and LISTEN on every channel again."""
+        attempt = 0
+        while not self._closing:
+            await asyncio.sleep(LISTEN_RETRY_SECONDS[min(attempt, len(LISTEN_RETRY_SECONDS) - 1)])
+            attempt += 1
+            conn = None
+            try:
+                conn = await self._connect_listener()
+                for channel, callbacks in self._listening.items():
+                    for callback in callbacks:
+                        await conn.add_listener(
+                            f"nearer_{channel}", lambda *_, wake=callback: wake()
+                        )
+            except CONNECT_ERRORS as error:
+                log.debug("listen: database unreachable (%s)", type(error).__name__)
+                if conn is not None:
+                    conn.terminate()
+                continue
+            self._listener = conn
+            log.info("listening for other instances again: %s", ", ".join(self._listening))
+            for callbacks in self._listening.values():
+                for callback in callbacks:
+                    callback()
+            return
 
     @classmethod
     async def _pool_for(cls, url: str) -> asyncpg.Pool[asyncpg.Record]:
@@ -152,6 +198,11 @@ class PostgresDatabase:
 
     async def close(self) -> None:
         """Close the pool; waits for running transactions to finish."""
+        self._closing = True
+        if self._relisten is not None:
+            self._relisten.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._relisten
         if self._listener is not None:
             with contextlib.suppress(Exception):
                 await self._listener.close()

@@ -28,7 +28,7 @@ from bot.storage.sqlite.inbox import InboxRepository
 from bot.storage.sqlite.invites import INVITE_COLUMNS, InvitesRepository, invite_row
 from bot.storage.sqlite.nudges import NudgesRepository
 from bot.storage.sqlite.outbox import OutboxRepository
-from bot.storage.sqlite.pairs import PairsRepository
+from bot.storage.sqlite.pairs import NEXT_DUE_SQL, PairsRepository
 from bot.storage.sqlite.people import PeopleRepository
 from bot.storage.sqlite.prompts import PromptsRepository
 from bot.storage.sqlite.rows import (
@@ -168,6 +168,13 @@ class PostgresPairs(PostgresRepository, PairsRepository):
             " CAST(? AS BIGINT) WHERE NOT EXISTS (SELECT 1 FROM pause_spans WHERE pair_id = ?"
             " AND ended_at IS NULL) ON CONFLICT DO NOTHING",
             (pair_id, to_ts(now), pair_id),
+        )
+
+    async def set_next_dues(self, dues: Sequence[tuple[int, dt.datetime | None]]) -> None:
+        """set_next_due for many pairs in one statement (a tick's batch)."""
+        await self._pg.executemany(
+            numbered(NEXT_DUE_SQL),
+            [(None if due is None else to_ts(due), pair_id) for pair_id, due in dues],
         )
 
     async def due_pairs(self, now: dt.datetime, limit: int) -> list[Pair]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from bot.domain.models import (
     Pair,
@@ -20,6 +21,8 @@ from bot.storage.sqlite.rows import (
     required_ts,
     to_ts,
 )
+
+NEXT_DUE_SQL = "UPDATE pairs SET next_due_at = ? WHERE id = ? AND ended_at IS NULL"
 
 
 class PairsRepository(Repository):
@@ -119,9 +122,12 @@ class PairsRepository(Repository):
 
     async def set_next_due(self, pair_id: int, due_at: dt.datetime | None) -> None:
         """Store when the pair's next question is due (None: nothing scheduled)."""
-        await self._run(
-            "UPDATE pairs SET next_due_at = ? WHERE id = ? AND ended_at IS NULL",
-            (None if due_at is None else to_ts(due_at), pair_id),
+        await self._run(NEXT_DUE_SQL, (None if due_at is None else to_ts(due_at), pair_id))
+
+    async def set_next_dues(self, dues: Sequence[tuple[int, dt.datetime | None]]) -> None:
+        """set_next_due for many pairs in one statement (a tick's batch)."""
+        await self._conn.executemany(
+            NEXT_DUE_SQL, [(None if due is None else to_ts(due), pair_id) for pair_id, due in dues]
         )
 
     async def due_pairs(self, now: dt.datetime, limit: int) -> list[Pair]:

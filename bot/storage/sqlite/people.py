@@ -34,6 +34,16 @@ class PeopleRepository(Repository):
         row = await self._one(f"SELECT {PERSON_COLUMNS} FROM people WHERE user_id = ?", (user_id,))
         return None if row is None else person_row(row)
 
+    async def people_by_id(self, user_ids: Sequence[int]) -> dict[int, Person]:
+        """Return the people among `user_ids` who are stored, by user id."""
+        if not user_ids:
+            return {}
+        marks = ", ".join("?" * len(user_ids))
+        rows = await self._all(
+            f"SELECT {PERSON_COLUMNS} FROM people WHERE user_id IN ({marks})", list(user_ids)
+        )
+        return {person.user_id: person for person in map(person_row, rows)}
+
     async def set_blocked(self, user_id: int, blocked_at: dt.datetime | None) -> bool:
         """Mark (or clear) that a person blocked the bot; True if this changed anything."""
         if blocked_at is None:

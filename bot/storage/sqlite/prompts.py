@@ -4,6 +4,7 @@ history, streaks, reminders and reactions."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from bot.domain.intent import PendingAnswer, PendingReason
 from bot.domain.models import (
@@ -13,6 +14,7 @@ from bot.domain.models import (
     JournalFilter,
     Prompt,
     PromptKind,
+    QuestionFacts,
     ReminderDue,
 )
 from bot.storage.sqlite.rows import (
@@ -69,6 +71,46 @@ class PromptsRepository(Repository):
             (pair_id, kind.value),
         )
         return [row[0] for row in rows]
+
+    async def question_facts(self, pair_ids: Sequence[int]) -> dict[int, QuestionFacts]:
+        """Return, for each pair, what choosing its next question reads (one query each)."""
+        if not pair_ids:
+            return {}
+        ids = list(pair_ids)
+        marks = ", ".join("?" * len(ids))
+        history: dict[int, list[str]] = {pair_id: [] for pair_id in ids}
+        for pair_id, content_id in await self._all(
+            f"SELECT pair_id, content_id FROM prompts WHERE pair_id IN ({marks})"
+            " AND kind = 'question' AND content_id IS NOT NULL ORDER BY pair_id, id",
+            ids,
+        ):
+            history[pair_id].append(content_id)
+        counts = {
+            row[0]: (int(row[1]), int(row[2]))
+            for row in await self._all(
+                "SELECT pair_id,"
+                " sum(CASE WHEN kind = 'question' AND skipped_at IS NULL THEN 1 ELSE 0 END),"
+                " sum(CASE WHEN revealed_at IS NOT NULL THEN 1 ELSE 0 END)"
+                f" FROM prompts WHERE pair_id IN ({marks}) GROUP BY pair_id",
+                ids,
+            )
+        }
+        custom: dict[int, tuple[int, int, str]] = {}
+        for pair_id, question_id, author_id, text in await self._all(
+            "SELECT pair_id, id, author_id, text FROM custom_questions"
+            f" WHERE pair_id IN ({marks}) AND used_at IS NULL ORDER BY id",
+            ids,
+        ):
+            custom.setdefault(pair_id, (question_id, author_id, text))
+        return {
+            pair_id: QuestionFacts(
+                history=tuple(history[pair_id]),
+                questions_sent=counts.get(pair_id, (0, 0))[0],
+                shared_answers=counts.get(pair_id, (0, 0))[1],
+                custom=custom.get(pair_id),
+            )
+            for pair_id in ids
+        }
 
     async def shared_answer_count(self, pair_id: int) -> int:
         """Return how many questions both partners of the pair answered."""

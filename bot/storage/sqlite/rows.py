@@ -184,13 +184,14 @@ class Repository:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
+    # One trip to aiosqlite's thread per statement (execute, fetch and close would be three):
+    # the thread hand-offs, not SQLite, were most of a tick's time.
     async def _one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
-        async with self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        rows = await self._conn.execute_fetchall(sql, params)
+        return next(iter(rows), None)
 
     async def _all(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self._conn.execute_fetchall(sql, params))
 
     async def _run(self, sql: str, params: Sequence[Any] = ()) -> int:
         async with self._conn.execute(sql, params) as cursor:
