@@ -773,7 +773,10 @@ class Simulation:
                 if predicate(message):
                     return message
             if time.monotonic() > deadline:
-                return None
+                # A loaded machine may still be sending it (acknowledgements come through the
+                # outbox): wait on while the sender is busy, up to four times as long.
+                if time.monotonic() > deadline + 3 * timeout or await self.sender_idle():
+                    return None
             if calm >= 3:
                 # Acknowledgements (a reaction) and edits come through the outbox: calm means
                 # the sender has nothing due either.

@@ -1014,10 +1014,13 @@ class Oracle:
                 lenient = pair.zone_changed is not None and moment - pair.zone_changed < (
                     dt.timedelta(hours=30)
                 )
+                # Once three went unanswered the bot backs off (a week more each, counted
+                # from when it plans): then a nudge may come, and is not owed.
+                backing_off = who.nudges_unanswered >= NUDGES_BEFORE_BACKING_OFF
                 self.expect(
                     Expectation(
                         "nudge", uid, pair.key, moment + DELIVERY_GRACE, day=day,
-                        required=not lenient,
+                        required=not lenient and not backing_off,
                     )
                 )  # fmt: skip
                 who.nudges_unanswered += 1  # counted when it is sent, as the bot counts them
@@ -1916,6 +1919,17 @@ class Oracle:
         if self.take_expectation("nudge", uid, pair.key) is None:
             if self.after_a_crash(record.seq):
                 self.duplicates["nudge"] += 1
+                return
+            zone = who.clock(pair)[0]
+            day = local_day(self.now, zone)
+            if (
+                who.nudges_unanswered >= NUDGES_BEFORE_BACKING_OFF
+                and day.isoweekday() in NUDGE_DAYS
+                and local_clock(self.now, zone) >= NUDGE_TIME
+                and day not in pair.nudge_days.setdefault(uid, set())
+            ):
+                pair.nudge_days[uid].add(day)  # backing off: a later slot than the model's
+                who.nudges_unanswered += 1
                 return
             lenient = pair.zone_changed is not None and self.now - pair.zone_changed < (
                 dt.timedelta(hours=30)
