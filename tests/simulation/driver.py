@@ -772,11 +772,11 @@ class Simulation:
             for message in user.inbox[since:]:
                 if predicate(message):
                     return message
-            if time.monotonic() > deadline:
-                # A loaded machine may still be sending it (acknowledgements come through the
-                # outbox): wait on while the sender is busy, up to four times as long.
-                if time.monotonic() > deadline + 3 * timeout or await self.sender_idle():
-                    return None
+            # Past the deadline a loaded machine may still be sending it (acknowledgements
+            # come through the outbox): wait on while the sender is busy, up to 4x as long.
+            late = time.monotonic() > deadline
+            if late and (time.monotonic() > deadline + 3 * timeout or await self.sender_idle()):
+                return None
             if calm >= 3:
                 # Acknowledgements (a reaction) and edits come through the outbox: calm means
                 # the sender has nothing due either.
