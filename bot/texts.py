@@ -343,10 +343,10 @@ SETTINGS = (
     "💌 Your nudges: {nudges}\n"
     "🌙 Your quiet hours: {quiet}\n"
     "🌐 Your language: {language}\n\n"
-    "<i>Time, time zone, frequency, topics and depth are shared: your partner is told when they change.</i>"
+    "<i>Frequency, topics and depth are shared: your partner is told when they change. Your question time and time zone are yours alone.</i>"
 )
 SETTINGS_TIME = "🕰 <b>When should the daily question come?</b>\nNow: {when}.\n\nPick a time, or send <code>/time HH:MM</code> for any other."
-SETTINGS_ZONE = "🌍 <b>Your shared time zone</b>\nNow: {zone}.\n\nPick one, or send <code>/timezone</code> with a name, a city or a UTC offset."
+SETTINGS_ZONE = "🌍 <b>Your time zone</b>\nNow: {zone}.\n\nPick one, or send <code>/timezone</code> with a name, a city or a UTC offset."
 SETTINGS_FREQUENCY = "📅 <b>How often?</b>\nNow: {frequency}."
 SETTINGS_TOPICS = "🗂 <b>Topics</b>\nTap to turn a topic on or off. 🔒 topics are sensitive and only sent if you turn them on."
 SETTINGS_DEPTH = "🌊 <b>How deep should questions go?</b>\nNow: {depth}."

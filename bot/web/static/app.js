@@ -409,8 +409,6 @@ function renderSettings() {
   $("settings-form").replaceChildren(
     el("fieldset", {},
       el("legend", { text: t("shared") }),
-      choice("send_time", t("send_time"), asMap(o.times), s.send_time),
-      choice("timezone", t("timezone"), asMap(o.zones), s.timezone),
       choice("frequency", t("frequency"), o.frequencies, s.frequency),
       choice("depth", t("depth"), o.depths, s.depth),
       toggle("apart", s.labels.apart, s.apart),
@@ -425,6 +423,8 @@ function renderSettings() {
       topics),
     el("fieldset", {},
       el("legend", { text: t("personal") }),
+      choice("send_time", t("send_time"), asMap(o.times), s.send_time),
+      choice("timezone", t("timezone"), asMap(o.zones), s.timezone),
       toggle("reminders", t("reminders"), s.reminders),
       hours,
       toggle("nudges", t("nudges"), s.nudges),
