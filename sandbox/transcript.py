@@ -140,7 +140,7 @@ class Couple:
     def __init__(self, bot: RunningBot, api: FakeBotAPI) -> None:
         self.bot = bot
         self.api = api
-        self.maya = Partner(api.user(1, "Maya"), "Europe/Berlin", dt.time(8, 15))
+        self.maya = Partner(api.user(1, "Maya"), "Europe/Berlin", dt.time(8, 40))
         self.jon = Partner(api.user(2, "Jon"), "America/New_York", dt.time(21, 30))
         self.open: dict[int, list[JSON]] = {1: [], 2: []}  # questions each has not answered
 
@@ -160,13 +160,13 @@ class Couple:
         """What either of them does, unprompted, with a message that asks for a tap."""
         if includes(message, texts.ZONE_ASK):
             if partner is self.maya:
-                partner.did(self.now, "sends /timezone Berlin, then /time 07:30")
+                partner.did(self.now, "sends /timezone Berlin, then /time 08:00")
                 await partner.user.send("/timezone Berlin")
-                await partner.user.send("/time 07:30")
+                await partner.user.send("/time 08:00")
             else:
                 partner.did(self.now, "shares his location (📍 Brooklyn)")
                 await partner.user.send_location(40.68, -73.94)
-        label = _button(message, "ASIDE_SAVE_NO")  # "No, just chatting", once intent asks
+        label = _button(message, "NOT_ANSWER_BUTTON")  # "No, just chatting"
         if label:
             partner.did(self.now, f"taps [{label}]")
             await partner.user.press(message, label)

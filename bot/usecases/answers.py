@@ -282,7 +282,7 @@ async def _take_answer(
     incoming: IncomingAnswer,
     now: dt.datetime,
     *,
-    open_for: dt.timedelta | None = None,
+    open_for: dt.timedelta,
 ) -> AnswerResult:
     partner = await tx.get_person(pair.partner_of(incoming.user_id))
     again = await tx.answer_for_message(incoming.chat_id, incoming.message_id)
@@ -301,11 +301,7 @@ async def _take_answer(
     if isinstance(target, AnswerOutcome):
         count = len(await tx.open_prompts(pair.id))
         return AnswerResult(target, partner, pair, open_count=count)
-    if (
-        target.revealed_at is None
-        and open_for is not None
-        and rules.question_closed(target.sent_at, now, open_for)
-    ):
+    if target.revealed_at is None and rules.question_closed(target.sent_at, now, open_for):
         count = len(await tx.open_prompts(pair.id))
         return AnswerResult(AnswerOutcome.CLOSED, partner, pair, open_count=count)
     kind = library.format_of(target.content_id)
@@ -553,7 +549,9 @@ async def resolve_pending(
             file_id=pending.file_id,
             prompt_id=target,  # named by the button: saved without asking again
         )
-        result = await _take_answer(tx, services.library, pair, incoming, now)
+        # Saved from its button: a question that closed meanwhile takes it no more.
+        open_for = services.settings.question_open_for
+        result = await _take_answer(tx, services.library, pair, incoming, now, open_for=open_for)
     if result.outcome is AnswerOutcome.REVEALED:
         services.metrics.reveals.inc()
     services.wake_delivery()
