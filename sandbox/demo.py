@@ -16,9 +16,9 @@ from html import unescape
 from pathlib import Path
 from typing import Any
 
+from bot import texts
 from bot.content import load_library
 from sandbox.fake_bot_api import FakeBotAPI, FakeUser
-from bot import texts
 from sandbox.harness import FakeClock, RunningBot, is_question
 from sandbox.matching import includes, saying, says, translation
 
