@@ -144,7 +144,9 @@ async def test_two_answers_at_the_same_instant_reveal_exactly_once(
     results = await asyncio.gather(
         *(
             # An answer, not a short aside (which the bot asks about before saving).
-            submit_answer(services, IncomingAnswer(user, user, 100 + user, AnswerKind.TEXT, ANSWER))
+            submit_answer(
+                services, IncomingAnswer(user, user, 100 + user, AnswerKind.TEXT, ANSWER)
+            )
             for user in (1, 2)
         )
     )
@@ -194,7 +196,9 @@ async def test_reminders_not_yet_due_never_hold_up_one_that_is(
             a, b = 100 + 2 * index, 101 + 2 * index
             await tx.upsert_person(a, a, "A", NOW)
             await tx.upsert_person(b, b, "B", NOW)
-            pair = await tx.create_pair((a, b), SCHEDULE, index, NOW)
+            # Their question time is when it was sent: a reminder counts from one's own time.
+            asked_at = Schedule("UTC", sent.time())
+            pair = await tx.create_pair((a, b), asked_at, index, NOW)
             assert pair is not None
             late = index == BATCH_SIZE * 2
             await tx.set_person_settings(a, reminders_on=True, reminder_hours=4 if late else 12)
