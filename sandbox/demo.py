@@ -16,12 +16,14 @@ from html import unescape
 from pathlib import Path
 from typing import Any
 
+from bot import texts
 from bot.content import load_library
 from sandbox.fake_bot_api import FakeBotAPI, FakeUser
 from sandbox.harness import FakeClock, RunningBot, is_question
+from sandbox.matching import includes, saying, says, translation
 
 JSON = dict[str, Any]
-START = dt.datetime(2026, 2, 14, 8, 0, tzinfo=dt.UTC)
+START = dt.datetime(2026, 2, 13, 8, 0, tzinfo=dt.UTC)  # a Friday: a nudge evening
 WIDTH = 78
 
 
@@ -110,10 +112,24 @@ async def _script(bot: RunningBot, api: FakeBotAPI) -> None:
     b.lines.append(_bot_line(offer))
     b.did("taps [✅ Yes, pair us]")
     await bob.press(offer, "Yes")
-    await bob.receive_until(is_question)
-    await _step(bot, a, b)
+    # Each is asked where they are; the first question comes once both have answered that.
+    ask = (await bob.receive_until(saying(texts.ZONE_ASK)))[-1]
     for message in bob.inbox[bob.inbox.index(offer) + 1 :]:
         b.lines.append(_bot_line(message))
+    bob.unread()
+    b.did("taps [London · 08:00]")
+    await bob.press(ask, "", data="zone:Europe/London")
+    await _step(bot, a, b)
+    ask = next(m for m in reversed(alice.inbox) if says(m, texts.ZONE_ASK))
+    skip = translation(texts.ZONE_SKIP, "en")[0]
+    a.did(f"taps [{skip}]")
+    seen = len(bob.inbox)
+    await alice.press(ask, skip)
+    await bob.receive_until(is_question)
+    await bot.settle()
+    b.lines.extend(_bot_line(message) for message in bob.inbox[seen:])
+    bob.unread()
+    await _step(bot, a)
 
     answer = "Honestly, this one made me smile: you, me, and a slow morning with nowhere to be."
     a.did(f"replies: {answer}")
@@ -129,11 +145,11 @@ async def _script(bot: RunningBot, api: FakeBotAPI) -> None:
     bot.clock.set(START.replace(hour=19))
     await bot.tick()
     await _step(bot, a, b)
-    nudge = next(m for m in reversed(alice.inbox) if "nudge" in (m.get("text") or ""))
+    nudge = next(m for m in reversed(alice.inbox) if says(m, texts.NUDGE))
     a.did("replies: You always make the kitchen feel like home.")
     await alice.reply(nudge, "You always make the kitchen feel like home.")
     await _step(bot, a, b)
-    gift = next(m for m in reversed(bob.inbox) if "appreciation" in (m.get("text") or ""))
+    gift = next(m for m in reversed(bob.inbox) if includes(m, texts.GIFT_HEADER))
     b.did("taps [❤️ Send a heart back]")
     await bob.press(gift, "heart")
     await _step(bot, a, b)

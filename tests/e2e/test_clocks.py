@@ -159,14 +159,17 @@ async def test_nudges_come_twice_a_week_at_ones_own_evening_silently_and_only_af
 
 
 async def test_after_three_ignored_nudges_they_back_off(bot: RunningBot, api: FakeBotAPI) -> None:
-    maya, _jon = await _long_distance(bot, api)
+    maya, jon = await _long_distance(bot, api)
     sent: list[dt.date] = []
     day = _utc(15, 7, 0, BERLIN)
     for _ in range(40):  # Thursday 15 January onwards, a day at a time
-        await _tick_at(bot, day.replace(hour=7))  # 08:00 Berlin: the question
-        for question in _questions(maya.unread()):
-            await maya.reply(question, "Answered, as always")
-        await bot.settle()
+        # 08:00 Berlin, then 08:00 New York: the question. Both answer it (a partner silent
+        # for three question days would pause the pair, and a paused pair has no nudges).
+        for person, hour in ((maya, 7), (jon, 13)):
+            await _tick_at(bot, day.replace(hour=hour))
+            for question in _questions(person.unread()):
+                await person.reply(question, "Answered, as always")
+            await bot.settle()
         await _tick_at(bot, day.replace(hour=18))  # 19:00 Berlin: nudge time
         if [m for m in maya.unread() if includes(m, texts.NUDGE)]:
             sent.append(day.date())

@@ -33,7 +33,8 @@ def _at(day: int, hour: int, minute: int = 0) -> dt.datetime:
 
 
 def _is_question(message: dict) -> bool:
-    return is_question(message)
+    """A question as it arrives (not a later edit of it showing who has answered)."""
+    return is_question(message) and not message.get("edited")
 
 
 async def _answer_today(bot: RunningBot, *users: FakeUser) -> None:

@@ -119,6 +119,9 @@ async def test_declining_an_invite_tells_the_inviter_once_and_kindly(
     await bob.send(f"/start {code}")
     offer = (await bob.receive_until(saying(texts.INVITE_OFFER, inviter="Alice")))[-1]
     await bob.press(offer, texts.ACCEPT_BUTTON)
+    for person in (alice, bob):  # paired: each is asked where they are, then the question
+        ask = (await person.receive_until(saying(texts.ZONE_ASK)))[-1]
+        await person.press(ask, texts.ZONE_SKIP)
     await bob.receive_until(is_question)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from bot import texts
 from sandbox.fake_bot_api import FakeBotAPI, FakeUser
 from sandbox.matching import translation
-from tests.support import RunningBot, includes, pair_up, saying, says
+from tests.support import RunningBot, includes, pair_up, receive_new, saying, says
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -119,11 +119,11 @@ async def test_partners_with_two_languages_each_read_everything_in_their_own(
     await bot.settle()
 
     await ana.send("/history")
-    history = await ana.receive()
+    history = await receive_new(ana)
     assert includes(history, texts.HISTORY_HEADER, lang="es")
     assert _question_texts("es")[question_id] in history["text"]
     await ben.send("/history")
-    history = await ben.receive()
+    history = await receive_new(ben)
     assert includes(history, texts.HISTORY_HEADER, lang="de")
     assert _question_texts("de")[question_id] in history["text"]
 
@@ -147,8 +147,8 @@ async def test_partners_with_two_languages_each_read_everything_in_their_own(
     ben.unread()
     bot.clock.set(dt.datetime(2026, 1, 16, 19, 0, tzinfo=dt.UTC))
     assert (await bot.tick()).nudges == 2
-    assert says(await ana.receive(), texts.NUDGE, lang="es", partner="Ben")
-    assert says(await ben.receive(), texts.NUDGE, lang="de", partner="Ana")
+    assert says(await receive_new(ana), texts.NUDGE, lang="es", partner="Ben")
+    assert says(await receive_new(ben), texts.NUDGE, lang="de", partner="Ana")
 
 
 async def test_a_notice_caused_by_the_partner_is_in_the_readers_language(
@@ -156,7 +156,7 @@ async def test_a_notice_caused_by_the_partner_is_in_the_readers_language(
 ) -> None:
     ana, ben, _ = await _pair(bot, api)
     await ana.send("/pause 3d")
-    assert says(await ana.receive(), texts.PAUSED, lang="es")
+    assert says(await receive_new(ana), texts.PAUSED, lang="es")
     await bot.pass_change_window()
     notices = await ben.receive_until(lambda m: "Ana" in (m.get("text") or ""))
     assert says(notices[-1], texts.CHANGES_ONE, lang="de", name="Ana")
@@ -168,23 +168,23 @@ async def test_language_switches_with_the_command_and_its_buttons(
 ) -> None:
     ana, ben, _ = await _pair(bot, api)
     await ben.send("/language")
-    menu = await ben.receive()
+    menu = await receive_new(ben)
     assert says(menu, texts.LANGUAGE_MENU, lang="de", language="Deutsch")
     await ben.press(menu, "English")
     await bot.settle()
     assert says(ben.inbox[-1], texts.LANGUAGE_SET, language="English")
     ben.unread()
     await ben.send("/help")
-    assert says(await ben.receive(), texts.HELP)
+    assert says(await receive_new(ben), texts.HELP)
     # Ben's choice is his own: Ana still reads Spanish.
     await ana.send("/help")
-    assert says(await ana.receive(), texts.HELP, lang="es")
+    assert says(await receive_new(ana), texts.HELP, lang="es")
     # The settings menu, topics included, follows the choice.
     await ben.send("/settings")
-    menu = await ben.receive()
+    menu = await receive_new(ben)
     assert says(menu, texts.SETTINGS)
     await ana.send("/settings")
-    menu = await ana.receive()
+    menu = await receive_new(ana)
     assert says(menu, texts.SETTINGS, lang="es")
     await ana.press(menu, "", data=next(d for d in _data(menu) if d.endswith(":topics")))
     await bot.settle()
@@ -195,10 +195,10 @@ async def test_language_switches_with_the_command_and_its_buttons(
     assert sum(name in labels for name in spanish_names) >= 10
     # A language named in the command, by its own name.
     await ben.send("/language español")
-    assert says(await ben.receive(), texts.LANGUAGE_SET, lang="es", language="español")
+    assert says(await receive_new(ben), texts.LANGUAGE_SET, lang="es", language="español")
     ben.unread()
     await ben.send("/language klingon")
-    refusal = await ben.receive()
+    refusal = await receive_new(ben)
     assert says(refusal, texts.LANGUAGE_UNKNOWN, lang="es") and "reply_markup" in refusal
 
 
@@ -207,14 +207,14 @@ async def test_a_time_zone_may_be_named_by_its_city_in_the_readers_language(
 ) -> None:
     ana, ben, _ = await _pair(bot, api)
     await ana.send("/timezone Nueva York")
-    changed = await ana.receive()
+    changed = await receive_new(ana)
     assert says(changed, texts.SCHEDULE_CHANGED, lang="es")
     assert "America/New_York" in changed["text"]
     await ben.send("/timezone Москва")
-    changed = await ben.receive()
+    changed = await receive_new(ben)
     assert says(changed, texts.SCHEDULE_CHANGED, lang="de") and "Europe/Moscow" in changed["text"]
     await ben.send("/timezone Atlantis")
-    assert says(await ben.receive(), texts.TIMEZONE_USAGE, lang="de")
+    assert says(await receive_new(ben), texts.TIMEZONE_USAGE, lang="de")
 
 
 async def test_a_regional_telegram_language_falls_back_to_the_nearest_offered_one(

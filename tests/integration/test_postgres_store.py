@@ -19,7 +19,7 @@ from bot.config import SettingsError, load_settings
 from bot.content import Library
 from bot.storage import Database, PostgresDatabase, StorageUnavailable, open_store
 from bot.storage.postgres.migrations import POSTGRES_MIGRATIONS
-from bot.usecases import answers, pairing, questions
+from bot.usecases import answers, clocks, pairing, questions
 from bot.usecases.common import Services
 from sandbox.harness import FakeClock
 from sandbox.postgres import ThrowawayCluster
@@ -142,6 +142,8 @@ async def _lived_in_sqlite(path: Path, library: Library) -> None:
     invite = (await pairing.create_invite(services, 1)).invite
     assert invite is not None
     await pairing.accept_invite(services, invite.code, 2)
+    for user in (1, 2):  # both skip "where are you?": then the first question comes
+        await clocks.set_own_clock(services, user)
     for user in (1, 2):
         incoming = answers.IncomingAnswer(
             user_id=user, chat_id=user, message_id=50 + user, kind=answers.AnswerKind.TEXT,

@@ -22,6 +22,7 @@ from bot.usecases.common import Services
 
 NOW = dt.datetime(2026, 1, 14, 8, 0, tzinfo=dt.UTC)
 SCHEDULE = Schedule("UTC", dt.time(9, 0))
+ANSWER = "A slow walk by the river on a Sunday morning"
 
 
 async def _people(db: Store, *ids: int) -> None:
@@ -142,13 +143,16 @@ async def test_two_answers_at_the_same_instant_reveal_exactly_once(
         )
     results = await asyncio.gather(
         *(
-            submit_answer(services, IncomingAnswer(user, user, 100 + user, AnswerKind.TEXT, "hi"))
+            # An answer, not a short aside (which the bot asks about before saving).
+            submit_answer(
+                services, IncomingAnswer(user, user, 100 + user, AnswerKind.TEXT, ANSWER)
+            )
             for user in (1, 2)
         )
     )
     assert sorted(r.outcome.name for r in results) == ["REVEALED", "SAVED"]
-    async with db.transaction() as tx:
-        reveals = await tx.claim_outbox(NOW, 100)
+    async with db.transaction() as tx:  # each chat also has the first answer's status edit
+        reveals = await tx.claim_outbox(NOW, 100, per_chat=10)
     assert sorted(item.user_id for item in reveals if item.kind is MessageKind.REVEAL) == [1, 2]
 
 
@@ -192,7 +196,9 @@ async def test_reminders_not_yet_due_never_hold_up_one_that_is(
             a, b = 100 + 2 * index, 101 + 2 * index
             await tx.upsert_person(a, a, "A", NOW)
             await tx.upsert_person(b, b, "B", NOW)
-            pair = await tx.create_pair((a, b), SCHEDULE, index, NOW)
+            # Their question time is when it was sent: a reminder counts from one's own time.
+            asked_at = Schedule("UTC", sent.time())
+            pair = await tx.create_pair((a, b), asked_at, index, NOW)
             assert pair is not None
             late = index == BATCH_SIZE * 2
             await tx.set_person_settings(a, reminders_on=True, reminder_hours=4 if late else 12)
