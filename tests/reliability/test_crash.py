@@ -19,7 +19,7 @@ import signal
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -98,9 +98,9 @@ class Wave:
     rng: random.Random
     partner: dict[int, int]
     answers: dict[int, str]  # user -> token of the one answer they sent
-    answered_with: dict[int, JSON]  # user -> the message that answer was
     will_answer: list[int]
     kills: list[float]  # monotonic times of the kills
+    answered_with: dict[int, JSON] = field(default_factory=dict)  # user -> that answer
 
     def user(self, user_id: int) -> TimedUser:
         user = self.api.users[user_id]
@@ -209,7 +209,6 @@ async def test_sigkill_during_a_wave_loses_no_question_and_no_answer(
         rng,
         partner,
         answers={},
-        answered_with={},
         will_answer=[u for u in people if rng.random() < size.answer_share],
         kills=[],
     )
