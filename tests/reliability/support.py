@@ -169,7 +169,8 @@ async def seed_pairs(
 ) -> list[SeededPair]:
     """Create `count` pairs through the storage layer (as accepting invites would).
 
-    Each pair gets a zone from `zones` and a send time (from `send_times`, else on a
+    Each pair gets a zone from `zones` (both partners chose it as where they are; the quiet
+    night and the nudges follow it) and a send time (from `send_times`, else on a
     15-minute grid between 06:00 and 21:45); `due_now` makes every pair due at `now`.
     """
     db = await Database.open(path)
@@ -191,6 +192,8 @@ async def seed_pairs(
                 assert pair is not None
                 due = now if due_now else schedule.next_due(now, sched, None)
                 await tx.set_next_due(pair.id, due)
+                for member in (a, b):  # each said where they are ("where are you?")
+                    await tx.set_clock(member, timezone=sched.timezone)
                 for member in (a, b):  # each person's own nudges (Tuesdays and Fridays)
                     person = await tx.get_person(member)
                     assert person is not None

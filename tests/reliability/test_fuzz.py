@@ -446,6 +446,9 @@ class Fuzzer:
         stored = self.api.chat(user.id).messages.get(message["message_id"], message)
         rows = (stored.get("reply_markup") or message["reply_markup"])["inline_keyboard"]
         buttons = [b for row in rows for b in row if "callback_data" in b]
+        if not buttons:  # only links now (a share button, a zone's map): nothing to press
+            await self._do_forged(action)
+            return
         data = self.pick(buttons, action)["callback_data"]
         await self.press(user, stored, data, "callback_button")
 

@@ -243,7 +243,8 @@ async def _account(wave: Wave, url: str, fleet: Fleet, token: str) -> dict[str, 
     questions = Counter[int]()
     wrong_text = 0
     for user_id in wave.partner:
-        copies = [m for m in wave.user(user_id).inbox if is_question(m)]
+        # Only messages: a question edited to show who has answered is the same question.
+        copies = [m for m in wave.user(user_id).inbox if is_question(m) and not m.get("edited")]
         questions[user_id] = len(copies)
         wrong_text += sum(question_words(m) != asked.get(user_id) for m in copies)
     acked = [u for u in wave.answers if wave.acknowledged(u)]

@@ -81,7 +81,9 @@ async def test_a_button_pressed_twice_is_answered_once_without_an_apology(
     await bob.press(offer, "", data=data)  # the second tap was on its way before the edit
     await bot.settle()
     assert [m for m in bob.unread() if says(m, texts.ERROR)] == []
-    assert says(api.chat(bob.id).messages[offer["message_id"]], texts.INVITE_DECLINED)
+    assert says(
+        api.chat(bob.id).messages[offer["message_id"]], texts.INVITE_DECLINED_TOLD, inviter="Alice"
+    )
 
 
 @pytest.mark.parametrize("size", sizes(GuessSize("reduced", 3, 30), GuessSize("full", 20, 180)))
