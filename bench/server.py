@@ -69,6 +69,14 @@ class BenchUser(FakeUser):
                 await asyncio.wait_for(self.changed.wait(), remaining)
         return self.arrivals[start]
 
+    async def wait_for_reaction(self, message: JSON, deadline: float) -> float:
+        """Return when the bot's reaction on `message` was seen (polled every 2 ms)."""
+        while not self.reactions_on(message):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"user {self.id} got no reaction")
+            await asyncio.sleep(0.002)
+        return time.monotonic()
+
 
 class BenchAPI(FakeBotAPI):
     """The sandbox's fake API with users that time their messages."""
@@ -117,8 +125,9 @@ class BenchAPI(FakeBotAPI):
         text_a, text_b = f"answer {tag} from {a}", f"answer {tag} from {b}"
         deadline = time.monotonic() + timeout
         seen_a = len(first.inbox)
-        await first.send(text_a)
-        replied = await first.wait_for_any(seen_a, deadline)
+        sent = await first.send(text_a)
+        # The bot acknowledges an answer with a reaction on it (issue 12), not a message.
+        replied = await first.wait_for_reaction(sent, deadline)
         if gap > 0:  # let A's chat cool down when the per-chat limit is enforced
             await asyncio.sleep(max(0.0, replied + gap - time.monotonic()))
         seen_a, seen_b = len(first.inbox), len(second.inbox)
