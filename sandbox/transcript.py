@@ -61,6 +61,7 @@ class Partner:
     replies: Counter[dt.date] = field(default_factory=Counter)  # sounds answering their acts
     seen: int = 0
     acting: bool = False  # what arrives next answers something they just did
+    acted_at: dt.datetime | None = None
 
     @property
     def name(self) -> str:
@@ -71,7 +72,7 @@ class Partner:
 
     def did(self, now: dt.datetime, action: str) -> None:
         self.own_actions.add(self.local(now).date())
-        self.acting = True
+        self.acting, self.acted_at = True, now
         self.lines.append(Line(now, f"**{self.name}** ▸ {action}"))
 
     def read(self, now: dt.datetime) -> list[JSON]:
@@ -85,7 +86,7 @@ class Partner:
                 continue
             silent = bool(message.get("silent"))
             self.messages[local.date()] += 1
-            if not silent and self.acting:
+            if not silent and self.acting and now == self.acted_at:
                 self.replies[local.date()] += 1  # an answer to what they just did
             elif not silent:
                 self.sounds[local.date()] += 1
