@@ -788,11 +788,11 @@ class Simulation:
             calm = 0 if busy else calm + 1
 
     async def sender_idle(self) -> bool:
-        """Whether the bot's outbox has nothing due and nothing in flight."""
-        runtime = self.bot.runtime
-        if runtime is None or runtime.dispatcher is None:
-            return True
-        return await runtime.dispatcher.idle()
+        """Whether the bot has no update to store or handle (the durable inbox included) and
+        nothing due in its outbox."""
+        if self.bot.app is None or self.bot.runtime is None:
+            return False  # restarting after a crash
+        return not await self.bot.busy()
 
     def handling(self) -> bool:
         """Whether the bot still has updates to fetch or handle (replies come from handlers)."""
