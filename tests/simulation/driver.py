@@ -792,7 +792,10 @@ class Simulation:
         nothing due in its outbox."""
         if self.bot.app is None or self.bot.runtime is None:
             return False  # restarting after a crash
-        return not await self.bot.busy()
+        try:  # a bot killed mid-round may leave its database closed under us: never hang
+            return not await asyncio.wait_for(self.bot.busy(), 1.0)
+        except Exception:
+            return False
 
     def handling(self) -> bool:
         """Whether the bot still has updates to fetch or handle (replies come from handlers)."""
