@@ -24,7 +24,7 @@ from bot import render
 from bot.delivery.pacer import PER_CHAT_INTERVAL, ChatPacer
 from bot.delivery.sender import GiveUp, Sender, TryLater, Unreachable
 from bot.delivery.views import load_view
-from bot.domain import attention, schedule
+from bot.domain import attention
 from bot.domain.outbox import MessageKind, OutboxItem
 from bot.render import Part
 from bot.usecases import pause
@@ -203,7 +203,7 @@ class Dispatcher:
             log.info("outbox: row %d (%s) waits for its reader's morning", item.id, item.kind)
             self.wake()
             return
-        silent = delivery.silent or not await self._take_sound(item)
+        silent = delivery.silent or not await self._take_sound(item, delivery.day)
         # One row makes one sound at most: its later parts (a long text, a guess reveal's
         # second message) come silently.
         parts = [replace(part, silent=silent or index > 0) for index, part in enumerate(parts)]
@@ -289,14 +289,12 @@ class Dispatcher:
             log.warning("user %d cannot be reached (blocked the bot or deactivated)", item.user_id)
         self.wake()
 
-    async def _take_sound(self, item: OutboxItem) -> bool:
-        """Spend one of the reader's sounds for their day (False: the budget is spent)."""
+    async def _take_sound(self, item: OutboxItem, day: dt.date | None) -> bool:
+        """Spend one of the reader's sounds for their local `day`, as the view read it when
+        rendering (False: the budget is spent, or no reader to spend it for)."""
+        if day is None:
+            return False
         async with self._services.db.transaction() as tx:
-            reader = await tx.get_person(item.user_id)
-            if reader is None:
-                return False
-            pair = await tx.get_pair(reader.pair_id) if reader.pair_id is not None else None
-            day = schedule.local_date(self._services.clock(), reader.clock(pair).timezone)
             return await tx.take_sound(item.user_id, day, attention.DAILY_SOUNDS)
 
     async def _render(self, item: OutboxItem) -> tuple[list[Part], attention.Delivery]:

@@ -44,6 +44,7 @@ class Delivery:
     silent: bool = False
     hold_until: dt.datetime | None = None
     drop: bool = False
+    day: dt.date | None = None  # the reader's local day, whose budget of sounds it may spend
 
 
 def plan(
@@ -63,4 +64,5 @@ def plan(
         return Delivery(drop=True)  # by the morning the day's question is the news
     if asleep and waits:
         return Delivery(hold_until=schedule.quiet_ends(now, timezone, *quiet))
-    return Delivery(silent=asleep or kind not in NOTIFYING)
+    day = schedule.local_date(now, timezone)
+    return Delivery(silent=asleep or kind not in NOTIFYING, day=day)
