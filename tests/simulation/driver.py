@@ -754,11 +754,23 @@ class Simulation:
             for message in user.inbox[since:]:
                 if predicate(message):
                     return message
-            if time.monotonic() > deadline or calm >= 3:
+            if time.monotonic() > deadline:
                 return None
+            if calm >= 3:
+                # Calm at a glance: make sure no stored update waits in the durable inbox and
+                # the outbox has nothing due, or a slow reply would be taken for none at all.
+                if not await self.bot_busy():
+                    return None
+                calm = 0
             await asyncio.sleep(0.003)
             busy = self.handling() or (until_confirmed and bool(self.api.updates))
             calm = 0 if busy else calm + 1
+
+    async def bot_busy(self) -> bool:
+        """Whether the bot still has an update to store or handle, or a message due."""
+        if self.bot.app is None or self.bot.runtime is None:
+            return True  # restarting after a crash
+        return await self.bot.busy()
 
     def handling(self) -> bool:
         """Whether the bot still has updates to fetch or handle (replies come from handlers)."""
