@@ -770,7 +770,10 @@ class Simulation:
         """Whether the bot still has an update to store or handle, or a message due."""
         if self.bot.app is None or self.bot.runtime is None:
             return True  # restarting after a crash
-        return await self.bot.busy()
+        try:  # a bot killed mid-round may leave its database closed under us: never hang
+            return await asyncio.wait_for(self.bot.busy(), 1.0)
+        except Exception:
+            return True
 
     def handling(self) -> bool:
         """Whether the bot still has updates to fetch or handle (replies come from handlers)."""
