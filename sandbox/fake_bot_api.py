@@ -131,7 +131,6 @@ class Chat:
 
     messages: dict[int, JSON] = field(default_factory=dict)
     next_id: int = 1
-    pinned: list[int] = field(default_factory=list)  # pinned message ids, newest last
 
     def add(self, message: JSON) -> JSON:
         message["message_id"] = self.next_id
@@ -244,12 +243,6 @@ class FakeUser:
         """The emoji the bot set as its reaction on one of this user's messages."""
         stored = self.api.chat(self.id).messages.get(message["message_id"], {})
         return list(stored.get("bot_reaction", []))
-
-    @property
-    def pinned(self) -> JSON | None:
-        """The bot's message pinned last in this chat, if any."""
-        chat = self.api.chat(self.id)
-        return chat.messages.get(chat.pinned[-1]) if chat.pinned else None
 
     async def send_content(self, content: JSON, *, reply_to: JSON | None = None) -> JSON:
         """Send a message with arbitrary content fields (documents, locations, ...)."""
@@ -838,34 +831,6 @@ class FakeBotAPI:
             emoji.append(item["emoji"])
         message["bot_reaction"] = emoji
         self.reactions.append((chat_id, message["message_id"], "".join(emoji)))
-        return True
-
-    async def _m_pinChatMessage(self, params: JSON) -> bool:
-        chat_id, _ = self._target(params)
-        chat = self.chat(chat_id)
-        message_id = _int(params, "message_id")
-        if message_id not in chat.messages:
-            raise ApiError(400, "Bad Request: message to pin not found")
-        if message_id in chat.pinned:
-            chat.pinned.remove(message_id)
-        chat.pinned.append(message_id)
-        return True
-
-    async def _m_unpinChatMessage(self, params: JSON) -> bool:
-        chat_id, _ = self._target(params)
-        chat = self.chat(chat_id)
-        if "message_id" in params and params["message_id"] is not None:
-            message_id = _int(params, "message_id")
-            if message_id not in chat.pinned:
-                raise ApiError(400, "Bad Request: message to unpin not found")
-            chat.pinned.remove(message_id)
-        elif chat.pinned:
-            chat.pinned.pop()
-        return True
-
-    async def _m_unpinAllChatMessages(self, params: JSON) -> bool:
-        chat_id, _ = self._target(params)
-        self.chat(chat_id).pinned.clear()
         return True
 
     async def _m_deleteMessage(self, params: JSON) -> bool:
