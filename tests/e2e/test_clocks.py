@@ -263,3 +263,76 @@ async def test_at_most_two_sounds_a_day_the_rest_come_silently(
     await _tick_at(bot, _utc(17, 8, 0, BERLIN))
     saturdays = _questions(maya.unread())
     assert saturdays and not saturdays[-1]["silent"]
+
+
+async def test_a_new_pairing_starts_the_nudge_back_off_afresh(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    # Regression: ignored nudges were counted across pairs, so someone who let three pass
+    # with one partner had their nudges backed off with the next.
+    maya, jon = await _long_distance(bot, api)
+    sent: list[dt.date] = []
+    day = _utc(15, 7, 0, BERLIN)
+    while day.date() <= dt.date(2026, 1, 23):  # nudges on Fri 16, Tue 20, Fri 23: all ignored
+        for person, hour in ((maya, 7), (jon, 13)):
+            await _tick_at(bot, day.replace(hour=hour))
+            for question in _questions(person.unread()):
+                await person.reply(question, "Answered, as always")
+            await bot.settle()
+        await _tick_at(bot, day.replace(hour=18))
+        if [m for m in maya.unread() if includes(m, texts.NUDGE)]:
+            sent.append(day.date())
+        day += dt.timedelta(days=1)
+    assert sent == [dt.date(2026, 1, 16), dt.date(2026, 1, 20), dt.date(2026, 1, 23)]
+    bot.clock.set(_utc(24, 10, 0, BERLIN))  # Saturday: Maya and Jon part
+    await maya.send("/unpair")
+    confirm = (await maya.receive_until(lambda m: "reply_markup" in m))[-1]
+    await maya.press(confirm, texts.UNPAIR_YES)
+    await bot.settle()
+    sam = api.user(3, "Sam")
+    await maya.send("/invite")
+    link = (await maya.receive_until(saying(texts.INVITE_CREATED)))[-1]
+    await sam.send(f"/start {link['text'].split('?start=')[1].split()[0]}")
+    offer = (await sam.receive_until(saying(texts.INVITE_OFFER)))[-1]
+    await sam.press(offer, texts.ACCEPT_BUTTON)
+    ask = (await sam.receive_until(saying(texts.ZONE_ASK)))[-1]  # Maya's zone is known
+    await sam.press(ask, "", data=f"zone:{BERLIN}")
+    await bot.settle()
+    for person in (maya, sam):  # their first question comes at once: it is morning in Berlin
+        first = _questions(person.unread())
+        assert len(first) == 1
+        await person.reply(first[0], "A new start")
+    await bot.settle()
+    day = _utc(25, 9, 0, BERLIN)  # after both questions' time; 18:00 UTC is 19:00 in Berlin
+    nudged: list[dt.date] = []
+    while day.date() <= dt.date(2026, 1, 27):
+        await _tick_at(bot, day)
+        for person in (maya, sam):
+            for question in _questions(person.unread()):
+                await person.reply(question, "A new start")
+        await bot.settle()
+        await _tick_at(bot, day.replace(hour=18))
+        if [m for m in maya.unread() if includes(m, texts.NUDGE)]:
+            nudged.append(day.date())
+        sam.unread()
+        day += dt.timedelta(days=1)
+    # With Sam the count starts at nought: Tuesday's nudge comes as for anyone new.
+    assert nudged == [dt.date(2026, 1, 27)]
+
+
+async def test_time_while_not_paired_is_refused_and_changes_nothing(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    # Regression: /time before pairing answered "not paired" yet saved the time, and the
+    # question then came at that hour once paired.
+    maya, jon = api.user(1, "Maya"), api.user(2, "Jon")
+    await jon.send("/start")
+    await bot.settle()
+    jon.unread()
+    await jon.send("/time 06:00")
+    assert says(await jon.receive(), texts.NOT_PAIRED)
+    await pair_up(bot, maya, jon)  # both skip the zone question: the pair's clock, 09:00 UTC
+    await _tick_at(bot, _utc(15, 6, 30))
+    assert _questions(jon.unread()) == []
+    await _tick_at(bot, _utc(15, 9, 0))
+    assert len(_questions(jon.unread())) == 1
