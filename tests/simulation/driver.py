@@ -28,6 +28,8 @@ import itertools
 import logging
 import math
 import random
+import signal
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -319,6 +321,12 @@ class RunFigures:
     messages: int = 0
 
 
+def _print_tasks() -> None:
+    for task in asyncio.all_tasks():
+        task.print_stack(limit=12, file=sys.stderr)
+    sys.stderr.flush()
+
+
 class Simulation:
     """One seeded run of the population against the real bot."""
 
@@ -402,6 +410,8 @@ class Simulation:
 
     async def run(self) -> Oracle:
         started = time.monotonic()
+        # `kill -USR1 <pid>` prints where every task waits: a run that hangs says where.
+        asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, _print_tasks)
         await self.api.start()
         with captured(logging.ERROR) as errors:
             self.errors = errors
