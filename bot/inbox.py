@@ -29,6 +29,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.storage import Store
+from bot.waiting import woken
 
 log = logging.getLogger(__name__)
 
@@ -187,8 +188,7 @@ class InboxWorker:
             if claimed and len(claimed) == room:
                 await asyncio.sleep(0)
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+            await woken(self._wake, IDLE_POLL_SECONDS)
 
     async def _handle(self, update_id: int, payload: str) -> None:
         try:

@@ -11,7 +11,6 @@ the sender.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 import math
@@ -29,6 +28,7 @@ from bot.domain.outbox import MessageKind, OutboxItem
 from bot.render import Part
 from bot.usecases import pause
 from bot.usecases.common import Services
+from bot.waiting import woken
 
 log = logging.getLogger(__name__)
 
@@ -161,8 +161,7 @@ class Dispatcher:
             # every MIN_CLAIM_INTERVAL.
             busy = room <= 0 or (claimed and claimed == room)
             claimed_at = time.monotonic()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), 0.02 if busy else IDLE_POLL_SECONDS)
+            await woken(self._wake, 0.02 if busy else IDLE_POLL_SECONDS)
             # Only what is left of the interval: a feeder woken after a quiet spell (a reveal
             # just queued) claims at once.
             pause = claimed_at + MIN_CLAIM_INTERVAL - time.monotonic()

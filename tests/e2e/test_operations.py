@@ -143,3 +143,26 @@ async def test_stats_are_for_admins_only(ops_bot: RunningBot, api: FakeBotAPI) -
     await admin.send("/stats")
     figures = await admin.receive()
     assert says(figures, texts.STATS, pairs_active=1, pairs_paused=0, questions_7d=1)
+
+
+async def test_stopping_just_as_work_arrives_still_stops(bot: RunningBot, api: FakeBotAPI) -> None:
+    # Regression (found by the simulation hanging): on Python 3.11 `asyncio.wait_for` drops a
+    # cancellation that arrives just as what it waits for completes. The outbox feeder and the
+    # inbox worker, woken by a new row or update in the same instant a shutdown cancelled
+    # them, went on looping, and stopping the bot never returned.
+    alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
+    await pair_up(bot, alice, bob)
+    await alice.send("/help")
+    await bot.settle()
+    assert bot.runtime is not None
+    dispatcher, inbox = bot.runtime.dispatcher, bot.runtime.inbox
+    assert dispatcher is not None and inbox is not None
+    dispatcher.wake()  # a row queued as SIGTERM comes in
+    await asyncio.wait_for(dispatcher.stop(), 15)
+    inbox.wake()  # an update stored as SIGTERM comes in
+    await asyncio.wait_for(inbox.stop(), 15)
+    await asyncio.wait_for(bot.stop(), 15)
+    # Nothing was lost: the bot starts again on the same database and answers.
+    await bot.start()
+    await bob.send("/help")
+    assert says(await bob.receive(), texts.HELP)

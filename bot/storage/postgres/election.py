@@ -12,6 +12,8 @@ import zlib
 
 import asyncpg
 
+from bot.waiting import within
+
 log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 5.0  # how often a standby tries to take the role
@@ -67,7 +69,7 @@ class AdvisoryElection:
             await asyncio.sleep(CHECK_SECONDS)
             try:
                 assert self._conn is not None
-                await asyncio.wait_for(self._conn.fetchval("SELECT 1"), CHECK_SECONDS)
+                await within(CHECK_SECONDS, self._conn.fetchval("SELECT 1"))
             except Exception as error:  # the session is gone, and the lock with it
                 log.warning("%s role lost (%s)", self.role, type(error).__name__)
                 self._held = False
@@ -90,4 +92,4 @@ class AdvisoryElection:
         conn, self._conn = self._conn, None
         if conn is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(conn.close(), 5)
+                await within(5, conn.close())
