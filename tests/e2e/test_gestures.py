@@ -10,6 +10,7 @@ import pytest
 
 from bot import texts
 from bot.render import REVEAL_EFFECT
+from sandbox import fake_bot_api
 from sandbox.fake_bot_api import ApiError, FakeBotAPI, FakeUser
 from tests.support import JSON, RunningBot, includes, including, is_question, pair_up
 
@@ -136,3 +137,16 @@ async def test_a_media_reveal_has_the_effect_on_its_header(
     assert header["effect_id"] == REVEAL_EFFECT
     assert "effect_id" not in received[-1]  # copyMessage carries none
     assert received[-1]["copied_from"] == alice.id
+
+
+async def test_an_effect_telegram_refuses_still_brings_the_reveal_without_it(
+    bot: RunningBot, api: FakeBotAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fake_bot_api, "MESSAGE_EFFECTS", frozenset())
+    alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
+    await pair_up(bot, alice, bob)
+    await alice.reply(alice.inbox[-1], "The walk by the river")
+    await bot.settle()
+    reveal = (await _reveal_to_bob(alice, bob, "Cooking together on Sunday"))[-1]
+    assert "The walk by the river" in reveal["text"]
+    assert "effect_id" not in reveal
