@@ -130,16 +130,22 @@ class Sender:
 
         Best effort: a pin adds to the chat and is no message of its own, so any refusal (the
         message is gone, the chat cannot be reached, a flood wait, a network error) is logged
-        with ids only, and the row stays delivered.
+        with ids and the error's class only, and the row stays delivered.
         """
         try:
             await self._bot.pin_chat_message(chat_id, message_id, disable_notification=True)
         except TelegramError as error:
-            log.info("outbox: row %d pin of message %d refused: %s", row, message_id, error)
+            log.info(
+                "outbox: row %d pin of message %d refused (%s)", row, message_id, _kind(error)
+            )
             return
         if unpin is None or unpin == message_id:
             return
         try:
             await self._bot.unpin_chat_message(chat_id, message_id=unpin)
         except TelegramError as error:
-            log.info("outbox: row %d unpin of message %d refused: %s", row, unpin, error)
+            log.info("outbox: row %d unpin of message %d refused (%s)", row, unpin, _kind(error))
+
+
+def _kind(error: TelegramError) -> str:
+    return type(error).__name__
