@@ -40,6 +40,14 @@ class Part:
     # ...or set `reaction` (one emoji) on this message of the recipient's own.
     react_to: int | None = None
     reaction: str | None = None
+    # Pin this message in the chat once sent (today's question), in place of the one pinned
+    # before; a refusal never fails the row (the pump decides what was pinned before).
+    pin: bool = False
+    effect: str | None = None  # a message effect (sendMessage's message_effect_id) on it
+
+
+# Telegram's free ❤️ message effect, played once as the reveal opens (private chats only).
+REVEAL_EFFECT = "5159385139981059251"
 
 
 @dataclass(frozen=True)
@@ -346,11 +354,12 @@ def _question_message(
 
 def _render_question(item: OutboxItem, view: View, lang: Language, now: dt.datetime) -> list[Part]:
     if "text" in item.payload:  # a row queued before rows held parameters
-        return [Part(text=str(item.payload["text"]), prompt_id=item.prompt_id)]
+        return [Part(text=str(item.payload["text"]), prompt_id=item.prompt_id, pin=True)]
     if view.prompt is None:
         return []
     text, markup = _question_message(view.prompt, item.payload, view, lang)
-    return [Part(text=text, prompt_id=view.prompt.id, reply_markup=markup)]
+    # Pinned, so today's question stays at the top of the chat until the next one.
+    return [Part(text=text, prompt_id=view.prompt.id, reply_markup=markup, pin=True)]
 
 
 ACK_EMOJI = "✍"  # on an answer saved while the partner has not answered yet
@@ -451,33 +460,57 @@ def _render_reveal(item: OutboxItem, view: View, lang: Language, now: dt.datetim
     words = texts.esc(lang.prompt_text(prompt))
     reactions = keyboards.reveal_reactions(prompt.id, t)
     if kind in CHOICE_FORMATS or kind is Format.RATE:
-        return _reveal_picks(prompt.id, words, question, mine, theirs, partner, t)
+        return _with_effect(_reveal_picks(prompt.id, words, question, mine, theirs, partner, t))
     if kind is Format.GUESS:
         header = t(texts.REVEAL_GUESS_HEADER, question=words, partner=partner)
         guesses = t(
             texts.REVEAL_GUESSES,
             partner=partner,
             my_guess=texts.esc(mine.guess or "") if mine is not None else t(texts.HISTORY_DELETED),
-            their_guess=texts.esc(theirs.guess or ""),
+            their_guess=_spoiler(texts.esc(theirs.guess or "")),
             mine=_own_answer_words(mine, t),
         )
         verdict = keyboards.guess_verdict(prompt.id, t)
-        return [
-            *_with_answer(header, theirs, partner, reactions, t),
-            *_ending(guesses, reply_markup=verdict),
-        ]
+        return _with_effect(
+            [
+                *_with_answer(header, theirs, partner, reactions, t, spoiler=True),
+                *_ending(guesses, reply_markup=verdict),
+            ]
+        )
     template = texts.REVEAL_FINISH_HEADER if kind is Format.FINISH else texts.REVEAL_HEADER
     header = t(template, question=words, partner=partner)
-    return _with_answer(header, theirs, partner, reactions, t)
+    return _with_effect(_with_answer(header, theirs, partner, reactions, t, spoiler=True))
+
+
+def _spoiler(words: str) -> str:
+    """A partner's words hidden until the reader taps them: the reveal is uncovered by hand,
+    and the answer stays out of notification and lock-screen previews."""
+    return f"<tg-spoiler>{words}</tg-spoiler>" if words.strip() else words
+
+
+def _with_effect(parts: list[Part]) -> list[Part]:
+    """The reveal with the heart effect on its first message. copyMessage takes no effect, so
+    a media answer's header (a text) carries it; a reveal that starts with a copy gets none."""
+    if not parts or parts[0].text is None or parts[0].copy_from is not None:
+        return parts
+    return [replace(parts[0], effect=REVEAL_EFFECT), *parts[1:]]
 
 
 def _with_answer(
-    header: str, answer: Answer, partner: str, markup: InlineKeyboardMarkup | None, t: Texts
+    header: str,
+    answer: Answer,
+    partner: str,
+    markup: InlineKeyboardMarkup | None,
+    t: Texts,
+    *,
+    spoiler: bool = False,
 ) -> list[Part]:
-    """`header` followed by a partner's answer: in one text, or with their media copied."""
+    """`header` followed by a partner's answer: in one text (under a spoiler when `spoiler`),
+    or with their media copied."""
+    hide = _spoiler if spoiler else str
     if answer.kind is AnswerKind.TEXT:
-        return _ending(f"{header}\n\n{texts.esc(answer.text)}", reply_markup=markup)
-    fallback = texts.esc(answer.text) or t(
+        return _ending(f"{header}\n\n{hide(texts.esc(answer.text))}", reply_markup=markup)
+    fallback = hide(texts.esc(answer.text)) or t(
         texts.REVEAL_MEDIA_FALLBACK, partner=partner, kind=t(texts.KIND_NAMES[answer.kind])
     )
     return [
@@ -528,11 +561,12 @@ def _reveal_picks(
     # The reveal's last message carries the prompt, so a reply to it (the why) finds it.
     if theirs.kind is AnswerKind.TEXT:
         if theirs.text:
-            added = t(texts.REVEAL_THEIR_WORDS, partner=partner, words=texts.esc(theirs.text))
+            words = _spoiler(texts.esc(theirs.text))
+            added = t(texts.REVEAL_THEIR_WORDS, partner=partner, words=words)
             text = f"{text}\n\n{added}"
         return _ending(f"{text}\n\n{invite}", prompt_id=prompt_id, reply_markup=reactions)
     added = t(texts.REVEAL_THEIR_WORDS, partner=partner, words="").rstrip()
-    parts = _with_answer(f"{text}\n\n{added}", theirs, partner, reactions, t)
+    parts = _with_answer(f"{text}\n\n{added}", theirs, partner, reactions, t, spoiler=True)
     return [*parts, Part(text=invite, prompt_id=prompt_id)]
 
 

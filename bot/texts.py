@@ -6,6 +6,7 @@ through `esc` before it is placed in a text.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from html import escape
 
@@ -272,7 +273,9 @@ def _fitting_prefix(text: str, limit: int) -> int:
 def chunks(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
     """Split already-escaped text into pieces within Telegram's limit, at line or word breaks.
 
-    Splitting never cuts through an HTML entity such as &amp;.
+    Splitting never cuts through an HTML entity such as &amp; or a tag, and a formatting span
+    cut in two (a spoiler around a long answer) is closed at the end of one piece and opened
+    again at the start of the next, so each piece parses on its own.
     """
     pieces: list[str] = []
     rest = text
@@ -286,11 +289,32 @@ def chunks(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
             amp = rest.rfind("&", max(0, cut - 8), cut)
             if amp != -1 and ";" not in rest[amp:cut]:
                 cut = amp
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
+        tag = rest.rfind("<", 0, cut)
+        if tag > max(0, rest.rfind(">", 0, cut)):
+            cut = tag  # inside a tag (`<a href="…">` has spaces): cut before it
+        piece, rest = rest[:cut].rstrip(), rest[cut:].lstrip()
+        still_open = _open_tags(piece)
+        closing = "".join(f"</{name}>" for name, _ in reversed(still_open))
+        pieces.append(piece + closing)
+        rest = "".join(opening for _, opening in still_open) + rest
     if rest or not pieces:
         pieces.append(rest)
     return pieces
+
+
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^<>]*>")
+
+
+def _open_tags(html: str) -> list[tuple[str, str]]:
+    """The tags opened in `html` and not yet closed, outermost first: (name, opening tag)."""
+    stack: list[tuple[str, str]] = []
+    for match in _TAG.finditer(html):
+        name = match.group(2).lower()
+        if not match.group(1):
+            stack.append((name, match.group(0)))
+        elif stack and stack[-1][0] == name:
+            stack.pop()
+    return stack
 
 
 # Compliment nudges -------------------------------------------------------------------------

@@ -47,6 +47,11 @@ REACTION_EMOJI = frozenset(
     "🦄 😘 💊 🙊 😎 👾 🤷‍♂ 🤷 🤷‍♀ 😡".split()
 )
 PLACEHOLDER_LIMIT = 64  # ForceReply/ReplyKeyboard input_field_placeholder
+# The message effects every account may use (🔥 👍 👎 ❤️ 🎉 💩); any other id is refused.
+MESSAGE_EFFECTS = frozenset(
+    {"5104841245755180586", "5107584321108051014", "5104858069142078462",
+     "5159385139981059251", "5046509860389126442", "5046589136895476101"}
+)  # fmt: skip
 # Methods that send something into a chat: these count against flood limits and get faults.
 SENDING_METHODS = frozenset(
     {"sendMessage", "copyMessage", "sendDocument", "sendPhoto", "editMessageText",
@@ -131,6 +136,7 @@ class Chat:
 
     messages: dict[int, JSON] = field(default_factory=dict)
     next_id: int = 1
+    pinned: list[int] = field(default_factory=list)  # pinned message ids, newest first
 
     def add(self, message: JSON) -> JSON:
         message["message_id"] = self.next_id
@@ -243,6 +249,12 @@ class FakeUser:
         """The emoji the bot set as its reaction on one of this user's messages."""
         stored = self.api.chat(self.id).messages.get(message["message_id"], {})
         return list(stored.get("bot_reaction", []))
+
+    @property
+    def pinned(self) -> list[JSON]:
+        """The messages pinned in this chat, newest first."""
+        chat = self.api.chat(self.id)
+        return [chat.messages[i] for i in chat.pinned if i in chat.messages]
 
     async def send_content(self, content: JSON, *, reply_to: JSON | None = None) -> JSON:
         """Send a message with arbitrary content fields (documents, locations, ...)."""
@@ -723,6 +735,8 @@ class FakeBotAPI:
         if params.get("message_effect_id"):
             if chat_id < 0:
                 raise ApiError(400, "Bad Request: message effects are for private chats only")
+            if str(params["message_effect_id"]) not in MESSAGE_EFFECTS:
+                raise ApiError(400, "Bad Request: EFFECT_ID_INVALID")
             message["effect_id"] = str(params["message_effect_id"])
         if _bool(params, "protect_content"):
             message["protected"] = True
@@ -763,6 +777,8 @@ class FakeBotAPI:
         caption = self._text(params, "caption", CAPTION_LIMIT, required=False)
         if caption is not None:
             content["caption"] = caption
+        # copyMessage has no message_effect_id: Telegram ignores one passed anyway.
+        params = {k: v for k, v in params.items() if k != "message_effect_id"}
         message = self._bot_message(chat_id, params, **content, copied_from=source_chat)
         user._deliver(message)
         return {"message_id": message["message_id"]}
@@ -833,10 +849,47 @@ class FakeBotAPI:
         self.reactions.append((chat_id, message["message_id"], "".join(emoji)))
         return True
 
+    async def _m_pinChatMessage(self, params: JSON) -> bool:
+        chat_id, _ = self._target(params)
+        chat = self.chat(chat_id)
+        message_id = _int(params, "message_id")
+        message = chat.messages.get(message_id)
+        if message is None or "pinned_message" in message:
+            raise ApiError(400, "Bad Request: message to pin not found")
+        if message_id in chat.pinned:
+            chat.pinned.remove(message_id)
+        chat.pinned.insert(0, message_id)
+        # Telegram notes the pin in the chat with a service message (not a message the bot
+        # sent, so it reaches no inbox); it takes the chat's next message id.
+        pinned = {k: v for k, v in message.items() if k not in _FAKE_ONLY}
+        chat.add({"from": self.bot_json, "chat": message["chat"], "date": int(time.time()),
+                  "pinned_message": pinned})  # fmt: skip
+        return True
+
+    async def _m_unpinChatMessage(self, params: JSON) -> bool:
+        chat_id, _ = self._target(params)
+        chat = self.chat(chat_id)
+        if params.get("message_id") is not None:
+            message_id = _int(params, "message_id")
+            if message_id not in chat.pinned:
+                raise ApiError(400, "Bad Request: message to unpin not found")
+            chat.pinned.remove(message_id)
+        elif chat.pinned:
+            chat.pinned.pop(0)  # without an id: the most recently pinned one
+        return True
+
+    async def _m_unpinAllChatMessages(self, params: JSON) -> bool:
+        chat_id, _ = self._target(params)
+        self.chat(chat_id).pinned.clear()
+        return True
+
     async def _m_deleteMessage(self, params: JSON) -> bool:
         chat_id, _ = self._target(params)
-        if self.chat(chat_id).messages.pop(_int(params, "message_id"), None) is None:
+        chat, message_id = self.chat(chat_id), _int(params, "message_id")
+        if chat.messages.pop(message_id, None) is None:
             raise ApiError(400, "Bad Request: message to delete not found")
+        if message_id in chat.pinned:  # a deleted message is pinned no more
+            chat.pinned.remove(message_id)
         return True
 
     async def _m_answerCallbackQuery(self, params: JSON) -> bool:
@@ -978,6 +1031,11 @@ class _FileHandler(tornado.web.RequestHandler):
         self.api.calls["download"] += 1
         self.set_header("Content-Type", "application/octet-stream")
         self.finish(content)
+
+
+# Fields the fake keeps on a message that Telegram's Message has not.
+_FAKE_ONLY = frozenset({"html", "silent", "requested_markup", "document_bytes", "edited",
+                        "protected", "copied_from", "bot_reaction"})  # fmt: skip
 
 
 def _int(params: JSON, key: str, default: int | None = None) -> int:

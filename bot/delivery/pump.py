@@ -219,7 +219,10 @@ class Dispatcher:
                 finally:
                     if paced:
                         self._pacer.sent(item.chat_id)
+                pinned_before = None
                 async with self._services.db.transaction() as tx:
+                    if part.pin and message_id is not None:
+                        pinned_before = await tx.question_message_before(item.chat_id, message_id)
                     if part.prompt_id is not None and message_id is not None:
                         await tx.record_sent_message(item.chat_id, message_id, part.prompt_id)
                     if part.nudge_id is not None and message_id is not None:
@@ -228,6 +231,12 @@ class Dispatcher:
                         await tx.advance_part(item.id, index + 1)
                     else:
                         await tx.finish(item.id, sent=True, now=self._services.clock())
+                if part.pin and message_id is not None:
+                    # Like a reaction, a pin is no message in the chat: not paced, and never
+                    # able to fail or repeat the row it belongs to.
+                    await self._sender.pin(
+                        item.chat_id, message_id, unpin=pinned_before, row=item.id
+                    )
             if not parts and item.kind is MessageKind.STATUS:
                 # Nothing to show yet (the question not sent yet, nobody answered): done.
                 async with self._services.db.transaction() as tx:

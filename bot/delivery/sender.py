@@ -73,6 +73,11 @@ class Sender:
                 if part.copy_from is not None and "not found" in error.message.lower():
                     part = replace(part, text=part.fallback_text, copy_from=None)
                     continue
+                if part.effect is not None and "effect" in error.message.lower():
+                    # An effect Telegram no longer offers: the message matters, not its flourish.
+                    log.info("outbox: row %d effect refused: %s", row, error.message)
+                    part = replace(part, effect=None)
+                    continue
                 raise GiveUp(f"bad request: {error.message}") from None
             except NetworkError as error:  # includes timeouts and dropped connections
                 self._network_errors.inc()
@@ -116,5 +121,31 @@ class Sender:
                 parse_mode=ParseMode.HTML,
                 reply_markup=part.reply_markup,
                 disable_notification=part.silent,
+                message_effect_id=part.effect,
             )
         return sent.message_id
+
+    async def pin(self, chat_id: int, message_id: int, *, unpin: int | None, row: int) -> None:
+        """Pin `message_id` silently, then unpin `unpin` (the message pinned before it).
+
+        Best effort: a pin adds to the chat and is no message of its own, so any refusal (the
+        message is gone, the chat cannot be reached, a flood wait, a network error) is logged
+        with ids and the error's class only, and the row stays delivered.
+        """
+        try:
+            await self._bot.pin_chat_message(chat_id, message_id, disable_notification=True)
+        except TelegramError as error:
+            log.info(
+                "outbox: row %d pin of message %d refused (%s)", row, message_id, _kind(error)
+            )
+            return
+        if unpin is None or unpin == message_id:
+            return
+        try:
+            await self._bot.unpin_chat_message(chat_id, message_id=unpin)
+        except TelegramError as error:
+            log.info("outbox: row %d unpin of message %d refused (%s)", row, unpin, _kind(error))
+
+
+def _kind(error: TelegramError) -> str:
+    return type(error).__name__

@@ -335,6 +335,11 @@ class PromptStore(Protocol):
         that carried the prompt), if it was sent."""
         ...
 
+    async def question_message_before(self, chat_id: int, message_id: int) -> int | None:
+        """Return the id of the last question message sent to `chat_id` before `message_id`
+        (the one pinned until now), if any."""
+        ...
+
     async def keep_pending(self, pending: PendingAnswer) -> int:
         """Keep a message until its writer says what it is (the same message again replaces
         the earlier row); forget expired ones; return the row's id."""

@@ -97,6 +97,33 @@ async def test_a_pair_gets_at_most_one_question_per_local_day(store: Store) -> N
         assert not await tx.mark_revealed(first.id, NOW)
 
 
+async def test_the_question_before_is_the_first_message_of_the_latest_earlier_prompt(
+    store: Store,
+) -> None:
+    await _people(store, 1, 2)
+    async with store.transaction() as tx:
+        pair = await tx.create_pair((1, 2), SCHEDULE, 1, NOW)
+        assert pair is not None
+        prompts = []
+        for offset in range(2):
+            day = dt.date(2026, 1, 14) + dt.timedelta(days=offset)
+            prompt = await tx.create_prompt(
+                pair.id, PromptKind.QUESTION, content_id=f"q{offset}", text="Q?",
+                local_date=day, now=NOW,
+            )  # fmt: skip
+            assert prompt is not None
+            prompts.append(prompt)
+        assert await tx.question_message_before(1, 10) is None
+        await tx.record_sent_message(1, 10, prompts[0].id)  # Wednesday's question
+        await tx.record_sent_message(1, 12, prompts[0].id)  # its reminder
+        await tx.record_sent_message(2, 11, prompts[0].id)  # the partner's chat
+        await tx.record_sent_message(1, 15, prompts[1].id)  # Thursday's question
+        await tx.record_sent_message(1, 17, prompts[0].id)  # Wednesday's late reveal
+        assert await tx.question_message_before(1, 15) == 10
+        assert await tx.question_message_before(2, 30) == 11
+        assert await tx.question_message_before(1, 20) == 15
+
+
 async def test_the_outbox_hands_out_urgent_messages_first_and_recovers_claims(
     store: Store,
 ) -> None:

@@ -165,6 +165,17 @@ class PromptsRepository(Repository):
         )
         return None if row is None or row[0] is None else int(row[0])
 
+    async def question_message_before(self, chat_id: int, message_id: int) -> int | None:
+        """Return the id of the last question message sent to `chat_id` before `message_id`
+        (the one pinned until now), if any: each earlier prompt's first message in the chat
+        asked it, and the latest of those is the question before."""
+        row = await self._one(
+            "SELECT MAX(first) FROM (SELECT MIN(message_id) AS first FROM sent_messages"
+            " WHERE chat_id = ? AND message_id < ? GROUP BY prompt_id) AS asked",
+            (chat_id, message_id),
+        )
+        return None if row is None or row[0] is None else int(row[0])
+
     async def keep_pending(self, pending: PendingAnswer) -> int:
         """Keep a message until its writer says what it is (the same message again replaces
         the earlier row); forget expired ones; return the row's id."""
