@@ -148,9 +148,9 @@ async def settle_pending(update: Update, context: NearerContext) -> None:
 def _reply_for(result: answers.AnswerResult, t: Texts, context: NearerContext) -> str:
     partner = texts.esc(result.partner.first_name) if result.partner else t(texts.YOUR_PARTNER)
     outcome = result.outcome
-    if outcome is answers.AnswerOutcome.NO_OPEN_QUESTION and result.pair is not None:
-        pair = result.pair
-        when = t.next_time(pair.next_due_at, pair.schedule, context.services.clock())
+    if outcome is answers.AnswerOutcome.NO_OPEN_QUESTION and result.clock is not None:
+        # In the sender's own clock: their question may come hours after their partner's.
+        when = t.next_time(result.next_at, result.clock, context.services.clock())
         return t(texts.NO_OPEN_QUESTION, when=when)
     if outcome is answers.AnswerOutcome.CLOSED and result.pair is not None:
         return _closed_reply(result, t, context)
@@ -175,10 +175,9 @@ def _reply_for(result: answers.AnswerResult, t: Texts, context: NearerContext) -
 
 def _closed_reply(result: answers.AnswerResult, t: Texts, context: NearerContext) -> str:
     """A message to a closed question: not saved, and where to answer instead (issue 12)."""
-    if result.open_count or result.pair is None:
+    if result.open_count or result.clock is None:
         return t(texts.QUESTION_CLOSED_TODAY)
-    pair = result.pair
-    when = t.next_time(pair.next_due_at, pair.schedule, context.services.clock())
+    when = t.next_time(result.next_at, result.clock, context.services.clock())
     return t(texts.QUESTION_CLOSED_NEXT, when=when)
 
 

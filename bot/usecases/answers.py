@@ -20,10 +20,12 @@ from bot.domain.models import (
     Person,
     Prompt,
     PromptKind,
+    Schedule,
 )
 from bot.domain.outbox import MessageKind, NewMessage, Notice
 from bot.domain.selection import Format
 from bot.storage import StoreTransaction
+from bot.usecases.clocks import next_question_for
 from bot.usecases.common import Services, members_of, notice_to
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,10 @@ class AnswerResult:
     pending_id: int = 0  # the kept message the buttons of an ASK_ outcome name
     prompt: Prompt | None = None  # the question an ASK_SAVE, ASK_HELP or ASK_REPLACE is about
     choices: tuple[Prompt, ...] = ()  # for ASK_WHICH: the open questions, newest day first
+    # With no question to take it (none open, or a closed one): when the sender's own next
+    # question comes, and their own clock to say it in.
+    next_at: dt.datetime | None = None
+    clock: Schedule | None = None
 
 
 ASKING = frozenset(
@@ -275,6 +281,16 @@ async def pass_on_gift(
     return partner
 
 
+async def _with_next(
+    tx: StoreTransaction, result: AnswerResult, user_id: int, now: dt.datetime
+) -> AnswerResult:
+    """`result` with the sender's own next question time, for a reply that points to it."""
+    me, pair = await tx.get_person(user_id), result.pair
+    if me is None or pair is None:
+        return result
+    return replace(result, next_at=next_question_for(me, pair, now), clock=me.clock(pair))
+
+
 async def _take_answer(
     tx: StoreTransaction,
     library: Library,
@@ -300,10 +316,12 @@ async def _take_answer(
         return await _ask_which(tx, library, pair, incoming, now, partner)
     if isinstance(target, AnswerOutcome):
         count = len(await tx.open_prompts(pair.id))
-        return AnswerResult(target, partner, pair, open_count=count)
+        result = AnswerResult(target, partner, pair, open_count=count)
+        return await _with_next(tx, result, incoming.user_id, now)
     if target.revealed_at is None and rules.question_closed(target.sent_at, now, open_for):
         count = len(await tx.open_prompts(pair.id))
-        return AnswerResult(AnswerOutcome.CLOSED, partner, pair, open_count=count)
+        result = AnswerResult(AnswerOutcome.CLOSED, partner, pair, open_count=count)
+        return await _with_next(tx, result, incoming.user_id, now)
     kind = library.format_of(target.content_id)
     mine = await _own_answer(tx, target.id, incoming.user_id)
     step = formats.step_for_message(kind, mine)

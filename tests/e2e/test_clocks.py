@@ -336,3 +336,15 @@ async def test_time_while_not_paired_is_refused_and_changes_nothing(
     assert _questions(jon.unread()) == []
     await _tick_at(bot, _utc(15, 9, 0))
     assert len(_questions(jon.unread())) == 1
+
+
+async def test_no_open_question_says_when_ones_own_next_one_comes(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    # Regression: the reply told the pair's clock, so one partner read the other's time.
+    maya, jon = await _long_distance(bot, api)  # both answered their first question
+    for person, city in ((maya, "Europe/Berlin"), (jon, "America/New_York")):
+        await person.send("Just saying hello")
+        reply = await person.receive()
+        assert says(reply, texts.NO_OPEN_QUESTION, lang="en")
+        assert city in reply["text"] and "08:00" in reply["text"], reply["text"]
