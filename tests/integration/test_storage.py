@@ -383,3 +383,24 @@ async def test_topic_consents_pair_options_and_deleting_a_person(store: Store) -
         assert ended is not None and ended.series is None
         await tx.delete_person(1, "gone")
         assert await tx.topic_consents(pair.id, "money") == frozenset()
+
+
+async def test_a_reader_cancelled_while_its_snapshot_ends_stays_cancelled(store: Store) -> None:
+    # Regression (found by the simulation hanging at a crash): ending a read snapshot
+    # swallowed a cancellation that came while its ROLLBACK ran, so an outbox worker being
+    # stopped went on to wait for work forever.
+    body_done = asyncio.Event()
+
+    async def read() -> None:
+        async with store.reading() as tx:
+            await tx.outbox_counts()
+            body_done.set()
+        await asyncio.sleep(3600)  # not cancelled: it would wait here
+
+    task = asyncio.create_task(read())
+    await body_done.wait()  # the reader now waits for its snapshot to end
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, 5)
+    async with store.reading() as tx:  # and the reader connection is usable again
+        await tx.outbox_counts()

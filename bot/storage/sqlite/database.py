@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -87,6 +88,12 @@ async def read_health(path: Path) -> HealthReport:
         raise StorageUnavailable(f"cannot read {path}: {error}") from None
     last = dt.datetime.fromisoformat(tick[0]) if tick else None
     return HealthReport(str(row[0]) if row else "no answer", last)
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    """Mark a shielded statement's outcome as seen (its awaiter may have been cancelled)."""
+    if not future.cancelled():
+        future.exception()
 
 
 class Database:
@@ -227,8 +234,11 @@ class Database:
             try:
                 yield Transaction(reader)
             finally:
+                # The snapshot ends whatever happens; a cancellation while it ends still
+                # cancels the reader (swallowing it left a stopping worker running).
                 end = asyncio.ensure_future(reader.execute("ROLLBACK"))
-                with contextlib.suppress(sqlite3.OperationalError, asyncio.CancelledError):
+                end.add_done_callback(_retrieved)
+                with contextlib.suppress(sqlite3.OperationalError):
                     await asyncio.shield(end)
 
     async def forget_deleted(self) -> None:
