@@ -29,7 +29,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.storage import Store
-from bot.waiting import woken
+from bot.waiting import cancel_and_wait, woken
 
 log = logging.getLogger(__name__)
 
@@ -153,9 +153,7 @@ class InboxWorker:
         self._stopping = True
         for task in (self._loop_task, self._renew_task):
             if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await cancel_and_wait(task)
         if self._in_hand:
             await asyncio.wait(list(self._in_hand.values()), timeout=10)
         for task in self._in_hand.values():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -29,3 +29,15 @@ async def within(seconds: float, awaitable: Awaitable[T]) -> T:
     """Await `awaitable`, raising TimeoutError after `seconds`."""
     async with asyncio.timeout(seconds):
         return await awaitable
+
+
+async def cancel_and_wait(task: asyncio.Task[Any]) -> None:
+    """Cancel `task` and wait until it has ended. Its cancellation is expected and not
+    raised; one aimed at the caller while it waits still is."""
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            raise

@@ -30,6 +30,7 @@ from bot.storage.postgres.repositories import (
     PostgresStats,
 )
 from bot.storage.sqlite.database import HealthReport, StorageUnavailable
+from bot.waiting import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -200,9 +201,7 @@ class PostgresDatabase:
         """Close the pool; waits for running transactions to finish."""
         self._closing = True
         if self._relisten is not None:
-            self._relisten.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._relisten
+            await cancel_and_wait(self._relisten)
         if self._listener is not None:
             with contextlib.suppress(Exception):
                 await self._listener.close()

@@ -12,7 +12,7 @@ import zlib
 
 import asyncpg
 
-from bot.waiting import within
+from bot.waiting import cancel_and_wait, within
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +85,7 @@ class AdvisoryElection:
         """Give the role up (closing the session frees the lock)."""
         self._held = False
         if self._watch is not None and self._watch is not asyncio.current_task():
-            self._watch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watch
+            await cancel_and_wait(self._watch)
         self._watch = None
         conn, self._conn = self._conn, None
         if conn is not None:
