@@ -819,9 +819,9 @@ class FakeBotAPI:
         return message
 
     async def _m_editMessageReplyMarkup(self, params: JSON) -> JSON:
-        chat_id, _ = self._target(params)
+        chat_id, user = self._target(params)
         message = self.chat(chat_id).messages.get(_int(params, "message_id"))
-        if message is None:
+        if message is None or message["from"]["id"] != self.bot_json["id"]:
             raise ApiError(400, "Bad Request: message to edit not found")
         markup = _inline_markup(params)
         if markup == message.get("reply_markup"):
@@ -830,6 +830,8 @@ class FakeBotAPI:
             message.pop("reply_markup", None)
         else:
             message["reply_markup"] = markup
+        message["edit_date"] = int(time.time())
+        user._deliver({**message, "edited": True})  # the person's app shows the new buttons
         return message
 
     async def _m_setMessageReaction(self, params: JSON) -> bool:

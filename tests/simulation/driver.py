@@ -239,7 +239,19 @@ async def kill(bot: RunningBot, also: list[asyncio.Task[Any]] | None = None) -> 
     tasks += also or []
     for task in tasks:
         task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    # A killed process runs nothing more. A task that went on after its cancellation (a
+    # library can swallow one that races a completion) is cancelled again, as the process
+    # would be gone; one that outlives that is a bug worth seeing, not a hang.
+    pending = set(tasks)
+    for _ in range(20):
+        _, pending = await asyncio.wait(pending, timeout=0.5)
+        if not pending:
+            break
+        for task in pending:
+            task.cancel()
+    else:
+        names = sorted(task.get_name() for task in pending)
+        raise AssertionError(f"bot tasks that will not end when killed: {names}")
     # A dead process's sessions end with it, and its advisory locks (the polling and sending
     # roles on PostgreSQL) with them.
     dispatcher = bot.runtime.dispatcher
