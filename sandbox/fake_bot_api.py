@@ -831,7 +831,8 @@ class FakeBotAPI:
         else:
             message["reply_markup"] = markup
         message["edit_date"] = int(time.time())
-        user._deliver({**message, "edited": True})  # the person's app shows the new buttons
+        # The person's app shows the new buttons; "buttons" tells tests the words stayed.
+        user._deliver({**message, "edited": "buttons"})
         return message
 
     async def _m_setMessageReaction(self, params: JSON) -> bool:

@@ -395,6 +395,8 @@ class Catalogue:
     def classify(self, message: JSON) -> tuple[str, dict[str, str]]:
         """Return the kind of `message` and the template fields found in it (unescaped)."""
         buttons = button_data(message)
+        if message.get("edited") == "buttons":  # new buttons under words already seen
+            return "edited", {}
         if "pick_confirmed" in message:  # the question edited to show the pick ticked
             return "ack_saved", {}
         if "reacted_to" in message:  # the bot's reaction on the person's message: taken
