@@ -193,6 +193,10 @@ TIMEZONE_USAGE = (
     "<code>/timezone Tokyo</code> or <code>/timezone UTC+2</code>."
 )
 SCHEDULE_CHANGED = "🕰 Done: your daily question now comes at {when}. Next one: {next}."
+TIME_IN_QUIET_HOURS = (
+    "🔕 That is inside your quiet hours ({quiet}), so it will come without a sound. "
+    "You can change your quiet hours in /settings."
+)
 
 # --- Issue 12: each person's own clock and waking hours ---
 ZONE_ASK = (

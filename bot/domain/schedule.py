@@ -65,9 +65,13 @@ def exercise_cadence_for(day: dt.date, weekday: int) -> Cadence | None:
 
 def in_quiet_hours(moment: dt.datetime, timezone: str, start: dt.time, end: dt.time) -> bool:
     """Say whether `moment` is in the quiet hours [start, end), local time (may span midnight)."""
+    return clock_in_quiet(moment.astimezone(ZoneInfo(timezone)).time(), start, end)
+
+
+def clock_in_quiet(clock: dt.time, start: dt.time, end: dt.time) -> bool:
+    """Say whether the local time `clock` is in the quiet hours [start, end)."""
     if start == end:
         return False  # no quiet hours
-    clock = moment.astimezone(ZoneInfo(timezone)).time()
     if start < end:
         return start <= clock < end
     return clock >= start or clock < end

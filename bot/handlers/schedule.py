@@ -10,7 +10,7 @@ from telegram import Update
 
 from bot import texts
 from bot.context import NearerContext
-from bot.domain import places
+from bot.domain import places, schedule
 from bot.domain.parsing import ParseError, parse_send_time, parse_timezone
 from bot.handlers.common import sender, texts_for
 from bot.i18n import Texts
@@ -44,7 +44,12 @@ async def _apply(
         await message.reply_text(t(texts.NOT_PAIRED))
         return
     when = t.next_time(change.next_due_at, change.clock, context.services.clock())
-    await message.reply_text(t(texts.SCHEDULE_CHANGED, when=t.when(change.clock), next=when))
+    reply = t(texts.SCHEDULE_CHANGED, when=t.when(change.clock), next=when)
+    if change.quiet is not None and schedule.clock_in_quiet(change.clock.send_time, *change.quiet):
+        # Quiet hours win: say so now rather than let a silent question puzzle them.
+        quiet = f"{change.quiet[0]:%H:%M}–{change.quiet[1]:%H:%M}"
+        reply = f"{reply}\n\n{t(texts.TIME_IN_QUIET_HOURS, quiet=quiet)}"
+    await message.reply_text(reply)
 
 
 async def set_time(update: Update, context: NearerContext) -> None:

@@ -51,6 +51,7 @@ class ScheduleChange:
     pair: Pair
     next_due_at: dt.datetime | None
     clock: Schedule
+    quiet: tuple[dt.time, dt.time] | None = None  # the person's quiet hours (own changes)
 
 
 async def change_schedule(
@@ -73,7 +74,8 @@ async def change_schedule(
         if change is None or change.pair is None:
             return None
         if frequency is None:
-            return ScheduleChange(change.pair, change.next_at, change.clock)
+            quiet = (change.person.quiet_start, change.person.quiet_end)
+            return ScheduleChange(change.pair, change.next_at, change.clock, quiet)
     if frequency is None:
         return None
     now = services.clock()

@@ -348,3 +348,21 @@ async def test_no_open_question_says_when_ones_own_next_one_comes(
         reply = await person.receive()
         assert says(reply, texts.NO_OPEN_QUESTION, lang="en")
         assert city in reply["text"] and "08:00" in reply["text"], reply["text"]
+
+
+async def test_a_question_time_inside_quiet_hours_is_said_to_come_silently(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    maya, jon = await _long_distance(bot, api)
+    await jon.send("/time 07:30")  # before his quiet hours (22:00-08:00) end
+    reply = await jon.receive()
+    assert includes(reply, texts.SCHEDULE_CHANGED)
+    assert includes(reply, texts.TIME_IN_QUIET_HOURS) and "22:00–08:00" in reply["text"]
+    await _tick_at(bot, _utc(15, 7, 30, NEW_YORK))
+    questions = _questions(jon.unread())
+    assert len(questions) == 1 and questions[0]["silent"]  # as it said
+    maya.unread()
+    await maya.send("/time 09:00")  # in her waking hours: nothing more to say
+    reply = await maya.receive()
+    assert includes(reply, texts.SCHEDULE_CHANGED)
+    assert not includes(reply, texts.TIME_IN_QUIET_HOURS)
