@@ -395,8 +395,6 @@ class Catalogue:
     def classify(self, message: JSON) -> tuple[str, dict[str, str]]:
         """Return the kind of `message` and the template fields found in it (unescaped)."""
         buttons = button_data(message)
-        if message.get("edited") == "buttons":  # new buttons under words already seen
-            return "edited", {}
         if "pick_confirmed" in message:  # the question edited to show the pick ticked
             return "ack_saved", {}
         if "reacted_to" in message:  # the bot's reaction on the person's message: taken
@@ -1566,6 +1564,11 @@ class Oracle:
         uid = record.user_id
         who = self.who(uid)
         message = record.message
+        if message.get("edited") == "buttons":
+            # New buttons under a message already checked when it came ("❤️ sent" in place,
+            # a tapped pick ticked): its words were seen then.
+            self.note(uid, f"← buttons changed on message {message.get('message_id')}")
+            return
         kind, fields = self.catalogue.classify(message)
         self.kinds_seen[kind] += 1
         short = str(message.get("text") or message.get("caption") or kind)[:70].replace("\n", " ")
