@@ -177,6 +177,14 @@ class FakeUser:
         self.inbox.append(message)
         self._arrived.set()
 
+    def delete(self, message: JSON) -> None:
+        """Delete a message of the chat for both sides, as anyone may in a private chat (the
+        bot is not told; another of their devices may still show it for a moment)."""
+        chat = self.api.chat(self.id)
+        chat.messages.pop(int(message["message_id"]), None)
+        if message["message_id"] in chat.pinned:
+            chat.pinned.remove(message["message_id"])
+
     # Sending ---------------------------------------------------------------------------------
 
     def _message(self, **content: Any) -> JSON:

@@ -132,8 +132,10 @@ class RunningBot:
         assert self.app is not None and self.runtime is not None
         assert self.runtime.dispatcher is not None and self.runtime.inbox is not None
         queue = self.app.update_queue
+        # An update stays with the fake until the bot asks past it, which it does once the
+        # update is stored: fetched but unconfirmed, it may still be on its way into the bot.
         if (
-            self.api.updates_unfetched()
+            self.api.updates
             or (isinstance(queue, DurableUpdateQueue) and queue.unsettled())
             or not self.app.update_queue.empty()
             or self.runtime.inbox.busy()

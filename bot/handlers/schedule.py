@@ -7,6 +7,7 @@ import logging
 from zoneinfo import available_timezones
 
 from telegram import Update
+from telegram.error import BadRequest
 
 from bot import texts
 from bot.context import NearerContext
@@ -102,7 +103,14 @@ async def press_zone(update: Update, context: NearerContext) -> None:
     await query.answer()
     if change is None:
         return
-    await query.edit_message_text(_set_text(t, template, change, services.clock()))
+    text = _set_text(t, template, change, services.clock())
+    try:
+        await query.edit_message_text(text)
+    except BadRequest as error:
+        # The question "where are you?" is gone (deleted, or too old to edit): the zone is
+        # set all the same, so say so in a new message rather than not at all.
+        log.info("zone ask of user %d not edited (%s); replying anew", user.id, error.message)
+        await context.bot.send_message(user.id, text)
 
 
 async def take_location(update: Update, context: NearerContext) -> None:

@@ -366,3 +366,26 @@ async def test_a_question_time_inside_quiet_hours_is_said_to_come_silently(
     reply = await maya.receive()
     assert includes(reply, texts.SCHEDULE_CHANGED)
     assert not includes(reply, texts.TIME_IN_QUIET_HOURS)
+
+
+async def test_a_zone_tapped_under_a_deleted_question_is_still_confirmed(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    # Regression (found by the simulation): the zone was set, but the confirmation was only
+    # an edit of "where are you?", so with that message gone the person was told nothing.
+    maya, jon = api.user(1, "Maya"), api.user(2, "Jon")
+    await maya.send("/start")
+    await maya.send("/invite")
+    link = (await maya.receive_until(saying(texts.INVITE_CREATED)))[-1]
+    await jon.send(f"/start {link['text'].split('?start=')[1].split()[0]}")
+    offer = (await jon.receive_until(saying(texts.INVITE_OFFER)))[-1]
+    await jon.press(offer, texts.ACCEPT_BUTTON)
+    ask = (await jon.receive_until(saying(texts.ZONE_ASK)))[-1]
+    await bot.settle()
+    jon.unread()
+    jon.delete(ask)  # on his phone; his laptop still shows it, and he taps there
+    answer = await jon.press(ask, "", data=f"zone:{NEW_YORK}")
+    assert not answer.get("show_alert")
+    await bot.settle()
+    told = [m for m in jon.unread() if includes(m, texts.ZONE_SET)]
+    assert len(told) == 1 and "New York" in told[0]["text"] and not told[0].get("edited")

@@ -58,6 +58,7 @@ async def _live(
         "violations_by_kind": {**oracle.summary(), **{f"7:{p[:40]}": 1 for p in unfair}},
         "slowest_tick_seconds": round(run.slowest_tick, 3),
         "slowest_settle_seconds": round(run.slowest_settle, 3),
+        "slowest_reply_wait_seconds": round(run.slowest_wait, 3),
         "stopped_early": run.stopped_early,
         "fairness_p99_seconds": round(fairness.p99, 3),
         "fairness_partner_notices": fairness.partner_notices,
