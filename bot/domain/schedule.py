@@ -148,6 +148,13 @@ def quiet_ends(moment: dt.datetime, timezone: str, start: dt.time, end: dt.time)
     return moment_on_or_after(moment, end, timezone)
 
 
+def first_morning(moment: dt.datetime, timezone: str, start: dt.time, end: dt.time) -> dt.datetime:
+    """`moment`, or the end of the quiet hours it falls in (when someone is awake again)."""
+    if in_quiet_hours(moment, timezone, start, end):
+        return quiet_ends(moment, timezone, start, end)
+    return moment
+
+
 def next_nudge(
     now: dt.datetime,
     timezone: str,

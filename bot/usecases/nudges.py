@@ -78,9 +78,16 @@ async def plan_nudges(
         return None
     if ignored is None:
         ignored = _unanswered_in_a_row(await tx.recent_gifts(person.user_id, pair.id, 6))
+    zone = person.clock(pair).timezone
+    if pair.created_at is not None:
+        # Never on the day the first question reaches them (the morning after, when they
+        # paired in their night): the first day is the question's alone.
+        first = schedule.first_morning(pair.created_at, zone, person.quiet_start, person.quiet_end)
+        first_day = schedule.local_date(first, zone)
+        last_day = first_day if last_day is None else max(last_day, first_day)
     due = schedule.next_nudge(
         now,
-        person.clock(pair).timezone,
+        zone,
         person.nudge_time,
         person.nudge_days,
         ignored=ignored,

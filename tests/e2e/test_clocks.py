@@ -389,3 +389,25 @@ async def test_a_zone_tapped_under_a_deleted_question_is_still_confirmed(
     await bot.settle()
     told = [m for m in jon.unread() if includes(m, texts.ZONE_SET)]
     assert len(told) == 1 and "New York" in told[0]["text"] and not told[0].get("edited")
+
+
+async def test_no_nudge_comes_on_the_day_of_the_first_question(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    maya, jon = api.user(1, "Maya"), api.user(2, "Jon")
+    bot.clock.set(_utc(20, 9, 0))  # a Tuesday, one of the default nudge days
+    await pair_up(bot, maya, jon)  # both skip the zone question: UTC, the first question at once
+    for person in (maya, jon):
+        await person.reply(_questions(person.inbox)[-1], "A first answer")
+    await bot.settle()
+    await _tick_at(bot, _utc(20, 19, 0))  # nudge time on the first day
+    assert not [m for m in [*maya.unread(), *jon.unread()] if includes(m, texts.NUDGE)]
+    for day in (21, 22, 23):  # then every day's question answered, up to Friday's nudge
+        await _tick_at(bot, _utc(day, 9, 0))
+        for person in (maya, jon):
+            for question in _questions(person.unread()):
+                await person.reply(question, "Answered")
+        await bot.settle()
+    await _tick_at(bot, _utc(23, 19, 0))
+    for person in (maya, jon):
+        assert len([m for m in person.unread() if includes(m, texts.NUDGE)]) == 1

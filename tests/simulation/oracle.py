@@ -1142,8 +1142,15 @@ class Oracle:
             pair.next_due = next_send(moment, zone, clock, pair.frequency, pair.last_day)
 
     def plan_nudge(self, who: Who, pair: Pair, moment: dt.datetime) -> None:
-        """Planned afresh (a changed clock or a new pair): the next slot from now on."""
-        who.next_nudge = next_nudge_moment(moment, who.clock(pair)[0], who.nudges_unanswered, None)
+        """Planned afresh (a changed clock or a new pair): the next slot from now on, but never
+        on the day the pair's first question reaches the person (the morning after, when the
+        pair formed in their quiet hours)."""
+        zone = who.clock(pair)[0]
+        morning = pair.formed
+        if in_quiet(morning, zone, who.quiet):
+            morning = first_wall_moment_from(morning, who.quiet[1], zone)
+        first_day = local_day(morning, zone)
+        who.next_nudge = next_nudge_moment(moment, zone, who.nudges_unanswered, first_day)
 
     def start_first_question(self, pair: Pair, moment: dt.datetime) -> None:
         """The first question comes once both partners have a zone (chosen or skipped)."""
