@@ -56,7 +56,13 @@ from tests.simulation.oracle import (
     local_day,
     make_oracle,
 )
-from tests.simulation.population import LANGUAGE_CHOICES, SEND_TIMES, ZONES, make_people
+from tests.simulation.population import (
+    LANGUAGE_CHOICES,
+    SEND_TIMES,
+    SHOW_EXERCISE_SHARE,
+    ZONES,
+    make_people,
+)
 from tests.simulation.storage_scan import Needles, postgres_traces, sqlite_traces
 
 UTC = dt.UTC
@@ -70,6 +76,8 @@ TAP_SHARE = 0.7  # how often a pick or rating question is answered with a tap (e
 ASIDE_SHARE = 0.08  # how often someone says "thanks!" or asks how things work before answering
 REPLY_WAIT = 3.0  # real seconds an action waits for the bot's reply before giving up
 FLOOD_ACTIONS = ("/help", "/today", "/streak", "/pause", "/resume", "/time 08:00", "/settings")
+LINK_PATIENCE = 0.85  # the chance someone with a link out this week waits for it a day
+LINK_UNSENT = 0.15  # how often a fresh link is never sent on or opened
 FOLLOW_UPS = (dt.timedelta(minutes=2), dt.timedelta(minutes=10), dt.timedelta(minutes=45))
 
 
@@ -132,6 +140,12 @@ class SimUser(FakeUser):
         else:
             message = await self.send_photo(caption, reply_to=reply_to)
             intent.file_id = message["photo"][-1]["file_id"]
+        self.world.add("out", self.id, message, intent)
+        return message
+
+    async def locate(self, intent: Intent, place: tuple[float, float]) -> JSON:
+        """Share a location (📎 → Location)."""
+        message = await self.send_location(*place)
         self.world.add("out", self.id, message, intent)
         return message
 
@@ -382,6 +396,7 @@ class Simulation:
         self.button_pool: list[tuple[int, int | None, JSON, str]] = []  # owner, pair, msg, data
         self.offers: dict[int, tuple[JSON, str]] = {}  # invitee -> (offer message, code)
         self.latest_nudge: dict[int, JSON] = {}
+        self.teasers: dict[int, tuple[JSON, int | None]] = {}  # latest exercise teaser, pair
         self.held_links: dict[int, str] = {}  # invitees who never answered keep the link
         self.next_plan = config.start
         self.follow_ups: list[dt.datetime] = []
@@ -725,6 +740,13 @@ class Simulation:
             if person.chance(person.traits.edit_share):
                 at = now + dt.timedelta(hours=person.rng.uniform(0.1, 3))
                 self.schedule(at, uid, "edit", pair=pair.key)
+        elif kind == "exercise_teaser" and not message.get("edited"):
+            # The week's exercise: some open it ("Show me") within the day or the next days
+            # (by then a few of them have a new partner: it must open nothing then).
+            self.teasers[uid] = (message, pair.key if pair else None)
+            if person.more_rng.random() < SHOW_EXERCISE_SHARE:
+                at = now + dt.timedelta(hours=person.more_rng.uniform(0.2, 60.0))
+                self.schedule(at, uid, "show_exercise")
         elif kind == "zone_ask" and not message.get("edited"):
             # "Where are you?": most tap their own zone soon, some skip, a few never answer.
             if person.chance(0.95):
@@ -764,7 +786,8 @@ class Simulation:
                 who = self.oracle.who(uid)
                 for hour, kind in person.plan_day():
                     self.schedule(window + dt.timedelta(hours=hour), uid, kind)
-                if who.pair is None and not who.blocked and person.chance(0.45):
+                waiting = self.waiting_on_link(person)
+                if who.pair is None and not who.blocked and person.chance(0.45) and not waiting:
                     at = window + dt.timedelta(hours=person.rng.uniform(0, 20))
                     self.schedule(at, uid, "invite")
                 pair = who.pair
@@ -772,6 +795,16 @@ class Simulation:
                 if open_ended and person.chance(0.3):
                     at = window + dt.timedelta(hours=person.rng.uniform(0, 23))
                     self.schedule(at, uid, "resume")
+
+    def waiting_on_link(self, person: Any) -> bool:
+        """Whether someone with a link out this week waits for it today rather than send a
+        new one (most do: so some links run out unused, and their inviter hears of it)."""
+        uid = person.user_id
+        out = any(
+            invite.inviter == uid and invite.alive and invite.expires > self.clock.now
+            for invite in self.oracle.invites.values()
+        )
+        return out and person.more_rng.random() < LINK_PATIENCE
 
     # Actions ---------------------------------------------------------------------------------
 
@@ -1163,8 +1196,8 @@ class Simulation:
             and not self.oracle.who(p.user_id).blocked
             and p.user_id not in self.offers
         ]
-        if not singles:
-            return
+        if not singles or self.by_id[uid].more_rng.random() < LINK_UNSENT:
+            return  # a link nobody opens (never sent, or lost in a chat): it will run out
         invitee = self.by_id[uid].rng.choice(singles)
         at = action.moment + dt.timedelta(hours=self.by_id[invitee].rng.uniform(0.0, 4.0))
         self.schedule(at, invitee, "open", code=code)
@@ -1236,6 +1269,39 @@ class Simulation:
         if self.paired_and_reachable(action.user_id):
             zone = action.params.get("zone") or self.by_id[action.user_id].rng.choice(ZONES)
             await self.command(action.user_id, f"/timezone {zone}")
+
+    async def act_location(self, action: Action) -> None:
+        """Share one's location to set one's zone (issue 12): a few real cities, now and
+        then an impossible point."""
+        uid = action.user_id
+        if self.paired_and_reachable(uid):
+            place = self.by_id[uid].place()
+            await self.user(uid).locate(Intent("location", place=place), place)
+
+    async def act_show_exercise(self, action: Action) -> None:
+        """Press "Show me" under one's latest exercise teaser and wait for what it does."""
+        uid = action.user_id
+        found = self.teasers.pop(uid, None)
+        if found is None or self.oracle.who(uid).blocked:
+            return
+        teaser, origin = found
+        data = _data_starting(teaser, "exercise:")
+        if data is None or teaser.get("message_id") not in self.api.chat(uid).messages:
+            return  # forgotten by the fake (see act_stale)
+        user = self.user(uid)
+        before = len(user.inbox)
+        shown = teaser.get("message_id")
+        intent = Intent("press", data=data, origin_pair=origin, message_id=shown)
+        future = await user.tap(intent, teaser, data)
+        self.presses.append((uid, future, data))
+        answer = None
+        with contextlib.suppress(TimeoutError):
+            answer = await asyncio.wait_for(asyncio.shield(future), REPLY_WAIT)
+        if answer is not None and not answer.get("text"):
+            await self.wait_for(
+                uid, before, lambda m: m.get("edited") is True and m.get("message_id") == shown
+            )
+        self.world.add("note", uid, {"answer": answer}, Intent("shown"))
 
     async def act_reminders(self, action: Action) -> None:
         if not self.oracle.who(action.user_id).blocked:
@@ -1431,9 +1497,13 @@ class Simulation:
         who = self.oracle.who(uid)
         if who.blocked:
             return
+        # Only messages the chat still holds: the fake forgets old ones (compact), and the bot's
+        # edit of a forgotten one fails where Telegram's would not, leaving a change unseen.
+        held = self.api.chat(uid).messages
         own = [
             entry for entry in self.button_pool
             if entry[0] == uid and not entry[3].startswith(("accept:", "delete:", "unpair:"))
+            and entry[2].get("message_id") in held
         ]  # fmt: skip
         if not own:
             return
