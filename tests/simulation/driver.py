@@ -76,8 +76,8 @@ TAP_SHARE = 0.7  # how often a pick or rating question is answered with a tap (e
 ASIDE_SHARE = 0.08  # how often someone says "thanks!" or asks how things work before answering
 REPLY_WAIT = 3.0  # real seconds an action waits for the bot's reply before giving up
 FLOOD_ACTIONS = ("/help", "/today", "/streak", "/pause", "/resume", "/time 08:00", "/settings")
-LINK_PATIENCE = 0.85  # the chance someone with a link out this week waits for it a day
-LINK_UNSENT = 0.15  # how often a fresh link is never sent on or opened
+LINK_PATIENCE = 0.9  # the chance someone with a link out this week waits for it a day
+LINK_UNSENT = 0.3  # how often a fresh link is never sent on or opened
 FOLLOW_UPS = (dt.timedelta(minutes=2), dt.timedelta(minutes=10), dt.timedelta(minutes=45))
 
 
@@ -398,6 +398,7 @@ class Simulation:
         self.latest_nudge: dict[int, JSON] = {}
         self.teasers: dict[int, tuple[JSON, int | None]] = {}  # latest exercise teaser, pair
         self.held_links: dict[int, str] = {}  # invitees who never answered keep the link
+        self.awaited: dict[int, int] = {}  # inviter -> the partner a new link is meant for
         self.next_plan = config.start
         self.follow_ups: list[dt.datetime] = []
         self.crash_times: list[dt.datetime] = []  # the first step at or after each crashes
@@ -469,14 +470,26 @@ class Simulation:
         for inviter in inviters:
             await self.user(inviter.user_id).say(Intent("command", command="/invite"), "/invite")
         await self.settle_and_observe()
+        # Two couples take their time (issue 12's follow-ups to the inviter): in the last, the
+        # partner never opens the first link, which runs out; the inviter asks for a new one
+        # from the notice and sends it. In the one before, the partner first taps "Not now"
+        # and opens the link again a few hours later.
+        late = invitees[-1].user_id if len(invitees) > 2 else None
+        hesitant = invitees[-2].user_id if len(invitees) > 2 else None
         for inviter, invitee in zip(inviters, invitees, strict=True):
             code = self.latest_code(inviter.user_id)
-            if code:
+            if invitee.user_id == late:
+                self.awaited[inviter.user_id] = invitee.user_id
+            elif code:
                 await self.open_link(invitee.user_id, code)
         await self.settle_and_observe()
         for invitee in invitees:
             offer = self.offers.pop(invitee.user_id, None)
-            if offer is not None:
+            if offer is not None and invitee.user_id == hesitant:
+                await self.press(invitee.user_id, offer[0], f"decline:{offer[1]}")
+                later = self.clock.now + dt.timedelta(hours=invitee.more_rng.uniform(2, 9))
+                self.schedule(later, invitee.user_id, "open", code=offer[1])
+            elif offer is not None:
                 await self.press(invitee.user_id, offer[0], f"accept:{offer[1]}")
         await self.settle_and_observe()
         self.populating = False
@@ -752,6 +765,12 @@ class Simulation:
             if person.chance(0.95):
                 at = now + dt.timedelta(minutes=person.rng.uniform(1, 40))
                 self.schedule(at, uid, "zone", message=message)
+        elif kind in ("invite_expired_notice", "invite_opened_late_notice") and uid in (
+            self.awaited
+        ):
+            # "Send a new link": pressed soon, and this time the partner opens it.
+            at = now + dt.timedelta(minutes=person.more_rng.uniform(10, 180))
+            self.schedule(at, uid, "new_link", message=message)
         elif kind == "paired" and person.chance(0.04):
             # Second thoughts: some unpair within the day (and their old links lie around).
             at = now + dt.timedelta(hours=person.rng.uniform(2.0, 20.0))
@@ -1201,6 +1220,22 @@ class Simulation:
         invitee = self.by_id[uid].rng.choice(singles)
         at = action.moment + dt.timedelta(hours=self.by_id[invitee].rng.uniform(0.0, 4.0))
         self.schedule(at, invitee, "open", code=code)
+
+    async def act_new_link(self, action: Action) -> None:
+        """Press "Send a new link" under the notice and pass the link on to one's partner."""
+        uid = action.user_id
+        partner = self.awaited.pop(uid, None)
+        who = self.oracle.who(uid)
+        if partner is None or who.pair is not None or who.blocked:
+            return
+        before = len(self.user(uid).inbox)
+        await self.press(uid, action.params["message"], "invite")
+        link = await self.wait_for(uid, before, lambda m: "?start=" in str(m.get("text") or ""))
+        if link is None:
+            return
+        code = str(link["text"]).split("?start=")[1].split()[0]
+        at = action.moment + dt.timedelta(hours=self.by_id[partner].more_rng.uniform(0.5, 6.0))
+        self.schedule(at, partner, "open", code=code)
 
     async def act_open(self, action: Action) -> None:
         uid = action.user_id
