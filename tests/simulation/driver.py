@@ -1234,6 +1234,7 @@ class Simulation:
         if link is None:
             return
         code = str(link["text"]).split("?start=")[1].split()[0]
+        self.oracle.events["new_links_from_notice"] += 1
         at = action.moment + dt.timedelta(hours=self.by_id[partner].more_rng.uniform(0.5, 6.0))
         self.schedule(at, partner, "open", code=code)
 
