@@ -56,7 +56,13 @@ from tests.simulation.oracle import (
     local_day,
     make_oracle,
 )
-from tests.simulation.population import LANGUAGE_CHOICES, SEND_TIMES, ZONES, make_people
+from tests.simulation.population import (
+    LANGUAGE_CHOICES,
+    SEND_TIMES,
+    SHOW_EXERCISE_SHARE,
+    ZONES,
+    make_people,
+)
 from tests.simulation.storage_scan import Needles, postgres_traces, sqlite_traces
 
 UTC = dt.UTC
@@ -72,6 +78,8 @@ REPLY_WAIT = 3.0  # real seconds a press waits for Telegram's answer to its call
 CALM_RECHECK = 0.05  # real seconds between the two looks that find the bot calm
 BUSY_CAP = 60.0  # real seconds a wait for a reply goes on while the bot is still busy
 FLOOD_ACTIONS = ("/help", "/today", "/streak", "/pause", "/resume", "/time 08:00", "/settings")
+LINK_PATIENCE = 0.9  # the chance someone with a link out this week waits for it a day
+LINK_UNSENT = 0.3  # how often a fresh link is never sent on or opened
 FOLLOW_UPS = (dt.timedelta(minutes=2), dt.timedelta(minutes=10), dt.timedelta(minutes=45))
 
 
@@ -134,6 +142,12 @@ class SimUser(FakeUser):
         else:
             message = await self.send_photo(caption, reply_to=reply_to)
             intent.file_id = message["photo"][-1]["file_id"]
+        self.world.add("out", self.id, message, intent)
+        return message
+
+    async def locate(self, intent: Intent, place: tuple[float, float]) -> JSON:
+        """Share a location (📎 → Location)."""
+        message = await self.send_location(*place)
         self.world.add("out", self.id, message, intent)
         return message
 
@@ -385,7 +399,9 @@ class Simulation:
         self.button_pool: list[tuple[int, int | None, JSON, str]] = []  # owner, pair, msg, data
         self.offers: dict[int, tuple[JSON, str]] = {}  # invitee -> (offer message, code)
         self.latest_nudge: dict[int, JSON] = {}
+        self.teasers: dict[int, tuple[JSON, int | None]] = {}  # latest exercise teaser, pair
         self.held_links: dict[int, str] = {}  # invitees who never answered keep the link
+        self.awaited: dict[int, int] = {}  # inviter -> the partner a new link is meant for
         self.next_plan = config.start
         self.follow_ups: list[dt.datetime] = []
         self.crash_times: list[dt.datetime] = []  # the first step at or after each crashes
@@ -457,14 +473,26 @@ class Simulation:
         for inviter in inviters:
             await self.user(inviter.user_id).say(Intent("command", command="/invite"), "/invite")
         await self.settle_and_observe()
+        # Two couples take their time (issue 12's follow-ups to the inviter): in the last, the
+        # partner never opens the first link, which runs out; the inviter asks for a new one
+        # from the notice and sends it. In the one before, the partner first taps "Not now"
+        # and opens the link again a few hours later.
+        late = invitees[-1].user_id if len(invitees) > 2 else None
+        hesitant = invitees[-2].user_id if len(invitees) > 2 else None
         for inviter, invitee in zip(inviters, invitees, strict=True):
             code = self.latest_code(inviter.user_id)
-            if code:
+            if invitee.user_id == late:
+                self.awaited[inviter.user_id] = invitee.user_id
+            elif code:
                 await self.open_link(invitee.user_id, code)
         await self.settle_and_observe()
         for invitee in invitees:
             offer = self.offers.pop(invitee.user_id, None)
-            if offer is not None:
+            if offer is not None and invitee.user_id == hesitant:
+                await self.press(invitee.user_id, offer[0], f"decline:{offer[1]}")
+                later = self.clock.now + dt.timedelta(hours=invitee.more_rng.uniform(2, 9))
+                self.schedule(later, invitee.user_id, "open", code=offer[1])
+            elif offer is not None:
                 await self.press(invitee.user_id, offer[0], f"accept:{offer[1]}")
         await self.settle_and_observe()
         self.populating = False
@@ -728,11 +756,24 @@ class Simulation:
             if person.chance(person.traits.edit_share):
                 at = now + dt.timedelta(hours=person.rng.uniform(0.1, 3))
                 self.schedule(at, uid, "edit", pair=pair.key)
+        elif kind == "exercise_teaser" and not message.get("edited"):
+            # The week's exercise: some open it ("Show me") within the day or the next days
+            # (by then a few of them have a new partner: it must open nothing then).
+            self.teasers[uid] = (message, pair.key if pair else None)
+            if person.more_rng.random() < SHOW_EXERCISE_SHARE:
+                at = now + dt.timedelta(hours=person.more_rng.uniform(0.2, 60.0))
+                self.schedule(at, uid, "show_exercise")
         elif kind == "zone_ask" and not message.get("edited"):
             # "Where are you?": most tap their own zone soon, some skip, a few never answer.
             if person.chance(0.95):
                 at = now + dt.timedelta(minutes=person.rng.uniform(1, 40))
                 self.schedule(at, uid, "zone", message=message)
+        elif kind in ("invite_expired_notice", "invite_opened_late_notice") and uid in (
+            self.awaited
+        ):
+            # "Send a new link": pressed soon, and this time the partner opens it.
+            at = now + dt.timedelta(minutes=person.more_rng.uniform(10, 180))
+            self.schedule(at, uid, "new_link", message=message)
         elif kind == "paired" and person.chance(0.04):
             # Second thoughts: some unpair within the day (and their old links lie around).
             at = now + dt.timedelta(hours=person.rng.uniform(2.0, 20.0))
@@ -767,7 +808,8 @@ class Simulation:
                 who = self.oracle.who(uid)
                 for hour, kind in person.plan_day():
                     self.schedule(window + dt.timedelta(hours=hour), uid, kind)
-                if who.pair is None and not who.blocked and person.chance(0.45):
+                waiting = self.waiting_on_link(person)
+                if who.pair is None and not who.blocked and person.chance(0.45) and not waiting:
                     at = window + dt.timedelta(hours=person.rng.uniform(0, 20))
                     self.schedule(at, uid, "invite")
                 pair = who.pair
@@ -775,6 +817,16 @@ class Simulation:
                 if open_ended and person.chance(0.3):
                     at = window + dt.timedelta(hours=person.rng.uniform(0, 23))
                     self.schedule(at, uid, "resume")
+
+    def waiting_on_link(self, person: Any) -> bool:
+        """Whether someone with a link out this week waits for it today rather than send a
+        new one (most do: so some links run out unused, and their inviter hears of it)."""
+        uid = person.user_id
+        out = any(
+            invite.inviter == uid and invite.alive and invite.expires > self.clock.now
+            for invite in self.oracle.invites.values()
+        )
+        return out and person.more_rng.random() < LINK_PATIENCE
 
     # Actions ---------------------------------------------------------------------------------
 
@@ -1181,11 +1233,28 @@ class Simulation:
             and not self.oracle.who(p.user_id).blocked
             and p.user_id not in self.offers
         ]
-        if not singles:
-            return
+        if not singles or self.by_id[uid].more_rng.random() < LINK_UNSENT:
+            return  # a link nobody opens (never sent, or lost in a chat): it will run out
         invitee = self.by_id[uid].rng.choice(singles)
         at = action.moment + dt.timedelta(hours=self.by_id[invitee].rng.uniform(0.0, 4.0))
         self.schedule(at, invitee, "open", code=code)
+
+    async def act_new_link(self, action: Action) -> None:
+        """Press "Send a new link" under the notice and pass the link on to one's partner."""
+        uid = action.user_id
+        partner = self.awaited.pop(uid, None)
+        who = self.oracle.who(uid)
+        if partner is None or who.pair is not None or who.blocked:
+            return
+        before = len(self.user(uid).inbox)
+        await self.press(uid, action.params["message"], "invite")
+        link = await self.wait_for(uid, before, lambda m: "?start=" in str(m.get("text") or ""))
+        if link is None:
+            return
+        code = str(link["text"]).split("?start=")[1].split()[0]
+        self.oracle.events["new_links_from_notice"] += 1
+        at = action.moment + dt.timedelta(hours=self.by_id[partner].more_rng.uniform(0.5, 6.0))
+        self.schedule(at, partner, "open", code=code)
 
     async def act_open(self, action: Action) -> None:
         uid = action.user_id
@@ -1254,6 +1323,39 @@ class Simulation:
         if self.paired_and_reachable(action.user_id):
             zone = action.params.get("zone") or self.by_id[action.user_id].rng.choice(ZONES)
             await self.command(action.user_id, f"/timezone {zone}")
+
+    async def act_location(self, action: Action) -> None:
+        """Share one's location to set one's zone (issue 12): a few real cities, now and
+        then an impossible point."""
+        uid = action.user_id
+        if self.paired_and_reachable(uid):
+            place = self.by_id[uid].place()
+            await self.user(uid).locate(Intent("location", place=place), place)
+
+    async def act_show_exercise(self, action: Action) -> None:
+        """Press "Show me" under one's latest exercise teaser and wait for what it does."""
+        uid = action.user_id
+        found = self.teasers.pop(uid, None)
+        if found is None or self.oracle.who(uid).blocked:
+            return
+        teaser, origin = found
+        data = _data_starting(teaser, "exercise:")
+        if data is None or teaser.get("message_id") not in self.api.chat(uid).messages:
+            return  # forgotten by the fake (see act_stale)
+        user = self.user(uid)
+        before = len(user.inbox)
+        shown = teaser.get("message_id")
+        intent = Intent("press", data=data, origin_pair=origin, message_id=shown)
+        future = await user.tap(intent, teaser, data)
+        self.presses.append((uid, future, data))
+        answer = None
+        with contextlib.suppress(TimeoutError):
+            answer = await asyncio.wait_for(asyncio.shield(future), REPLY_WAIT)
+        if answer is not None and not answer.get("text"):
+            await self.wait_for(
+                uid, before, lambda m: m.get("edited") is True and m.get("message_id") == shown
+            )
+        self.world.add("note", uid, {"answer": answer}, Intent("shown"))
 
     async def act_reminders(self, action: Action) -> None:
         if not self.oracle.who(action.user_id).blocked:
@@ -1449,9 +1551,13 @@ class Simulation:
         who = self.oracle.who(uid)
         if who.blocked:
             return
+        # Only messages the chat still holds: the fake forgets old ones (compact), and the bot's
+        # edit of a forgotten one fails where Telegram's would not, leaving a change unseen.
+        held = self.api.chat(uid).messages
         own = [
             entry for entry in self.button_pool
             if entry[0] == uid and not entry[3].startswith(("accept:", "delete:", "unpair:"))
+            and entry[2].get("message_id") in held
         ]  # fmt: skip
         if not own:
             return

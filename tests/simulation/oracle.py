@@ -61,7 +61,7 @@ from babel.messages.pofile import read_po
 
 from bot import texts
 from bot.texts import Plural
-from tests.simulation.population import MARKER_LETTERS, MARKER_PREFIX, Person
+from tests.simulation.population import MARKER_LETTERS, MARKER_PREFIX, PLACES, Person
 
 UTC = dt.UTC
 JSON = dict[str, Any]
@@ -87,8 +87,12 @@ REMINDER_WINDOW = dt.timedelta(hours=20)
 # just did: these are held to quiet hours and the daily budget of sounds.
 OUTBOX_KINDS = frozenset(
     {"question", "exercise", "exercise_teaser", "reveal", "reveal_guesses", "why", "gift",
-     "nudge", "reminder", "unreachable", "pause_ended", "absence", "partner_notice"}
+     "nudge", "reminder", "unreachable", "pause_ended", "absence", "partner_notice",
+     "invite_declined_notice", "invite_expired_notice", "invite_opened_late_notice"}
 )  # fmt: skip
+# The inviter's follow-ups (issue 12), by the kind of message that carries each.
+INVITE_NOTICES = {"invite_declined_notice": "declined", "invite_expired_notice": "expired",
+                  "invite_opened_late_notice": "opened_late"}  # fmt: skip
 DEFAULT_QUIET = (dt.time(22, 0), dt.time(8, 0))
 DEFAULT_REMINDER_HOURS = 4
 INVITE_LIFETIME = dt.timedelta(days=7)
@@ -310,7 +314,10 @@ _KINDS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("exercise", ("EXERCISE",), False),
     ("exercise_teaser", ("EXERCISE_TEASER",), False),
     ("zone_ask", ("ZONE_ASK",), False),
-    ("zone_set", ("ZONE_SET", "ZONE_SKIPPED", "ZONE_FROM_LOCATION"), False),
+    ("zone_set", ("ZONE_SET", "ZONE_SKIPPED"), False),
+    # A shared location: the zone found there, or none found.
+    ("zone_located", ("ZONE_FROM_LOCATION",), False),
+    ("zone_unknown", ("ZONE_UNKNOWN",), False),
     ("absence", ("PARTNER_ABSENT", "ABSENCE_PAUSED"), False),
     ("reveal", ("REVEAL_HEADER", "REVEAL_FINISH_HEADER", "REVEAL_PICKS", "REVEAL_GUESS_HEADER"),
      True),
@@ -333,6 +340,15 @@ _KINDS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("language_set", ("LANGUAGE_SET",), False),
     ("invite_link", ("INVITE_CREATED",), False),
     ("invite_offer", ("INVITE_OFFER",), False),
+    # Issue 12's follow-ups about an unused invite: to the invitee who tapped "Not now" (told
+    # that the inviter will know, or not), to one who opened it after it ran out, and to the
+    # inviter, once per link.
+    ("invite_declined_told", ("INVITE_DECLINED_TOLD",), False),
+    ("invite_declined", ("INVITE_DECLINED",), False),
+    ("invite_ran_out", ("INVITE_RAN_OUT",), False),
+    ("invite_declined_notice", ("INVITE_DECLINED_NOTICE",), False),
+    ("invite_expired_notice", ("INVITE_EXPIRED_NOTICE",), False),
+    ("invite_opened_late_notice", ("INVITE_OPENED_LATE_NOTICE",), False),
     ("history", ("HISTORY_HEADER",), True),
     ("unreachable", ("PARTNER_UNREACHABLE",), False),
     ("pause_ended", ("PAUSE_ENDED",), False),
@@ -491,6 +507,8 @@ class Intent:
     origin_pair: int | None = None
     edited_message: int | None = None
     isolated: bool = False
+    message_id: int | None = None  # the bot's message a press is about (Show me)
+    place: tuple[float, float] | None = None  # a shared location
 
 
 @dataclass
@@ -698,6 +716,19 @@ class Invite:
     created: dt.datetime
     inviter_pairings: int  # how many pairings the inviter had when it was made
     used: bool = False
+    gone: bool = False  # the bot deleted it unused: its inviter paired, or deleted their data
+    gone_at: dt.datetime | None = None
+    told: str | None = None  # what the inviter was told of it: declined, expired, opened_late
+    notices: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def expires(self) -> dt.datetime:
+        return self.created + INVITE_LIFETIME
+
+    @property
+    def alive(self) -> bool:
+        """Still stored unused (a new link of the same inviter replaces it: `used`)."""
+        return not self.used and not self.gone
 
 
 @dataclass
@@ -711,6 +742,8 @@ class Expectation:
     prompt: Prompt | None = None
     day: dt.date | None = None
     required: bool = True
+    about: int | None = None  # whom an inviter's follow-up names
+    code: str = ""  # the invite an inviter's follow-up is about
 
 
 @dataclass
@@ -767,6 +800,13 @@ class Oracle:
     waiting: dict[int, Pending] = field(default_factory=dict)  # per person, awaiting its ack
     # Commands sent and not yet acknowledged, per person: (command, argument).
     pending: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
+    declining: dict[int, str] = field(default_factory=dict)  # invitee -> code of "Not now"
+    opening: dict[int, str] = field(default_factory=dict)  # opener -> code of /start <code>
+    # "Show me" pressed on a teaser, per person: [teaser's message id, its pair, opened in
+    # place since, the title the teaser showed, opened before].
+    shows: dict[int, list[Any]] = field(default_factory=dict)
+    teasers: dict[tuple[int, int], tuple[int | None, str]] = field(default_factory=dict)
+    opened_teasers: set[tuple[int, int]] = field(default_factory=set)  # (person, message id)
 
     def __post_init__(self) -> None:
         self.names = {who.name: uid for uid, who in self.people.items()}
@@ -888,6 +928,7 @@ class Oracle:
     def before_tick(self, moment: dt.datetime) -> None:
         """Work out what the tick at `moment` must deliver, before it runs."""
         self.now = moment
+        self.invites_due(moment)
         for pair in self.pairs:
             if not pair.active:
                 continue
@@ -900,6 +941,31 @@ class Oracle:
             self.nudges_due(pair, moment)
             if not pair.paused:  # not paused for an absence just now
                 self.reminders_due(pair, moment)
+
+    def invites_due(self, moment: dt.datetime) -> None:
+        """Issue 12: an invite still unused when its 7 days are over (and whose inviter was
+        told nothing of it yet, not even a "Not now") is told to its inviter once, with a button
+        for a new link: when they are reachable and not paired meanwhile, by their morning."""
+        for invite in self.invites.values():
+            if not invite.alive or invite.told is not None or invite.expires > moment:
+                continue
+            invite.told = "expired"
+            self.events["invites_expired"] += 1
+            self.expect_invite_notice(invite, "expired", None)
+
+    def expect_invite_notice(self, invite: Invite, what: str, about: int | None) -> None:
+        """One follow-up to `invite`'s inviter: owed when they are reachable and unpaired,
+        allowed when that changed in this very step (the order then is the bot's)."""
+        who = self.who(invite.inviter)
+        pair = who.pair
+        unsure = who.blocked or (pair is not None and pair.formed == self.now)
+        if pair is not None and pair.active and not unsure:
+            return  # paired meanwhile: nothing worth saying
+        reach = self.morning_of(invite.inviter, self.now) + DELIVERY_GRACE
+        expectation = Expectation(f"invite_{what}", invite.inviter, 0, reach, required=not unsure)
+        expectation.about, expectation.code = about, invite.code
+        self.expect(expectation)
+        self.note(invite.inviter, f"owed: invite {what} notice ({invite.code[:6]}…)")
 
     def questions_due(self, pair: Pair, moment: dt.datetime) -> None:
         while pair.next_due is not None and pair.next_due <= moment:
@@ -1055,6 +1121,7 @@ class Oracle:
     def upcoming(self, after: dt.datetime) -> list[dt.datetime]:
         """Moments after `after` at which something falls due (for the driver's stepping)."""
         moments = [e.deadline - DELIVERY_GRACE for e in self.expectations]
+        moments += [i.expires for i in self.invites.values() if i.alive and i.told is None]
         for pair in self.pairs:
             if not pair.active:
                 continue
@@ -1098,7 +1165,7 @@ class Oracle:
             if expectation.day is not None:
                 what += f" for {expectation.day}"
             invariant = {"question": "1", "reveal": "2", "nudge": "3", "reminder": "3"}.get(
-                expectation.kind, "4"
+                expectation.kind, "pairing" if expectation.kind.startswith("invite_") else "4"
             )
             self.violate(
                 invariant,
@@ -1113,6 +1180,7 @@ class Oracle:
     def form_pair(self, inviter: int, accepter: int, moment: dt.datetime, seq: int) -> Pair:
         pair = Pair(len(self.pairs) + 1, (inviter, accepter), moment)
         self.pairs.append(pair)
+        self.invites_gone((inviter, accepter), moment)
         for uid in pair.members:
             who = self.who(uid)
             who.pair = pair
@@ -1128,6 +1196,12 @@ class Oracle:
         self.start_first_question(pair, moment)
         self.events["pairings"] += 1
         return pair
+
+    def invites_gone(self, people: tuple[int, ...], moment: dt.datetime) -> None:
+        """Unused links of these people stop existing (they paired, or deleted their data)."""
+        for invite in self.invites.values():
+            if invite.inviter in people and invite.alive:
+                invite.gone, invite.gone_at = True, moment
 
     def realign(self, pair: Pair, moment: dt.datetime) -> None:
         """The pair's day follows its members' own clocks."""
@@ -1225,6 +1299,8 @@ class Oracle:
         elif record.direction == "note" and record.intent is not None:
             if record.intent.kind == "silent":
                 self.silent(record.user_id)
+            elif record.intent.kind == "shown":
+                self.shown(record)
             else:
                 self.applied(record.user_id, record.intent, record.seq)
 
@@ -1274,6 +1350,16 @@ class Oracle:
                 self.accepting[uid] = intent.data.removeprefix("accept:")
             if intent.data.startswith("zone:"):
                 who.zone_pressed = intent.data.removeprefix("zone:")
+            if intent.data.startswith("decline:"):
+                self.declining[uid] = intent.data.removeprefix("decline:")
+            if intent.data.startswith("exercise:") and intent.message_id is not None:
+                title = self.teasers.get((uid, intent.message_id), (None, ""))[1]
+                opened = (uid, intent.message_id) in self.opened_teasers
+                self.shows[uid] = [intent.message_id, intent.origin_pair, False, title, opened]
+        elif intent.kind == "location":
+            place = intent.place or (0.0, 0.0)
+            self.note(uid, f"→ location {place[0]:.2f},{place[1]:.2f}")
+            self.pending.setdefault(uid, []).append(("location", PLACES.get(place) or ""))
         elif intent.kind == "command":
             self.note(uid, f"→ {intent.command} {intent.argument}".rstrip())
             self.command_sent(record, intent)
@@ -1286,6 +1372,7 @@ class Oracle:
         uid = record.user_id
         if intent.command == "/start" and intent.argument:
             self.accepting.pop(uid, None)
+            self.opening[uid] = intent.argument.strip()
         if intent.command in ("/pause", "/resume", "/time", "/timezone"):
             self.pending.setdefault(uid, []).append((intent.command, intent.argument))
         if intent.command == "/language":
@@ -2062,6 +2149,222 @@ class Oracle:
                     invite.used = True  # a new link replaces the earlier one
             self.invites[code] = Invite(code, who.user_id, self.now, self.pairings[who.user_id])
 
+    # Issue 12: the inviter's follow-ups -----------------------------------------------------
+
+    def on_invite_declined_told(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        """ "Not now", and the invitee is told the inviter will know: the bot found the link
+        unused and running. The inviter is told once per link (not after a "Not now" told
+        before), when reachable and unpaired."""
+        code = self.declining.pop(who.user_id, None)
+        invite = self.invites.get(code or "")
+        if invite is None:
+            return
+        inviter = self.who(invite.inviter)
+        if fields.get("inviter") != inviter.name:
+            self.violate(
+                "pairing", "decline-names-someone-else", f"{who.name} declined "
+                f"{inviter.name}'s invite and was told {fields.get('inviter')!r} will know",
+                who.user_id,
+            )  # fmt: skip
+        fresh = invite.alive or invite.gone_at == self.now  # a pairing in this very step
+        if not fresh or self.now >= invite.expires:
+            state = "used or replaced" if invite.used else "deleted" if invite.gone else "expired"
+            self.violate(
+                "pairing", "decline-told-for-dead-invite", f"{who.name} declined an invite of "
+                f"{inviter.name} that is {state}, and was told {inviter.name} will know",
+                who.user_id, invite.inviter,
+            )  # fmt: skip
+            return
+        self.events["invites_declined"] += 1
+        if invite.told == "declined":
+            return  # said once already
+        invite.told = "declined"
+        self.expect_invite_notice(invite, "declined", who.user_id)
+
+    def on_invite_declined(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        """ "Not now" without telling the inviter: the link was not there to tell about."""
+        code = self.declining.pop(who.user_id, None)
+        invite = self.invites.get(code or "")
+        if invite is None or not invite.alive or self.now >= invite.expires:
+            return
+        if invite.told is None:
+            inviter = self.who(invite.inviter)
+            self.violate(
+                "pairing", "decline-not-passed-on", f"{who.name} declined {inviter.name}'s "
+                "running, unused invite and was not told that the inviter will know",
+                who.user_id, invite.inviter,
+            )  # fmt: skip
+
+    def on_invite_ran_out(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        """A link opened (or accepted) after its 7 days: its inviter is told once, unless they
+        were told of a "Not now" for it."""
+        code = self.opening.pop(who.user_id, None) or self.accepting.pop(who.user_id, None)
+        invite = self.invites.get(code or "")
+        if invite is None:
+            return
+        if not invite.alive and invite.gone_at != self.now:
+            self.violate(
+                "pairing", "ran-out-for-dead-invite", f"{who.name} was told an invite of "
+                f"{self.who(invite.inviter).name} ran out, though it was "
+                f"{'used or replaced' if invite.used else 'deleted'}", who.user_id,
+            )  # fmt: skip
+            return
+        if self.now < invite.expires:
+            self.violate(
+                "pairing", "ran-out-too-early", f"{who.name} was told an invite ran out "
+                f"{invite.expires - self.now} before its 7 days were over", who.user_id,
+            )  # fmt: skip
+            return
+        self.events["invites_opened_late"] += 1
+        if invite.told in ("opened_late", "declined"):
+            return
+        invite.told = "opened_late"
+        self.expect_invite_notice(invite, "opened_late", who.user_id)
+
+    def invite_notice(self, record: Record, who: Who, fields: dict[str, str], what: str) -> None:
+        uid = who.user_id
+        if in_quiet(record.moment, who.clock(who.pair)[0], who.quiet):
+            zone = who.clock(who.pair)[0]
+            self.violate(
+                "9", "follow-up-in-quiet-hours", f"{who.name} got the invite {what} notice at "
+                f"{local_clock(record.moment, zone):%H:%M} {zone}, inside their quiet hours; it "
+                "can wait for the morning", uid,
+            )  # fmt: skip
+        expectation = self.take_expectation(f"invite_{what}", uid, 0)
+        if expectation is None:
+            if self.after_a_crash(record.seq):
+                self.duplicates[f"invite_{what}"] += 1
+                return
+            self.violate(
+                "pairing", f"unexpected-invite-{what.replace('_', '-')}-notice", f"{who.name} "
+                f"was told an invite of theirs was {what.replace('_', ' ')}, which the model "
+                "does not owe (told before, used, replaced, or they are paired)", uid,
+            )  # fmt: skip
+            return
+        invite = self.invites.get(expectation.code)
+        if invite is not None:
+            invite.notices[what] += 1
+        self.events[f"invite_{what}_notices"] += 1
+        named = fields.get("name")
+        if expectation.about is not None and named != self.who(expectation.about).name:
+            self.violate(
+                "pairing", "follow-up-names-someone-else", f"{who.name}'s invite {what} notice "
+                f"names {named!r}, not {self.who(expectation.about).name}", uid,
+            )  # fmt: skip
+        if what != "declined" and not any(d == "invite" for d in button_data(record.message)):
+            self.violate(
+                "pairing", "follow-up-without-new-link", f"{who.name}'s invite {what} notice "
+                "has no button for a new link", uid,
+            )  # fmt: skip
+
+    def on_invite_declined_notice(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        self.invite_notice(record, who, fields, "declined")
+
+    def on_invite_expired_notice(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        self.invite_notice(record, who, fields, "expired")
+
+    def on_invite_opened_late_notice(
+        self, record: Record, who: Who, fields: dict[str, str]
+    ) -> None:
+        self.invite_notice(record, who, fields, "opened_late")
+
+    # Issue 12: a shared location, and the week's exercise opened from its teaser -----------
+
+    def on_zone_located(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        """The zone a shared location was taken for: the one the model finds there (from the
+        simulation's own table of places), set as a /timezone would set it."""
+        taken = self.take_pending(who.user_id, lambda command, _: command == "location")
+        if taken is None:
+            self.violate("4", "location-reply-unasked", f"{who.name} was told a zone from a "
+                         "location they never shared", who.user_id)  # fmt: skip
+            return
+        zone = taken[1]
+        shown = fields.get("when", "")
+        if not zone or not shown.endswith(f"({zone})"):
+            self.violate(
+                "4", "location-wrong-zone", f"{who.name} shared a location in "
+                f"{zone or 'no zone at all'} and was told their question comes at {shown!r}",
+                who.user_id,
+            )  # fmt: skip
+            if not zone:
+                return
+        self.change_clock(who, self.now, "zone", zone)
+        self.events["zones_from_location"] += 1
+
+    def on_zone_unknown(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        taken = self.take_pending(who.user_id, lambda command, _: command == "location")
+        if taken is not None and taken[1]:
+            self.violate(
+                "4", "location-not-understood", f"{who.name} shared a location in {taken[1]} "
+                "and was told no zone could be found there", who.user_id,
+            )  # fmt: skip
+        self.events["locations_unknown"] += 1
+
+    def on_exercise_teaser(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        if not record.message.get("edited"):
+            pair = who.pair.key if who.pair is not None else None
+            key = (who.user_id, int(record.message.get("message_id", 0)))
+            # The title is compared in the language it was written in (/language may change
+            # it before the how-to is opened).
+            self.teasers[key] = (pair, f"{fields.get(LANGUAGES, '')}|{fields.get('title', '')}")
+
+    def on_exercise(self, record: Record, who: Who, fields: dict[str, str]) -> None:
+        """The exercise's how-to: only ever the teaser edited in place, after "Show me"."""
+        uid = who.user_id
+        show = self.shows.get(uid)
+        message_id = record.message.get("message_id")
+        if record.message.get("edited") and isinstance(message_id, int):
+            self.opened_teasers.add((uid, message_id))
+        if not record.message.get("edited"):
+            if show is not None:
+                self.violate(
+                    "4", "exercise-sent-anew", f"{who.name} pressed Show me and got the "
+                    "exercise as a new message, not in place of its teaser", uid,
+                )  # fmt: skip
+            return
+        if show is None or show[0] != message_id:
+            return  # a stale press of an older teaser's button
+        current = who.pair.key if who.pair is not None else None
+        if show[1] != current:
+            self.violate(
+                "2", "former-exercise-opened", f"{who.name} pressed Show me under a teaser "
+                f"of their former pair {show[1]}, and it opened", uid,
+            )  # fmt: skip
+        languages, _, title = str(show[3]).partition("|")
+        same_language = set(languages.split(",")) & set(fields.get(LANGUAGES, "").split(","))
+        if title and same_language and fields.get("title") and fields["title"] != title:
+            self.violate(
+                "4", "exercise-not-the-teasers", f"{who.name}'s teaser for {title!r} opened "
+                f"as {fields['title']!r}", uid,
+            )  # fmt: skip
+        show[2] = True
+
+    def shown(self, record: Record) -> None:
+        """The driver waited for what Show me did: the press's answer is in the note."""
+        uid = record.user_id
+        who = self.who(uid)
+        show = self.shows.pop(uid, None)
+        if show is None or show[4]:
+            return  # a teaser opened before stays as it is
+        answer = record.message.get("answer")
+        current = who.pair.key if who.pair is not None else None
+        if show[1] == current and current is not None:
+            if show[2]:
+                self.events["exercises_opened"] += 1
+            elif answer is not None and not self.after_a_crash(record.seq):
+                said = answer.get("text") or "nothing"
+                self.violate(
+                    "4", "exercise-not-opened", f"{who.name} pressed Show me under their "
+                    f"pair's teaser; it was answered ({said!r}) but not opened in place", uid,
+                )  # fmt: skip
+        elif not show[2]:
+            self.events["former_exercises_refused"] += 1
+            if answer is not None and not answer.get("show_alert"):
+                self.violate(
+                    "4", "former-exercise-press-unexplained", f"{who.name} pressed Show me "
+                    "under a former pair's teaser and got no word why nothing opened", uid,
+                )  # fmt: skip
+
     def on_unpaired(self, record: Record, who: Who, fields: dict[str, str]) -> None:
         pair = who.pair
         if who.user_id in self.isolated:
@@ -2093,6 +2396,7 @@ class Oracle:
             self.end_pair(who.pair, self.now)
         who.deleted_seq = record.seq
         who.blocked = False
+        self.invites_gone((uid,), self.now)
         who.reset_settings()
         self.deletions.append((uid, record.seq, self.now))
         self.events["deletions"] += 1

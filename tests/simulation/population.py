@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 ZONES = (
     "Europe/Berlin",
@@ -93,6 +93,24 @@ DAILY_CHANCES: dict[str, float] = {
 APP_DAILY_CHANCES: dict[str, float] = {
     "app_settings": 0.015,
 }
+# Later behaviours (issue 12's shared location), drawn from a generator of their own
+# (`Person.more_rng`) for the same reason.
+MORE_DAILY_CHANCES: dict[str, float] = {
+    "location": 0.008,
+}
+SHOW_EXERCISE_SHARE = 0.5  # how often someone opens the week's exercise from its teaser
+# Where people share their location from: (latitude, longitude) -> the zone a person there
+# lives in (the simulation's own table: the oracle reads the zone from here, not from the bot).
+# The last point is impossible (no zone), as a broken client might send.
+PLACES: dict[tuple[float, float], str | None] = {
+    (52.52, 13.40): "Europe/Berlin",
+    (40.71, -74.01): "America/New_York",
+    (35.68, 139.69): "Asia/Tokyo",
+    (-23.55, -46.63): "America/Sao_Paulo",
+    (-34.93, 138.60): "Australia/Adelaide",
+    (123.0, 500.0): None,
+}
+PLACE_WEIGHTS = (3, 3, 2, 2, 2, 1)
 
 
 @dataclass(frozen=True)
@@ -151,6 +169,7 @@ class Person:
     rng: random.Random
     app_rng: random.Random
     language_code: str | None = None  # what their Telegram app reports
+    more_rng: random.Random = field(default_factory=random.Random)  # later behaviours
 
     def marker(self) -> str:
         """A fresh marker word no other text contains."""
@@ -188,7 +207,14 @@ class Person:
         for kind, base in APP_DAILY_CHANCES.items():
             if self.app_rng.random() < base * self.traits.activity:
                 plan.append((self.app_rng.uniform(7.0, 23.0), kind))
+        for kind, base in MORE_DAILY_CHANCES.items():
+            if self.more_rng.random() < base * self.traits.activity:
+                plan.append((self.more_rng.uniform(7.0, 23.0), kind))
         return plan
+
+    def place(self) -> tuple[float, float]:
+        """Where they share their location from (from their later-behaviours generator)."""
+        return self.more_rng.choices(list(PLACES), PLACE_WEIGHTS)[0]
 
 
 def make_people(seed: int, count: int) -> list[Person]:
@@ -206,6 +232,7 @@ def make_people(seed: int, count: int) -> list[Person]:
             name += " & Co"  # a name that must be escaped in HTML
         app_rng = random.Random(f"{seed}:{index}:app")
         person = Person(index, FIRST_USER_ID + index, name, draw_traits(rng), rng, app_rng)
+        person.more_rng = random.Random(f"{seed}:{index}:more")
         # Drawn apart from the person's own generator, so it shifts none of their habits.
         language = random.Random(f"{seed}:{index}:language")
         person.language_code = language.choices(TELEGRAM_LANGUAGES, LANGUAGE_WEIGHTS)[0]
