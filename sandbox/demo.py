@@ -23,7 +23,8 @@ from sandbox.harness import FakeClock, RunningBot, is_question
 from sandbox.matching import includes, saying, says, translation
 
 JSON = dict[str, Any]
-START = dt.datetime(2026, 2, 13, 8, 0, tzinfo=dt.UTC)  # a Friday: a nudge evening
+# A Thursday: the first day is the question's alone, and Friday is a nudge day.
+START = dt.datetime(2026, 2, 12, 8, 0, tzinfo=dt.UTC)
 WIDTH = 78
 
 
@@ -140,9 +141,20 @@ async def _script(bot: RunningBot, api: FakeBotAPI) -> None:
     await bob.send_voice()
     await _step(bot, a, b)
 
+    friday = (START + dt.timedelta(days=1)).replace(hour=9, minute=30)
+    a.did("(the next morning)")
+    b.did("(the next morning)")
+    bot.clock.set(friday)
+    await bot.tick()
+    await _step(bot, a, b)
+    for user, chat, words in ((alice, a, "Our Sunday walks."), (bob, b, "Your terrible puns.")):
+        chat.did(f"replies: {words}")
+        await user.reply(next(m for m in reversed(user.inbox) if is_question(m)), words)
+        await _step(bot, a, b)
+
     a.did("(that evening, 19:00)")
     b.did("(that evening, 19:00)")
-    bot.clock.set(START.replace(hour=19))
+    bot.clock.set(friday.replace(hour=19))
     await bot.tick()
     await _step(bot, a, b)
     nudge = next(m for m in reversed(alice.inbox) if says(m, texts.NUDGE))
