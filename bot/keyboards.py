@@ -125,12 +125,22 @@ def replace_or_keep(pending_id: int, t: Texts) -> InlineKeyboardMarkup:
     )
 
 
-def which_question(pending_id: int, choices: list[tuple[int, str]]) -> InlineKeyboardMarkup:
-    """One button per open question (its day and first words, in the reader's language)."""
+def which_question(
+    pending_id: int, choices: list[tuple[int, str]], t: Texts
+) -> InlineKeyboardMarkup:
+    """One button per open question (its day and first words, in the reader's language),
+    and one for a message that answers none of them."""
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(label, callback_data=f"pend:{pending_id}:q:{prompt_id}")]
-            for prompt_id, label in choices
+            *[
+                [InlineKeyboardButton(label, callback_data=f"pend:{pending_id}:q:{prompt_id}")]
+                for prompt_id, label in choices
+            ],
+            [
+                InlineKeyboardButton(
+                    t(texts.NOT_ANSWER_BUTTON), callback_data=f"pend:{pending_id}:no"
+                )
+            ],
         ]
     )
 

@@ -102,7 +102,7 @@ async def _asking(
                 first = first[: WHICH_WORDS - 1].rstrip() + "…"
             day = t.date(prompt.local_date, weekday=False)
             choices.append((prompt.id, t(texts.WHICH_BUTTON, day=day, words=first)))
-        return t(texts.ASK_WHICH), keyboards.which_question(result.pending_id, choices)
+        return t(texts.ASK_WHICH), keyboards.which_question(result.pending_id, choices, t)
     helping = result.outcome is answers.AnswerOutcome.ASK_HELP
     template = texts.ASK_HELP if helping else texts.ASK_SAVE
     return t(template, question=words), keyboards.save_or_not(result.pending_id, t)

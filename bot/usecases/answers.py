@@ -517,7 +517,8 @@ _CHOICES_FOR = {
     PendingReason.ASIDE: {PendingChoice.SAVE, PendingChoice.NOT_AN_ANSWER},
     PendingReason.HELP: {PendingChoice.SAVE, PendingChoice.NOT_AN_ANSWER},
     PendingReason.REPLACE: {PendingChoice.REPLACE, PendingChoice.KEEP},
-    PendingReason.CHOOSE: {PendingChoice.QUESTION},
+    # With several open, a "thanks!" may answer none of them: "No, just chatting" too.
+    PendingReason.CHOOSE: {PendingChoice.QUESTION, PendingChoice.NOT_AN_ANSWER},
 }
 
 
@@ -550,14 +551,14 @@ async def resolve_pending(
             or choice not in _CHOICES_FOR[pending.reason]
         ):
             return PendingResult(PendingOutcome.EXPIRED)
+        if choice in (PendingChoice.NOT_AN_ANSWER, PendingChoice.KEEP):
+            await tx.drop_pending(pending.id)
+            dismissed = choice is PendingChoice.NOT_AN_ANSWER
+            return PendingResult(PendingOutcome.DISMISSED if dismissed else PendingOutcome.KEPT)
         target = prompt_id if choice is PendingChoice.QUESTION else pending.prompt_id
         if target is None:
             return PendingResult(PendingOutcome.EXPIRED)
         await tx.drop_pending(pending.id)
-        if choice is PendingChoice.NOT_AN_ANSWER:
-            return PendingResult(PendingOutcome.DISMISSED)
-        if choice is PendingChoice.KEEP:
-            return PendingResult(PendingOutcome.KEPT)
         incoming = IncomingAnswer(
             user_id=user_id,
             chat_id=pending.chat_id,

@@ -229,8 +229,9 @@ async def test_several_open_questions_get_one_button_each(
     asked = await alice.receive()
     assert says(asked, texts.ASK_WHICH)
     buttons = [row[0] for row in asked["reply_markup"]["inline_keyboard"]]
-    assert len(buttons) == 2
+    assert len(buttons) == 3  # one per open question, and "No, just chatting"
     assert all(b["callback_data"].startswith("pend:") for b in buttons)
+    assert buttons[-1]["text"] == _label(texts.NOT_ANSWER_BUTTON)
     await alice.press(asked, buttons[0]["text"])
     await bot.settle()
     assert says(_current(alice, asked), texts.PENDING_SAVED)
@@ -248,3 +249,27 @@ async def test_a_pressed_heart_changes_in_place(bot: RunningBot, api: FakeBotAPI
     labels = [b["text"] for row in _current(bob, reveal)["reply_markup"]["inline_keyboard"]
               for b in row]  # fmt: skip
     assert _label(texts.HEART_SENT_BUTTON) in labels
+
+
+async def test_an_aside_among_several_open_questions_can_be_left_out(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    # Seen in the transcript: "thanks!" with two questions open was asked only which one it
+    # answered, with no way to say "none".
+    alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
+    await pair_up(bot, alice, bob)
+    bot.clock.set(dt.datetime(2026, 1, 15, 9, 0, tzinfo=dt.UTC))
+    await bot.tick()
+    await alice.receive_until(is_question)
+    await bot.settle()
+    alice.unread()
+    message = await alice.send("thanks!")
+    asked = await alice.receive()
+    assert says(asked, texts.ASK_WHICH)
+    await alice.press(asked, _label(texts.NOT_ANSWER_BUTTON))
+    await bot.settle()
+    assert says(_current(alice, asked), texts.PENDING_DISMISSED)
+    assert alice.reactions_on(message) == []
+    async with bot.services.db.reading() as tx:
+        prompts = await tx.open_prompts((await tx.active_pair_of(alice.id)).id)
+        assert not [p for p in prompts if await tx.has_answered(p.id, alice.id)]
