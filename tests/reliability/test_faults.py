@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -182,7 +183,8 @@ def _due_days(sched: Schedule, first: dt.datetime, last: dt.datetime) -> list[dt
 
 async def _nudges_due(day: Day, last_tick: dt.datetime) -> int:
     """How many nudges were owed: each person's own 19:00 (their pair's zone) on Tuesdays and
-    Fridays, unless they had not yet answered their pair's latest question at that moment."""
+    Fridays after the day the pair formed (its first morning, when it formed in the night),
+    unless they had not yet answered their pair's latest question at that moment."""
     prompts = await _query(
         day.bot,
         "SELECT id, pair_id, sent_at, revealed_at, skipped_at FROM prompts"
@@ -197,8 +199,14 @@ async def _nudges_due(day: Day, last_tick: dt.datetime) -> int:
     owed = 0
     for pair in day.pairs:
         sched = Schedule(pair.schedule.timezone, NUDGE_TIME)
+        formed = START.astimezone(ZoneInfo(sched.timezone))
+        first_day = (
+            formed.date()
+            if 8 <= formed.hour < 22
+            else (formed - dt.timedelta(hours=8)).date() + dt.timedelta(days=1)
+        )
         for local_day in _due_days(sched, START, last_tick):
-            if local_day.isoweekday() not in (2, 5):
+            if local_day.isoweekday() not in (2, 5) or local_day <= first_day:
                 continue
             moment = int(schedule.at_local_time(local_day, NUDGE_TIME, sched.timezone).timestamp())
             open_then = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -57,6 +58,11 @@ async def test_a_second_message_before_the_reveal_asks_to_replace_the_answer_and
     assert first.answer is not None and first.answer.outcome is answers.AnswerOutcome.SAVED
     assert isinstance(services.clock, FakeClock)
     async with services.db.transaction() as tx:  # nudges for Alice on every day, Wednesday too
+        # ...and the pair formed yesterday: the first question's own day has no nudge.
+        yesterday = int((services.clock() - dt.timedelta(days=1)).timestamp())
+        await tx._run(  # type: ignore[attr-defined]
+            "UPDATE pairs SET created_at = ? WHERE id = ?", (yesterday, couple.pair.id)
+        )
         await tx.set_nudge_plan(couple.alice, days=frozenset(range(1, 8)))
         alice, pair = await tx.get_person(couple.alice), await tx.get_pair(couple.pair.id)
         assert alice is not None
