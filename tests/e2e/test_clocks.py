@@ -45,6 +45,21 @@ async def _long_distance(bot: RunningBot, api: FakeBotAPI) -> tuple[FakeUser, Fa
     return maya, jon
 
 
+async def _invite_code(inviter: FakeUser) -> str:
+    """The inviter asks for a link; the code in it."""
+    await inviter.send("/invite")
+    link = (await inviter.receive_until(saying(texts.INVITE_CREATED)))[-1]
+    return str(link["text"].split("?start=")[1].split()[0])
+
+
+async def _accept(invitee: FakeUser, code: str) -> JSON:
+    """The invitee opens the link and accepts; the "where are you?" they get."""
+    await invitee.send(f"/start {code}")
+    offer = (await invitee.receive_until(saying(texts.INVITE_OFFER)))[-1]
+    await invitee.press(offer, texts.ACCEPT_BUTTON)
+    return (await invitee.receive_until(saying(texts.ZONE_ASK)))[-1]
+
+
 def _questions(messages: list[JSON]) -> list[JSON]:
     return [m for m in messages if is_question(m) and not m.get("edited")]
 
@@ -186,16 +201,11 @@ async def test_pairing_late_at_night_brings_the_first_question_in_the_morning(
 ) -> None:
     maya, jon = api.user(1, "Maya"), api.user(2, "Jon")
     await maya.send("/start")
-    await maya.send("/invite")
-    link = (await maya.receive_until(saying(texts.INVITE_CREATED)))[-1]
-    code = link["text"].split("?start=")[1].split()[0]
+    code = await _invite_code(maya)
     await bot.settle()
     maya.unread()
     bot.clock.set(_utc(14, 23, 30, BERLIN))  # Jon opens the link late in Maya's evening
-    await jon.send(f"/start {code}")
-    offer = (await jon.receive_until(saying(texts.INVITE_OFFER)))[-1]
-    await jon.press(offer, texts.ACCEPT_BUTTON)
-    ask = (await jon.receive_until(saying(texts.ZONE_ASK)))[-1]  # he is awake: at once
+    ask = await _accept(jon, code)  # he is awake: asked at once
     await jon.press(ask, "", data=f"zone:{NEW_YORK}")
     await bot.settle()
     # Maya has not said where she is, and it is night by the pair's clock (UTC): the news of
@@ -290,12 +300,7 @@ async def test_a_new_pairing_starts_the_nudge_back_off_afresh(
     await maya.press(confirm, texts.UNPAIR_YES)
     await bot.settle()
     sam = api.user(3, "Sam")
-    await maya.send("/invite")
-    link = (await maya.receive_until(saying(texts.INVITE_CREATED)))[-1]
-    await sam.send(f"/start {link['text'].split('?start=')[1].split()[0]}")
-    offer = (await sam.receive_until(saying(texts.INVITE_OFFER)))[-1]
-    await sam.press(offer, texts.ACCEPT_BUTTON)
-    ask = (await sam.receive_until(saying(texts.ZONE_ASK)))[-1]  # Maya's zone is known
+    ask = await _accept(sam, await _invite_code(maya))  # Maya's zone is known: not asked
     await sam.press(ask, "", data=f"zone:{BERLIN}")
     await bot.settle()
     for person in (maya, sam):  # their first question comes at once: it is morning in Berlin
@@ -375,12 +380,7 @@ async def test_a_zone_tapped_under_a_deleted_question_is_still_confirmed(
     # an edit of "where are you?", so with that message gone the person was told nothing.
     maya, jon = api.user(1, "Maya"), api.user(2, "Jon")
     await maya.send("/start")
-    await maya.send("/invite")
-    link = (await maya.receive_until(saying(texts.INVITE_CREATED)))[-1]
-    await jon.send(f"/start {link['text'].split('?start=')[1].split()[0]}")
-    offer = (await jon.receive_until(saying(texts.INVITE_OFFER)))[-1]
-    await jon.press(offer, texts.ACCEPT_BUTTON)
-    ask = (await jon.receive_until(saying(texts.ZONE_ASK)))[-1]
+    ask = await _accept(jon, await _invite_code(maya))
     await bot.settle()
     jon.unread()
     jon.delete(ask)  # on his phone; his laptop still shows it, and he taps there

@@ -214,9 +214,9 @@ async def test_a_kept_message_is_gone_after_deleting_ones_data(
     assert says(answered, texts.PENDING_EXPIRED)
 
 
-async def test_several_open_questions_get_one_button_each(
-    bot: RunningBot, api: FakeBotAPI
-) -> None:
+async def _two_questions_open(bot: RunningBot, api: FakeBotAPI) -> FakeUser:
+    """Alice and Bob paired with a second day's question out: Alice, neither answered, has
+    read everything."""
     alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
     await pair_up(bot, alice, bob)
     bot.clock.set(dt.datetime(2026, 1, 15, 9, 0, tzinfo=dt.UTC))
@@ -225,6 +225,13 @@ async def test_several_open_questions_get_one_button_each(
     await bob.receive_until(is_question)
     await bot.settle()
     alice.unread()
+    return alice
+
+
+async def test_several_open_questions_get_one_button_each(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    alice = await _two_questions_open(bot, api)
     message = await alice.send("Walking home in the snow after the concert")
     asked = await alice.receive()
     assert says(asked, texts.ASK_WHICH)
@@ -256,13 +263,7 @@ async def test_an_aside_among_several_open_questions_can_be_left_out(
 ) -> None:
     # Seen in the transcript: "thanks!" with two questions open was asked only which one it
     # answered, with no way to say "none".
-    alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
-    await pair_up(bot, alice, bob)
-    bot.clock.set(dt.datetime(2026, 1, 15, 9, 0, tzinfo=dt.UTC))
-    await bot.tick()
-    await alice.receive_until(is_question)
-    await bot.settle()
-    alice.unread()
+    alice = await _two_questions_open(bot, api)
     message = await alice.send("thanks!")
     asked = await alice.receive()
     assert says(asked, texts.ASK_WHICH)
