@@ -105,6 +105,9 @@ STORY_LENGTH = 30
 # Time arithmetic, written here on purpose (not imported from the bot) ------------------------
 
 
+SPOILER = re.compile(r"<tg-spoiler>(.*?)</tg-spoiler>", re.S)  # a reveal's hidden words
+
+
 def local_day(moment: dt.datetime, zone: str) -> dt.date:
     """The calendar date `moment` falls on in `zone`."""
     return moment.astimezone(ZoneInfo(zone)).date()
@@ -1985,6 +1988,9 @@ class Oracle:
         guesses = prompt.guesses.get(partner, [])
         theirs = [m for m in prompt.answers.get(partner, []) if m not in guesses]
         latest = theirs[-1] if theirs else None
+        if not record.message.get("effect_id"):  # issue 12: the reveal opens with an effect
+            self.violate("2", "reveal-without-effect", f"{who.name}'s reveal of question "
+                         f"{prompt.key} came without a message effect", uid)  # fmt: skip
         if latest is None or latest.media != "text":
             return
         words, _ = marks_in(record.message)
@@ -1994,6 +2000,12 @@ class Oracle:
             self.violate(
                 "2", "reveal-shows-stale-answer", f"{who.name}'s reveal of question "
                 f"{prompt.key} shows {sorted(shown)} instead of the latest {token!r}", uid,
+            )  # fmt: skip
+        hidden = " ".join(SPOILER.findall(str(record.message.get("html") or "")))
+        if token is not None and token in shown and token not in hidden:
+            self.violate(
+                "2", "reveal-not-under-spoiler", f"{who.name}'s reveal of question "
+                f"{prompt.key} shows the partner's words outside a spoiler", uid,
             )  # fmt: skip
 
     def on_reveal_media(self, record: Record, who: Who, fields: dict[str, str]) -> None:
