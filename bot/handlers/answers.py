@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 from bot import keyboards, texts
 from bot.context import NearerContext
 from bot.domain.models import AnswerKind
-from bot.handlers.common import sender, texts_for
+from bot.handlers.common import confirm_in_place, sender, texts_for
 from bot.i18n import Texts
 from bot.usecases import answers, common, settings
 
@@ -141,8 +141,7 @@ async def settle_pending(update: Update, context: NearerContext) -> None:
             text = t(texts.PENDING_SAVED)
         else:
             text = _reply_for(result.answer, t, context)
-    with contextlib.suppress(BadRequest):  # pressed twice at once: already changed
-        await query.edit_message_text(text)
+    await confirm_in_place(query, context, text)
 
 
 def _reply_for(result: answers.AnswerResult, t: Texts, context: NearerContext) -> str:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from telegram import Message, Update, User
+import logging
+
+from telegram import CallbackQuery, Message, Update, User
+from telegram.error import BadRequest
 
 from bot.context import NearerContext
 from bot.i18n import Texts
 from bot.usecases import settings
+
+log = logging.getLogger(__name__)
 
 
 def sender(update: Update) -> tuple[User, Message]:
@@ -35,3 +40,16 @@ def texts_reported(update: Update, context: NearerContext) -> Texts:
     user = update.effective_user
     code = user.language_code if user is not None else None
     return context.services.languages.texts_for(None, code)
+
+
+async def confirm_in_place(query: CallbackQuery, context: NearerContext, text: str) -> None:
+    """Show what a pressed button did in place of its message; when that message is gone
+    (deleted, or too old to edit) the change stands all the same, so say it in a new one."""
+    try:
+        await query.edit_message_text(text)
+    except BadRequest as error:
+        if "not modified" in error.message.lower():
+            return  # pressed twice at once: it says so already
+        chat = query.message.chat.id if query.message is not None else query.from_user.id
+        log.info("message under a press in chat %d not edited (%s); told anew", chat, error)
+        await context.bot.send_message(chat, text)

@@ -7,13 +7,12 @@ import logging
 from zoneinfo import available_timezones
 
 from telegram import Update
-from telegram.error import BadRequest
 
 from bot import texts
 from bot.context import NearerContext
 from bot.domain import places, schedule
 from bot.domain.parsing import ParseError, parse_send_time, parse_timezone
-from bot.handlers.common import sender, texts_for
+from bot.handlers.common import confirm_in_place, sender, texts_for
 from bot.i18n import Texts
 from bot.usecases import clocks, settings
 
@@ -103,14 +102,7 @@ async def press_zone(update: Update, context: NearerContext) -> None:
     await query.answer()
     if change is None:
         return
-    text = _set_text(t, template, change, services.clock())
-    try:
-        await query.edit_message_text(text)
-    except BadRequest as error:
-        # The question "where are you?" is gone (deleted, or too old to edit): the zone is
-        # set all the same, so say so in a new message rather than not at all.
-        log.info("zone ask of user %d not edited (%s); replying anew", user.id, error.message)
-        await context.bot.send_message(user.id, text)
+    await confirm_in_place(query, context, _set_text(t, template, change, services.clock()))
 
 
 async def take_location(update: Update, context: NearerContext) -> None:

@@ -274,3 +274,20 @@ async def test_an_aside_among_several_open_questions_can_be_left_out(
     async with bot.services.db.reading() as tx:
         prompts = await tx.open_prompts((await tx.active_pair_of(alice.id)).id)
         assert not [p for p in prompts if await tx.has_answered(p.id, alice.id)]
+
+
+async def test_a_save_pressed_under_a_deleted_question_is_still_confirmed(
+    bot: RunningBot, api: FakeBotAPI
+) -> None:
+    # The answer was saved, but "saved" was only an edit of the bot's question, so with that
+    # message gone (deleted on one device, tapped on another) the person was told nothing.
+    alice, bob = api.user(1, "Alice"), api.user(2, "Bob")
+    await pair_up(bot, alice, bob)
+    message = await alice.send("ok")
+    asked = await alice.receive()
+    alice.delete(asked)
+    await alice.press(asked, _label(texts.SAVE_BUTTON))
+    await bot.settle()
+    told = [m for m in alice.unread() if says(m, texts.PENDING_SAVED)]
+    assert len(told) == 1 and not told[0].get("edited")
+    assert alice.reactions_on(message) == ["✍"]
