@@ -62,6 +62,9 @@ class Dispatcher:
         self._tasks: list[asyncio.Task[None]] = []
         self._busy: set[asyncio.Task[None]] = set()
         self._stopping = False
+        # Bumped each time this instance becomes the sender: a row held in memory from an
+        # earlier term was taken back from the database by the new term, and must not go too.
+        self._term = 0
         self._metrics = services.metrics
         # Only one instance sends at a time, so the overall rate, each chat's pace and "one
         # row in flight per chat" hold across instances (see docs/ARCHITECTURE.md).
@@ -112,6 +115,7 @@ class Dispatcher:
         """Wait to be the sending instance, then take back the rows the one before had
         claimed: they are the only messages that can arrive twice."""
         await self._role.acquire()
+        self._term += 1
         async with self._services.db.transaction() as tx:
             released = await tx.release_claimed()
         if released:
@@ -275,10 +279,15 @@ class Dispatcher:
                 type(again).__name__,
             )
             asyncio.get_running_loop().call_later(
-                RETRY_LATER_BASE.total_seconds(),
-                self._queue.put_nowait,
-                (int(item.priority), item.id, item),
+                RETRY_LATER_BASE.total_seconds(), self._requeue, item, self._term
             )
+
+    def _requeue(self, item: OutboxItem, term: int) -> None:
+        """Queue a row held in memory again, unless the sender role changed hands meanwhile:
+        the new term took the row back from the database, and sending it from memory as well
+        made a third copy (seen after a PostgreSQL restart)."""
+        if term == self._term and self._role.held and not self._stopping:
+            self._queue.put_nowait((int(item.priority), item.id, item))
 
     async def _retry_later(self, item: OutboxItem, reason: str, delay: float) -> None:
         self._metrics.delivery_retries.inc()
